@@ -1,0 +1,221 @@
+//! An expense (spesa): one document, or one part of a document, charged to the project by a
+//! partner entity, with the accounting stages that prove it was paid.
+
+use std::fmt;
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::call::CategoryCode;
+use super::codes::{Cig, Cup, TaxId};
+use super::ids::{EntityId, ExpenseId, ProjectId};
+use super::money::Money;
+use super::validation::Violations;
+
+macro_rules! string_enum {
+    ($(#[$doc:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+        pub enum $name { $(#[serde(rename = $text)] $variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            pub fn parse(s: &str) -> Option<$name> {
+                match s { $($text => Some($name::$variant),)+ _ => None }
+            }
+
+            /// The accepted values, for error messages.
+            pub fn choices() -> String {
+                [$($text),+].join(", ")
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+string_enum!(
+    /// Current spending (spesa corrente) or capital spending (in conto capitale).
+    Nature { Current = "current", Capital = "capital" }
+);
+
+string_enum!(
+    DocumentType {
+        Invoice = "invoice",
+        CreditNote = "credit_note",
+        Receipt = "receipt",
+        Other = "other",
+    }
+);
+
+string_enum!(
+    /// Where an expense stands in its verification workflow.
+    ExpenseStatus {
+        Draft = "draft",
+        Ready = "ready",
+        Verified = "verified",
+        Rejected = "rejected",
+        Included = "included",
+    }
+);
+
+/// The document an expense comes from. Several expenses may share one document (parts).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Document {
+    pub supplier_name: String,
+    pub supplier_vat: Option<TaxId>,
+    pub kind: DocumentType,
+    pub number: String,
+    pub date: NaiveDate,
+}
+
+/// Net, VAT and the part claimed. Built only through [`Amounts::new`], so `0 < claimed ≤ total`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Amounts {
+    net: Money,
+    vat: Money,
+    claimed: Money,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AmountsError {
+    NegativeNet,
+    NegativeVat,
+    ZeroTotal,
+    ClaimedNotPositive,
+    ClaimedAboveTotal,
+}
+
+impl Amounts {
+    pub fn new(net: Money, vat: Money, claimed: Option<Money>) -> Result<Amounts, AmountsError> {
+        if net.is_negative() {
+            return Err(AmountsError::NegativeNet);
+        }
+        if vat.is_negative() {
+            return Err(AmountsError::NegativeVat);
+        }
+        let total = net + vat;
+        if !total.is_positive() {
+            return Err(AmountsError::ZeroTotal);
+        }
+        let claimed = claimed.unwrap_or(total);
+        if !claimed.is_positive() {
+            return Err(AmountsError::ClaimedNotPositive);
+        }
+        if claimed > total {
+            return Err(AmountsError::ClaimedAboveTotal);
+        }
+        Ok(Amounts { net, vat, claimed })
+    }
+
+    pub fn net(&self) -> Money {
+        self.net
+    }
+
+    pub fn vat(&self) -> Money {
+        self.vat
+    }
+
+    pub fn total(&self) -> Money {
+        self.net + self.vat
+    }
+
+    pub fn claimed(&self) -> Money {
+        self.claimed
+    }
+
+    /// Records the problem under the field a user must correct.
+    pub fn report(error: AmountsError, v: &mut Violations) {
+        let (field, code, message) = match error {
+            AmountsError::NegativeNet => ("net_amount", "negative_amount", "l'imponibile non può essere negativo (le note di credito si registrano con importi positivi)"),
+            AmountsError::NegativeVat => ("vat_amount", "negative_amount", "l'IVA non può essere negativa (le note di credito si registrano con importi positivi)"),
+            AmountsError::ZeroTotal => ("net_amount", "zero_total", "il totale del documento (imponibile + IVA) deve essere maggiore di zero"),
+            AmountsError::ClaimedNotPositive => ("claimed_amount", "claimed_not_positive", "l'importo rendicontato deve essere maggiore di zero"),
+            AmountsError::ClaimedAboveTotal => ("claimed_amount", "claimed_above_total", "l'importo rendicontato supera il totale del documento (imponibile + IVA)"),
+        };
+        v.add(field, code, message);
+    }
+}
+
+/// The accounting stages: commitment → payment approval → payment order → paid by the treasury.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Payment {
+    pub commitment_act: Option<String>,
+    pub liquidation_act: Option<String>,
+    pub order_number: Option<String>,
+    pub order_date: Option<NaiveDate>,
+    /// The date the treasury paid (quietanza): the one checked against the payment deadline.
+    pub paid_on: Option<NaiveDate>,
+}
+
+/// Everything a user states about an expense; what the service adds (id, status, version) is apart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpenseData {
+    pub entity_id: EntityId,
+    pub category: Option<CategoryCode>,
+    pub nature: Nature,
+    pub document: Document,
+    pub description: String,
+    pub amounts: Amounts,
+    pub vat_recoverable: bool,
+    pub cig: Option<Cig>,
+    pub cup: Option<Cup>,
+    pub payment: Payment,
+}
+
+impl ExpenseData {
+    /// Date order checks that need several fields: a document is paid after it is issued, and a
+    /// payment order comes before the treasury pays it.
+    pub fn check_dates(&self, v: &mut Violations) {
+        if let Some(paid) = self.payment.paid_on {
+            if paid < self.document.date {
+                v.add("payment_date", "paid_before_document", "la data di pagamento è precedente alla data del documento");
+            }
+            if let Some(order) = self.payment.order_date {
+                if paid < order {
+                    v.add("payment_date", "paid_before_order", "la data di pagamento è precedente alla data del mandato");
+                }
+            }
+        }
+        if let Some(order) = self.payment.order_date {
+            if order < self.document.date {
+                v.add("payment_order_date", "order_before_document", "la data del mandato è precedente alla data del documento");
+            }
+        }
+    }
+
+    /// The key that ties the parts of one supplier document together.
+    pub fn document_key(&self) -> Option<DocumentKey> {
+        self.document.supplier_vat.as_ref().map(|vat| DocumentKey {
+            supplier_vat: vat.as_str().to_owned(),
+            number: self.document.number.clone(),
+            date: self.document.date,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct DocumentKey {
+    pub supplier_vat: String,
+    pub number: String,
+    pub date: NaiveDate,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expense {
+    pub id: ExpenseId,
+    pub project_id: ProjectId,
+    pub data: ExpenseData,
+    pub status: ExpenseStatus,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}

@@ -1,0 +1,93 @@
+//! A co-funded project, its partner entities and its approved budget.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::call::CategoryCode;
+use super::codes::{Cup, TaxId};
+use super::ids::{CallId, EntityId, ProjectId};
+use super::money::Money;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BudgetLine {
+    pub category: CategoryCode,
+    pub amount: Money,
+}
+
+/// Which project date an act moved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProjectDate {
+    StartDate,
+    EndDate,
+}
+
+impl ProjectDate {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProjectDate::StartDate => "start_date",
+            ProjectDate::EndDate => "end_date",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ProjectDate> {
+        match s {
+            "start_date" => Some(ProjectDate::StartDate),
+            "end_date" => Some(ProjectDate::EndDate),
+            _ => None,
+        }
+    }
+}
+
+/// One move of a project date, with the act that made it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DateChange {
+    pub field: ProjectDate,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub act: String,
+    pub recorded_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectData {
+    pub call_id: CallId,
+    pub title: String,
+    pub cup: Option<Cup>,
+    pub lead_entity: String,
+    pub granted_contribution: Money,
+    pub start_date: NaiveDate,
+    pub end_date: NaiveDate,
+    pub budget: Vec<BudgetLine>,
+}
+
+impl ProjectData {
+    pub fn approved_total(&self) -> Money {
+        self.budget.iter().map(|l| l.amount).sum()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Project {
+    pub id: ProjectId,
+    pub data: ProjectData,
+    pub date_history: Vec<DateChange>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A partner entity (the lead Unione, a Comune, an ASP...) that incurs and pays expenses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEntity {
+    pub name: String,
+    pub tax_code: Option<TaxId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entity {
+    pub id: EntityId,
+    pub project_id: ProjectId,
+    pub name: String,
+    pub tax_code: Option<TaxId>,
+    pub created_at: DateTime<Utc>,
+}

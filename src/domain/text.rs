@@ -1,0 +1,20 @@
+//! Text folding for search: lower case without accents, so "attivita" finds "Attività" on
+//! every database (SQLite's LOWER and LIKE fold ASCII only).
+
+use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::UnicodeNormalization;
+
+pub fn fold(text: &str) -> String {
+    text.nfd()
+        .filter(|c| !is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn folds_case_and_accents() {
+        assert_eq!(super::fold("Attività FORMATIVA – Città"), "attivita formativa – citta");
+    }
+}

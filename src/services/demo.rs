@@ -1,0 +1,248 @@
+//! The demo: a project like "Terre d'Argine Smart" (ER Smart Working call, DGR 261/2020) with six
+//! partner entities and about sixty fictitious expenses, loaded through the same services as real
+//! data, so a newcomer sees real figures, exclusions and a refused duplicate at once.
+//! Suppliers, numbers and amounts are invented; the generator is seeded, so every load is the same.
+
+use chrono::{Duration, NaiveDate};
+
+use super::projects::NewProject;
+use super::{calls, expenses, projects, App, ServiceError};
+use crate::domain::{
+    Amounts, BudgetLine, CallCategory, CallRules, CategoryCode, Ceiling, Cig, Cup, Document,
+    DocumentType, EntityId, ExpenseData, Money, Nature, NewCall, NewEntity, Payment, ProjectId,
+    Rate, TaxId,
+};
+
+/// A tiny deterministic generator (64-bit LCG): the demo must not depend on a random source.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, bound: u64) -> u64 {
+        self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 33) % bound.max(1)
+    }
+}
+
+/// A fictitious but well-formed partita IVA: ten digits and their check digit.
+fn partita_iva(prefix: u64) -> String {
+    let digits = format!("{:010}", prefix % 10_000_000_000);
+    for check in 0..10 {
+        let candidate = format!("{digits}{check}");
+        if crate::domain::PartitaIva::parse(&candidate).is_ok() {
+            return candidate;
+        }
+    }
+    digits + "0"
+}
+
+fn date(y: i32, m: u32, d: u32) -> Result<NaiveDate, ServiceError> {
+    NaiveDate::from_ymd_opt(y, m, d).ok_or_else(|| ServiceError::field("demo", "invalid_date", "data della demo non valida"))
+}
+
+fn code(raw: &str) -> Result<CategoryCode, ServiceError> {
+    CategoryCode::parse(raw).ok_or_else(|| ServiceError::field("demo", "invalid_code", "codice della demo non valido"))
+}
+
+fn invalid<E: std::fmt::Debug>(e: E) -> ServiceError {
+    ServiceError::field("demo", "invalid", format!("dato della demo non valido: {e:?}"))
+}
+
+const SUPPLIERS: &[(&str, u64, &str)] = &[
+    ("Formazione Emilia S.r.l.", 1_234_500_001, "design_training"),
+    ("Studio Organizzazione & Lavoro Agile", 2_345_600_002, "design_training"),
+    ("Aula Virtuale Soc. Coop.", 3_456_700_003, "design_training"),
+    ("Consulenze Padane S.r.l.", 4_567_800_004, "design_training"),
+    ("Digitale Modenese S.p.A.", 5_678_900_005, "technology"),
+    ("Rete & Sistemi S.r.l.", 6_789_000_006, "technology"),
+];
+
+const DESIGN_WORK: &[&str] = &[
+    "Progettazione del modello di lavoro agile",
+    "Formazione dei dirigenti sulla gestione per obiettivi",
+    "Percorso formativo per i dipendenti in smart working",
+    "Analisi dei processi e mappatura delle attività remotizzabili",
+    "Laboratorio sulla sicurezza informatica per il lavoro da remoto",
+    "Accompagnamento al cambiamento organizzativo",
+];
+
+const TECH_WORK: &[&str] = &[
+    "Licenze di videoconferenza per un anno",
+    "Servizio VPN e autenticazione a due fattori",
+    "Configurazione del desktop remoto",
+    "Canone di piattaforma collaborativa in cloud",
+];
+
+/// Loads the demo unless a project exists already; returns the new project's id.
+pub async fn load_if_empty(app: &App) -> Result<Option<ProjectId>, ServiceError> {
+    if app.store.count_projects().await? > 0 {
+        return Ok(None);
+    }
+    let rate = |s: &str| s.parse::<Rate>().map_err(invalid);
+    let money = |s: &str| s.parse::<Money>().map_err(invalid);
+    let call = calls::create(
+        app,
+        NewCall {
+            name: "Bando per progetti di smart working nelle pubbliche amministrazioni 2020".into(),
+            funder: "Regione Emilia-Romagna".into(),
+            act: "DGR 261/2020".into(),
+            rules: CallRules {
+                contribution_rate: rate("0.70")?,
+                max_contribution: Some(money("105000.00")?),
+                eligibility_start: date(2020, 9, 1)?,
+                eligibility_end: date(2020, 12, 31)?,
+                payment_deadline: Some(date(2021, 1, 31)?),
+                reporting_deadline: Some(date(2021, 1, 31)?),
+                current_spending_only: true,
+                vat_eligible_if_not_recoverable: true,
+                min_realisation_share: Some(rate("0.50")?),
+                drift_tolerance: Some(rate("0.20")?),
+            },
+            categories: vec![
+                CallCategory { code: code("design_training")?, name: "Progettazione e formazione".into(), ceiling: None },
+                CallCategory {
+                    code: code("technology")?,
+                    name: "Adeguamento tecnologico".into(),
+                    ceiling: Some(Ceiling::Share(rate("0.30")?)),
+                },
+            ],
+        },
+    )
+    .await?;
+    let project = projects::create(
+        app,
+        NewProject {
+            call_id: call.id,
+            title: "Terre d'Argine Smart".into(),
+            cup: Some(Cup::parse("E91B20000580002").map_err(invalid)?),
+            lead_entity: "Unione delle Terre d'Argine".into(),
+            granted_contribution: money("105000.00")?,
+            start_date: None,
+            end_date: None,
+            budget: vec![
+                BudgetLine { category: code("design_training")?, amount: money("105000.00")? },
+                BudgetLine { category: code("technology")?, amount: money("45000.00")? },
+            ],
+        },
+    )
+    .await?;
+    let names = [
+        "Unione delle Terre d'Argine",
+        "Comune di Carpi",
+        "Comune di Soliera",
+        "Comune di Novi di Modena",
+        "Comune di Campogalliano",
+        "ASP Terre d'Argine",
+    ];
+    let mut entities = Vec::new();
+    for name in names {
+        let e = projects::add_entity(app, project.id, NewEntity { name: name.into(), tax_code: None }).await?;
+        entities.push(e.id);
+    }
+    for expense in demo_expenses(&entities)? {
+        match expenses::create(app, project.id, expense).await {
+            Ok(_) => {}
+            // The demo's duplicate attempt is refused, as it must be.
+            Err(ServiceError::Conflict { code: "document_overclaimed", message, .. }) => {
+                tracing::info!(%message, "demo: documento duplicato rifiutato");
+            }
+            Err(other) => return Err(other),
+        }
+    }
+    Ok(Some(project.id))
+}
+
+struct Draft {
+    entity: EntityId,
+    supplier: usize,
+    category: &'static str,
+    nature: Nature,
+    kind: DocumentType,
+    number: String,
+    date: NaiveDate,
+    description: String,
+    net_cents: i64,
+    vat_percent: i64,
+    paid_after_days: Option<i64>,
+}
+
+fn build(d: &Draft) -> Result<ExpenseData, ServiceError> {
+    let (name, vat_prefix, _) = SUPPLIERS[d.supplier];
+    let net = Money::from_cents(d.net_cents);
+    let vat = Money::from_cents((d.net_cents * d.vat_percent + 50) / 100);
+    let paid_on = d.paid_after_days.map(|days| d.date + Duration::days(days));
+    Ok(ExpenseData {
+        entity_id: d.entity,
+        category: Some(code(d.category)?),
+        nature: d.nature,
+        document: Document {
+            supplier_name: name.into(),
+            supplier_vat: Some(TaxId::parse(&partita_iva(vat_prefix)).map_err(invalid)?),
+            kind: d.kind,
+            number: d.number.clone(),
+            date: d.date,
+        },
+        description: d.description.clone(),
+        amounts: Amounts::new(net, vat, None).map_err(invalid)?,
+        vat_recoverable: false,
+        cig: Some(Cig::parse(&format!("Z{:02}2E4F5A{}", d.supplier, d.supplier % 10)).map_err(invalid)?),
+        cup: Some(Cup::parse("E91B20000580002").map_err(invalid)?),
+        payment: Payment {
+            commitment_act: Some(format!("Determina n. {} del 07/09/2020", 300 + d.supplier)),
+            liquidation_act: paid_on.map(|p| format!("Atto di liquidazione del {}", (p - Duration::days(5)).format("%d/%m/%Y"))),
+            order_number: paid_on.map(|_| format!("{}", 4000 + d.net_cents % 997)),
+            order_date: paid_on.map(|p| p - Duration::days(3)),
+            paid_on,
+        },
+    })
+}
+
+fn demo_expenses(entities: &[EntityId]) -> Result<Vec<ExpenseData>, ServiceError> {
+    let mut rng = Lcg(20_200_901);
+    let start = date(2020, 9, 1)?;
+    let mut drafts = Vec::new();
+    for i in 0..56usize {
+        let technology = i % 10 >= 7;
+        let supplier = if technology { 4 + i % 2 } else { i % 4 };
+        let work = if technology { TECH_WORK[i % TECH_WORK.len()] } else { DESIGN_WORK[i % DESIGN_WORK.len()] };
+        // About 105.000 € of design and training on 39 rows, 45.000 € of technology on 17.
+        let base = if technology { 216_000 } else { 220_000 };
+        drafts.push(Draft {
+            entity: entities[i % entities.len()],
+            supplier,
+            category: if technology { "technology" } else { "design_training" },
+            nature: Nature::Current,
+            kind: DocumentType::Invoice,
+            number: format!("{}/2020", 101 + i),
+            date: start + Duration::days(i64::try_from(rng.next(115)).unwrap_or(0)),
+            description: format!("{work} – {}", ["Unione", "Carpi", "Soliera", "Novi", "Campogalliano", "ASP"][i % 6]),
+            net_cents: base + i64::try_from(rng.next(40_000)).unwrap_or(0),
+            vat_percent: 22,
+            paid_after_days: Some(10 + i64::try_from(rng.next(20)).unwrap_or(0)),
+        });
+    }
+    let extra = [
+        // A credit note reducing a training invoice.
+        Draft { entity: entities[1], supplier: 0, category: "design_training", nature: Nature::Current, kind: DocumentType::CreditNote,
+            number: "NC 3/2020".into(), date: date(2020, 11, 20)?, description: "Nota di credito: giornata di formazione non svolta".into(),
+            net_cents: 40_000, vat_percent: 22, paid_after_days: None },
+        // Laptops: a capital item, not eligible under a current-spending-only call.
+        Draft { entity: entities[2], supplier: 4, category: "technology", nature: Nature::Capital, kind: DocumentType::Invoice,
+            number: "FT 877/2020".into(), date: date(2020, 10, 12)?, description: "Acquisto di 10 computer portatili".into(),
+            net_cents: 720_000, vat_percent: 22, paid_after_days: Some(20) },
+        // Dated after the eligibility period.
+        Draft { entity: entities[3], supplier: 2, category: "design_training", nature: Nature::Current, kind: DocumentType::Invoice,
+            number: "12/2021".into(), date: date(2021, 1, 15)?, description: "Sessione di follow-up della formazione".into(),
+            net_cents: 50_000, vat_percent: 22, paid_after_days: Some(5) },
+        // Not paid yet.
+        Draft { entity: entities[4], supplier: 5, category: "technology", nature: Nature::Current, kind: DocumentType::Invoice,
+            number: "FT 1203/2020".into(), date: date(2020, 12, 18)?, description: "Canone piattaforma collaborativa – dicembre".into(),
+            net_cents: 150_000, vat_percent: 22, paid_after_days: None },
+    ];
+    drafts.extend(extra);
+    let mut list: Vec<ExpenseData> = drafts.iter().map(build).collect::<Result<_, _>>()?;
+    // The same invoice recorded twice: the second attempt claims its total again and is refused.
+    if let Some(first) = list.first().cloned() {
+        list.push(first);
+    }
+    Ok(list)
+}

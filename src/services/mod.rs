@@ -1,0 +1,114 @@
+//! Application services: the use cases (record a call, a project, an expense...) that the web API,
+//! the CLI and the demo loader share. They check what needs the database (does this entity belong
+//! to the project? is this category one of the call's?) and translate storage errors into
+//! [`ServiceError`], the one error type of this layer.
+
+pub mod calls;
+pub mod demo;
+pub mod expenses;
+pub mod projects;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::domain::{ExpenseId, FieldError};
+use crate::storage::{DynStore, StoreError};
+
+/// Where "now" comes from: injected so tests and documents can fix it.
+pub trait Clock: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
+
+    fn today(&self) -> NaiveDate {
+        self.now().date_naive()
+    }
+}
+
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// The input breaks a rule; every broken field is listed.
+    #[error("invalid input")]
+    Invalid(Vec<FieldError>),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The resource changed since the caller read it.
+    #[error("stale version")]
+    Stale,
+    /// The request is valid but conflicts with the state of other data.
+    #[error("conflict: {code}")]
+    Conflict {
+        code: &'static str,
+        message: String,
+        related: Vec<ExpenseId>,
+    },
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+impl ServiceError {
+    pub fn field(field: &str, code: &str, message: impl Into<String>) -> ServiceError {
+        ServiceError::Invalid(vec![FieldError {
+            field: field.to_owned(),
+            code: code.to_owned(),
+            message: message.into(),
+        }])
+    }
+}
+
+impl From<Vec<FieldError>> for ServiceError {
+    fn from(errors: Vec<FieldError>) -> ServiceError {
+        ServiceError::Invalid(errors)
+    }
+}
+
+impl From<StoreError> for ServiceError {
+    fn from(error: StoreError) -> ServiceError {
+        match error {
+            StoreError::NotFound => ServiceError::NotFound("risorsa"),
+            StoreError::VersionMismatch => ServiceError::Stale,
+            StoreError::Duplicate(what) => ServiceError::Conflict {
+                code: "duplicate",
+                message: format!("esiste già un elemento con lo stesso valore ({what})"),
+                related: Vec::new(),
+            },
+            StoreError::DocumentOverclaimed { others, already_claimed } => {
+                let ids: Vec<String> = others.iter().map(ToString::to_string).collect();
+                ServiceError::Conflict {
+                    code: "document_overclaimed",
+                    message: format!(
+                        "lo stesso documento del fornitore è già rendicontato per {} nelle spese {}: \
+                         insieme le parti supererebbero il totale del documento",
+                        already_claimed.italian(),
+                        ids.join(", ")
+                    ),
+                    related: others,
+                }
+            }
+            other => ServiceError::Store(other),
+        }
+    }
+}
+
+/// The application: storage plus clock, shared by every request.
+#[derive(Clone)]
+pub struct App {
+    pub store: DynStore,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl App {
+    pub fn new(store: DynStore) -> App {
+        App {
+            store,
+            clock: Arc::new(SystemClock),
+        }
+    }
+}

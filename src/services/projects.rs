@@ -1,0 +1,148 @@
+//! Projects and their partner entities.
+
+use chrono::NaiveDate;
+
+use super::{App, ServiceError};
+use crate::domain::{
+    BudgetLine, Call, CallId, Cup, DateChange, Entity, Money, NewEntity, Project, ProjectData,
+    ProjectDate, ProjectId, Violations,
+};
+use crate::storage::{Page, PageRequest};
+
+/// A project as a user states it; dates left out default to the call's eligibility period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewProject {
+    pub call_id: CallId,
+    pub title: String,
+    pub cup: Option<Cup>,
+    pub lead_entity: String,
+    pub granted_contribution: Money,
+    pub start_date: Option<NaiveDate>,
+    pub end_date: Option<NaiveDate>,
+    pub budget: Vec<BudgetLine>,
+}
+
+/// Checks the project against its call and fills the defaults.
+fn resolve(call: &Call, new: NewProject) -> Result<ProjectData, ServiceError> {
+    let mut v = Violations::new();
+    for (i, line) in new.budget.iter().enumerate() {
+        if call.category(line.category.as_str()).is_none() {
+            v.add(
+                format!("budget[{i}].category"),
+                "unknown_category",
+                format!("la categoria \"{}\" non è fra quelle del bando", line.category.as_str()),
+            );
+        }
+        if new.budget[..i].iter().any(|l| l.category == line.category) {
+            v.add(format!("budget[{i}].category"), "duplicate_category", "categoria ripetuta nel budget");
+        }
+    }
+    let start_date = new.start_date.unwrap_or(call.rules.eligibility_start);
+    let end_date = new.end_date.unwrap_or(call.rules.eligibility_end);
+    if end_date < start_date {
+        v.add("end_date", "end_before_start", "la data di fine precede la data di inizio");
+    }
+    if let Some(max) = call.rules.max_contribution {
+        if new.granted_contribution > max {
+            v.add(
+                "granted_contribution",
+                "above_call_maximum",
+                format!("il contributo concesso supera il massimo del bando ({})", max.italian()),
+            );
+        }
+    }
+    v.finish(|| {
+        Some(ProjectData {
+            call_id: new.call_id,
+            title: new.title,
+            cup: new.cup,
+            lead_entity: new.lead_entity,
+            granted_contribution: new.granted_contribution,
+            start_date,
+            end_date,
+            budget: new.budget,
+        })
+    })
+    .map_err(ServiceError::Invalid)
+}
+
+async fn call_of(app: &App, id: CallId) -> Result<Call, ServiceError> {
+    app.store
+        .get_call(id)
+        .await?
+        .ok_or_else(|| ServiceError::field("call_id", "unknown_call", "il bando indicato non esiste"))
+}
+
+pub async fn create(app: &App, new: NewProject) -> Result<Project, ServiceError> {
+    let call = call_of(app, new.call_id).await?;
+    let data = resolve(&call, new)?;
+    Ok(app.store.insert_project(&data, app.clock.now()).await?)
+}
+
+pub async fn get(app: &App, id: ProjectId) -> Result<Project, ServiceError> {
+    app.store.get_project(id).await?.ok_or(ServiceError::NotFound("progetto"))
+}
+
+pub async fn list(app: &App, page: PageRequest) -> Result<Page<Project>, ServiceError> {
+    Ok(app.store.list_projects(page).await?)
+}
+
+/// Replaces a project's data if `expected_version` is current. A change of its dates must name the
+/// act that made it (`change_act`), which the date history keeps.
+pub async fn update(
+    app: &App,
+    id: ProjectId,
+    expected_version: i64,
+    new: NewProject,
+    change_act: Option<String>,
+) -> Result<Project, ServiceError> {
+    let current = get(app, id).await?;
+    if current.version != expected_version {
+        return Err(ServiceError::Stale);
+    }
+    if new.call_id != current.data.call_id {
+        return Err(ServiceError::field("call_id", "read_only", "il bando di un progetto non può essere cambiato"));
+    }
+    let call = call_of(app, new.call_id).await?;
+    let data = resolve(&call, new)?;
+    let now = app.clock.now();
+    let moves = [
+        (ProjectDate::StartDate, current.data.start_date, data.start_date),
+        (ProjectDate::EndDate, current.data.end_date, data.end_date),
+    ];
+    let mut changes = Vec::new();
+    for (field, from, to) in moves {
+        if from == to {
+            continue;
+        }
+        let Some(act) = change_act.clone() else {
+            return Err(ServiceError::field(
+                "change_act",
+                "act_required",
+                "per cambiare le date del progetto indicare l'atto che le modifica (change_act)",
+            ));
+        };
+        changes.push(DateChange { field, from, to, act, recorded_at: now });
+    }
+    Ok(app.store.update_project(id, expected_version, &data, &changes, now).await?)
+}
+
+pub async fn add_entity(app: &App, project: ProjectId, entity: NewEntity) -> Result<Entity, ServiceError> {
+    get(app, project).await?;
+    app.store
+        .insert_entity(project, &entity, app.clock.now())
+        .await
+        .map_err(|e| match ServiceError::from(e) {
+            ServiceError::Conflict { code: "duplicate", .. } => ServiceError::Conflict {
+                code: "duplicate_entity",
+                message: format!("il progetto ha già un ente di nome \"{}\"", entity.name),
+                related: Vec::new(),
+            },
+            other => other,
+        })
+}
+
+pub async fn entities(app: &App, project: ProjectId) -> Result<Vec<Entity>, ServiceError> {
+    get(app, project).await?;
+    Ok(app.store.list_entities(project).await?)
+}

@@ -1,0 +1,210 @@
+//! Storage: the [`Store`] trait the services need, with two implementations, SQLite (the embedded
+//! default) and PostgreSQL (chosen by a `postgres://` URL). Both run the same SQL, kept once in
+//! `sql/` and compiled for each backend, so they cannot drift apart; what differs (connection set-up,
+//! migrations, locking) lives in `sqlite.rs` and `postgres.rs`.
+
+pub mod postgres;
+pub mod sqlite;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::domain::{
+    Call, CallId, DateChange, Entity, EntityId, Expense, ExpenseData, ExpenseId, ExpenseStatus,
+    Money, NewCall, NewEntity, Project, ProjectData, ProjectId,
+};
+
+/// The one error type of the storage layer.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    /// The caller's version is stale: someone else changed the row first.
+    #[error("version mismatch")]
+    VersionMismatch,
+    /// A uniqueness rule of the schema was broken (e.g. two entities with one name).
+    #[error("duplicate: {0}")]
+    Duplicate(String),
+    /// The parts of one supplier document would claim more than its total.
+    #[error("document overclaimed")]
+    DocumentOverclaimed {
+        others: Vec<ExpenseId>,
+        already_claimed: Money,
+    },
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
+}
+
+/// What the shared SQL of `sql/` needs to know about the engine it runs on.
+struct Dialect {
+    name: &'static str,
+    /// How a transaction that will write begins.
+    begin_write: &'static str,
+    /// Appended to a `SELECT` of a row that guards an invariant until commit.
+    for_update: &'static str,
+}
+
+/// A page request, already bounded by the web layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest {
+    pub page: u32,
+    pub per_page: u32,
+}
+
+impl PageRequest {
+    pub fn offset(self) -> i64 {
+        i64::from(self.page.saturating_sub(1)) * i64::from(self.per_page)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+}
+
+/// A sort order that can only name whitelisted columns, so a `sort` parameter never reaches SQL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sort<F> {
+    pub field: F,
+    pub descending: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExpenseSortField {
+    Id,
+    DocumentDate,
+    PaymentDate,
+    SupplierName,
+    NetAmount,
+    ClaimedAmount,
+    Category,
+    Status,
+}
+
+impl ExpenseSortField {
+    pub const NAMES: &'static [(&'static str, ExpenseSortField)] = &[
+        ("id", ExpenseSortField::Id),
+        ("document_date", ExpenseSortField::DocumentDate),
+        ("payment_date", ExpenseSortField::PaymentDate),
+        ("supplier_name", ExpenseSortField::SupplierName),
+        ("net_amount", ExpenseSortField::NetAmount),
+        ("claimed_amount", ExpenseSortField::ClaimedAmount),
+        ("category", ExpenseSortField::Category),
+        ("status", ExpenseSortField::Status),
+    ];
+
+    pub(crate) fn column(self) -> &'static str {
+        match self {
+            ExpenseSortField::Id => "id",
+            ExpenseSortField::DocumentDate => "document_date",
+            ExpenseSortField::PaymentDate => "payment_date",
+            ExpenseSortField::SupplierName => "supplier_name",
+            ExpenseSortField::NetAmount => "net_cents",
+            ExpenseSortField::ClaimedAmount => "claimed_cents",
+            ExpenseSortField::Category => "category",
+            ExpenseSortField::Status => "status",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ExpenseFilter {
+    pub entity: Option<EntityId>,
+    pub category: Option<String>,
+    pub status: Option<ExpenseStatus>,
+    pub date_from: Option<NaiveDate>,
+    pub date_to: Option<NaiveDate>,
+    /// Already folded with [`crate::domain::text::fold`].
+    pub text: Option<String>,
+}
+
+/// Sums of the rows a filter selects (all pages), for the totals under a table.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ExpenseTotals {
+    pub net: Money,
+    pub vat: Money,
+    pub claimed: Money,
+}
+
+/// Another part of the same supplier document, as the overclaim rule needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentPart {
+    pub id: ExpenseId,
+    pub claimed: Money,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Which engine this is, for logs and `/healthz`.
+    fn backend(&self) -> &'static str;
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    async fn insert_call(&self, call: &NewCall, now: DateTime<Utc>) -> Result<Call, StoreError>;
+    async fn get_call(&self, id: CallId) -> Result<Option<Call>, StoreError>;
+    async fn list_calls(&self, page: PageRequest) -> Result<Page<Call>, StoreError>;
+
+    async fn count_projects(&self) -> Result<i64, StoreError>;
+    async fn insert_project(&self, data: &ProjectData, now: DateTime<Utc>) -> Result<Project, StoreError>;
+    async fn get_project(&self, id: ProjectId) -> Result<Option<Project>, StoreError>;
+    async fn list_projects(&self, page: PageRequest) -> Result<Page<Project>, StoreError>;
+    /// Replaces the project's data if its version is still `expected_version`, appending the date
+    /// changes to its history, in one transaction.
+    async fn update_project(
+        &self,
+        id: ProjectId,
+        expected_version: i64,
+        data: &ProjectData,
+        date_changes: &[DateChange],
+        now: DateTime<Utc>,
+    ) -> Result<Project, StoreError>;
+
+    async fn insert_entity(&self, project: ProjectId, entity: &NewEntity, now: DateTime<Utc>) -> Result<Entity, StoreError>;
+    async fn get_entity(&self, id: EntityId) -> Result<Option<Entity>, StoreError>;
+    async fn list_entities(&self, project: ProjectId) -> Result<Vec<Entity>, StoreError>;
+
+    /// Inserts an expense unless, together with the other parts of its document, it would claim
+    /// more than the document's total: that check and the insert share one transaction.
+    async fn insert_expense(&self, project: ProjectId, data: &ExpenseData, now: DateTime<Utc>) -> Result<Expense, StoreError>;
+    async fn get_expense(&self, id: ExpenseId) -> Result<Option<Expense>, StoreError>;
+    async fn list_expenses(
+        &self,
+        project: ProjectId,
+        filter: &ExpenseFilter,
+        sort: Sort<ExpenseSortField>,
+        page: PageRequest,
+    ) -> Result<(Page<Expense>, ExpenseTotals), StoreError>;
+    /// Every expense of a project in id order (for the rules engine and the reports).
+    async fn all_expenses(&self, project: ProjectId) -> Result<Vec<Expense>, StoreError>;
+    async fn update_expense(&self, id: ExpenseId, expected_version: i64, data: &ExpenseData, now: DateTime<Utc>) -> Result<Expense, StoreError>;
+    async fn delete_expense(&self, id: ExpenseId, expected_version: Option<i64>) -> Result<(), StoreError>;
+}
+
+pub type DynStore = Arc<dyn Store>;
+
+/// Opens the database a URL names (`postgres://…` or `sqlite:…`/a path) and runs its migrations.
+pub async fn open(url: &str) -> Result<DynStore, StoreError> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(postgres::open(url).await?))
+    } else {
+        Ok(Arc::new(sqlite::open(url).await?))
+    }
+}
+
+/// The overclaim rule of split documents: together the parts may claim at most the total.
+pub(crate) fn check_document_parts(data: &ExpenseData, others: &[DocumentPart]) -> Result<(), StoreError> {
+    let already_claimed: Money = others.iter().map(|p| p.claimed).sum();
+    if others.is_empty() || already_claimed + data.amounts.claimed() <= data.amounts.total() {
+        return Ok(());
+    }
+    Err(StoreError::DocumentOverclaimed {
+        others: others.iter().map(|p| p.id).collect(),
+        already_claimed,
+    })
+}

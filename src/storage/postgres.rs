@@ -1,0 +1,25 @@
+//! The PostgreSQL backend, for installations that outgrow one machine. The same SQL as SQLite
+//! (see `sql/`); rows that guard an invariant across statements are locked with `FOR UPDATE`.
+
+use sqlx::postgres::PgPoolOptions;
+
+use super::{Dialect, StoreError};
+
+type Db = sqlx::Postgres;
+
+const DIALECT: Dialect = Dialect {
+    name: "postgres",
+    begin_write: "BEGIN",
+    for_update: " FOR UPDATE",
+};
+
+#[path = "sql/mod.rs"]
+mod sql;
+
+pub use sql::SqlStore as PgStore;
+
+pub async fn open(url: &str) -> Result<PgStore, StoreError> {
+    let pool = PgPoolOptions::new().max_connections(16).connect(url).await?;
+    sqlx::migrate!("migrations/postgres").run(&pool).await?;
+    Ok(PgStore::new(pool))
+}

@@ -1,0 +1,262 @@
+//! Expenses: the guarded insert and update (split documents may not be overclaimed), filtered and
+//! sorted pages with their totals, and deletion.
+
+use chrono::{DateTime, Utc};
+use sqlx::{Pool, QueryBuilder, Transaction};
+
+use super::projects::missing_or_stale;
+use super::rows::{ExpenseRow, EXPENSE_COLUMNS};
+use super::{Db, DIALECT};
+use crate::domain::text::fold;
+use crate::domain::{Expense, ExpenseData, ExpenseId, ExpenseStatus, Money, ProjectId};
+use crate::storage::{
+    check_document_parts, DocumentPart, ExpenseFilter, ExpenseSortField, ExpenseTotals, Page,
+    PageRequest, Sort, StoreError,
+};
+
+/// What text search looks into, folded once on write.
+fn search_text(data: &ExpenseData) -> String {
+    fold(&format!(
+        "{} {} {} {}",
+        data.document.supplier_name,
+        data.document.number,
+        data.description,
+        data.document.supplier_vat.as_ref().map(|v| v.as_str()).unwrap_or("")
+    ))
+}
+
+/// Serialises writers of one project's expenses until commit (PostgreSQL; SQLite's write lock
+/// already does), then checks the other parts of the same document.
+async fn guard_document(
+    tx: &mut Transaction<'static, Db>,
+    project: ProjectId,
+    data: &ExpenseData,
+    exclude: Option<ExpenseId>,
+) -> Result<(), StoreError> {
+    let Some(key) = data.document_key() else {
+        return Ok(());
+    };
+    sqlx::query(&format!("SELECT id FROM projects WHERE id = $1{}", DIALECT.for_update))
+        .bind(project.0)
+        .fetch_optional(&mut **tx)
+        .await?;
+    let parts: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT id, claimed_cents FROM expenses WHERE project_id = $1 AND supplier_vat = $2 \
+         AND document_number = $3 AND document_date = $4 AND id <> $5 ORDER BY id",
+    )
+    .bind(project.0)
+    .bind(&key.supplier_vat)
+    .bind(&key.number)
+    .bind(key.date)
+    .bind(exclude.map_or(0, |e| e.0))
+    .fetch_all(&mut **tx)
+    .await?;
+    let parts: Vec<DocumentPart> = parts
+        .into_iter()
+        .map(|(id, cents)| DocumentPart {
+            id: ExpenseId(id),
+            claimed: Money::from_cents(cents),
+        })
+        .collect();
+    check_document_parts(data, &parts)
+}
+
+pub(super) async fn insert(
+    tx: &mut Transaction<'static, Db>,
+    project: ProjectId,
+    data: &ExpenseData,
+    now: DateTime<Utc>,
+) -> Result<Expense, StoreError> {
+    guard_document(tx, project, data, None).await?;
+    let d = &data.document;
+    let p = &data.payment;
+    let row: ExpenseRow = sqlx::query_as(&format!(
+        "INSERT INTO expenses (project_id, entity_id, category, nature, supplier_name, supplier_vat, \
+         document_type, document_number, document_date, description, net_cents, vat_cents, claimed_cents, \
+         vat_recoverable, cig, cup, commitment_act, liquidation_act, payment_order_number, payment_order_date, \
+         payment_date, status, search_text, version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, \
+         $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, 1, $24, $24) \
+         RETURNING {EXPENSE_COLUMNS}"
+    ))
+    .bind(project.0)
+    .bind(data.entity_id.0)
+    .bind(data.category.as_ref().map(|c| c.as_str()))
+    .bind(data.nature.as_str())
+    .bind(&d.supplier_name)
+    .bind(d.supplier_vat.as_ref().map(|v| v.as_str()))
+    .bind(d.kind.as_str())
+    .bind(&d.number)
+    .bind(d.date)
+    .bind(&data.description)
+    .bind(data.amounts.net().cents())
+    .bind(data.amounts.vat().cents())
+    .bind(data.amounts.claimed().cents())
+    .bind(data.vat_recoverable)
+    .bind(data.cig.as_ref().map(|c| c.as_str()))
+    .bind(data.cup.as_ref().map(|c| c.as_str()))
+    .bind(&p.commitment_act)
+    .bind(&p.liquidation_act)
+    .bind(&p.order_number)
+    .bind(p.order_date)
+    .bind(p.paid_on)
+    .bind(ExpenseStatus::Draft.as_str())
+    .bind(search_text(data))
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?;
+    row.into_domain()
+}
+
+pub(super) async fn update(
+    tx: &mut Transaction<'static, Db>,
+    id: ExpenseId,
+    expected_version: i64,
+    data: &ExpenseData,
+    now: DateTime<Utc>,
+) -> Result<Expense, StoreError> {
+    let project: Option<(i64,)> = sqlx::query_as("SELECT project_id FROM expenses WHERE id = $1")
+        .bind(id.0)
+        .fetch_optional(&mut **tx)
+        .await?;
+    let Some((project,)) = project else {
+        return Err(StoreError::NotFound);
+    };
+    guard_document(tx, ProjectId(project), data, Some(id)).await?;
+    let d = &data.document;
+    let p = &data.payment;
+    let row: Option<ExpenseRow> = sqlx::query_as(&format!(
+        "UPDATE expenses SET entity_id = $1, category = $2, nature = $3, supplier_name = $4, supplier_vat = $5, \
+         document_type = $6, document_number = $7, document_date = $8, description = $9, net_cents = $10, \
+         vat_cents = $11, claimed_cents = $12, vat_recoverable = $13, cig = $14, cup = $15, commitment_act = $16, \
+         liquidation_act = $17, payment_order_number = $18, payment_order_date = $19, payment_date = $20, \
+         search_text = $21, version = version + 1, updated_at = $22 WHERE id = $23 AND version = $24 \
+         RETURNING {EXPENSE_COLUMNS}"
+    ))
+    .bind(data.entity_id.0)
+    .bind(data.category.as_ref().map(|c| c.as_str()))
+    .bind(data.nature.as_str())
+    .bind(&d.supplier_name)
+    .bind(d.supplier_vat.as_ref().map(|v| v.as_str()))
+    .bind(d.kind.as_str())
+    .bind(&d.number)
+    .bind(d.date)
+    .bind(&data.description)
+    .bind(data.amounts.net().cents())
+    .bind(data.amounts.vat().cents())
+    .bind(data.amounts.claimed().cents())
+    .bind(data.vat_recoverable)
+    .bind(data.cig.as_ref().map(|c| c.as_str()))
+    .bind(data.cup.as_ref().map(|c| c.as_str()))
+    .bind(&p.commitment_act)
+    .bind(&p.liquidation_act)
+    .bind(&p.order_number)
+    .bind(p.order_date)
+    .bind(p.paid_on)
+    .bind(search_text(data))
+    .bind(now)
+    .bind(id.0)
+    .bind(expected_version)
+    .fetch_optional(&mut **tx)
+    .await?;
+    match row {
+        Some(row) => row.into_domain(),
+        None => Err(missing_or_stale(tx, "expenses", id.0).await),
+    }
+}
+
+pub(super) async fn delete(
+    tx: &mut Transaction<'static, Db>,
+    id: ExpenseId,
+    expected_version: Option<i64>,
+) -> Result<(), StoreError> {
+    let deleted = sqlx::query("DELETE FROM expenses WHERE id = $1 AND ($2 IS NULL OR version = $2)")
+        .bind(id.0)
+        .bind(expected_version)
+        .execute(&mut **tx)
+        .await?;
+    if deleted.rows_affected() == 0 {
+        return Err(missing_or_stale(tx, "expenses", id.0).await);
+    }
+    Ok(())
+}
+
+pub(super) async fn get(pool: &Pool<Db>, id: ExpenseId) -> Result<Option<Expense>, StoreError> {
+    let row: Option<ExpenseRow> = sqlx::query_as(&format!("SELECT {EXPENSE_COLUMNS} FROM expenses WHERE id = $1"))
+        .bind(id.0)
+        .fetch_optional(pool)
+        .await?;
+    row.map(ExpenseRow::into_domain).transpose()
+}
+
+pub(super) async fn all(pool: &Pool<Db>, project: ProjectId) -> Result<Vec<Expense>, StoreError> {
+    let rows: Vec<ExpenseRow> = sqlx::query_as(&format!(
+        "SELECT {EXPENSE_COLUMNS} FROM expenses WHERE project_id = $1 ORDER BY id"
+    ))
+    .bind(project.0)
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter().map(ExpenseRow::into_domain).collect()
+}
+
+/// Appends the `WHERE` of a filter; every value is bound, never spliced.
+fn push_filter(q: &mut QueryBuilder<'_, Db>, project: ProjectId, filter: &ExpenseFilter) {
+    q.push(" WHERE project_id = ").push_bind(project.0);
+    if let Some(entity) = filter.entity {
+        q.push(" AND entity_id = ").push_bind(entity.0);
+    }
+    if let Some(category) = &filter.category {
+        q.push(" AND category = ").push_bind(category.clone());
+    }
+    if let Some(status) = filter.status {
+        q.push(" AND status = ").push_bind(status.as_str());
+    }
+    if let Some(from) = filter.date_from {
+        q.push(" AND document_date >= ").push_bind(from);
+    }
+    if let Some(to) = filter.date_to {
+        q.push(" AND document_date <= ").push_bind(to);
+    }
+    if let Some(text) = &filter.text {
+        let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        q.push(" AND search_text LIKE ")
+            .push_bind(format!("%{escaped}%"))
+            .push(" ESCAPE '\\'");
+    }
+}
+
+pub(super) async fn list(
+    pool: &Pool<Db>,
+    project: ProjectId,
+    filter: &ExpenseFilter,
+    sort: Sort<ExpenseSortField>,
+    page: PageRequest,
+) -> Result<(Page<Expense>, ExpenseTotals), StoreError> {
+    // Credit notes are stored positive and reduce every total.
+    let signed_sum = |column: &str| {
+        format!("CAST(COALESCE(SUM(CASE WHEN document_type = 'credit_note' THEN -{column} ELSE {column} END), 0) AS BIGINT)")
+    };
+    let mut q = QueryBuilder::<Db>::new(format!(
+        "SELECT COUNT(*), {}, {}, {} FROM expenses",
+        signed_sum("net_cents"),
+        signed_sum("vat_cents"),
+        signed_sum("claimed_cents")
+    ));
+    push_filter(&mut q, project, filter);
+    let (total, net, vat, claimed): (i64, i64, i64, i64) = q.build_query_as().fetch_one(pool).await?;
+
+    let mut q = QueryBuilder::<Db>::new(format!("SELECT {EXPENSE_COLUMNS} FROM expenses"));
+    push_filter(&mut q, project, filter);
+    let direction = if sort.descending { "DESC" } else { "ASC" };
+    // The column comes from a closed enum; `id` breaks ties so pages never overlap.
+    q.push(format!(" ORDER BY {} {direction} NULLS LAST, id {direction}", sort.field.column()));
+    q.push(" LIMIT ").push_bind(i64::from(page.per_page));
+    q.push(" OFFSET ").push_bind(page.offset());
+    let rows: Vec<ExpenseRow> = q.build_query_as().fetch_all(pool).await?;
+    let items = rows.into_iter().map(ExpenseRow::into_domain).collect::<Result<_, _>>()?;
+    let totals = ExpenseTotals {
+        net: Money::from_cents(net),
+        vat: Money::from_cents(vat),
+        claimed: Money::from_cents(claimed),
+    };
+    Ok((Page { items, total }, totals))
+}

@@ -1,0 +1,159 @@
+//! The SQL shared by both backends. This module is compiled twice, once inside `sqlite.rs` and
+//! once inside `postgres.rs`, where `Db` names the engine and `DIALECT` its few differences: the
+//! queries are written once and each backend gets concrete, fully typed sqlx code.
+
+mod calls;
+mod expenses;
+mod projects;
+mod rows;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::{Pool, Transaction};
+
+use super::{Db, DIALECT};
+use crate::domain::{
+    Call, CallId, DateChange, Entity, EntityId, Expense, ExpenseData, ExpenseId, NewCall, NewEntity,
+    Project, ProjectData, ProjectId,
+};
+use crate::storage::{
+    ExpenseFilter, ExpenseSortField, ExpenseTotals, Page, PageRequest, Sort, Store, StoreError,
+};
+
+pub struct SqlStore {
+    pool: Pool<Db>,
+}
+
+impl SqlStore {
+    pub fn new(pool: Pool<Db>) -> SqlStore {
+        SqlStore { pool }
+    }
+
+    pub fn pool(&self) -> &Pool<Db> {
+        &self.pool
+    }
+
+    async fn begin_write(&self) -> Result<Transaction<'static, Db>, StoreError> {
+        Ok(self.pool.begin_with(DIALECT.begin_write).await?)
+    }
+}
+
+/// Maps a unique-constraint violation to [`StoreError::Duplicate`], anything else to `Database`.
+fn classify(error: sqlx::Error, what: &str) -> StoreError {
+    match &error {
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Duplicate(what.to_owned()),
+        _ => StoreError::Database(error),
+    }
+}
+
+#[async_trait]
+impl Store for SqlStore {
+    fn backend(&self) -> &'static str {
+        DIALECT.name
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn insert_call(&self, call: &NewCall, now: DateTime<Utc>) -> Result<Call, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let id = calls::insert(&mut tx, call, now).await?;
+        tx.commit().await?;
+        self.get_call(id).await?.ok_or(StoreError::NotFound)
+    }
+
+    async fn get_call(&self, id: CallId) -> Result<Option<Call>, StoreError> {
+        calls::get(&self.pool, id).await
+    }
+
+    async fn list_calls(&self, page: PageRequest) -> Result<Page<Call>, StoreError> {
+        calls::list(&self.pool, page).await
+    }
+
+    async fn count_projects(&self) -> Result<i64, StoreError> {
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM projects").fetch_one(&self.pool).await?;
+        Ok(n)
+    }
+
+    async fn insert_project(&self, data: &ProjectData, now: DateTime<Utc>) -> Result<Project, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let id = projects::insert(&mut tx, data, now).await?;
+        tx.commit().await?;
+        self.get_project(id).await?.ok_or(StoreError::NotFound)
+    }
+
+    async fn get_project(&self, id: ProjectId) -> Result<Option<Project>, StoreError> {
+        projects::get(&self.pool, id).await
+    }
+
+    async fn list_projects(&self, page: PageRequest) -> Result<Page<Project>, StoreError> {
+        projects::list(&self.pool, page).await
+    }
+
+    async fn update_project(
+        &self,
+        id: ProjectId,
+        expected_version: i64,
+        data: &ProjectData,
+        date_changes: &[DateChange],
+        now: DateTime<Utc>,
+    ) -> Result<Project, StoreError> {
+        let mut tx = self.begin_write().await?;
+        projects::update(&mut tx, id, expected_version, data, date_changes, now).await?;
+        tx.commit().await?;
+        self.get_project(id).await?.ok_or(StoreError::NotFound)
+    }
+
+    async fn insert_entity(&self, project: ProjectId, entity: &NewEntity, now: DateTime<Utc>) -> Result<Entity, StoreError> {
+        projects::insert_entity(&self.pool, project, entity, now).await
+    }
+
+    async fn get_entity(&self, id: EntityId) -> Result<Option<Entity>, StoreError> {
+        projects::get_entity(&self.pool, id).await
+    }
+
+    async fn list_entities(&self, project: ProjectId) -> Result<Vec<Entity>, StoreError> {
+        projects::list_entities(&self.pool, project).await
+    }
+
+    async fn insert_expense(&self, project: ProjectId, data: &ExpenseData, now: DateTime<Utc>) -> Result<Expense, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let expense = expenses::insert(&mut tx, project, data, now).await?;
+        tx.commit().await?;
+        Ok(expense)
+    }
+
+    async fn get_expense(&self, id: ExpenseId) -> Result<Option<Expense>, StoreError> {
+        expenses::get(&self.pool, id).await
+    }
+
+    async fn list_expenses(
+        &self,
+        project: ProjectId,
+        filter: &ExpenseFilter,
+        sort: Sort<ExpenseSortField>,
+        page: PageRequest,
+    ) -> Result<(Page<Expense>, ExpenseTotals), StoreError> {
+        expenses::list(&self.pool, project, filter, sort, page).await
+    }
+
+    async fn all_expenses(&self, project: ProjectId) -> Result<Vec<Expense>, StoreError> {
+        expenses::all(&self.pool, project).await
+    }
+
+    async fn update_expense(&self, id: ExpenseId, expected_version: i64, data: &ExpenseData, now: DateTime<Utc>) -> Result<Expense, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let expense = expenses::update(&mut tx, id, expected_version, data, now).await?;
+        tx.commit().await?;
+        Ok(expense)
+    }
+
+    async fn delete_expense(&self, id: ExpenseId, expected_version: Option<i64>) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        expenses::delete(&mut tx, id, expected_version).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,251 @@
+//! Projects, their budget lines, the history of their dates, and their entities.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::{Pool, Transaction};
+
+use super::rows::{category_code, corrupt, cup, tax_id};
+use super::{classify, Db, DIALECT};
+use crate::domain::{
+    BudgetLine, CallId, DateChange, Entity, EntityId, Money, NewEntity, Project, ProjectData,
+    ProjectDate, ProjectId,
+};
+use crate::storage::{Page, PageRequest, StoreError};
+
+async fn insert_budget(tx: &mut Transaction<'static, Db>, id: i64, data: &ProjectData) -> Result<(), StoreError> {
+    for (position, line) in data.budget.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO budget_lines (project_id, position, category_code, amount_cents) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(id)
+        .bind(i64::try_from(position).unwrap_or(i64::MAX))
+        .bind(line.category.as_str())
+        .bind(line.amount.cents())
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+pub(super) async fn insert(tx: &mut Transaction<'static, Db>, data: &ProjectData, now: DateTime<Utc>) -> Result<ProjectId, StoreError> {
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO projects (call_id, title, cup, lead_entity, granted_contribution_cents, start_date, \
+         end_date, version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8) RETURNING id",
+    )
+    .bind(data.call_id.0)
+    .bind(&data.title)
+    .bind(data.cup.as_ref().map(|c| c.as_str()))
+    .bind(&data.lead_entity)
+    .bind(data.granted_contribution.cents())
+    .bind(data.start_date)
+    .bind(data.end_date)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?;
+    insert_budget(tx, id, data).await?;
+    Ok(ProjectId(id))
+}
+
+pub(super) async fn update(
+    tx: &mut Transaction<'static, Db>,
+    id: ProjectId,
+    expected_version: i64,
+    data: &ProjectData,
+    date_changes: &[DateChange],
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let updated = sqlx::query(
+        "UPDATE projects SET title = $1, cup = $2, lead_entity = $3, granted_contribution_cents = $4, \
+         start_date = $5, end_date = $6, version = version + 1, updated_at = $7 WHERE id = $8 AND version = $9",
+    )
+    .bind(&data.title)
+    .bind(data.cup.as_ref().map(|c| c.as_str()))
+    .bind(&data.lead_entity)
+    .bind(data.granted_contribution.cents())
+    .bind(data.start_date)
+    .bind(data.end_date)
+    .bind(now)
+    .bind(id.0)
+    .bind(expected_version)
+    .execute(&mut **tx)
+    .await?;
+    if updated.rows_affected() == 0 {
+        return Err(missing_or_stale(tx, "projects", id.0).await);
+    }
+    sqlx::query("DELETE FROM budget_lines WHERE project_id = $1")
+        .bind(id.0)
+        .execute(&mut **tx)
+        .await?;
+    insert_budget(tx, id.0, data).await?;
+    for change in date_changes {
+        sqlx::query(
+            "INSERT INTO project_date_changes (project_id, field, from_date, to_date, act, recorded_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id.0)
+        .bind(change.field.as_str())
+        .bind(change.from)
+        .bind(change.to)
+        .bind(&change.act)
+        .bind(change.recorded_at)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// After a guarded `UPDATE`/`DELETE` touched no row: tells a missing row from a stale version.
+pub(super) async fn missing_or_stale(tx: &mut Transaction<'static, Db>, table: &str, id: i64) -> StoreError {
+    let found = sqlx::query(&format!("SELECT id FROM {table} WHERE id = $1{}", DIALECT.for_update))
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await;
+    match found {
+        Ok(Some(_)) => StoreError::VersionMismatch,
+        Ok(None) => StoreError::NotFound,
+        Err(e) => StoreError::Database(e),
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct ProjectRow {
+    id: i64,
+    call_id: i64,
+    title: String,
+    cup: Option<String>,
+    lead_entity: String,
+    granted_contribution_cents: i64,
+    start_date: NaiveDate,
+    end_date: NaiveDate,
+    version: i64,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+const PROJECT_COLUMNS: &str = "id, call_id, title, cup, lead_entity, granted_contribution_cents, \
+    start_date, end_date, version, created_at, updated_at";
+
+async fn assemble(pool: &Pool<Db>, row: ProjectRow) -> Result<Project, StoreError> {
+    let lines: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT category_code, amount_cents FROM budget_lines WHERE project_id = $1 ORDER BY position",
+    )
+    .bind(row.id)
+    .fetch_all(pool)
+    .await?;
+    let history: Vec<(String, NaiveDate, NaiveDate, String, DateTime<Utc>)> = sqlx::query_as(
+        "SELECT field, from_date, to_date, act, recorded_at FROM project_date_changes \
+         WHERE project_id = $1 ORDER BY id",
+    )
+    .bind(row.id)
+    .fetch_all(pool)
+    .await?;
+    Ok(Project {
+        id: ProjectId(row.id),
+        data: ProjectData {
+            call_id: CallId(row.call_id),
+            title: row.title,
+            cup: cup(row.cup)?,
+            lead_entity: row.lead_entity,
+            granted_contribution: Money::from_cents(row.granted_contribution_cents),
+            start_date: row.start_date,
+            end_date: row.end_date,
+            budget: lines
+                .into_iter()
+                .map(|(code, cents)| {
+                    Ok(BudgetLine {
+                        category: category_code(&code)?,
+                        amount: Money::from_cents(cents),
+                    })
+                })
+                .collect::<Result<_, StoreError>>()?,
+        },
+        date_history: history
+            .into_iter()
+            .map(|(field, from, to, act, recorded_at)| {
+                Ok(DateChange {
+                    field: ProjectDate::parse(&field).ok_or_else(|| corrupt("date field", &field))?,
+                    from,
+                    to,
+                    act,
+                    recorded_at,
+                })
+            })
+            .collect::<Result<_, StoreError>>()?,
+        version: row.version,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    })
+}
+
+pub(super) async fn get(pool: &Pool<Db>, id: ProjectId) -> Result<Option<Project>, StoreError> {
+    let row: Option<ProjectRow> = sqlx::query_as(&format!("SELECT {PROJECT_COLUMNS} FROM projects WHERE id = $1"))
+        .bind(id.0)
+        .fetch_optional(pool)
+        .await?;
+    match row {
+        Some(row) => Ok(Some(assemble(pool, row).await?)),
+        None => Ok(None),
+    }
+}
+
+pub(super) async fn list(pool: &Pool<Db>, page: PageRequest) -> Result<Page<Project>, StoreError> {
+    let (total,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM projects").fetch_one(pool).await?;
+    let rows: Vec<ProjectRow> = sqlx::query_as(&format!(
+        "SELECT {PROJECT_COLUMNS} FROM projects ORDER BY id LIMIT $1 OFFSET $2"
+    ))
+    .bind(i64::from(page.per_page))
+    .bind(page.offset())
+    .fetch_all(pool)
+    .await?;
+    let mut items = Vec::with_capacity(rows.len());
+    for row in rows {
+        items.push(assemble(pool, row).await?);
+    }
+    Ok(Page { items, total })
+}
+
+type EntityRow = (i64, i64, String, Option<String>, DateTime<Utc>);
+
+fn entity(row: EntityRow) -> Result<Entity, StoreError> {
+    let (id, project_id, name, tax_code, created_at) = row;
+    Ok(Entity {
+        id: EntityId(id),
+        project_id: ProjectId(project_id),
+        name,
+        tax_code: tax_id(tax_code)?,
+        created_at,
+    })
+}
+
+pub(super) async fn insert_entity(pool: &Pool<Db>, project: ProjectId, new: &NewEntity, now: DateTime<Utc>) -> Result<Entity, StoreError> {
+    let row: EntityRow = sqlx::query_as(
+        "INSERT INTO entities (project_id, name, tax_code, created_at) VALUES ($1, $2, $3, $4) \
+         RETURNING id, project_id, name, tax_code, created_at",
+    )
+    .bind(project.0)
+    .bind(&new.name)
+    .bind(new.tax_code.as_ref().map(|t| t.as_str()))
+    .bind(now)
+    .fetch_one(pool)
+    .await
+    .map_err(|e| classify(e, "entity name"))?;
+    entity(row)
+}
+
+pub(super) async fn get_entity(pool: &Pool<Db>, id: EntityId) -> Result<Option<Entity>, StoreError> {
+    let row: Option<EntityRow> =
+        sqlx::query_as("SELECT id, project_id, name, tax_code, created_at FROM entities WHERE id = $1")
+            .bind(id.0)
+            .fetch_optional(pool)
+            .await?;
+    row.map(entity).transpose()
+}
+
+pub(super) async fn list_entities(pool: &Pool<Db>, project: ProjectId) -> Result<Vec<Entity>, StoreError> {
+    let rows: Vec<EntityRow> = sqlx::query_as(
+        "SELECT id, project_id, name, tax_code, created_at FROM entities WHERE project_id = $1 ORDER BY id",
+    )
+    .bind(project.0)
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter().map(entity).collect()
+}

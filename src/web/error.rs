@@ -1,0 +1,149 @@
+//! The web layer's error: every failure becomes an RFC 9457 `application/problem+json` body with a
+//! stable `code`, an Italian `detail` and, for invalid input, the list of fields at fault. Internal
+//! causes are logged, never sent.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::domain::FieldError;
+use crate::services::ServiceError;
+
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    detail: String,
+    errors: Vec<FieldError>,
+    related: Vec<String>,
+}
+
+/// The problem document, as the OpenAPI description shows it.
+#[derive(Serialize, ToSchema)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    kind: String,
+    title: String,
+    status: u16,
+    code: String,
+    detail: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<FieldErrorDoc>)]
+    errors: Vec<FieldError>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related: Vec<String>,
+}
+
+/// One field at fault.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct FieldErrorDoc {
+    field: String,
+    code: String,
+    message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code,
+            detail: detail.into(),
+            errors: Vec::new(),
+            related: Vec::new(),
+        }
+    }
+
+    pub fn invalid(errors: Vec<FieldError>) -> ApiError {
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).filter(|f| !f.is_empty()).collect();
+        let detail = if fields.is_empty() {
+            "I dati inviati non sono validi.".to_owned()
+        } else {
+            format!("I dati inviati non sono validi: controllare {}.", fields.join(", "))
+        };
+        ApiError {
+            errors,
+            ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", detail)
+        }
+    }
+
+    pub fn field(field: &str, code: &str, message: impl Into<String>) -> ApiError {
+        ApiError::invalid(vec![FieldError {
+            field: field.to_owned(),
+            code: code.to_owned(),
+            message: message.into(),
+        }])
+    }
+
+    pub fn not_found(what: &str) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("{what}: non trovato"))
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+}
+
+fn title(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "Richiesta non valida",
+        404 => "Non trovato",
+        409 => "Conflitto",
+        412 => "Versione non più attuale",
+        413 => "Richiesta troppo grande",
+        415 => "Formato non supportato",
+        422 => "Dati non validi",
+        428 => "Versione richiesta",
+        _ => "Errore interno",
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(error: ServiceError) -> ApiError {
+        match error {
+            ServiceError::Invalid(errors) => ApiError::invalid(errors),
+            ServiceError::NotFound(what) => ApiError::not_found(what),
+            ServiceError::Stale => ApiError::new(
+                StatusCode::PRECONDITION_FAILED,
+                "precondition_failed",
+                "Qualcun altro ha modificato questo elemento dopo che lo hai aperto: ricaricalo e riapplica le modifiche.",
+            ),
+            ServiceError::Conflict { code, message, related } => ApiError {
+                related: related.iter().map(ToString::to_string).collect(),
+                ..ApiError::new(StatusCode::CONFLICT, code, message)
+            },
+            ServiceError::Store(cause) => {
+                tracing::error!(error = %cause, "storage failure");
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal_error",
+                    "Errore interno: l'operazione non è stata eseguita. Riprovare più tardi.",
+                )
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = Problem {
+            kind: format!("urn:rendiconta:problem:{}", self.code),
+            title: title(self.status).to_owned(),
+            status: self.status.as_u16(),
+            code: self.code.to_owned(),
+            detail: self.detail,
+            errors: self.errors,
+            related: self.related,
+        };
+        let bytes = serde_json::to_vec(&body).unwrap_or_default();
+        let mut response = (self.status, bytes).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        response
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,335 @@
+//! `/api/v1/projects/{id}/expenses` and `/api/v1/expenses/{id}`.
+
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::error::{ApiError, ApiResult, Problem};
+use super::extract::{etag, ApiJson, IfMatch, JsonBytes, OptionalIfMatch, QueryPairs};
+use super::fields;
+use super::merge_patch::merged_input;
+use super::pagination::{page_request, sort};
+use super::projects::parse_project_id;
+use crate::domain::text::fold;
+use crate::domain::{
+    Amounts, CategoryCode, Cig, Cup, Document, DocumentType, EntityId, Expense, ExpenseData,
+    ExpenseId, ExpenseStatus, Nature, Payment, TaxId, Violations,
+};
+use crate::services::{expenses, App, ServiceError};
+use crate::storage::{ExpenseFilter, ExpenseSortField, ExpenseTotals};
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExpenseInput {
+    /// The paying partner entity.
+    entity_id: Option<String>,
+    /// One of the call's category codes; an expense without one is excluded as `uncategorised`.
+    category: Option<String>,
+    /// `current` (default) or `capital`.
+    nature: Option<String>,
+    supplier_name: Option<String>,
+    /// Partita IVA (check digit verified, `IT` optional), foreign VAT id with country prefix, or codice fiscale.
+    supplier_vat: Option<String>,
+    /// `invoice`, `credit_note`, `receipt` or `other`.
+    document_type: Option<String>,
+    document_number: Option<String>,
+    #[schema(example = "2020-10-15")]
+    document_date: Option<String>,
+    description: Option<String>,
+    #[schema(example = "1000.00")]
+    net_amount: Option<String>,
+    #[schema(example = "220.00")]
+    vat_amount: Option<String>,
+    vat_recoverable: Option<bool>,
+    /// The part charged to the project; defaults to net + VAT.
+    claimed_amount: Option<String>,
+    cig: Option<String>,
+    cup: Option<String>,
+    commitment_act: Option<String>,
+    liquidation_act: Option<String>,
+    payment_order_number: Option<String>,
+    payment_order_date: Option<String>,
+    /// The date the treasury paid (quietanza).
+    payment_date: Option<String>,
+}
+
+impl TryFrom<ExpenseInput> for ExpenseData {
+    type Error = ApiError;
+
+    fn try_from(input: ExpenseInput) -> Result<ExpenseData, ApiError> {
+        let mut v = Violations::new();
+        let entity = v.need("entity_id", input.entity_id.as_deref());
+        let entity_id: Option<EntityId> = fields::id(&mut v, "entity_id", entity);
+        let category = match input.category.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+            None => None,
+            Some(raw) => {
+                let c = CategoryCode::parse(raw);
+                if c.is_none() {
+                    v.add("category", "invalid_code", "codice di categoria non valido");
+                }
+                c
+            }
+        };
+        let nature = match input.nature.as_deref() {
+            None => Some(Nature::Current),
+            raw => fields::choice(&mut v, "nature", raw, Nature::parse, &Nature::choices()),
+        };
+        let supplier_name = fields::required_text(&mut v, "supplier_name", input.supplier_name.as_deref(), 300);
+        let supplier_vat = fields::code(&mut v, "supplier_vat", "supplier_vat", "Partita IVA del fornitore", input.supplier_vat.as_deref(), TaxId::parse);
+        let kind = v.need("document_type", input.document_type.as_deref());
+        let kind = fields::choice(&mut v, "document_type", kind, DocumentType::parse, &DocumentType::choices());
+        let number = fields::required_text(&mut v, "document_number", input.document_number.as_deref(), 100);
+        let date = fields::required_date(&mut v, "document_date", input.document_date.as_deref());
+        let description = fields::text(&mut v, "description", input.description.as_deref(), 2000).unwrap_or_default();
+        let net = fields::required_amount(&mut v, "net_amount", input.net_amount.as_deref());
+        let vat = fields::required_amount(&mut v, "vat_amount", input.vat_amount.as_deref());
+        let claimed = fields::amount(&mut v, "claimed_amount", input.claimed_amount.as_deref());
+        let amounts = match (net, vat) {
+            (Some(net), Some(vat)) => {
+                match Amounts::new(net, vat, claimed) {
+                    Ok(a) => Some(a),
+                    Err(e) => {
+                        Amounts::report(e, &mut v);
+                        None
+                    }
+                }
+            }
+            _ => None,
+        };
+        let cig = fields::code(&mut v, "cig", "cig", "CIG (10 caratteri)", input.cig.as_deref(), Cig::parse);
+        let cup = fields::code(&mut v, "cup", "cup", "CUP (15 caratteri)", input.cup.as_deref(), Cup::parse);
+        let payment = Payment {
+            commitment_act: fields::text(&mut v, "commitment_act", input.commitment_act.as_deref(), 300),
+            liquidation_act: fields::text(&mut v, "liquidation_act", input.liquidation_act.as_deref(), 300),
+            order_number: fields::text(&mut v, "payment_order_number", input.payment_order_number.as_deref(), 100),
+            order_date: fields::date(&mut v, "payment_order_date", input.payment_order_date.as_deref()),
+            paid_on: fields::date(&mut v, "payment_date", input.payment_date.as_deref()),
+        };
+        let data = (|| {
+            Some(ExpenseData {
+                entity_id: entity_id?,
+                category,
+                nature: nature?,
+                document: Document {
+                    supplier_name: supplier_name?,
+                    supplier_vat,
+                    kind: kind?,
+                    number: number?,
+                    date: date?,
+                },
+                description,
+                amounts: amounts?,
+                vat_recoverable: input.vat_recoverable.unwrap_or(false),
+                cig,
+                cup,
+                payment,
+            })
+        })();
+        if let Some(d) = &data {
+            d.check_dates(&mut v);
+        }
+        v.finish(|| data).map_err(ApiError::invalid)
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ExpenseView {
+    id: String,
+    project_id: String,
+    entity_id: String,
+    category: Option<String>,
+    nature: String,
+    supplier_name: String,
+    supplier_vat: Option<String>,
+    document_type: String,
+    document_number: String,
+    document_date: String,
+    description: String,
+    net_amount: String,
+    vat_amount: String,
+    total_amount: String,
+    vat_recoverable: bool,
+    claimed_amount: String,
+    cig: Option<String>,
+    cup: Option<String>,
+    commitment_act: Option<String>,
+    liquidation_act: Option<String>,
+    payment_order_number: Option<String>,
+    payment_order_date: Option<String>,
+    payment_date: Option<String>,
+    status: String,
+    version: i64,
+    created_at: String,
+    updated_at: String,
+}
+
+const EXPENSE_READ_ONLY: &[&str] = &["id", "project_id", "total_amount", "status", "version", "created_at", "updated_at"];
+
+impl From<&Expense> for ExpenseView {
+    fn from(e: &Expense) -> ExpenseView {
+        let d = &e.data;
+        ExpenseView {
+            id: e.id.to_string(),
+            project_id: e.project_id.to_string(),
+            entity_id: d.entity_id.to_string(),
+            category: d.category.as_ref().map(|c| c.as_str().to_owned()),
+            nature: d.nature.to_string(),
+            supplier_name: d.document.supplier_name.clone(),
+            supplier_vat: d.document.supplier_vat.as_ref().map(ToString::to_string),
+            document_type: d.document.kind.to_string(),
+            document_number: d.document.number.clone(),
+            document_date: d.document.date.to_string(),
+            description: d.description.clone(),
+            net_amount: d.amounts.net().to_string(),
+            vat_amount: d.amounts.vat().to_string(),
+            total_amount: d.amounts.total().to_string(),
+            vat_recoverable: d.vat_recoverable,
+            claimed_amount: d.amounts.claimed().to_string(),
+            cig: d.cig.as_ref().map(ToString::to_string),
+            cup: d.cup.as_ref().map(ToString::to_string),
+            commitment_act: d.payment.commitment_act.clone(),
+            liquidation_act: d.payment.liquidation_act.clone(),
+            payment_order_number: d.payment.order_number.clone(),
+            payment_order_date: d.payment.order_date.map(|x| x.to_string()),
+            payment_date: d.payment.paid_on.map(|x| x.to_string()),
+            status: e.status.to_string(),
+            version: e.version,
+            created_at: e.created_at.to_rfc3339(),
+            updated_at: e.updated_at.to_rfc3339(),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TotalsView {
+    net: String,
+    vat: String,
+    claimed: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ExpenseList {
+    items: Vec<ExpenseView>,
+    total: i64,
+    page: u32,
+    per_page: u32,
+    /// Sums over every row the filter selects (credit notes subtract).
+    totals: TotalsView,
+}
+
+fn expense_response(status: StatusCode, expense: &Expense) -> Response {
+    let mut response = (status, [(header::ETAG, etag(expense.version))], Json(ExpenseView::from(expense))).into_response();
+    if status == StatusCode::CREATED {
+        if let Ok(location) = format!("/api/v1/expenses/{}", expense.id).parse() {
+            response.headers_mut().insert(header::LOCATION, location);
+        }
+    }
+    response
+}
+
+fn parse_expense_id(raw: &str) -> Result<ExpenseId, ApiError> {
+    raw.parse().map_err(|_| ApiError::not_found("spesa"))
+}
+
+pub fn router() -> Router<App> {
+    Router::new()
+        .route("/api/v1/projects/{id}/expenses", get(list).post(create))
+        .route("/api/v1/expenses/{id}", get(show).patch(patch).delete(remove))
+}
+
+/// Records an expense of a project (status `draft`).
+#[utoipa::path(post, path = "/api/v1/projects/{id}/expenses", tag = "expenses", params(("id" = String, Path)),
+    request_body = ExpenseInput,
+    responses((status = 201, body = ExpenseView), (status = 404, body = Problem), (status = 409, body = Problem),
+        (status = 413, body = Problem), (status = 422, body = Problem), (status = 400, body = Problem)))]
+async fn create(State(app): State<App>, Path(id): Path<String>, ApiJson(input): ApiJson<ExpenseInput>) -> ApiResult<Response> {
+    let project = parse_project_id(&id)?;
+    let data = ExpenseData::try_from(input)?;
+    let expense = expenses::create(&app, project, data).await?;
+    Ok(expense_response(StatusCode::CREATED, &expense))
+}
+
+/// Parses the list filters; a bad one is a 422 naming the parameter.
+fn filter(q: &QueryPairs) -> Result<ExpenseFilter, ApiError> {
+    let mut v = Violations::new();
+    let entity = fields::id(&mut v, "entity", q.get("entity"));
+    let status = fields::choice(&mut v, "status", q.get("status"), ExpenseStatus::parse, &ExpenseStatus::choices());
+    let date_from = fields::date(&mut v, "date_from", q.get("date_from"));
+    let date_to = fields::date(&mut v, "date_to", q.get("date_to"));
+    let text = fields::text(&mut v, "q", q.get("q"), 200).map(|t| fold(&t));
+    v.finish(|| {
+        Some(ExpenseFilter {
+            entity,
+            category: q.get("category").map(str::to_owned),
+            status,
+            date_from,
+            date_to,
+            text,
+        })
+    })
+    .map_err(ApiError::invalid)
+}
+
+/// The expenses of a project: filters `entity`, `category`, `status`, `date_from`, `date_to` (document
+/// date), `q` (text); `sort` one of the listed fields, `-` for descending.
+#[utoipa::path(get, path = "/api/v1/projects/{id}/expenses", tag = "expenses",
+    params(("id" = String, Path), ("page" = Option<u32>, Query, minimum = 1), ("per_page" = Option<u32>, Query, minimum = 1, maximum = 500),
+        ("sort" = Option<String>, Query), ("entity" = Option<String>, Query), ("category" = Option<String>, Query),
+        ("status" = Option<String>, Query), ("date_from" = Option<String>, Query), ("date_to" = Option<String>, Query),
+        ("q" = Option<String>, Query)),
+    responses((status = 200, body = ExpenseList), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn list(State(app): State<App>, Path(id): Path<String>, query: QueryPairs) -> ApiResult<Json<ExpenseList>> {
+    let project = parse_project_id(&id)?;
+    let page = page_request(&query)?;
+    let sort = sort(&query, ExpenseSortField::NAMES, ExpenseSortField::Id)?;
+    let filter = filter(&query)?;
+    let (result, totals): (_, ExpenseTotals) = expenses::list(&app, project, &filter, sort, page).await?;
+    Ok(Json(ExpenseList {
+        items: result.items.iter().map(ExpenseView::from).collect(),
+        total: result.total,
+        page: page.page,
+        per_page: page.per_page,
+        totals: TotalsView {
+            net: totals.net.to_string(),
+            vat: totals.vat.to_string(),
+            claimed: totals.claimed.to_string(),
+        },
+    }))
+}
+
+/// One expense, with its ETag.
+#[utoipa::path(get, path = "/api/v1/expenses/{id}", tag = "expenses", params(("id" = String, Path)),
+    responses((status = 200, body = ExpenseView), (status = 404, body = Problem)))]
+async fn show(State(app): State<App>, Path(id): Path<String>) -> ApiResult<Response> {
+    let expense = expenses::get(&app, parse_expense_id(&id)?).await?;
+    Ok(expense_response(StatusCode::OK, &expense))
+}
+
+/// Changes an expense (JSON merge patch). Requires `If-Match` with the ETag read.
+#[utoipa::path(patch, path = "/api/v1/expenses/{id}", tag = "expenses", params(("id" = String, Path), ("If-Match" = String, Header)),
+    request_body(content = ExpenseInput, content_type = "application/merge-patch+json"),
+    responses((status = 200, body = ExpenseView), (status = 404, body = Problem), (status = 409, body = Problem),
+        (status = 412, body = Problem), (status = 428, body = Problem), (status = 422, body = Problem)))]
+async fn patch(State(app): State<App>, Path(id): Path<String>, IfMatch(version): IfMatch, JsonBytes(body): JsonBytes) -> ApiResult<Response> {
+    let id = parse_expense_id(&id)?;
+    let current = expenses::get(&app, id).await?;
+    if current.version != version {
+        return Err(ServiceError::Stale.into());
+    }
+    let input: ExpenseInput = merged_input(&ExpenseView::from(&current), EXPENSE_READ_ONLY, &body)?;
+    let data = ExpenseData::try_from(input)?;
+    let expense = expenses::update(&app, id, version, data).await?;
+    Ok(expense_response(StatusCode::OK, &expense))
+}
+
+/// Deletes an expense (honours `If-Match` when sent).
+#[utoipa::path(delete, path = "/api/v1/expenses/{id}", tag = "expenses", params(("id" = String, Path)),
+    responses((status = 204), (status = 404, body = Problem), (status = 409, body = Problem), (status = 412, body = Problem)))]
+async fn remove(State(app): State<App>, Path(id): Path<String>, OptionalIfMatch(version): OptionalIfMatch) -> ApiResult<StatusCode> {
+    expenses::delete(&app, parse_expense_id(&id)?, version).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,74 @@
+//! The web layer: the JSON API under `/api/v1`, its OpenAPI description, and the server.
+
+mod calls;
+pub mod error;
+mod expenses;
+mod extract;
+mod fields;
+mod merge_patch;
+mod pagination;
+mod projects;
+
+use std::future::Future;
+
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router};
+use tokio::net::TcpListener;
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+
+use crate::services::App;
+use error::ApiError;
+
+/// Bodies above this are refused with 413 before they are read.
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "rendiconta", description = "Rendicontazione dei progetti cofinanziati: bandi, progetti, enti e spese."),
+    paths(
+        calls::create, calls::list, calls::show,
+        projects::create, projects::list, projects::show, projects::patch, projects::create_entity, projects::list_entities,
+        expenses::create, expenses::list, expenses::show, expenses::patch, expenses::remove,
+    ),
+    tags((name = "calls"), (name = "projects"), (name = "expenses"))
+)]
+pub struct ApiDoc;
+
+async fn openapi() -> impl IntoResponse {
+    Json(ApiDoc::openapi())
+}
+
+async fn healthz(State(app): State<App>) -> Result<Json<serde_json::Value>, ApiError> {
+    app.store.ping().await.map_err(|e| {
+        tracing::error!(error = %e, "health check failed");
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "database_unavailable", "Il database non risponde.")
+    })?;
+    Ok(Json(serde_json::json!({"status": "ok", "database": app.store.backend()})))
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found("risorsa")
+}
+
+/// The whole application as a router, ready to serve or to test.
+pub fn router(app: App) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/api/v1/openapi.json", get(openapi))
+        .merge(calls::router())
+        .merge(projects::router())
+        .merge(expenses::router())
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(TraceLayer::new_for_http())
+        .with_state(app)
+}
+
+/// Serves until `shutdown` resolves, then lets in-flight requests finish.
+pub async fn serve(listener: TcpListener, app: App, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    axum::serve(listener, router(app)).with_graceful_shutdown(shutdown).await
+}

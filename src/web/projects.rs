@@ -1,0 +1,304 @@
+//! `/api/v1/projects` and their entities.
+
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::error::{ApiError, ApiResult, Problem};
+use super::extract::{etag, ApiJson, IfMatch, JsonBytes, QueryPairs};
+use super::merge_patch::merged_input;
+use super::pagination::{page_request, ListEnvelope};
+use super::fields;
+use crate::domain::{
+    BudgetLine, CallId, CategoryCode, Cup, Entity, NewEntity, Project, ProjectId, TaxId, Violations,
+};
+use crate::services::projects::{self, NewProject};
+use crate::services::App;
+
+#[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BudgetLineInput {
+    category: Option<String>,
+    #[schema(example = "105000.00")]
+    amount: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectInput {
+    call_id: Option<String>,
+    title: Option<String>,
+    /// Codice Unico di Progetto (15 characters).
+    cup: Option<String>,
+    /// The lead beneficiary's name as it appears on documents.
+    lead_entity: Option<String>,
+    #[schema(example = "105000.00")]
+    granted_contribution: Option<String>,
+    start_date: Option<String>,
+    end_date: Option<String>,
+    budget: Option<Vec<BudgetLineInput>>,
+    /// Write-only: the act that moves the project's dates (required when a PATCH changes them).
+    change_act: Option<String>,
+}
+
+impl ProjectInput {
+    fn into_domain(self) -> Result<(NewProject, Option<String>), ApiError> {
+        let mut v = Violations::new();
+        let call_id = v.need("call_id", self.call_id.as_deref());
+        let call_id: Option<CallId> = fields::id(&mut v, "call_id", call_id);
+        let title = fields::required_text(&mut v, "title", self.title.as_deref(), 500);
+        let cup = fields::code(&mut v, "cup", "cup", "CUP (15 caratteri)", self.cup.as_deref(), Cup::parse);
+        let lead_entity = fields::required_text(&mut v, "lead_entity", self.lead_entity.as_deref(), 300);
+        let granted = fields::required_amount(&mut v, "granted_contribution", self.granted_contribution.as_deref());
+        let start_date = fields::date(&mut v, "start_date", self.start_date.as_deref());
+        let end_date = fields::date(&mut v, "end_date", self.end_date.as_deref());
+        let change_act = fields::text(&mut v, "change_act", self.change_act.as_deref(), 300);
+        let mut budget = Vec::new();
+        match self.budget {
+            None => v.required("budget"),
+            Some(lines) if lines.is_empty() => v.add("budget", "empty", "indicare il budget approvato per almeno una categoria"),
+            Some(lines) => {
+                for (i, line) in lines.into_iter().enumerate() {
+                    let field = format!("budget[{i}].category");
+                    let category = match line.category.as_deref() {
+                        None => {
+                            v.required(&field);
+                            None
+                        }
+                        Some(raw) => {
+                            let c = CategoryCode::parse(raw);
+                            if c.is_none() {
+                                v.add(&field, "invalid_code", "codice di categoria non valido");
+                            }
+                            c
+                        }
+                    };
+                    let amount = fields::required_amount(&mut v, &format!("budget[{i}].amount"), line.amount.as_deref());
+                    if let (Some(category), Some(amount)) = (category, amount) {
+                        budget.push(BudgetLine { category, amount });
+                    }
+                }
+            }
+        }
+        let project = v
+            .finish(|| {
+                Some(NewProject {
+                    call_id: call_id?,
+                    title: title?,
+                    cup,
+                    lead_entity: lead_entity?,
+                    granted_contribution: granted?,
+                    start_date,
+                    end_date,
+                    budget,
+                })
+            })
+            .map_err(ApiError::invalid)?;
+        Ok((project, change_act))
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DateChangeView {
+    field: String,
+    from: String,
+    to: String,
+    act: String,
+    recorded_at: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProjectView {
+    id: String,
+    call_id: String,
+    title: String,
+    cup: Option<String>,
+    lead_entity: String,
+    granted_contribution: String,
+    start_date: String,
+    end_date: String,
+    budget: Vec<BudgetLineInput>,
+    approved_total: String,
+    date_history: Vec<DateChangeView>,
+    version: i64,
+    created_at: String,
+    updated_at: String,
+}
+
+/// Fields of the view a client may not change; a merge patch that changes them is refused.
+const PROJECT_READ_ONLY: &[&str] = &["id", "approved_total", "date_history", "version", "created_at", "updated_at"];
+
+impl From<&Project> for ProjectView {
+    fn from(p: &Project) -> ProjectView {
+        let d = &p.data;
+        ProjectView {
+            id: p.id.to_string(),
+            call_id: d.call_id.to_string(),
+            title: d.title.clone(),
+            cup: d.cup.as_ref().map(ToString::to_string),
+            lead_entity: d.lead_entity.clone(),
+            granted_contribution: d.granted_contribution.to_string(),
+            start_date: d.start_date.to_string(),
+            end_date: d.end_date.to_string(),
+            budget: d
+                .budget
+                .iter()
+                .map(|l| BudgetLineInput {
+                    category: Some(l.category.as_str().to_owned()),
+                    amount: Some(l.amount.to_string()),
+                })
+                .collect(),
+            approved_total: d.approved_total().to_string(),
+            date_history: p
+                .date_history
+                .iter()
+                .map(|c| DateChangeView {
+                    field: c.field.as_str().to_owned(),
+                    from: c.from.to_string(),
+                    to: c.to.to_string(),
+                    act: c.act.clone(),
+                    recorded_at: c.recorded_at.to_rfc3339(),
+                })
+                .collect(),
+            version: p.version,
+            created_at: p.created_at.to_rfc3339(),
+            updated_at: p.updated_at.to_rfc3339(),
+        }
+    }
+}
+
+fn project_response(status: StatusCode, project: &Project) -> Response {
+    let mut response = (status, [(header::ETAG, etag(project.version))], Json(ProjectView::from(project))).into_response();
+    if status == StatusCode::CREATED {
+        if let Ok(location) = format!("/api/v1/projects/{}", project.id).parse() {
+            response.headers_mut().insert(header::LOCATION, location);
+        }
+    }
+    response
+}
+
+pub fn parse_project_id(raw: &str) -> Result<ProjectId, ApiError> {
+    raw.parse().map_err(|_| ApiError::not_found("progetto"))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EntityInput {
+    name: Option<String>,
+    /// Codice fiscale or partita IVA of the entity.
+    tax_code: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EntityView {
+    id: String,
+    project_id: String,
+    name: String,
+    tax_code: Option<String>,
+    created_at: String,
+}
+
+impl From<&Entity> for EntityView {
+    fn from(e: &Entity) -> EntityView {
+        EntityView {
+            id: e.id.to_string(),
+            project_id: e.project_id.to_string(),
+            name: e.name.clone(),
+            tax_code: e.tax_code.as_ref().map(ToString::to_string),
+            created_at: e.created_at.to_rfc3339(),
+        }
+    }
+}
+
+pub fn router() -> Router<App> {
+    Router::new()
+        .route("/api/v1/projects", get(list).post(create))
+        .route("/api/v1/projects/{id}", get(show).patch(patch))
+        .route("/api/v1/projects/{id}/entities", get(list_entities).post(create_entity))
+}
+
+/// Records a project granted under a call.
+#[utoipa::path(post, path = "/api/v1/projects", tag = "projects", request_body = ProjectInput,
+    responses((status = 201, body = ProjectView), (status = 422, body = Problem), (status = 400, body = Problem)))]
+async fn create(State(app): State<App>, ApiJson(input): ApiJson<ProjectInput>) -> ApiResult<Response> {
+    let (new, _) = input.into_domain()?;
+    let project = projects::create(&app, new).await?;
+    Ok(project_response(StatusCode::CREATED, &project))
+}
+
+/// Lists the projects.
+#[utoipa::path(get, path = "/api/v1/projects", tag = "projects",
+    params(("page" = Option<u32>, Query, minimum = 1), ("per_page" = Option<u32>, Query, minimum = 1, maximum = 500)),
+    responses((status = 200, description = "{items,total,page,per_page}"), (status = 422, body = Problem)))]
+async fn list(State(app): State<App>, query: QueryPairs) -> ApiResult<Json<ListEnvelope<ProjectView>>> {
+    let page = page_request(&query)?;
+    let result = projects::list(&app, page).await?;
+    Ok(Json(ListEnvelope {
+        items: result.items.iter().map(ProjectView::from).collect(),
+        total: result.total,
+        page: page.page,
+        per_page: page.per_page,
+    }))
+}
+
+/// One project, with its ETag.
+#[utoipa::path(get, path = "/api/v1/projects/{id}", tag = "projects", params(("id" = String, Path)),
+    responses((status = 200, body = ProjectView), (status = 404, body = Problem)))]
+async fn show(State(app): State<App>, Path(id): Path<String>) -> ApiResult<Response> {
+    let project = projects::get(&app, parse_project_id(&id)?).await?;
+    Ok(project_response(StatusCode::OK, &project))
+}
+
+/// Changes a project (JSON merge patch). Requires `If-Match` with the ETag read.
+#[utoipa::path(patch, path = "/api/v1/projects/{id}", tag = "projects", params(("id" = String, Path), ("If-Match" = String, Header)),
+    request_body(content = ProjectInput, content_type = "application/merge-patch+json"),
+    responses((status = 200, body = ProjectView), (status = 404, body = Problem), (status = 412, body = Problem),
+        (status = 428, body = Problem), (status = 422, body = Problem)))]
+async fn patch(State(app): State<App>, Path(id): Path<String>, IfMatch(version): IfMatch, JsonBytes(body): JsonBytes) -> ApiResult<Response> {
+    let id = parse_project_id(&id)?;
+    let current = projects::get(&app, id).await?;
+    if current.version != version {
+        return Err(crate::services::ServiceError::Stale.into());
+    }
+    let input: ProjectInput = merged_input(&ProjectView::from(&current), PROJECT_READ_ONLY, &body)?;
+    let (new, change_act) = input.into_domain()?;
+    let project = projects::update(&app, id, version, new, change_act).await?;
+    Ok(project_response(StatusCode::OK, &project))
+}
+
+/// Adds a partner entity to a project.
+#[utoipa::path(post, path = "/api/v1/projects/{id}/entities", tag = "projects", params(("id" = String, Path)),
+    request_body = EntityInput,
+    responses((status = 201, body = EntityView), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn create_entity(State(app): State<App>, Path(id): Path<String>, ApiJson(input): ApiJson<EntityInput>) -> ApiResult<Response> {
+    let project = parse_project_id(&id)?;
+    let mut v = Violations::new();
+    let name = fields::required_text(&mut v, "name", input.name.as_deref(), 300);
+    let tax_code = fields::code(&mut v, "tax_code", "tax_code", "Codice fiscale / partita IVA", input.tax_code.as_deref(), TaxId::parse);
+    let new = v.finish(|| Some(NewEntity { name: name?, tax_code })).map_err(ApiError::invalid)?;
+    let entity = projects::add_entity(&app, project, new).await?;
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, format!("/api/v1/projects/{}/entities/{}", project, entity.id))],
+        Json(EntityView::from(&entity)),
+    )
+        .into_response())
+}
+
+/// The partner entities of a project.
+#[utoipa::path(get, path = "/api/v1/projects/{id}/entities", tag = "projects", params(("id" = String, Path)),
+    responses((status = 200, description = "{items,total,page,per_page}"), (status = 404, body = Problem)))]
+async fn list_entities(State(app): State<App>, Path(id): Path<String>) -> ApiResult<Json<ListEnvelope<EntityView>>> {
+    let entities = projects::entities(&app, parse_project_id(&id)?).await?;
+    let total = i64::try_from(entities.len()).unwrap_or(i64::MAX);
+    Ok(Json(ListEnvelope {
+        items: entities.iter().map(EntityView::from).collect(),
+        total,
+        page: 1,
+        per_page: u32::try_from(entities.len()).unwrap_or(u32::MAX).max(1),
+    }))
+}
