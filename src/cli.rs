@@ -9,7 +9,11 @@ use crate::services::{demo, App};
 use crate::storage;
 
 #[derive(Parser)]
-#[command(name = "rendiconta", version, about = "Rendicontazione dei progetti cofinanziati")]
+#[command(
+    name = "rendiconta",
+    version,
+    about = "Rendicontazione dei progetti cofinanziati"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -68,21 +72,37 @@ async fn execute(command: Command) -> Result<(), String> {
             tracing::info!(backend = store.backend(), "schema aggiornato");
             Ok(())
         }
-        Command::Serve { addr, db, demo: with_demo } => {
+        Command::Serve {
+            addr,
+            db,
+            demo: with_demo,
+        } => {
             let store = storage::open(&db.database_url)
                 .await
                 .map_err(|e| format!("database {}: {e}", redact(&db.database_url)))?;
             let app = App::new(store);
             if with_demo {
-                match demo::load_if_empty(&app).await.map_err(|e| format!("demo: {e}"))? {
-                    Some(project) => tracing::info!(project = %project, "progetto dimostrativo caricato"),
+                match demo::load_if_empty(&app)
+                    .await
+                    .map_err(|e| format!("demo: {e}"))?
+                {
+                    Some(project) => {
+                        tracing::info!(project = %project, "progetto dimostrativo caricato")
+                    }
                     None => tracing::info!("il database contiene già progetti: demo non caricata"),
                 }
             }
-            let listener = TcpListener::bind(&addr).await.map_err(|e| format!("indirizzo {addr}: {e}"))?;
+            let listener = TcpListener::bind(&addr)
+                .await
+                .map_err(|e| format!("indirizzo {addr}: {e}"))?;
             let local = listener.local_addr().map_err(|e| e.to_string())?;
-            tracing::info!(backend = app.store.backend(), "rendiconta in ascolto su http://{local}");
-            crate::web::serve(listener, app, shutdown_signal()).await.map_err(|e| e.to_string())
+            tracing::info!(
+                backend = app.store.backend(),
+                "rendiconta in ascolto su http://{local}"
+            );
+            crate::web::serve(listener, app, shutdown_signal())
+                .await
+                .map_err(|e| e.to_string())
         }
     }
 }
@@ -90,7 +110,9 @@ async fn execute(command: Command) -> Result<(), String> {
 /// A database URL without its password, for messages.
 fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => format!("{}://***{}", &url[..scheme], &url[at..]),
+        (Some(scheme), Some(at)) if at > scheme => {
+            format!("{}://***{}", &url[..scheme], &url[at..])
+        }
         _ => url.to_owned(),
     }
 }
@@ -101,7 +123,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let terminate = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

@@ -99,7 +99,11 @@ impl CodiceFiscale {
         let bytes = s.as_bytes();
         let mut sum = 0u32;
         for (i, &b) in bytes[..15].iter().enumerate() {
-            let index = if b.is_ascii_digit() { b - b'0' } else { b - b'A' };
+            let index = if b.is_ascii_digit() {
+                b - b'0'
+            } else {
+                b - b'A'
+            };
             sum += if i % 2 == 0 {
                 ODD[usize::from(index)]
             } else {
@@ -224,7 +228,12 @@ mod tests {
     #[test]
     fn partita_iva_checks_its_digit() {
         // Real partite IVA of public bodies and companies.
-        for good in ["01234567897", "IT00484960588", "it02182030391", "03024440368"] {
+        for good in [
+            "01234567897",
+            "IT00484960588",
+            "it02182030391",
+            "03024440368",
+        ] {
             assert!(PartitaIva::parse(good).is_ok(), "{good}");
         }
         assert_eq!(PartitaIva::parse("01234567890"), Err(CodeError::CheckDigit));
@@ -238,10 +247,19 @@ mod tests {
 
     #[test]
     fn tax_ids_cover_foreign_vat_and_codice_fiscale() {
-        assert!(matches!(TaxId::parse("IE6388047V"), Ok(TaxId::ForeignVat(_))));
-        assert!(matches!(TaxId::parse("RSSMRA85T10A562S"), Ok(TaxId::CodiceFiscale(_))));
+        assert!(matches!(
+            TaxId::parse("IE6388047V"),
+            Ok(TaxId::ForeignVat(_))
+        ));
+        assert!(matches!(
+            TaxId::parse("RSSMRA85T10A562S"),
+            Ok(TaxId::CodiceFiscale(_))
+        ));
         assert_eq!(TaxId::parse("RSSMRA85T10A562T"), Err(CodeError::CheckDigit));
-        assert!(matches!(TaxId::parse("IT01234567897"), Ok(TaxId::ItalianVat(_))));
+        assert!(matches!(
+            TaxId::parse("IT01234567897"),
+            Ok(TaxId::ItalianVat(_))
+        ));
         assert_eq!(TaxId::parse("IT01234567890"), Err(CodeError::CheckDigit));
         assert_eq!(TaxId::parse("DE1"), Err(CodeError::Length));
     }
@@ -251,7 +269,10 @@ mod tests {
         assert!(Cup::parse("E61B20000450002").is_ok());
         assert_eq!(Cup::parse("E61B2000045000"), Err(CodeError::Length));
         assert_eq!(Cup::parse("E61B2000045000-"), Err(CodeError::Characters));
-        assert_eq!(Cig::parse("z1a2b3c4d5").map(|c| c.to_string()), Ok("Z1A2B3C4D5".into()));
+        assert_eq!(
+            Cig::parse("z1a2b3c4d5").map(|c| c.to_string()),
+            Ok("Z1A2B3C4D5".into())
+        );
         assert_eq!(Cig::parse("Z1A2B3C4D"), Err(CodeError::Length));
     }
 }

@@ -177,17 +177,29 @@ impl ExpenseData {
     pub fn check_dates(&self, v: &mut Violations) {
         if let Some(paid) = self.payment.paid_on {
             if paid < self.document.date {
-                v.add("payment_date", "paid_before_document", "la data di pagamento è precedente alla data del documento");
+                v.add(
+                    "payment_date",
+                    "paid_before_document",
+                    "la data di pagamento è precedente alla data del documento",
+                );
             }
             if let Some(order) = self.payment.order_date {
                 if paid < order {
-                    v.add("payment_date", "paid_before_order", "la data di pagamento è precedente alla data del mandato");
+                    v.add(
+                        "payment_date",
+                        "paid_before_order",
+                        "la data di pagamento è precedente alla data del mandato",
+                    );
                 }
             }
         }
         if let Some(order) = self.payment.order_date {
             if order < self.document.date {
-                v.add("payment_order_date", "order_before_document", "la data del mandato è precedente alla data del documento");
+                v.add(
+                    "payment_order_date",
+                    "order_before_document",
+                    "la data del mandato è precedente alla data del documento",
+                );
             }
         }
     }

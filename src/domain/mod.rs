@@ -12,7 +12,10 @@ pub mod validation;
 
 pub use call::{Call, CallCategory, CallRules, CategoryCode, Ceiling, NewCall};
 pub use codes::{Cig, CodeError, Cup, PartitaIva, TaxId};
-pub use expense::{Amounts, Document, DocumentKey, DocumentType, Expense, ExpenseData, ExpenseStatus, Nature, Payment};
+pub use expense::{
+    Amounts, Document, DocumentKey, DocumentType, Expense, ExpenseData, ExpenseStatus, Nature,
+    Payment,
+};
 pub use ids::{CallId, EntityId, ExpenseId, ProjectId};
 pub use money::{Money, Rate};
 pub use project::{BudgetLine, DateChange, Entity, NewEntity, Project, ProjectData, ProjectDate};

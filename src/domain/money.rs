@@ -156,7 +156,11 @@ impl FromStr for Money {
         if int_digits.len() > 13 {
             return Err(MoneyError::TooLarge);
         }
-        let units: i64 = if int_digits.is_empty() { 0 } else { int_digits.parse().map_err(|_| MoneyError::TooLarge)? };
+        let units: i64 = if int_digits.is_empty() {
+            0
+        } else {
+            int_digits.parse().map_err(|_| MoneyError::TooLarge)?
+        };
         let frac_cents: i64 = match frac.len() {
             0 => 0,
             1 => i64::from(frac.as_bytes()[0] - b'0') * 10,
@@ -300,7 +304,10 @@ impl FromStr for Rate {
         if d.normalize().scale() > 4 {
             return Err(RateError::TooManyDecimals);
         }
-        let bp = (d * Decimal::from(10_000)).trunc().to_i64().ok_or(RateError::OutOfRange)?;
+        let bp = (d * Decimal::from(10_000))
+            .trunc()
+            .to_i64()
+            .ok_or(RateError::OutOfRange)?;
         Rate::from_basis_points(bp)
     }
 }
@@ -338,7 +345,10 @@ mod tests {
         for bad in ["", "1,5", "1.", ".5", "1e3", "+1", " 1", "abc", "--1"] {
             assert_eq!(bad.parse::<Money>(), Err(MoneyError::NotANumber), "{bad}");
         }
-        assert_eq!("99999999999999.00".parse::<Money>(), Err(MoneyError::TooLarge));
+        assert_eq!(
+            "99999999999999.00".parse::<Money>(),
+            Err(MoneyError::TooLarge)
+        );
     }
 
     #[test]
@@ -353,20 +363,41 @@ mod tests {
 
     #[test]
     fn rounds_half_up_once() {
-        assert_eq!(Money::round_half_up(Decimal::new(12345, 3)), Money::from_cents(1235));
-        assert_eq!(Money::round_half_up(Decimal::new(12344, 3)), Money::from_cents(1234));
-        assert_eq!(Money::round_half_up(Decimal::new(-12345, 3)), Money::from_cents(-1235));
-        assert_eq!(Money::floor(Decimal::new(12349, 3)), Money::from_cents(1234));
+        assert_eq!(
+            Money::round_half_up(Decimal::new(12345, 3)),
+            Money::from_cents(1235)
+        );
+        assert_eq!(
+            Money::round_half_up(Decimal::new(12344, 3)),
+            Money::from_cents(1234)
+        );
+        assert_eq!(
+            Money::round_half_up(Decimal::new(-12345, 3)),
+            Money::from_cents(-1235)
+        );
+        assert_eq!(
+            Money::floor(Decimal::new(12349, 3)),
+            Money::from_cents(1234)
+        );
     }
 
     #[test]
     fn rates_are_shares_with_four_decimals() {
         assert_eq!("0.70".parse::<Rate>().map(Rate::basis_points), Ok(7000));
-        assert_eq!("1".parse::<Rate>().map(|r| r.to_string()), Ok("1.00".into()));
-        assert_eq!("0.3333".parse::<Rate>().map(|r| r.to_string()), Ok("0.3333".into()));
+        assert_eq!(
+            "1".parse::<Rate>().map(|r| r.to_string()),
+            Ok("1.00".into())
+        );
+        assert_eq!(
+            "0.3333".parse::<Rate>().map(|r| r.to_string()),
+            Ok("0.3333".into())
+        );
         assert_eq!("1.01".parse::<Rate>(), Err(RateError::OutOfRange));
         assert_eq!("0.12345".parse::<Rate>(), Err(RateError::TooManyDecimals));
         assert_eq!("-0.1".parse::<Rate>(), Err(RateError::NotANumber));
-        assert_eq!(Rate::from_basis_points(7000).map(|r| r.italian_percent()), Ok("70 %".into()));
+        assert_eq!(
+            Rate::from_basis_points(7000).map(|r| r.italian_percent()),
+            Ok("70 %".into())
+        );
     }
 }

@@ -15,6 +15,9 @@ pub fn fold(text: &str) -> String {
 mod tests {
     #[test]
     fn folds_case_and_accents() {
-        assert_eq!(super::fold("Attività FORMATIVA – Città"), "attivita formativa – citta");
+        assert_eq!(
+            super::fold("Attività FORMATIVA – Città"),
+            "attivita formativa – citta"
+        );
     }
 }

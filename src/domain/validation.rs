@@ -19,7 +19,12 @@ impl Violations {
         Violations::default()
     }
 
-    pub fn add(&mut self, field: impl Into<String>, code: impl Into<String>, message: impl Into<String>) {
+    pub fn add(
+        &mut self,
+        field: impl Into<String>,
+        code: impl Into<String>,
+        message: impl Into<String>,
+    ) {
         self.0.push(FieldError {
             field: field.into(),
             code: code.into(),

@@ -9,7 +9,10 @@ pub async fn create(app: &App, call: NewCall) -> Result<Call, ServiceError> {
 }
 
 pub async fn get(app: &App, id: CallId) -> Result<Call, ServiceError> {
-    app.store.get_call(id).await?.ok_or(ServiceError::NotFound("bando"))
+    app.store
+        .get_call(id)
+        .await?
+        .ok_or(ServiceError::NotFound("bando"))
 }
 
 pub async fn list(app: &App, page: PageRequest) -> Result<Page<Call>, ServiceError> {

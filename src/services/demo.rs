@@ -18,7 +18,10 @@ struct Lcg(u64);
 
 impl Lcg {
     fn next(&mut self, bound: u64) -> u64 {
-        self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
         (self.0 >> 33) % bound.max(1)
     }
 }
@@ -36,20 +39,30 @@ fn partita_iva(prefix: u64) -> String {
 }
 
 fn date(y: i32, m: u32, d: u32) -> Result<NaiveDate, ServiceError> {
-    NaiveDate::from_ymd_opt(y, m, d).ok_or_else(|| ServiceError::field("demo", "invalid_date", "data della demo non valida"))
+    NaiveDate::from_ymd_opt(y, m, d)
+        .ok_or_else(|| ServiceError::field("demo", "invalid_date", "data della demo non valida"))
 }
 
 fn code(raw: &str) -> Result<CategoryCode, ServiceError> {
-    CategoryCode::parse(raw).ok_or_else(|| ServiceError::field("demo", "invalid_code", "codice della demo non valido"))
+    CategoryCode::parse(raw)
+        .ok_or_else(|| ServiceError::field("demo", "invalid_code", "codice della demo non valido"))
 }
 
 fn invalid<E: std::fmt::Debug>(e: E) -> ServiceError {
-    ServiceError::field("demo", "invalid", format!("dato della demo non valido: {e:?}"))
+    ServiceError::field(
+        "demo",
+        "invalid",
+        format!("dato della demo non valido: {e:?}"),
+    )
 }
 
 const SUPPLIERS: &[(&str, u64, &str)] = &[
     ("Formazione Emilia S.r.l.", 1_234_500_001, "design_training"),
-    ("Studio Organizzazione & Lavoro Agile", 2_345_600_002, "design_training"),
+    (
+        "Studio Organizzazione & Lavoro Agile",
+        2_345_600_002,
+        "design_training",
+    ),
     ("Aula Virtuale Soc. Coop.", 3_456_700_003, "design_training"),
     ("Consulenze Padane S.r.l.", 4_567_800_004, "design_training"),
     ("Digitale Modenese S.p.A.", 5_678_900_005, "technology"),
@@ -98,7 +111,11 @@ pub async fn load_if_empty(app: &App) -> Result<Option<ProjectId>, ServiceError>
                 drift_tolerance: Some(rate("0.20")?),
             },
             categories: vec![
-                CallCategory { code: code("design_training")?, name: "Progettazione e formazione".into(), ceiling: None },
+                CallCategory {
+                    code: code("design_training")?,
+                    name: "Progettazione e formazione".into(),
+                    ceiling: None,
+                },
                 CallCategory {
                     code: code("technology")?,
                     name: "Adeguamento tecnologico".into(),
@@ -119,8 +136,14 @@ pub async fn load_if_empty(app: &App) -> Result<Option<ProjectId>, ServiceError>
             start_date: None,
             end_date: None,
             budget: vec![
-                BudgetLine { category: code("design_training")?, amount: money("105000.00")? },
-                BudgetLine { category: code("technology")?, amount: money("45000.00")? },
+                BudgetLine {
+                    category: code("design_training")?,
+                    amount: money("105000.00")?,
+                },
+                BudgetLine {
+                    category: code("technology")?,
+                    amount: money("45000.00")?,
+                },
             ],
         },
     )
@@ -135,14 +158,26 @@ pub async fn load_if_empty(app: &App) -> Result<Option<ProjectId>, ServiceError>
     ];
     let mut entities = Vec::new();
     for name in names {
-        let e = projects::add_entity(app, project.id, NewEntity { name: name.into(), tax_code: None }).await?;
+        let e = projects::add_entity(
+            app,
+            project.id,
+            NewEntity {
+                name: name.into(),
+                tax_code: None,
+            },
+        )
+        .await?;
         entities.push(e.id);
     }
     for expense in demo_expenses(&entities)? {
         match expenses::create(app, project.id, expense).await {
             Ok(_) => {}
             // The demo's duplicate attempt is refused, as it must be.
-            Err(ServiceError::Conflict { code: "document_overclaimed", message, .. }) => {
+            Err(ServiceError::Conflict {
+                code: "document_overclaimed",
+                message,
+                ..
+            }) => {
                 tracing::info!(%message, "demo: documento duplicato rifiutato");
             }
             Err(other) => return Err(other),
@@ -184,11 +219,18 @@ fn build(d: &Draft) -> Result<ExpenseData, ServiceError> {
         description: d.description.clone(),
         amounts: Amounts::new(net, vat, None).map_err(invalid)?,
         vat_recoverable: false,
-        cig: Some(Cig::parse(&format!("Z{:02}2E4F5A{}", d.supplier, d.supplier % 10)).map_err(invalid)?),
+        cig: Some(
+            Cig::parse(&format!("Z{:02}2E4F5A{}", d.supplier, d.supplier % 10)).map_err(invalid)?,
+        ),
         cup: Some(Cup::parse("E91B20000580002").map_err(invalid)?),
         payment: Payment {
             commitment_act: Some(format!("Determina n. {} del 07/09/2020", 300 + d.supplier)),
-            liquidation_act: paid_on.map(|p| format!("Atto di liquidazione del {}", (p - Duration::days(5)).format("%d/%m/%Y"))),
+            liquidation_act: paid_on.map(|p| {
+                format!(
+                    "Atto di liquidazione del {}",
+                    (p - Duration::days(5)).format("%d/%m/%Y")
+                )
+            }),
             order_number: paid_on.map(|_| format!("{}", 4000 + d.net_cents % 997)),
             order_date: paid_on.map(|p| p - Duration::days(3)),
             paid_on,
@@ -203,18 +245,29 @@ fn demo_expenses(entities: &[EntityId]) -> Result<Vec<ExpenseData>, ServiceError
     for i in 0..56usize {
         let technology = i % 10 >= 7;
         let supplier = if technology { 4 + i % 2 } else { i % 4 };
-        let work = if technology { TECH_WORK[i % TECH_WORK.len()] } else { DESIGN_WORK[i % DESIGN_WORK.len()] };
+        let work = if technology {
+            TECH_WORK[i % TECH_WORK.len()]
+        } else {
+            DESIGN_WORK[i % DESIGN_WORK.len()]
+        };
         // About 105.000 € of design and training on 39 rows, 45.000 € of technology on 17.
         let base = if technology { 216_000 } else { 220_000 };
         drafts.push(Draft {
             entity: entities[i % entities.len()],
             supplier,
-            category: if technology { "technology" } else { "design_training" },
+            category: if technology {
+                "technology"
+            } else {
+                "design_training"
+            },
             nature: Nature::Current,
             kind: DocumentType::Invoice,
             number: format!("{}/2020", 101 + i),
             date: start + Duration::days(i64::try_from(rng.next(115)).unwrap_or(0)),
-            description: format!("{work} – {}", ["Unione", "Carpi", "Soliera", "Novi", "Campogalliano", "ASP"][i % 6]),
+            description: format!(
+                "{work} – {}",
+                ["Unione", "Carpi", "Soliera", "Novi", "Campogalliano", "ASP"][i % 6]
+            ),
             net_cents: base + i64::try_from(rng.next(40_000)).unwrap_or(0),
             vat_percent: 22,
             paid_after_days: Some(10 + i64::try_from(rng.next(20)).unwrap_or(0)),
@@ -222,21 +275,61 @@ fn demo_expenses(entities: &[EntityId]) -> Result<Vec<ExpenseData>, ServiceError
     }
     let extra = [
         // A credit note reducing a training invoice.
-        Draft { entity: entities[1], supplier: 0, category: "design_training", nature: Nature::Current, kind: DocumentType::CreditNote,
-            number: "NC 3/2020".into(), date: date(2020, 11, 20)?, description: "Nota di credito: giornata di formazione non svolta".into(),
-            net_cents: 40_000, vat_percent: 22, paid_after_days: None },
+        Draft {
+            entity: entities[1],
+            supplier: 0,
+            category: "design_training",
+            nature: Nature::Current,
+            kind: DocumentType::CreditNote,
+            number: "NC 3/2020".into(),
+            date: date(2020, 11, 20)?,
+            description: "Nota di credito: giornata di formazione non svolta".into(),
+            net_cents: 40_000,
+            vat_percent: 22,
+            paid_after_days: None,
+        },
         // Laptops: a capital item, not eligible under a current-spending-only call.
-        Draft { entity: entities[2], supplier: 4, category: "technology", nature: Nature::Capital, kind: DocumentType::Invoice,
-            number: "FT 877/2020".into(), date: date(2020, 10, 12)?, description: "Acquisto di 10 computer portatili".into(),
-            net_cents: 720_000, vat_percent: 22, paid_after_days: Some(20) },
+        Draft {
+            entity: entities[2],
+            supplier: 4,
+            category: "technology",
+            nature: Nature::Capital,
+            kind: DocumentType::Invoice,
+            number: "FT 877/2020".into(),
+            date: date(2020, 10, 12)?,
+            description: "Acquisto di 10 computer portatili".into(),
+            net_cents: 720_000,
+            vat_percent: 22,
+            paid_after_days: Some(20),
+        },
         // Dated after the eligibility period.
-        Draft { entity: entities[3], supplier: 2, category: "design_training", nature: Nature::Current, kind: DocumentType::Invoice,
-            number: "12/2021".into(), date: date(2021, 1, 15)?, description: "Sessione di follow-up della formazione".into(),
-            net_cents: 50_000, vat_percent: 22, paid_after_days: Some(5) },
+        Draft {
+            entity: entities[3],
+            supplier: 2,
+            category: "design_training",
+            nature: Nature::Current,
+            kind: DocumentType::Invoice,
+            number: "12/2021".into(),
+            date: date(2021, 1, 15)?,
+            description: "Sessione di follow-up della formazione".into(),
+            net_cents: 50_000,
+            vat_percent: 22,
+            paid_after_days: Some(5),
+        },
         // Not paid yet.
-        Draft { entity: entities[4], supplier: 5, category: "technology", nature: Nature::Current, kind: DocumentType::Invoice,
-            number: "FT 1203/2020".into(), date: date(2020, 12, 18)?, description: "Canone piattaforma collaborativa – dicembre".into(),
-            net_cents: 150_000, vat_percent: 22, paid_after_days: None },
+        Draft {
+            entity: entities[4],
+            supplier: 5,
+            category: "technology",
+            nature: Nature::Current,
+            kind: DocumentType::Invoice,
+            number: "FT 1203/2020".into(),
+            date: date(2020, 12, 18)?,
+            description: "Canone piattaforma collaborativa – dicembre".into(),
+            net_cents: 150_000,
+            vat_percent: 22,
+            paid_after_days: None,
+        },
     ];
     drafts.extend(extra);
     let mut list: Vec<ExpenseData> = drafts.iter().map(build).collect::<Result<_, _>>()?;

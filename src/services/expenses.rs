@@ -6,13 +6,25 @@ use crate::storage::{ExpenseFilter, ExpenseSortField, ExpenseTotals, Page, PageR
 
 /// The checks that need the project: the entity is one of its partners, the category one of its
 /// call's.
-async fn check_against_project(app: &App, project: ProjectId, data: &ExpenseData) -> Result<(), ServiceError> {
+async fn check_against_project(
+    app: &App,
+    project: ProjectId,
+    data: &ExpenseData,
+) -> Result<(), ServiceError> {
     let p = projects::get(app, project).await?;
-    let call = app.store.get_call(p.data.call_id).await?.ok_or(ServiceError::NotFound("bando"))?;
+    let call = app
+        .store
+        .get_call(p.data.call_id)
+        .await?
+        .ok_or(ServiceError::NotFound("bando"))?;
     let mut v = Violations::new();
     match app.store.get_entity(data.entity_id).await? {
         Some(e) if e.project_id == project => {}
-        _ => v.add("entity_id", "unknown_entity", "l'ente indicato non è un partner di questo progetto"),
+        _ => v.add(
+            "entity_id",
+            "unknown_entity",
+            "l'ente indicato non è un partner di questo progetto",
+        ),
     }
     if let Some(category) = &data.category {
         if call.category(category.as_str()).is_none() {
@@ -20,20 +32,33 @@ async fn check_against_project(app: &App, project: ProjectId, data: &ExpenseData
             v.add(
                 "category",
                 "unknown_category",
-                format!("categoria sconosciuta: quelle del bando sono {}", codes.join(", ")),
+                format!(
+                    "categoria sconosciuta: quelle del bando sono {}",
+                    codes.join(", ")
+                ),
             );
         }
     }
     v.finish(|| Some(())).map_err(ServiceError::Invalid)
 }
 
-pub async fn create(app: &App, project: ProjectId, data: ExpenseData) -> Result<Expense, ServiceError> {
+pub async fn create(
+    app: &App,
+    project: ProjectId,
+    data: ExpenseData,
+) -> Result<Expense, ServiceError> {
     check_against_project(app, project, &data).await?;
-    Ok(app.store.insert_expense(project, &data, app.clock.now()).await?)
+    Ok(app
+        .store
+        .insert_expense(project, &data, app.clock.now())
+        .await?)
 }
 
 pub async fn get(app: &App, id: ExpenseId) -> Result<Expense, ServiceError> {
-    app.store.get_expense(id).await?.ok_or(ServiceError::NotFound("spesa"))
+    app.store
+        .get_expense(id)
+        .await?
+        .ok_or(ServiceError::NotFound("spesa"))
 }
 
 pub async fn list(
@@ -58,17 +83,29 @@ fn ensure_editable(expense: &Expense) -> Result<(), ServiceError> {
     Ok(())
 }
 
-pub async fn update(app: &App, id: ExpenseId, expected_version: i64, data: ExpenseData) -> Result<Expense, ServiceError> {
+pub async fn update(
+    app: &App,
+    id: ExpenseId,
+    expected_version: i64,
+    data: ExpenseData,
+) -> Result<Expense, ServiceError> {
     let current = get(app, id).await?;
     ensure_editable(&current)?;
     if current.version != expected_version {
         return Err(ServiceError::Stale);
     }
     check_against_project(app, current.project_id, &data).await?;
-    Ok(app.store.update_expense(id, expected_version, &data, app.clock.now()).await?)
+    Ok(app
+        .store
+        .update_expense(id, expected_version, &data, app.clock.now())
+        .await?)
 }
 
-pub async fn delete(app: &App, id: ExpenseId, expected_version: Option<i64>) -> Result<(), ServiceError> {
+pub async fn delete(
+    app: &App,
+    id: ExpenseId,
+    expected_version: Option<i64>,
+) -> Result<(), ServiceError> {
     let current = get(app, id).await?;
     ensure_editable(&current)?;
     Ok(app.store.delete_expense(id, expected_version).await?)

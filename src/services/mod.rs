@@ -79,7 +79,10 @@ impl From<StoreError> for ServiceError {
                 message: format!("esiste già un elemento con lo stesso valore ({what})"),
                 related: Vec::new(),
             },
-            StoreError::DocumentOverclaimed { others, already_claimed } => {
+            StoreError::DocumentOverclaimed {
+                others,
+                already_claimed,
+            } => {
                 let ids: Vec<String> = others.iter().map(ToString::to_string).collect();
                 ServiceError::Conflict {
                     code: "document_overclaimed",

@@ -30,24 +30,38 @@ fn resolve(call: &Call, new: NewProject) -> Result<ProjectData, ServiceError> {
             v.add(
                 format!("budget[{i}].category"),
                 "unknown_category",
-                format!("la categoria \"{}\" non è fra quelle del bando", line.category.as_str()),
+                format!(
+                    "la categoria \"{}\" non è fra quelle del bando",
+                    line.category.as_str()
+                ),
             );
         }
         if new.budget[..i].iter().any(|l| l.category == line.category) {
-            v.add(format!("budget[{i}].category"), "duplicate_category", "categoria ripetuta nel budget");
+            v.add(
+                format!("budget[{i}].category"),
+                "duplicate_category",
+                "categoria ripetuta nel budget",
+            );
         }
     }
     let start_date = new.start_date.unwrap_or(call.rules.eligibility_start);
     let end_date = new.end_date.unwrap_or(call.rules.eligibility_end);
     if end_date < start_date {
-        v.add("end_date", "end_before_start", "la data di fine precede la data di inizio");
+        v.add(
+            "end_date",
+            "end_before_start",
+            "la data di fine precede la data di inizio",
+        );
     }
     if let Some(max) = call.rules.max_contribution {
         if new.granted_contribution > max {
             v.add(
                 "granted_contribution",
                 "above_call_maximum",
-                format!("il contributo concesso supera il massimo del bando ({})", max.italian()),
+                format!(
+                    "il contributo concesso supera il massimo del bando ({})",
+                    max.italian()
+                ),
             );
         }
     }
@@ -67,10 +81,9 @@ fn resolve(call: &Call, new: NewProject) -> Result<ProjectData, ServiceError> {
 }
 
 async fn call_of(app: &App, id: CallId) -> Result<Call, ServiceError> {
-    app.store
-        .get_call(id)
-        .await?
-        .ok_or_else(|| ServiceError::field("call_id", "unknown_call", "il bando indicato non esiste"))
+    app.store.get_call(id).await?.ok_or_else(|| {
+        ServiceError::field("call_id", "unknown_call", "il bando indicato non esiste")
+    })
 }
 
 pub async fn create(app: &App, new: NewProject) -> Result<Project, ServiceError> {
@@ -80,7 +93,10 @@ pub async fn create(app: &App, new: NewProject) -> Result<Project, ServiceError>
 }
 
 pub async fn get(app: &App, id: ProjectId) -> Result<Project, ServiceError> {
-    app.store.get_project(id).await?.ok_or(ServiceError::NotFound("progetto"))
+    app.store
+        .get_project(id)
+        .await?
+        .ok_or(ServiceError::NotFound("progetto"))
 }
 
 pub async fn list(app: &App, page: PageRequest) -> Result<Page<Project>, ServiceError> {
@@ -101,13 +117,21 @@ pub async fn update(
         return Err(ServiceError::Stale);
     }
     if new.call_id != current.data.call_id {
-        return Err(ServiceError::field("call_id", "read_only", "il bando di un progetto non può essere cambiato"));
+        return Err(ServiceError::field(
+            "call_id",
+            "read_only",
+            "il bando di un progetto non può essere cambiato",
+        ));
     }
     let call = call_of(app, new.call_id).await?;
     let data = resolve(&call, new)?;
     let now = app.clock.now();
     let moves = [
-        (ProjectDate::StartDate, current.data.start_date, data.start_date),
+        (
+            ProjectDate::StartDate,
+            current.data.start_date,
+            data.start_date,
+        ),
         (ProjectDate::EndDate, current.data.end_date, data.end_date),
     ];
     let mut changes = Vec::new();
@@ -122,18 +146,33 @@ pub async fn update(
                 "per cambiare le date del progetto indicare l'atto che le modifica (change_act)",
             ));
         };
-        changes.push(DateChange { field, from, to, act, recorded_at: now });
+        changes.push(DateChange {
+            field,
+            from,
+            to,
+            act,
+            recorded_at: now,
+        });
     }
-    Ok(app.store.update_project(id, expected_version, &data, &changes, now).await?)
+    Ok(app
+        .store
+        .update_project(id, expected_version, &data, &changes, now)
+        .await?)
 }
 
-pub async fn add_entity(app: &App, project: ProjectId, entity: NewEntity) -> Result<Entity, ServiceError> {
+pub async fn add_entity(
+    app: &App,
+    project: ProjectId,
+    entity: NewEntity,
+) -> Result<Entity, ServiceError> {
     get(app, project).await?;
     app.store
         .insert_entity(project, &entity, app.clock.now())
         .await
         .map_err(|e| match ServiceError::from(e) {
-            ServiceError::Conflict { code: "duplicate", .. } => ServiceError::Conflict {
+            ServiceError::Conflict {
+                code: "duplicate", ..
+            } => ServiceError::Conflict {
                 code: "duplicate_entity",
                 message: format!("il progetto ha già un ente di nome \"{}\"", entity.name),
                 related: Vec::new(),

@@ -151,7 +151,11 @@ pub trait Store: Send + Sync + 'static {
     async fn list_calls(&self, page: PageRequest) -> Result<Page<Call>, StoreError>;
 
     async fn count_projects(&self) -> Result<i64, StoreError>;
-    async fn insert_project(&self, data: &ProjectData, now: DateTime<Utc>) -> Result<Project, StoreError>;
+    async fn insert_project(
+        &self,
+        data: &ProjectData,
+        now: DateTime<Utc>,
+    ) -> Result<Project, StoreError>;
     async fn get_project(&self, id: ProjectId) -> Result<Option<Project>, StoreError>;
     async fn list_projects(&self, page: PageRequest) -> Result<Page<Project>, StoreError>;
     /// Replaces the project's data if its version is still `expected_version`, appending the date
@@ -165,13 +169,23 @@ pub trait Store: Send + Sync + 'static {
         now: DateTime<Utc>,
     ) -> Result<Project, StoreError>;
 
-    async fn insert_entity(&self, project: ProjectId, entity: &NewEntity, now: DateTime<Utc>) -> Result<Entity, StoreError>;
+    async fn insert_entity(
+        &self,
+        project: ProjectId,
+        entity: &NewEntity,
+        now: DateTime<Utc>,
+    ) -> Result<Entity, StoreError>;
     async fn get_entity(&self, id: EntityId) -> Result<Option<Entity>, StoreError>;
     async fn list_entities(&self, project: ProjectId) -> Result<Vec<Entity>, StoreError>;
 
     /// Inserts an expense unless, together with the other parts of its document, it would claim
     /// more than the document's total: that check and the insert share one transaction.
-    async fn insert_expense(&self, project: ProjectId, data: &ExpenseData, now: DateTime<Utc>) -> Result<Expense, StoreError>;
+    async fn insert_expense(
+        &self,
+        project: ProjectId,
+        data: &ExpenseData,
+        now: DateTime<Utc>,
+    ) -> Result<Expense, StoreError>;
     async fn get_expense(&self, id: ExpenseId) -> Result<Option<Expense>, StoreError>;
     async fn list_expenses(
         &self,
@@ -182,8 +196,18 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<(Page<Expense>, ExpenseTotals), StoreError>;
     /// Every expense of a project in id order (for the rules engine and the reports).
     async fn all_expenses(&self, project: ProjectId) -> Result<Vec<Expense>, StoreError>;
-    async fn update_expense(&self, id: ExpenseId, expected_version: i64, data: &ExpenseData, now: DateTime<Utc>) -> Result<Expense, StoreError>;
-    async fn delete_expense(&self, id: ExpenseId, expected_version: Option<i64>) -> Result<(), StoreError>;
+    async fn update_expense(
+        &self,
+        id: ExpenseId,
+        expected_version: i64,
+        data: &ExpenseData,
+        now: DateTime<Utc>,
+    ) -> Result<Expense, StoreError>;
+    async fn delete_expense(
+        &self,
+        id: ExpenseId,
+        expected_version: Option<i64>,
+    ) -> Result<(), StoreError>;
 }
 
 pub type DynStore = Arc<dyn Store>;
@@ -198,7 +222,10 @@ pub async fn open(url: &str) -> Result<DynStore, StoreError> {
 }
 
 /// The overclaim rule of split documents: together the parts may claim at most the total.
-pub(crate) fn check_document_parts(data: &ExpenseData, others: &[DocumentPart]) -> Result<(), StoreError> {
+pub(crate) fn check_document_parts(
+    data: &ExpenseData,
+    others: &[DocumentPart],
+) -> Result<(), StoreError> {
     let already_claimed: Money = others.iter().map(|p| p.claimed).sum();
     if others.is_empty() || already_claimed + data.amounts.claimed() <= data.amounts.total() {
         return Ok(());

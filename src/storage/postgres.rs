@@ -19,7 +19,10 @@ mod sql;
 pub use sql::SqlStore as PgStore;
 
 pub async fn open(url: &str) -> Result<PgStore, StoreError> {
-    let pool = PgPoolOptions::new().max_connections(16).connect(url).await?;
+    let pool = PgPoolOptions::new()
+        .max_connections(16)
+        .connect(url)
+        .await?;
     sqlx::migrate!("migrations/postgres").run(&pool).await?;
     Ok(PgStore::new(pool))
 }

@@ -12,7 +12,9 @@ use super::error::{ApiError, ApiResult, Problem};
 use super::extract::{etag, ApiJson, QueryPairs};
 use super::fields;
 use super::pagination::{page_request, ListEnvelope};
-use crate::domain::{Call, CallCategory, CallId, CallRules, CategoryCode, Ceiling, NewCall, Violations};
+use crate::domain::{
+    Call, CallCategory, CallId, CallRules, CategoryCode, Ceiling, NewCall, Violations,
+};
 use crate::services::{calls, App};
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -61,32 +63,76 @@ impl TryFrom<CallInput> for NewCall {
         let act = fields::required_text(&mut v, "act", input.act.as_deref(), 300);
         let rate = v.need("contribution_rate", input.contribution_rate.as_deref());
         let contribution_rate = fields::rate(&mut v, "contribution_rate", rate);
-        let max_contribution = fields::amount(&mut v, "max_contribution", input.max_contribution.as_deref());
-        let start = fields::required_date(&mut v, "eligibility_start", input.eligibility_start.as_deref());
-        let end = fields::required_date(&mut v, "eligibility_end", input.eligibility_end.as_deref());
-        let payment_deadline = fields::date(&mut v, "payment_deadline", input.payment_deadline.as_deref());
-        let reporting_deadline = fields::date(&mut v, "reporting_deadline", input.reporting_deadline.as_deref());
-        let min_realisation_share = fields::rate(&mut v, "min_realisation_share", input.min_realisation_share.as_deref());
-        let drift_tolerance = fields::rate(&mut v, "drift_tolerance", input.drift_tolerance.as_deref());
+        let max_contribution = fields::amount(
+            &mut v,
+            "max_contribution",
+            input.max_contribution.as_deref(),
+        );
+        let start = fields::required_date(
+            &mut v,
+            "eligibility_start",
+            input.eligibility_start.as_deref(),
+        );
+        let end =
+            fields::required_date(&mut v, "eligibility_end", input.eligibility_end.as_deref());
+        let payment_deadline = fields::date(
+            &mut v,
+            "payment_deadline",
+            input.payment_deadline.as_deref(),
+        );
+        let reporting_deadline = fields::date(
+            &mut v,
+            "reporting_deadline",
+            input.reporting_deadline.as_deref(),
+        );
+        let min_realisation_share = fields::rate(
+            &mut v,
+            "min_realisation_share",
+            input.min_realisation_share.as_deref(),
+        );
+        let drift_tolerance =
+            fields::rate(&mut v, "drift_tolerance", input.drift_tolerance.as_deref());
         if let (Some(s), Some(e)) = (start, end) {
             if e < s {
-                v.add("eligibility_end", "end_before_start", "la fine del periodo di ammissibilità precede l'inizio");
+                v.add(
+                    "eligibility_end",
+                    "end_before_start",
+                    "la fine del periodo di ammissibilità precede l'inizio",
+                );
             }
-            for (field, deadline) in [("payment_deadline", payment_deadline), ("reporting_deadline", reporting_deadline)] {
+            for (field, deadline) in [
+                ("payment_deadline", payment_deadline),
+                ("reporting_deadline", reporting_deadline),
+            ] {
                 if deadline.is_some_and(|d| d < s) {
-                    v.add(field, "before_period", "la scadenza precede l'inizio del periodo di ammissibilità");
+                    v.add(
+                        field,
+                        "before_period",
+                        "la scadenza precede l'inizio del periodo di ammissibilità",
+                    );
                 }
             }
         }
         let mut categories = Vec::new();
         match input.categories {
             None => v.required("categories"),
-            Some(list) if list.is_empty() => v.add("categories", "empty", "indicare almeno una categoria di spesa"),
+            Some(list) if list.is_empty() => v.add(
+                "categories",
+                "empty",
+                "indicare almeno una categoria di spesa",
+            ),
             Some(list) => {
                 for (i, c) in list.into_iter().enumerate() {
                     if let Some(category) = category(&mut v, i, c) {
-                        if categories.iter().any(|k: &CallCategory| k.code == category.code) {
-                            v.add(format!("categories[{i}].code"), "duplicate_category", "codice di categoria ripetuto");
+                        if categories
+                            .iter()
+                            .any(|k: &CallCategory| k.code == category.code)
+                        {
+                            v.add(
+                                format!("categories[{i}].code"),
+                                "duplicate_category",
+                                "codice di categoria ripetuto",
+                            );
                         }
                         categories.push(category);
                     }
@@ -106,7 +152,9 @@ impl TryFrom<CallInput> for NewCall {
                     payment_deadline,
                     reporting_deadline,
                     current_spending_only: input.current_spending_only.unwrap_or(true),
-                    vat_eligible_if_not_recoverable: input.vat_eligible_if_not_recoverable.unwrap_or(true),
+                    vat_eligible_if_not_recoverable: input
+                        .vat_eligible_if_not_recoverable
+                        .unwrap_or(true),
                     min_realisation_share,
                     drift_tolerance,
                 },
@@ -127,7 +175,11 @@ fn category(v: &mut Violations, i: usize, c: CategoryInput) -> Option<CallCatego
         Some(raw) => {
             let parsed = CategoryCode::parse(raw);
             if parsed.is_none() {
-                v.add(at("code"), "invalid_code", "codice non valido: lettere minuscole, cifre e _ (al massimo 40)");
+                v.add(
+                    at("code"),
+                    "invalid_code",
+                    "codice non valido: lettere minuscole, cifre e _ (al massimo 40)",
+                );
             }
             parsed
         }
@@ -137,14 +189,22 @@ fn category(v: &mut Violations, i: usize, c: CategoryInput) -> Option<CallCatego
     let amount = fields::amount(v, &at("ceiling_amount"), c.ceiling_amount.as_deref());
     let ceiling = match (share, amount) {
         (Some(_), Some(_)) => {
-            v.add(at("ceiling_amount"), "ceiling_conflict", "indicare il massimale come quota oppure come importo, non entrambi");
+            v.add(
+                at("ceiling_amount"),
+                "ceiling_conflict",
+                "indicare il massimale come quota oppure come importo, non entrambi",
+            );
             None
         }
         (Some(s), None) => Some(Ceiling::Share(s)),
         (None, Some(a)) => Some(Ceiling::Amount(a)),
         (None, None) => None,
     };
-    Some(CallCategory { code: code?, name: name?, ceiling })
+    Some(CallCategory {
+        code: code?,
+        name: name?,
+        ceiling,
+    })
 }
 
 #[derive(Serialize, ToSchema)]
@@ -237,7 +297,10 @@ async fn create(State(app): State<App>, ApiJson(input): ApiJson<CallInput>) -> A
 #[utoipa::path(get, path = "/api/v1/calls", tag = "calls",
     params(("page" = Option<u32>, Query, minimum = 1), ("per_page" = Option<u32>, Query, minimum = 1, maximum = 500)),
     responses((status = 200, description = "{items,total,page,per_page}"), (status = 422, body = Problem)))]
-async fn list(State(app): State<App>, query: QueryPairs) -> ApiResult<Json<ListEnvelope<CallView>>> {
+async fn list(
+    State(app): State<App>,
+    query: QueryPairs,
+) -> ApiResult<Json<ListEnvelope<CallView>>> {
     let page = page_request(&query)?;
     let result = calls::list(&app, page).await?;
     Ok(Json(ListEnvelope {

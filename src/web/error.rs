@@ -56,15 +56,26 @@ impl ApiError {
     }
 
     pub fn invalid(errors: Vec<FieldError>) -> ApiError {
-        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).filter(|f| !f.is_empty()).collect();
+        let fields: Vec<&str> = errors
+            .iter()
+            .map(|e| e.field.as_str())
+            .filter(|f| !f.is_empty())
+            .collect();
         let detail = if fields.is_empty() {
             "I dati inviati non sono validi.".to_owned()
         } else {
-            format!("I dati inviati non sono validi: controllare {}.", fields.join(", "))
+            format!(
+                "I dati inviati non sono validi: controllare {}.",
+                fields.join(", ")
+            )
         };
         ApiError {
             errors,
-            ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", detail)
+            ..ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation_failed",
+                detail,
+            )
         }
     }
 
@@ -77,7 +88,11 @@ impl ApiError {
     }
 
     pub fn not_found(what: &str) -> ApiError {
-        ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("{what}: non trovato"))
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("{what}: non trovato"),
+        )
     }
 
     pub fn status(&self) -> StatusCode {

@@ -64,7 +64,12 @@ impl TryFrom<ExpenseInput> for ExpenseData {
         let mut v = Violations::new();
         let entity = v.need("entity_id", input.entity_id.as_deref());
         let entity_id: Option<EntityId> = fields::id(&mut v, "entity_id", entity);
-        let category = match input.category.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+        let category = match input
+            .category
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+        {
             None => None,
             Some(raw) => {
                 let c = CategoryCode::parse(raw);
@@ -78,35 +83,86 @@ impl TryFrom<ExpenseInput> for ExpenseData {
             None => Some(Nature::Current),
             raw => fields::choice(&mut v, "nature", raw, Nature::parse, &Nature::choices()),
         };
-        let supplier_name = fields::required_text(&mut v, "supplier_name", input.supplier_name.as_deref(), 300);
-        let supplier_vat = fields::code(&mut v, "supplier_vat", "supplier_vat", "Partita IVA del fornitore", input.supplier_vat.as_deref(), TaxId::parse);
+        let supplier_name =
+            fields::required_text(&mut v, "supplier_name", input.supplier_name.as_deref(), 300);
+        let supplier_vat = fields::code(
+            &mut v,
+            "supplier_vat",
+            "supplier_vat",
+            "Partita IVA del fornitore",
+            input.supplier_vat.as_deref(),
+            TaxId::parse,
+        );
         let kind = v.need("document_type", input.document_type.as_deref());
-        let kind = fields::choice(&mut v, "document_type", kind, DocumentType::parse, &DocumentType::choices());
-        let number = fields::required_text(&mut v, "document_number", input.document_number.as_deref(), 100);
+        let kind = fields::choice(
+            &mut v,
+            "document_type",
+            kind,
+            DocumentType::parse,
+            &DocumentType::choices(),
+        );
+        let number = fields::required_text(
+            &mut v,
+            "document_number",
+            input.document_number.as_deref(),
+            100,
+        );
         let date = fields::required_date(&mut v, "document_date", input.document_date.as_deref());
-        let description = fields::text(&mut v, "description", input.description.as_deref(), 2000).unwrap_or_default();
+        let description = fields::text(&mut v, "description", input.description.as_deref(), 2000)
+            .unwrap_or_default();
         let net = fields::required_amount(&mut v, "net_amount", input.net_amount.as_deref());
         let vat = fields::required_amount(&mut v, "vat_amount", input.vat_amount.as_deref());
         let claimed = fields::amount(&mut v, "claimed_amount", input.claimed_amount.as_deref());
         let amounts = match (net, vat) {
-            (Some(net), Some(vat)) => {
-                match Amounts::new(net, vat, claimed) {
-                    Ok(a) => Some(a),
-                    Err(e) => {
-                        Amounts::report(e, &mut v);
-                        None
-                    }
+            (Some(net), Some(vat)) => match Amounts::new(net, vat, claimed) {
+                Ok(a) => Some(a),
+                Err(e) => {
+                    Amounts::report(e, &mut v);
+                    None
                 }
-            }
+            },
             _ => None,
         };
-        let cig = fields::code(&mut v, "cig", "cig", "CIG (10 caratteri)", input.cig.as_deref(), Cig::parse);
-        let cup = fields::code(&mut v, "cup", "cup", "CUP (15 caratteri)", input.cup.as_deref(), Cup::parse);
+        let cig = fields::code(
+            &mut v,
+            "cig",
+            "cig",
+            "CIG (10 caratteri)",
+            input.cig.as_deref(),
+            Cig::parse,
+        );
+        let cup = fields::code(
+            &mut v,
+            "cup",
+            "cup",
+            "CUP (15 caratteri)",
+            input.cup.as_deref(),
+            Cup::parse,
+        );
         let payment = Payment {
-            commitment_act: fields::text(&mut v, "commitment_act", input.commitment_act.as_deref(), 300),
-            liquidation_act: fields::text(&mut v, "liquidation_act", input.liquidation_act.as_deref(), 300),
-            order_number: fields::text(&mut v, "payment_order_number", input.payment_order_number.as_deref(), 100),
-            order_date: fields::date(&mut v, "payment_order_date", input.payment_order_date.as_deref()),
+            commitment_act: fields::text(
+                &mut v,
+                "commitment_act",
+                input.commitment_act.as_deref(),
+                300,
+            ),
+            liquidation_act: fields::text(
+                &mut v,
+                "liquidation_act",
+                input.liquidation_act.as_deref(),
+                300,
+            ),
+            order_number: fields::text(
+                &mut v,
+                "payment_order_number",
+                input.payment_order_number.as_deref(),
+                100,
+            ),
+            order_date: fields::date(
+                &mut v,
+                "payment_order_date",
+                input.payment_order_date.as_deref(),
+            ),
             paid_on: fields::date(&mut v, "payment_date", input.payment_date.as_deref()),
         };
         let data = (|| {
@@ -167,7 +223,15 @@ pub struct ExpenseView {
     updated_at: String,
 }
 
-const EXPENSE_READ_ONLY: &[&str] = &["id", "project_id", "total_amount", "status", "version", "created_at", "updated_at"];
+const EXPENSE_READ_ONLY: &[&str] = &[
+    "id",
+    "project_id",
+    "total_amount",
+    "status",
+    "version",
+    "created_at",
+    "updated_at",
+];
 
 impl From<&Expense> for ExpenseView {
     fn from(e: &Expense) -> ExpenseView {
@@ -222,7 +286,12 @@ pub struct ExpenseList {
 }
 
 fn expense_response(status: StatusCode, expense: &Expense) -> Response {
-    let mut response = (status, [(header::ETAG, etag(expense.version))], Json(ExpenseView::from(expense))).into_response();
+    let mut response = (
+        status,
+        [(header::ETAG, etag(expense.version))],
+        Json(ExpenseView::from(expense)),
+    )
+        .into_response();
     if status == StatusCode::CREATED {
         if let Ok(location) = format!("/api/v1/expenses/{}", expense.id).parse() {
             response.headers_mut().insert(header::LOCATION, location);
@@ -238,7 +307,10 @@ fn parse_expense_id(raw: &str) -> Result<ExpenseId, ApiError> {
 pub fn router() -> Router<App> {
     Router::new()
         .route("/api/v1/projects/{id}/expenses", get(list).post(create))
-        .route("/api/v1/expenses/{id}", get(show).patch(patch).delete(remove))
+        .route(
+            "/api/v1/expenses/{id}",
+            get(show).patch(patch).delete(remove),
+        )
 }
 
 /// Records an expense of a project (status `draft`).
@@ -246,7 +318,11 @@ pub fn router() -> Router<App> {
     request_body = ExpenseInput,
     responses((status = 201, body = ExpenseView), (status = 404, body = Problem), (status = 409, body = Problem),
         (status = 413, body = Problem), (status = 422, body = Problem), (status = 400, body = Problem)))]
-async fn create(State(app): State<App>, Path(id): Path<String>, ApiJson(input): ApiJson<ExpenseInput>) -> ApiResult<Response> {
+async fn create(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<ExpenseInput>,
+) -> ApiResult<Response> {
     let project = parse_project_id(&id)?;
     let data = ExpenseData::try_from(input)?;
     let expense = expenses::create(&app, project, data).await?;
@@ -257,7 +333,13 @@ async fn create(State(app): State<App>, Path(id): Path<String>, ApiJson(input): 
 fn filter(q: &QueryPairs) -> Result<ExpenseFilter, ApiError> {
     let mut v = Violations::new();
     let entity = fields::id(&mut v, "entity", q.get("entity"));
-    let status = fields::choice(&mut v, "status", q.get("status"), ExpenseStatus::parse, &ExpenseStatus::choices());
+    let status = fields::choice(
+        &mut v,
+        "status",
+        q.get("status"),
+        ExpenseStatus::parse,
+        &ExpenseStatus::choices(),
+    );
     let date_from = fields::date(&mut v, "date_from", q.get("date_from"));
     let date_to = fields::date(&mut v, "date_to", q.get("date_to"));
     let text = fields::text(&mut v, "q", q.get("q"), 200).map(|t| fold(&t));
@@ -282,12 +364,17 @@ fn filter(q: &QueryPairs) -> Result<ExpenseFilter, ApiError> {
         ("status" = Option<String>, Query), ("date_from" = Option<String>, Query), ("date_to" = Option<String>, Query),
         ("q" = Option<String>, Query)),
     responses((status = 200, body = ExpenseList), (status = 404, body = Problem), (status = 422, body = Problem)))]
-async fn list(State(app): State<App>, Path(id): Path<String>, query: QueryPairs) -> ApiResult<Json<ExpenseList>> {
+async fn list(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    query: QueryPairs,
+) -> ApiResult<Json<ExpenseList>> {
     let project = parse_project_id(&id)?;
     let page = page_request(&query)?;
     let sort = sort(&query, ExpenseSortField::NAMES, ExpenseSortField::Id)?;
     let filter = filter(&query)?;
-    let (result, totals): (_, ExpenseTotals) = expenses::list(&app, project, &filter, sort, page).await?;
+    let (result, totals): (_, ExpenseTotals) =
+        expenses::list(&app, project, &filter, sort, page).await?;
     Ok(Json(ExpenseList {
         items: result.items.iter().map(ExpenseView::from).collect(),
         total: result.total,
@@ -314,7 +401,12 @@ async fn show(State(app): State<App>, Path(id): Path<String>) -> ApiResult<Respo
     request_body(content = ExpenseInput, content_type = "application/merge-patch+json"),
     responses((status = 200, body = ExpenseView), (status = 404, body = Problem), (status = 409, body = Problem),
         (status = 412, body = Problem), (status = 428, body = Problem), (status = 422, body = Problem)))]
-async fn patch(State(app): State<App>, Path(id): Path<String>, IfMatch(version): IfMatch, JsonBytes(body): JsonBytes) -> ApiResult<Response> {
+async fn patch(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    IfMatch(version): IfMatch,
+    JsonBytes(body): JsonBytes,
+) -> ApiResult<Response> {
     let id = parse_expense_id(&id)?;
     let current = expenses::get(&app, id).await?;
     if current.version != version {
@@ -329,7 +421,11 @@ async fn patch(State(app): State<App>, Path(id): Path<String>, IfMatch(version):
 /// Deletes an expense (honours `If-Match` when sent).
 #[utoipa::path(delete, path = "/api/v1/expenses/{id}", tag = "expenses", params(("id" = String, Path)),
     responses((status = 204), (status = 404, body = Problem), (status = 409, body = Problem), (status = 412, body = Problem)))]
-async fn remove(State(app): State<App>, Path(id): Path<String>, OptionalIfMatch(version): OptionalIfMatch) -> ApiResult<StatusCode> {
+async fn remove(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    OptionalIfMatch(version): OptionalIfMatch,
+) -> ApiResult<StatusCode> {
     expenses::delete(&app, parse_expense_id(&id)?, version).await?;
     Ok(StatusCode::NO_CONTENT)
 }

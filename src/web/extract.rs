@@ -35,7 +35,12 @@ impl<S: Send + Sync> FromRequest<S> for JsonBytes {
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(|v| {
-                let mime = v.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+                let mime = v
+                    .split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase();
                 mime == "application/json" || mime.ends_with("+json")
             })
             .unwrap_or(false);
@@ -54,7 +59,11 @@ impl<S: Send + Sync> FromRequest<S> for JsonBytes {
                     "Il corpo della richiesta supera il limite di 1 MiB.",
                 )
             } else {
-                ApiError::new(StatusCode::BAD_REQUEST, "unreadable_body", "Impossibile leggere il corpo della richiesta.")
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "unreadable_body",
+                    "Impossibile leggere il corpo della richiesta.",
+                )
             }
         })?;
         Ok(JsonBytes(bytes))
@@ -65,7 +74,11 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| json_error(&e))?;
     de.end().map_err(|_| {
-        ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", "JSON non valido: dati in più dopo la fine del documento.")
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+            "JSON non valido: dati in più dopo la fine del documento.",
+        )
     })?;
     Ok(value)
 }
@@ -73,19 +86,23 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
 fn json_error(e: &serde_path_to_error::Error<serde_json::Error>) -> ApiError {
     let inner = e.inner();
     match inner.classify() {
-        serde_json::error::Category::Syntax | serde_json::error::Category::Eof | serde_json::error::Category::Io => {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "malformed_json",
-                format!("JSON non valido (riga {}, colonna {}).", inner.line(), inner.column()),
-            )
-        }
+        serde_json::error::Category::Syntax
+        | serde_json::error::Category::Eof
+        | serde_json::error::Category::Io => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+            format!(
+                "JSON non valido (riga {}, colonna {}).",
+                inner.line(),
+                inner.column()
+            ),
+        ),
         serde_json::error::Category::Data => {
             let text = inner.to_string();
             let path = e.path().to_string();
-            if let Some(field) = quoted_after(&text, "unknown field `") {
-                let field = if path == "." { field } else { format!("{path}.{field}") };
-                return ApiError::field(&field, "unknown_field", "campo sconosciuto");
+            if quoted_after(&text, "unknown field `").is_some() {
+                // The path already ends with the unknown key.
+                return ApiError::field(&path, "unknown_field", "campo sconosciuto");
             }
             let (code, message) = if text.starts_with("invalid type") {
                 ("invalid_type", type_message(&text))
@@ -98,9 +115,8 @@ fn json_error(e: &serde_path_to_error::Error<serde_json::Error>) -> ApiError {
     }
 }
 
-fn quoted_after(text: &str, prefix: &str) -> Option<String> {
-    let rest = text.strip_prefix(prefix)?;
-    rest.split('`').next().map(str::to_owned)
+fn quoted_after<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+    text.strip_prefix(prefix)?.split('`').next()
 }
 
 /// "invalid type: floating point `12.5`, expected a string" → an Italian sentence.
@@ -183,14 +199,25 @@ impl<S: Send + Sync> FromRequestParts<S> for QueryPairs {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
         let query = parts.uri.query().unwrap_or("");
-        serde_urlencoded::from_str(query).map(QueryPairs).map_err(|_| {
-            ApiError::new(StatusCode::BAD_REQUEST, "malformed_query", "Parametri della richiesta non leggibili.")
-        })
+        serde_urlencoded::from_str(query)
+            .map(QueryPairs)
+            .map_err(|_| {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "malformed_query",
+                    "Parametri della richiesta non leggibili.",
+                )
+            })
     }
 }
 
 impl QueryPairs {
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.0.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
+        self.0
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+            .filter(|v| !v.is_empty())
     }
 }

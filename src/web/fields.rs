@@ -10,14 +10,20 @@ use crate::domain::{CodeError, Money, Rate, Violations};
 /// An optional amount: `None` when absent, recorded as an error when malformed.
 pub fn money(v: &mut Violations, field: &str, raw: Option<&str>) -> Option<Money> {
     let raw = raw?;
-    v.check(field, raw.parse::<Money>(), |e| (e.code().to_owned(), e.message_it().to_owned()))
+    v.check(field, raw.parse::<Money>(), |e| {
+        (e.code().to_owned(), e.message_it().to_owned())
+    })
 }
 
 /// An amount that cannot be negative.
 pub fn amount(v: &mut Violations, field: &str, raw: Option<&str>) -> Option<Money> {
     let m = money(v, field, raw)?;
     if m.is_negative() {
-        v.add(field, "negative_amount", "l'importo non può essere negativo");
+        v.add(
+            field,
+            "negative_amount",
+            "l'importo non può essere negativo",
+        );
         return None;
     }
     Some(m)
@@ -32,7 +38,9 @@ pub fn required_amount(v: &mut Violations, field: &str, raw: Option<&str>) -> Op
 
 pub fn rate(v: &mut Violations, field: &str, raw: Option<&str>) -> Option<Rate> {
     let raw = raw?;
-    v.check(field, raw.parse::<Rate>(), |e| (e.code().to_owned(), e.message_it().to_owned()))
+    v.check(field, raw.parse::<Rate>(), |e| {
+        (e.code().to_owned(), e.message_it().to_owned())
+    })
 }
 
 /// A strict ISO date `YYYY-MM-DD` that exists in the calendar (`2021-02-30` does not).
@@ -42,15 +50,25 @@ pub fn date(v: &mut Violations, field: &str, raw: Option<&str>) -> Option<NaiveD
     let shape_ok = b.len() == 10
         && b[4] == b'-'
         && b[7] == b'-'
-        && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
     if !shape_ok {
-        v.add(field, "invalid_date", "data non valida: usare il formato AAAA-MM-GG");
+        v.add(
+            field,
+            "invalid_date",
+            "data non valida: usare il formato AAAA-MM-GG",
+        );
         return None;
     }
     match NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
         Ok(d) => Some(d),
         Err(_) => {
-            v.add(field, "impossible_date", format!("la data {raw} non esiste nel calendario"));
+            v.add(
+                field,
+                "impossible_date",
+                format!("la data {raw} non esiste nel calendario"),
+            );
             None
         }
     }
@@ -64,23 +82,43 @@ pub fn required_date(v: &mut Violations, field: &str, raw: Option<&str>) -> Opti
 }
 
 /// Free text, trimmed; empty counts as absent. Control characters other than new lines are refused.
-pub fn text(v: &mut Violations, field: &str, raw: Option<&str>, max_chars: usize) -> Option<String> {
+pub fn text(
+    v: &mut Violations,
+    field: &str,
+    raw: Option<&str>,
+    max_chars: usize,
+) -> Option<String> {
     let t = raw?.trim();
     if t.is_empty() {
         return None;
     }
     if t.chars().count() > max_chars {
-        v.add(field, "too_long", format!("testo troppo lungo (al massimo {max_chars} caratteri)"));
+        v.add(
+            field,
+            "too_long",
+            format!("testo troppo lungo (al massimo {max_chars} caratteri)"),
+        );
         return None;
     }
-    if t.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
-        v.add(field, "control_characters", "il testo contiene caratteri di controllo");
+    if t.chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
+        v.add(
+            field,
+            "control_characters",
+            "il testo contiene caratteri di controllo",
+        );
         return None;
     }
     Some(t.to_owned())
 }
 
-pub fn required_text(v: &mut Violations, field: &str, raw: Option<&str>, max_chars: usize) -> Option<String> {
+pub fn required_text(
+    v: &mut Violations,
+    field: &str,
+    raw: Option<&str>,
+    max_chars: usize,
+) -> Option<String> {
     let t = text(v, field, raw, max_chars);
     if t.is_none() && raw.map(str::trim).unwrap_or("").is_empty() {
         v.required(field);
@@ -116,7 +154,9 @@ pub fn code<T>(
             let message = match e {
                 CodeError::Length => format!("{label}: lunghezza errata"),
                 CodeError::Characters => format!("{label}: contiene caratteri non ammessi"),
-                CodeError::CheckDigit => format!("{label}: il carattere di controllo non corrisponde (errore di battitura?)"),
+                CodeError::CheckDigit => format!(
+                    "{label}: il carattere di controllo non corrisponde (errore di battitura?)"
+                ),
             };
             v.add(field, e.code(kind), message);
             None
@@ -125,12 +165,22 @@ pub fn code<T>(
 }
 
 /// One of a closed set of words.
-pub fn choice<T>(v: &mut Violations, field: &str, raw: Option<&str>, parse: impl FnOnce(&str) -> Option<T>, choices: &str) -> Option<T> {
+pub fn choice<T>(
+    v: &mut Violations,
+    field: &str,
+    raw: Option<&str>,
+    parse: impl FnOnce(&str) -> Option<T>,
+    choices: &str,
+) -> Option<T> {
     let raw = raw?;
     match parse(raw) {
         Some(c) => Some(c),
         None => {
-            v.add(field, "invalid_choice", format!("valore non previsto: usare {choices}"));
+            v.add(
+                field,
+                "invalid_choice",
+                format!("valore non previsto: usare {choices}"),
+            );
             None
         }
     }

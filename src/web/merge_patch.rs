@@ -39,7 +39,11 @@ fn strip_nulls(value: &Value) -> Value {
 }
 
 /// The input a patch amounts to: the current view, patched, without its read-only fields.
-pub fn merged_input<V: Serialize, T: DeserializeOwned>(view: &V, read_only: &[&str], body: &[u8]) -> Result<T, ApiError> {
+pub fn merged_input<V: Serialize, T: DeserializeOwned>(
+    view: &V,
+    read_only: &[&str],
+    body: &[u8],
+) -> Result<T, ApiError> {
     let patch: Value = parse_json(body)?;
     let Value::Object(fields) = &patch else {
         return Err(ApiError::new(
@@ -48,10 +52,20 @@ pub fn merged_input<V: Serialize, T: DeserializeOwned>(view: &V, read_only: &[&s
             "Una modifica (merge patch) deve essere un oggetto JSON con i soli campi da cambiare.",
         ));
     };
-    let mut current = serde_json::to_value(view).map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "Errore interno."))?;
+    let mut current = serde_json::to_value(view).map_err(|_| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "Errore interno.",
+        )
+    })?;
     let errors: Vec<_> = read_only
         .iter()
-        .filter(|key| fields.get(**key).is_some_and(|sent| current.get(**key) != Some(sent)))
+        .filter(|key| {
+            fields
+                .get(**key)
+                .is_some_and(|sent| current.get(**key) != Some(sent))
+        })
         .map(|key| crate::domain::FieldError {
             field: (*key).to_owned(),
             code: "read_only".into(),
@@ -67,7 +81,13 @@ pub fn merged_input<V: Serialize, T: DeserializeOwned>(view: &V, read_only: &[&s
             map.remove(*key);
         }
     }
-    let bytes = serde_json::to_vec(&current).map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "Errore interno."))?;
+    let bytes = serde_json::to_vec(&current).map_err(|_| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "Errore interno.",
+        )
+    })?;
     parse_json(&bytes)
 }
 
@@ -79,11 +99,27 @@ mod tests {
     fn follows_rfc_7396_examples() {
         let cases = [
             (json!({"a": "b"}), json!({"a": "c"}), json!({"a": "c"})),
-            (json!({"a": "b"}), json!({"b": "c"}), json!({"a": "b", "b": "c"})),
+            (
+                json!({"a": "b"}),
+                json!({"b": "c"}),
+                json!({"a": "b", "b": "c"}),
+            ),
             (json!({"a": "b"}), json!({"a": null}), json!({})),
-            (json!({"a": [{"b": "c"}]}), json!({"a": [1]}), json!({"a": [1]})),
-            (json!({"e": null}), json!({"a": 1}), json!({"e": null, "a": 1})),
-            (json!({}), json!({"a": {"bb": {"ccc": null}}}), json!({"a": {"bb": {}}})),
+            (
+                json!({"a": [{"b": "c"}]}),
+                json!({"a": [1]}),
+                json!({"a": [1]}),
+            ),
+            (
+                json!({"e": null}),
+                json!({"a": 1}),
+                json!({"e": null, "a": 1}),
+            ),
+            (
+                json!({}),
+                json!({"a": {"bb": {"ccc": null}}}),
+                json!({"a": {"bb": {}}}),
+            ),
         ];
         for (mut target, patch, expected) in cases {
             super::merge(&mut target, &patch);

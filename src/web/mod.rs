@@ -45,9 +45,15 @@ async fn openapi() -> impl IntoResponse {
 async fn healthz(State(app): State<App>) -> Result<Json<serde_json::Value>, ApiError> {
     app.store.ping().await.map_err(|e| {
         tracing::error!(error = %e, "health check failed");
-        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "database_unavailable", "Il database non risponde.")
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "database_unavailable",
+            "Il database non risponde.",
+        )
     })?;
-    Ok(Json(serde_json::json!({"status": "ok", "database": app.store.backend()})))
+    Ok(Json(
+        serde_json::json!({"status": "ok", "database": app.store.backend()}),
+    ))
 }
 
 async fn not_found() -> ApiError {
@@ -69,6 +75,12 @@ pub fn router(app: App) -> Router {
 }
 
 /// Serves until `shutdown` resolves, then lets in-flight requests finish.
-pub async fn serve(listener: TcpListener, app: App, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-    axum::serve(listener, router(app)).with_graceful_shutdown(shutdown).await
+pub async fn serve(
+    listener: TcpListener,
+    app: App,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(app))
+        .with_graceful_shutdown(shutdown)
+        .await
 }

@@ -17,7 +17,13 @@ pub fn page_request(q: &QueryPairs) -> Result<PageRequest, ApiError> {
                 .parse::<u32>()
                 .ok()
                 .filter(|n| (1..=max).contains(n))
-                .ok_or_else(|| ApiError::field(key, "out_of_range", format!("deve essere un intero fra 1 e {max}"))),
+                .ok_or_else(|| {
+                    ApiError::field(
+                        key,
+                        "out_of_range",
+                        format!("deve essere un intero fra 1 e {max}"),
+                    )
+                }),
         }
     };
     Ok(PageRequest {
@@ -27,9 +33,16 @@ pub fn page_request(q: &QueryPairs) -> Result<PageRequest, ApiError> {
 }
 
 /// Parses `sort=field` or `sort=-field` against a whitelist.
-pub fn sort<F: Copy>(q: &QueryPairs, allowed: &[(&str, F)], default: F) -> Result<Sort<F>, ApiError> {
+pub fn sort<F: Copy>(
+    q: &QueryPairs,
+    allowed: &[(&str, F)],
+    default: F,
+) -> Result<Sort<F>, ApiError> {
     let Some(raw) = q.get("sort") else {
-        return Ok(Sort { field: default, descending: false });
+        return Ok(Sort {
+            field: default,
+            descending: false,
+        });
     };
     let (descending, name) = match raw.strip_prefix('-') {
         Some(rest) => (true, rest),
@@ -38,10 +51,20 @@ pub fn sort<F: Copy>(q: &QueryPairs, allowed: &[(&str, F)], default: F) -> Resul
     allowed
         .iter()
         .find(|(n, _)| *n == name)
-        .map(|(_, field)| Sort { field: *field, descending })
+        .map(|(_, field)| Sort {
+            field: *field,
+            descending,
+        })
         .ok_or_else(|| {
             let names: Vec<&str> = allowed.iter().map(|(n, _)| *n).collect();
-            ApiError::field("sort", "unknown_sort", format!("ordinamento non previsto: usare {} (con - per l'ordine inverso)", names.join(", ")))
+            ApiError::field(
+                "sort",
+                "unknown_sort",
+                format!(
+                    "ordinamento non previsto: usare {} (con - per l'ordine inverso)",
+                    names.join(", ")
+                ),
+            )
         })
 }
 

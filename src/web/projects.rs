@@ -10,9 +10,9 @@ use utoipa::ToSchema;
 
 use super::error::{ApiError, ApiResult, Problem};
 use super::extract::{etag, ApiJson, IfMatch, JsonBytes, QueryPairs};
+use super::fields;
 use super::merge_patch::merged_input;
 use super::pagination::{page_request, ListEnvelope};
-use super::fields;
 use crate::domain::{
     BudgetLine, CallId, CategoryCode, Cup, Entity, NewEntity, Project, ProjectId, TaxId, Violations,
 };
@@ -51,16 +51,32 @@ impl ProjectInput {
         let call_id = v.need("call_id", self.call_id.as_deref());
         let call_id: Option<CallId> = fields::id(&mut v, "call_id", call_id);
         let title = fields::required_text(&mut v, "title", self.title.as_deref(), 500);
-        let cup = fields::code(&mut v, "cup", "cup", "CUP (15 caratteri)", self.cup.as_deref(), Cup::parse);
-        let lead_entity = fields::required_text(&mut v, "lead_entity", self.lead_entity.as_deref(), 300);
-        let granted = fields::required_amount(&mut v, "granted_contribution", self.granted_contribution.as_deref());
+        let cup = fields::code(
+            &mut v,
+            "cup",
+            "cup",
+            "CUP (15 caratteri)",
+            self.cup.as_deref(),
+            Cup::parse,
+        );
+        let lead_entity =
+            fields::required_text(&mut v, "lead_entity", self.lead_entity.as_deref(), 300);
+        let granted = fields::required_amount(
+            &mut v,
+            "granted_contribution",
+            self.granted_contribution.as_deref(),
+        );
         let start_date = fields::date(&mut v, "start_date", self.start_date.as_deref());
         let end_date = fields::date(&mut v, "end_date", self.end_date.as_deref());
         let change_act = fields::text(&mut v, "change_act", self.change_act.as_deref(), 300);
         let mut budget = Vec::new();
         match self.budget {
             None => v.required("budget"),
-            Some(lines) if lines.is_empty() => v.add("budget", "empty", "indicare il budget approvato per almeno una categoria"),
+            Some(lines) if lines.is_empty() => v.add(
+                "budget",
+                "empty",
+                "indicare il budget approvato per almeno una categoria",
+            ),
             Some(lines) => {
                 for (i, line) in lines.into_iter().enumerate() {
                     let field = format!("budget[{i}].category");
@@ -77,7 +93,11 @@ impl ProjectInput {
                             c
                         }
                     };
-                    let amount = fields::required_amount(&mut v, &format!("budget[{i}].amount"), line.amount.as_deref());
+                    let amount = fields::required_amount(
+                        &mut v,
+                        &format!("budget[{i}].amount"),
+                        line.amount.as_deref(),
+                    );
                     if let (Some(category), Some(amount)) = (category, amount) {
                         budget.push(BudgetLine { category, amount });
                     }
@@ -130,7 +150,14 @@ pub struct ProjectView {
 }
 
 /// Fields of the view a client may not change; a merge patch that changes them is refused.
-const PROJECT_READ_ONLY: &[&str] = &["id", "approved_total", "date_history", "version", "created_at", "updated_at"];
+const PROJECT_READ_ONLY: &[&str] = &[
+    "id",
+    "approved_total",
+    "date_history",
+    "version",
+    "created_at",
+    "updated_at",
+];
 
 impl From<&Project> for ProjectView {
     fn from(p: &Project) -> ProjectView {
@@ -172,7 +199,12 @@ impl From<&Project> for ProjectView {
 }
 
 fn project_response(status: StatusCode, project: &Project) -> Response {
-    let mut response = (status, [(header::ETAG, etag(project.version))], Json(ProjectView::from(project))).into_response();
+    let mut response = (
+        status,
+        [(header::ETAG, etag(project.version))],
+        Json(ProjectView::from(project)),
+    )
+        .into_response();
     if status == StatusCode::CREATED {
         if let Ok(location) = format!("/api/v1/projects/{}", project.id).parse() {
             response.headers_mut().insert(header::LOCATION, location);
@@ -218,13 +250,19 @@ pub fn router() -> Router<App> {
     Router::new()
         .route("/api/v1/projects", get(list).post(create))
         .route("/api/v1/projects/{id}", get(show).patch(patch))
-        .route("/api/v1/projects/{id}/entities", get(list_entities).post(create_entity))
+        .route(
+            "/api/v1/projects/{id}/entities",
+            get(list_entities).post(create_entity),
+        )
 }
 
 /// Records a project granted under a call.
 #[utoipa::path(post, path = "/api/v1/projects", tag = "projects", request_body = ProjectInput,
     responses((status = 201, body = ProjectView), (status = 422, body = Problem), (status = 400, body = Problem)))]
-async fn create(State(app): State<App>, ApiJson(input): ApiJson<ProjectInput>) -> ApiResult<Response> {
+async fn create(
+    State(app): State<App>,
+    ApiJson(input): ApiJson<ProjectInput>,
+) -> ApiResult<Response> {
     let (new, _) = input.into_domain()?;
     let project = projects::create(&app, new).await?;
     Ok(project_response(StatusCode::CREATED, &project))
@@ -234,7 +272,10 @@ async fn create(State(app): State<App>, ApiJson(input): ApiJson<ProjectInput>) -
 #[utoipa::path(get, path = "/api/v1/projects", tag = "projects",
     params(("page" = Option<u32>, Query, minimum = 1), ("per_page" = Option<u32>, Query, minimum = 1, maximum = 500)),
     responses((status = 200, description = "{items,total,page,per_page}"), (status = 422, body = Problem)))]
-async fn list(State(app): State<App>, query: QueryPairs) -> ApiResult<Json<ListEnvelope<ProjectView>>> {
+async fn list(
+    State(app): State<App>,
+    query: QueryPairs,
+) -> ApiResult<Json<ListEnvelope<ProjectView>>> {
     let page = page_request(&query)?;
     let result = projects::list(&app, page).await?;
     Ok(Json(ListEnvelope {
@@ -258,7 +299,12 @@ async fn show(State(app): State<App>, Path(id): Path<String>) -> ApiResult<Respo
     request_body(content = ProjectInput, content_type = "application/merge-patch+json"),
     responses((status = 200, body = ProjectView), (status = 404, body = Problem), (status = 412, body = Problem),
         (status = 428, body = Problem), (status = 422, body = Problem)))]
-async fn patch(State(app): State<App>, Path(id): Path<String>, IfMatch(version): IfMatch, JsonBytes(body): JsonBytes) -> ApiResult<Response> {
+async fn patch(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    IfMatch(version): IfMatch,
+    JsonBytes(body): JsonBytes,
+) -> ApiResult<Response> {
     let id = parse_project_id(&id)?;
     let current = projects::get(&app, id).await?;
     if current.version != version {
@@ -274,16 +320,37 @@ async fn patch(State(app): State<App>, Path(id): Path<String>, IfMatch(version):
 #[utoipa::path(post, path = "/api/v1/projects/{id}/entities", tag = "projects", params(("id" = String, Path)),
     request_body = EntityInput,
     responses((status = 201, body = EntityView), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-async fn create_entity(State(app): State<App>, Path(id): Path<String>, ApiJson(input): ApiJson<EntityInput>) -> ApiResult<Response> {
+async fn create_entity(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<EntityInput>,
+) -> ApiResult<Response> {
     let project = parse_project_id(&id)?;
     let mut v = Violations::new();
     let name = fields::required_text(&mut v, "name", input.name.as_deref(), 300);
-    let tax_code = fields::code(&mut v, "tax_code", "tax_code", "Codice fiscale / partita IVA", input.tax_code.as_deref(), TaxId::parse);
-    let new = v.finish(|| Some(NewEntity { name: name?, tax_code })).map_err(ApiError::invalid)?;
+    let tax_code = fields::code(
+        &mut v,
+        "tax_code",
+        "tax_code",
+        "Codice fiscale / partita IVA",
+        input.tax_code.as_deref(),
+        TaxId::parse,
+    );
+    let new = v
+        .finish(|| {
+            Some(NewEntity {
+                name: name?,
+                tax_code,
+            })
+        })
+        .map_err(ApiError::invalid)?;
     let entity = projects::add_entity(&app, project, new).await?;
     Ok((
         StatusCode::CREATED,
-        [(header::LOCATION, format!("/api/v1/projects/{}/entities/{}", project, entity.id))],
+        [(
+            header::LOCATION,
+            format!("/api/v1/projects/{}/entities/{}", project, entity.id),
+        )],
         Json(EntityView::from(&entity)),
     )
         .into_response())
@@ -292,7 +359,10 @@ async fn create_entity(State(app): State<App>, Path(id): Path<String>, ApiJson(i
 /// The partner entities of a project.
 #[utoipa::path(get, path = "/api/v1/projects/{id}/entities", tag = "projects", params(("id" = String, Path)),
     responses((status = 200, description = "{items,total,page,per_page}"), (status = 404, body = Problem)))]
-async fn list_entities(State(app): State<App>, Path(id): Path<String>) -> ApiResult<Json<ListEnvelope<EntityView>>> {
+async fn list_entities(
+    State(app): State<App>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ListEnvelope<EntityView>>> {
     let entities = projects::entities(&app, parse_project_id(&id)?).await?;
     let total = i64::try_from(entities.len()).unwrap_or(i64::MAX);
     Ok(Json(ListEnvelope {

@@ -8,7 +8,11 @@ use super::Db;
 use crate::domain::{Call, CallId, Ceiling, Money, NewCall};
 use crate::storage::{Page, PageRequest, StoreError};
 
-pub(super) async fn insert(tx: &mut Transaction<'static, Db>, call: &NewCall, now: DateTime<Utc>) -> Result<CallId, StoreError> {
+pub(super) async fn insert(
+    tx: &mut Transaction<'static, Db>,
+    call: &NewCall,
+    now: DateTime<Utc>,
+) -> Result<CallId, StoreError> {
     let r = &call.rules;
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO calls (name, funder, act, contribution_rate_bp, max_contribution_cents, \
@@ -115,15 +119,18 @@ async fn assemble(pool: &Pool<Db>, rows: Vec<CallRow>) -> Result<Vec<Call>, Stor
 }
 
 pub(super) async fn get(pool: &Pool<Db>, id: CallId) -> Result<Option<Call>, StoreError> {
-    let rows: Vec<CallRow> = sqlx::query_as(&format!("SELECT {CALL_COLUMNS} FROM calls WHERE id = $1"))
-        .bind(id.0)
-        .fetch_all(pool)
-        .await?;
+    let rows: Vec<CallRow> =
+        sqlx::query_as(&format!("SELECT {CALL_COLUMNS} FROM calls WHERE id = $1"))
+            .bind(id.0)
+            .fetch_all(pool)
+            .await?;
     Ok(assemble(pool, rows).await?.pop())
 }
 
 pub(super) async fn list(pool: &Pool<Db>, page: PageRequest) -> Result<Page<Call>, StoreError> {
-    let (total,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM calls").fetch_one(pool).await?;
+    let (total,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM calls")
+        .fetch_one(pool)
+        .await?;
     let rows: Vec<CallRow> = sqlx::query_as(&format!(
         "SELECT {CALL_COLUMNS} FROM calls ORDER BY id LIMIT $1 OFFSET $2"
     ))

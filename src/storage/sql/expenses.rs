@@ -21,7 +21,11 @@ fn search_text(data: &ExpenseData) -> String {
         data.document.supplier_name,
         data.document.number,
         data.description,
-        data.document.supplier_vat.as_ref().map(|v| v.as_str()).unwrap_or("")
+        data.document
+            .supplier_vat
+            .as_ref()
+            .map(|v| v.as_str())
+            .unwrap_or("")
     ))
 }
 
@@ -36,10 +40,13 @@ async fn guard_document(
     let Some(key) = data.document_key() else {
         return Ok(());
     };
-    sqlx::query(&format!("SELECT id FROM projects WHERE id = $1{}", DIALECT.for_update))
-        .bind(project.0)
-        .fetch_optional(&mut **tx)
-        .await?;
+    sqlx::query(&format!(
+        "SELECT id FROM projects WHERE id = $1{}",
+        DIALECT.for_update
+    ))
+    .bind(project.0)
+    .fetch_optional(&mut **tx)
+    .await?;
     let parts: Vec<(i64, i64)> = sqlx::query_as(
         "SELECT id, claimed_cents FROM expenses WHERE project_id = $1 AND supplier_vat = $2 \
          AND document_number = $3 AND document_date = $4 AND id <> $5 ORDER BY id",
@@ -169,11 +176,12 @@ pub(super) async fn delete(
     id: ExpenseId,
     expected_version: Option<i64>,
 ) -> Result<(), StoreError> {
-    let deleted = sqlx::query("DELETE FROM expenses WHERE id = $1 AND ($2 IS NULL OR version = $2)")
-        .bind(id.0)
-        .bind(expected_version)
-        .execute(&mut **tx)
-        .await?;
+    let deleted =
+        sqlx::query("DELETE FROM expenses WHERE id = $1 AND ($2 IS NULL OR version = $2)")
+            .bind(id.0)
+            .bind(expected_version)
+            .execute(&mut **tx)
+            .await?;
     if deleted.rows_affected() == 0 {
         return Err(missing_or_stale(tx, "expenses", id.0).await);
     }
@@ -181,10 +189,12 @@ pub(super) async fn delete(
 }
 
 pub(super) async fn get(pool: &Pool<Db>, id: ExpenseId) -> Result<Option<Expense>, StoreError> {
-    let row: Option<ExpenseRow> = sqlx::query_as(&format!("SELECT {EXPENSE_COLUMNS} FROM expenses WHERE id = $1"))
-        .bind(id.0)
-        .fetch_optional(pool)
-        .await?;
+    let row: Option<ExpenseRow> = sqlx::query_as(&format!(
+        "SELECT {EXPENSE_COLUMNS} FROM expenses WHERE id = $1"
+    ))
+    .bind(id.0)
+    .fetch_optional(pool)
+    .await?;
     row.map(ExpenseRow::into_domain).transpose()
 }
 
@@ -217,7 +227,10 @@ fn push_filter(q: &mut QueryBuilder<'_, Db>, project: ProjectId, filter: &Expens
         q.push(" AND document_date <= ").push_bind(to);
     }
     if let Some(text) = &filter.text {
-        let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        let escaped = text
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
         q.push(" AND search_text LIKE ")
             .push_bind(format!("%{escaped}%"))
             .push(" ESCAPE '\\'");
@@ -242,17 +255,24 @@ pub(super) async fn list(
         signed_sum("claimed_cents")
     ));
     push_filter(&mut q, project, filter);
-    let (total, net, vat, claimed): (i64, i64, i64, i64) = q.build_query_as().fetch_one(pool).await?;
+    let (total, net, vat, claimed): (i64, i64, i64, i64) =
+        q.build_query_as().fetch_one(pool).await?;
 
     let mut q = QueryBuilder::<Db>::new(format!("SELECT {EXPENSE_COLUMNS} FROM expenses"));
     push_filter(&mut q, project, filter);
     let direction = if sort.descending { "DESC" } else { "ASC" };
     // The column comes from a closed enum; `id` breaks ties so pages never overlap.
-    q.push(format!(" ORDER BY {} {direction} NULLS LAST, id {direction}", sort.field.column()));
+    q.push(format!(
+        " ORDER BY {} {direction} NULLS LAST, id {direction}",
+        sort.field.column()
+    ));
     q.push(" LIMIT ").push_bind(i64::from(page.per_page));
     q.push(" OFFSET ").push_bind(page.offset());
     let rows: Vec<ExpenseRow> = q.build_query_as().fetch_all(pool).await?;
-    let items = rows.into_iter().map(ExpenseRow::into_domain).collect::<Result<_, _>>()?;
+    let items = rows
+        .into_iter()
+        .map(ExpenseRow::into_domain)
+        .collect::<Result<_, _>>()?;
     let totals = ExpenseTotals {
         net: Money::from_cents(net),
         vat: Money::from_cents(vat),

@@ -13,8 +13,8 @@ use sqlx::{Pool, Transaction};
 
 use super::{Db, DIALECT};
 use crate::domain::{
-    Call, CallId, DateChange, Entity, EntityId, Expense, ExpenseData, ExpenseId, NewCall, NewEntity,
-    Project, ProjectData, ProjectId,
+    Call, CallId, DateChange, Entity, EntityId, Expense, ExpenseData, ExpenseId, NewCall,
+    NewEntity, Project, ProjectData, ProjectId,
 };
 use crate::storage::{
     ExpenseFilter, ExpenseSortField, ExpenseTotals, Page, PageRequest, Sort, Store, StoreError,
@@ -41,7 +41,9 @@ impl SqlStore {
 /// Maps a unique-constraint violation to [`StoreError::Duplicate`], anything else to `Database`.
 fn classify(error: sqlx::Error, what: &str) -> StoreError {
     match &error {
-        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Duplicate(what.to_owned()),
+        sqlx::Error::Database(db) if db.is_unique_violation() => {
+            StoreError::Duplicate(what.to_owned())
+        }
         _ => StoreError::Database(error),
     }
 }
@@ -73,11 +75,17 @@ impl Store for SqlStore {
     }
 
     async fn count_projects(&self) -> Result<i64, StoreError> {
-        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM projects").fetch_one(&self.pool).await?;
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM projects")
+            .fetch_one(&self.pool)
+            .await?;
         Ok(n)
     }
 
-    async fn insert_project(&self, data: &ProjectData, now: DateTime<Utc>) -> Result<Project, StoreError> {
+    async fn insert_project(
+        &self,
+        data: &ProjectData,
+        now: DateTime<Utc>,
+    ) -> Result<Project, StoreError> {
         let mut tx = self.begin_write().await?;
         let id = projects::insert(&mut tx, data, now).await?;
         tx.commit().await?;
@@ -106,7 +114,12 @@ impl Store for SqlStore {
         self.get_project(id).await?.ok_or(StoreError::NotFound)
     }
 
-    async fn insert_entity(&self, project: ProjectId, entity: &NewEntity, now: DateTime<Utc>) -> Result<Entity, StoreError> {
+    async fn insert_entity(
+        &self,
+        project: ProjectId,
+        entity: &NewEntity,
+        now: DateTime<Utc>,
+    ) -> Result<Entity, StoreError> {
         projects::insert_entity(&self.pool, project, entity, now).await
     }
 
@@ -118,7 +131,12 @@ impl Store for SqlStore {
         projects::list_entities(&self.pool, project).await
     }
 
-    async fn insert_expense(&self, project: ProjectId, data: &ExpenseData, now: DateTime<Utc>) -> Result<Expense, StoreError> {
+    async fn insert_expense(
+        &self,
+        project: ProjectId,
+        data: &ExpenseData,
+        now: DateTime<Utc>,
+    ) -> Result<Expense, StoreError> {
         let mut tx = self.begin_write().await?;
         let expense = expenses::insert(&mut tx, project, data, now).await?;
         tx.commit().await?;
@@ -143,14 +161,24 @@ impl Store for SqlStore {
         expenses::all(&self.pool, project).await
     }
 
-    async fn update_expense(&self, id: ExpenseId, expected_version: i64, data: &ExpenseData, now: DateTime<Utc>) -> Result<Expense, StoreError> {
+    async fn update_expense(
+        &self,
+        id: ExpenseId,
+        expected_version: i64,
+        data: &ExpenseData,
+        now: DateTime<Utc>,
+    ) -> Result<Expense, StoreError> {
         let mut tx = self.begin_write().await?;
         let expense = expenses::update(&mut tx, id, expected_version, data, now).await?;
         tx.commit().await?;
         Ok(expense)
     }
 
-    async fn delete_expense(&self, id: ExpenseId, expected_version: Option<i64>) -> Result<(), StoreError> {
+    async fn delete_expense(
+        &self,
+        id: ExpenseId,
+        expected_version: Option<i64>,
+    ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         expenses::delete(&mut tx, id, expected_version).await?;
         tx.commit().await?;

@@ -11,7 +11,11 @@ use crate::domain::{
 };
 use crate::storage::{Page, PageRequest, StoreError};
 
-async fn insert_budget(tx: &mut Transaction<'static, Db>, id: i64, data: &ProjectData) -> Result<(), StoreError> {
+async fn insert_budget(
+    tx: &mut Transaction<'static, Db>,
+    id: i64,
+    data: &ProjectData,
+) -> Result<(), StoreError> {
     for (position, line) in data.budget.iter().enumerate() {
         sqlx::query(
             "INSERT INTO budget_lines (project_id, position, category_code, amount_cents) VALUES ($1, $2, $3, $4)",
@@ -26,7 +30,11 @@ async fn insert_budget(tx: &mut Transaction<'static, Db>, id: i64, data: &Projec
     Ok(())
 }
 
-pub(super) async fn insert(tx: &mut Transaction<'static, Db>, data: &ProjectData, now: DateTime<Utc>) -> Result<ProjectId, StoreError> {
+pub(super) async fn insert(
+    tx: &mut Transaction<'static, Db>,
+    data: &ProjectData,
+    now: DateTime<Utc>,
+) -> Result<ProjectId, StoreError> {
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO projects (call_id, title, cup, lead_entity, granted_contribution_cents, start_date, \
          end_date, version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8) RETURNING id",
@@ -94,11 +102,18 @@ pub(super) async fn update(
 }
 
 /// After a guarded `UPDATE`/`DELETE` touched no row: tells a missing row from a stale version.
-pub(super) async fn missing_or_stale(tx: &mut Transaction<'static, Db>, table: &str, id: i64) -> StoreError {
-    let found = sqlx::query(&format!("SELECT id FROM {table} WHERE id = $1{}", DIALECT.for_update))
-        .bind(id)
-        .fetch_optional(&mut **tx)
-        .await;
+pub(super) async fn missing_or_stale(
+    tx: &mut Transaction<'static, Db>,
+    table: &str,
+    id: i64,
+) -> StoreError {
+    let found = sqlx::query(&format!(
+        "SELECT id FROM {table} WHERE id = $1{}",
+        DIALECT.for_update
+    ))
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await;
     match found {
         Ok(Some(_)) => StoreError::VersionMismatch,
         Ok(None) => StoreError::NotFound,
@@ -162,7 +177,8 @@ async fn assemble(pool: &Pool<Db>, row: ProjectRow) -> Result<Project, StoreErro
             .into_iter()
             .map(|(field, from, to, act, recorded_at)| {
                 Ok(DateChange {
-                    field: ProjectDate::parse(&field).ok_or_else(|| corrupt("date field", &field))?,
+                    field: ProjectDate::parse(&field)
+                        .ok_or_else(|| corrupt("date field", &field))?,
                     from,
                     to,
                     act,
@@ -177,10 +193,12 @@ async fn assemble(pool: &Pool<Db>, row: ProjectRow) -> Result<Project, StoreErro
 }
 
 pub(super) async fn get(pool: &Pool<Db>, id: ProjectId) -> Result<Option<Project>, StoreError> {
-    let row: Option<ProjectRow> = sqlx::query_as(&format!("SELECT {PROJECT_COLUMNS} FROM projects WHERE id = $1"))
-        .bind(id.0)
-        .fetch_optional(pool)
-        .await?;
+    let row: Option<ProjectRow> = sqlx::query_as(&format!(
+        "SELECT {PROJECT_COLUMNS} FROM projects WHERE id = $1"
+    ))
+    .bind(id.0)
+    .fetch_optional(pool)
+    .await?;
     match row {
         Some(row) => Ok(Some(assemble(pool, row).await?)),
         None => Ok(None),
@@ -188,7 +206,9 @@ pub(super) async fn get(pool: &Pool<Db>, id: ProjectId) -> Result<Option<Project
 }
 
 pub(super) async fn list(pool: &Pool<Db>, page: PageRequest) -> Result<Page<Project>, StoreError> {
-    let (total,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM projects").fetch_one(pool).await?;
+    let (total,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM projects")
+        .fetch_one(pool)
+        .await?;
     let rows: Vec<ProjectRow> = sqlx::query_as(&format!(
         "SELECT {PROJECT_COLUMNS} FROM projects ORDER BY id LIMIT $1 OFFSET $2"
     ))
@@ -216,7 +236,12 @@ fn entity(row: EntityRow) -> Result<Entity, StoreError> {
     })
 }
 
-pub(super) async fn insert_entity(pool: &Pool<Db>, project: ProjectId, new: &NewEntity, now: DateTime<Utc>) -> Result<Entity, StoreError> {
+pub(super) async fn insert_entity(
+    pool: &Pool<Db>,
+    project: ProjectId,
+    new: &NewEntity,
+    now: DateTime<Utc>,
+) -> Result<Entity, StoreError> {
     let row: EntityRow = sqlx::query_as(
         "INSERT INTO entities (project_id, name, tax_code, created_at) VALUES ($1, $2, $3, $4) \
          RETURNING id, project_id, name, tax_code, created_at",
@@ -231,16 +256,23 @@ pub(super) async fn insert_entity(pool: &Pool<Db>, project: ProjectId, new: &New
     entity(row)
 }
 
-pub(super) async fn get_entity(pool: &Pool<Db>, id: EntityId) -> Result<Option<Entity>, StoreError> {
-    let row: Option<EntityRow> =
-        sqlx::query_as("SELECT id, project_id, name, tax_code, created_at FROM entities WHERE id = $1")
-            .bind(id.0)
-            .fetch_optional(pool)
-            .await?;
+pub(super) async fn get_entity(
+    pool: &Pool<Db>,
+    id: EntityId,
+) -> Result<Option<Entity>, StoreError> {
+    let row: Option<EntityRow> = sqlx::query_as(
+        "SELECT id, project_id, name, tax_code, created_at FROM entities WHERE id = $1",
+    )
+    .bind(id.0)
+    .fetch_optional(pool)
+    .await?;
     row.map(entity).transpose()
 }
 
-pub(super) async fn list_entities(pool: &Pool<Db>, project: ProjectId) -> Result<Vec<Entity>, StoreError> {
+pub(super) async fn list_entities(
+    pool: &Pool<Db>,
+    project: ProjectId,
+) -> Result<Vec<Entity>, StoreError> {
     let rows: Vec<EntityRow> = sqlx::query_as(
         "SELECT id, project_id, name, tax_code, created_at FROM entities WHERE project_id = $1 ORDER BY id",
     )

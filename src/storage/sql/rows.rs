@@ -26,11 +26,13 @@ pub(super) fn category_code(code: &str) -> Result<CategoryCode, StoreError> {
 }
 
 pub(super) fn cup(raw: Option<String>) -> Result<Option<Cup>, StoreError> {
-    raw.map(|c| Cup::parse(&c).map_err(|_| corrupt("cup", c))).transpose()
+    raw.map(|c| Cup::parse(&c).map_err(|_| corrupt("cup", c)))
+        .transpose()
 }
 
 pub(super) fn tax_id(raw: Option<String>) -> Result<Option<TaxId>, StoreError> {
-    raw.map(|c| TaxId::parse(&c).map_err(|_| corrupt("tax id", c))).transpose()
+    raw.map(|c| TaxId::parse(&c).map_err(|_| corrupt("tax id", c)))
+        .transpose()
 }
 
 #[derive(sqlx::FromRow)]
@@ -132,7 +134,8 @@ impl ExpenseRow {
             id: ExpenseId(self.id),
             project_id: ProjectId(self.project_id),
             data,
-            status: ExpenseStatus::parse(&self.status).ok_or_else(|| corrupt("status", &self.status))?,
+            status: ExpenseStatus::parse(&self.status)
+                .ok_or_else(|| corrupt("status", &self.status))?,
             version: self.version,
             created_at: self.created_at,
             updated_at: self.updated_at,

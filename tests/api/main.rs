@@ -1,0 +1,8 @@
+//! Black-box tests of the JSON API over HTTP, each run on SQLite and on PostgreSQL.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod bad_input;
+mod concurrency;
+mod story;

@@ -1,0 +1,319 @@
+//! Test harness: the real server on a random port over a fresh database, SQLite or PostgreSQL.
+//! PostgreSQL tests use `RENDICONTA_TEST_POSTGRES_URL` (a superuser URL: each test creates its own
+//! database); when it is missing they are skipped, unless `RENDICONTA_REQUIRE_POSTGRES` is set
+//! (as `scripts/test` and CI do), where they fail: a skipped backend is not a pass.
+#![allow(dead_code)]
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use reqwest::{Client, Response, StatusCode};
+use serde_json::{json, Value};
+use sqlx::{PgPool, SqlitePool};
+use tokio::sync::oneshot;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+impl Db {
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        let result: Result<(i64,), sqlx::Error> = match self {
+            Db::Sqlite(p) => sqlx::query_as(sql).fetch_one(p).await,
+            Db::Postgres(p) => sqlx::query_as(sql).fetch_one(p).await,
+        };
+        result.unwrap_or_else(|e| panic!("{sql}: {e}")).0
+    }
+
+    pub async fn execute(&self, sql: &str) {
+        let result = match self {
+            Db::Sqlite(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
+            Db::Postgres(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
+        };
+        result.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
+    /// Row counts and version sums of every table: equal fingerprints mean nothing was written.
+    pub async fn fingerprint(&self) -> Vec<i64> {
+        let mut f = Vec::new();
+        for table in [
+            "calls",
+            "call_categories",
+            "projects",
+            "budget_lines",
+            "project_date_changes",
+            "entities",
+            "expenses",
+        ] {
+            f.push(self.scalar(&format!("SELECT COUNT(*) FROM {table}")).await);
+        }
+        for table in ["projects", "expenses"] {
+            f.push(
+                self.scalar(&format!(
+                    "SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) FROM {table}"
+                ))
+                .await,
+            );
+        }
+        f.push(
+            self.scalar(
+                "SELECT CAST(COALESCE(SUM(claimed_cents + net_cents), 0) AS BIGINT) FROM expenses",
+            )
+            .await,
+        );
+        f
+    }
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub client: Client,
+    pub db: Db,
+    pub backend: Backend,
+    pub database_url: String,
+    shutdown: Option<oneshot::Sender<()>>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// A fresh database URL for one test, or `None` when PostgreSQL is not configured (and not required).
+pub async fn fresh_database(backend: Backend) -> Option<(String, Option<tempfile::TempDir>)> {
+    match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite://{}", dir.path().join("test.db").display());
+            Some((url, Some(dir)))
+        }
+        Backend::Postgres => {
+            let Ok(admin) = std::env::var("RENDICONTA_TEST_POSTGRES_URL") else {
+                assert!(
+                    std::env::var_os("RENDICONTA_REQUIRE_POSTGRES").is_none(),
+                    "RENDICONTA_REQUIRE_POSTGRES is set but RENDICONTA_TEST_POSTGRES_URL is not: the PostgreSQL tests cannot run"
+                );
+                eprintln!("PostgreSQL not configured: skipped");
+                return None;
+            };
+            let name = format!(
+                "rt_{}_{}_{}",
+                std::process::id(),
+                COUNTER.fetch_add(1, Ordering::SeqCst),
+                chrono::Utc::now().timestamp_subsec_nanos()
+            );
+            let pool = PgPool::connect(&admin)
+                .await
+                .expect("connect to the PostgreSQL test server");
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&pool)
+                .await
+                .expect("create database");
+            pool.close().await;
+            let base = admin
+                .rsplit_once('/')
+                .map(|(b, _)| b.to_owned())
+                .unwrap_or(admin);
+            Some((format!("{base}/{name}"), None))
+        }
+    }
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        let (url, dir) = fresh_database(backend).await?;
+        let store = rendiconta::storage::open(&url).await.expect("open store");
+        let app = rendiconta::services::App::new(store);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let (tx, rx) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            rendiconta::web::serve(listener, app, async {
+                let _ = rx.await;
+            })
+            .await
+            .expect("serve");
+        });
+        let db = match backend {
+            Backend::Sqlite => Db::Sqlite(SqlitePool::connect(&url).await.expect("sqlite")),
+            Backend::Postgres => Db::Postgres(PgPool::connect(&url).await.expect("postgres")),
+        };
+        Some(TestApp {
+            base: format!("http://{addr}"),
+            client: Client::new(),
+            db,
+            backend,
+            database_url: url,
+            shutdown: Some(tx),
+            _dir: dir,
+        })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client.get(self.url(path)).send().await.expect("GET")
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> Response {
+        self.client
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> Response {
+        self.client
+            .post(self.url(path))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    pub async fn patch(&self, path: &str, etag: Option<&str>, body: &Value) -> Response {
+        let mut request = self
+            .client
+            .patch(self.url(path))
+            .header("content-type", "application/merge-patch+json")
+            .body(body.to_string());
+        if let Some(tag) = etag {
+            request = request.header("if-match", tag);
+        }
+        request.send().await.expect("PATCH")
+    }
+
+    /// POSTs and expects 201; returns the created resource.
+    pub async fn create(&self, path: &str, body: &Value) -> Value {
+        let response = self.post(path, body).await;
+        let status = response.status();
+        let text = response.text().await.unwrap_or_default();
+        assert_eq!(status, StatusCode::CREATED, "POST {path}: {text}");
+        serde_json::from_str(&text).expect("json")
+    }
+
+    /// A call, a project and its six entities as in the domain's example.
+    pub async fn seed(&self) -> Seed {
+        let call = self.create("/api/v1/calls", &call_body()).await;
+        let call_id = call["id"].as_str().expect("id").to_owned();
+        let project = self
+            .create(
+                "/api/v1/projects",
+                &json!({
+                    "call_id": call_id, "title": "Terre d'Argine Smart", "cup": "E91B20000580002",
+                    "lead_entity": "Unione delle Terre d'Argine", "granted_contribution": "105000.00",
+                    "budget": [{"category": "design_training", "amount": "105000.00"}, {"category": "technology", "amount": "45000.00"}]
+                }),
+            )
+            .await;
+        let project_id = project["id"].as_str().expect("id").to_owned();
+        let mut entities = Vec::new();
+        for name in [
+            "Unione delle Terre d'Argine",
+            "Comune di Carpi",
+            "Comune di Soliera",
+        ] {
+            let e = self
+                .create(
+                    &format!("/api/v1/projects/{project_id}/entities"),
+                    &json!({"name": name}),
+                )
+                .await;
+            entities.push(e["id"].as_str().expect("id").to_owned());
+        }
+        Seed {
+            call_id,
+            project_id,
+            entities,
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+pub struct Seed {
+    pub call_id: String,
+    pub project_id: String,
+    pub entities: Vec<String>,
+}
+
+impl Seed {
+    pub fn expenses_path(&self) -> String {
+        format!("/api/v1/projects/{}/expenses", self.project_id)
+    }
+
+    /// A valid expense body; tests change what they need.
+    pub fn expense(&self, number: &str, net: &str, vat: &str) -> Value {
+        json!({
+            "entity_id": self.entities[0], "category": "design_training", "nature": "current",
+            "supplier_name": "Formazione Emilia S.r.l.", "supplier_vat": "IT01234567897",
+            "document_type": "invoice", "document_number": number, "document_date": "2020-10-15",
+            "description": "Formazione sul lavoro agile", "net_amount": net, "vat_amount": vat,
+            "cig": "Z1A2B3C4D5", "cup": "E91B20000580002", "payment_order_number": "4021",
+            "payment_order_date": "2020-11-02", "payment_date": "2020-11-05"
+        })
+    }
+}
+
+pub fn call_body() -> Value {
+    json!({
+        "name": "Bando smart working 2020", "funder": "Regione Emilia-Romagna", "act": "DGR 261/2020",
+        "contribution_rate": "0.70", "max_contribution": "105000.00",
+        "eligibility_start": "2020-09-01", "eligibility_end": "2020-12-31",
+        "payment_deadline": "2021-01-31", "reporting_deadline": "2021-01-31",
+        "current_spending_only": true, "vat_eligible_if_not_recoverable": true,
+        "min_realisation_share": "0.50", "drift_tolerance": "0.20",
+        "categories": [
+            {"code": "design_training", "name": "Progettazione e formazione", "ceiling_share": null},
+            {"code": "technology", "name": "Adeguamento tecnologico", "ceiling_share": "0.30"}
+        ]
+    })
+}
+
+/// Runs each listed `async fn(TestApp)` once on SQLite and once on PostgreSQL.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let app = $crate::common::TestApp::spawn($crate::common::Backend::Sqlite).await.expect("sqlite");
+                    super::$name(app).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if let Some(app) = $crate::common::TestApp::spawn($crate::common::Backend::Postgres).await {
+                        super::$name(app).await;
+                    }
+                }
+            )*
+        }
+    };
+}
