@@ -1,6 +1,8 @@
 //! The PostgreSQL backend, for installations that outgrow one machine. The same SQL as SQLite
 //! (see `sql/`); rows that guard an invariant across statements are locked with `FOR UPDATE`.
 
+use std::time::Duration;
+
 use sqlx::postgres::PgPoolOptions;
 
 use super::{Dialect, StoreError};

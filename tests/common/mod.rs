@@ -4,6 +4,8 @@
 //! (as `scripts/test` and CI do), where they fail: a skipped backend is not a pass.
 #![allow(dead_code)]
 
+pub mod server;
+
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use reqwest::{Client, Response, StatusCode};

@@ -1,0 +1,91 @@
+//! The command line: `migrate`, and `serve --demo` loading the demo once.
+
+mod common;
+
+use std::process::Command;
+
+use common::server::Server;
+use common::Backend;
+use serde_json::Value;
+
+#[test]
+fn migrate_creates_the_schema_and_is_idempotent() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("m.db").display());
+    for _ in 0..2 {
+        let status = Command::new(env!("CARGO_BIN_EXE_rendiconta"))
+            .args(["migrate", "--database-url", &url])
+            .status()
+            .expect("run migrate");
+        assert!(status.success());
+    }
+    let bad = Command::new(env!("CARGO_BIN_EXE_rendiconta"))
+        .args(["migrate", "--database-url", "postgres://nobody:secret@127.0.0.1:1/none"])
+        .output()
+        .expect("run migrate");
+    assert!(!bad.status.success());
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(stderr.contains("errore"), "{stderr}");
+    assert!(!stderr.contains("secret"), "the password leaked: {stderr}");
+}
+
+async fn demo_loads_once(backend: Backend) {
+    let Some((url, _dir)) = common::fresh_database(backend).await else { return };
+    let expenses_of = |base: &str| {
+        let base = base.to_owned();
+        async move {
+            let client = reqwest::Client::new();
+            let projects: Value = client.get(format!("{base}/api/v1/projects")).send().await.expect("get").json().await.expect("json");
+            assert_eq!(projects["total"], 1);
+            let project = &projects["items"][0];
+            assert_eq!(project["title"], "Terre d'Argine Smart");
+            assert_eq!(project["approved_total"], "150000.00");
+            let id = project["id"].as_str().expect("id");
+            let entities: Value = client.get(format!("{base}/api/v1/projects/{id}/entities")).send().await.expect("get").json().await.expect("json");
+            assert_eq!(entities["total"], 6);
+            let list: Value = client
+                .get(format!("{base}/api/v1/projects/{id}/expenses?per_page=500"))
+                .send()
+                .await
+                .expect("get")
+                .json()
+                .await
+                .expect("json");
+            list
+        }
+    };
+    let server = Server::start(&url, &["--demo"]);
+    let first = expenses_of(&server.base).await;
+    let items = first["items"].as_array().expect("items");
+    assert!((55..=65).contains(&items.len()), "{} demo expenses", items.len());
+    let has = |f: &dyn Fn(&Value) -> bool| items.iter().any(f);
+    assert!(has(&|e| e["document_type"] == "credit_note"));
+    assert!(has(&|e| e["nature"] == "capital"));
+    assert!(has(&|e| e["payment_date"].is_null()));
+    assert!(has(&|e| e["document_date"].as_str().is_some_and(|d| d > "2020-12-31")));
+    assert!(has(&|e| e["category"] == "technology"));
+    // The duplicate attempt was refused: no document is claimed twice.
+    let mut keys: Vec<(String, String)> = items
+        .iter()
+        .map(|e| (e["supplier_vat"].to_string(), e["document_number"].to_string()))
+        .collect();
+    keys.sort();
+    keys.dedup();
+    assert_eq!(keys.len(), items.len());
+    drop(server);
+    // A second start with --demo finds a project and loads nothing more.
+    let server = Server::start(&url, &["--demo"]);
+    let second = expenses_of(&server.base).await;
+    assert_eq!(second["total"], first["total"]);
+    assert_eq!(second["totals"], first["totals"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_loads_once_on_sqlite() {
+    demo_loads_once(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_loads_once_on_postgres() {
+    demo_loads_once(Backend::Postgres).await;
+}
