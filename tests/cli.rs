@@ -20,7 +20,11 @@ fn migrate_creates_the_schema_and_is_idempotent() {
         assert!(status.success());
     }
     let bad = Command::new(env!("CARGO_BIN_EXE_rendiconta"))
-        .args(["migrate", "--database-url", "postgres://nobody:secret@127.0.0.1:1/none"])
+        .args([
+            "migrate",
+            "--database-url",
+            "postgres://nobody:secret@127.0.0.1:1/none",
+        ])
         .output()
         .expect("run migrate");
     assert!(!bad.status.success());
@@ -30,18 +34,34 @@ fn migrate_creates_the_schema_and_is_idempotent() {
 }
 
 async fn demo_loads_once(backend: Backend) {
-    let Some((url, _dir)) = common::fresh_database(backend).await else { return };
+    let Some((url, _dir)) = common::fresh_database(backend).await else {
+        return;
+    };
     let expenses_of = |base: &str| {
         let base = base.to_owned();
         async move {
             let client = reqwest::Client::new();
-            let projects: Value = client.get(format!("{base}/api/v1/projects")).send().await.expect("get").json().await.expect("json");
+            let projects: Value = client
+                .get(format!("{base}/api/v1/projects"))
+                .send()
+                .await
+                .expect("get")
+                .json()
+                .await
+                .expect("json");
             assert_eq!(projects["total"], 1);
             let project = &projects["items"][0];
             assert_eq!(project["title"], "Terre d'Argine Smart");
             assert_eq!(project["approved_total"], "150000.00");
             let id = project["id"].as_str().expect("id");
-            let entities: Value = client.get(format!("{base}/api/v1/projects/{id}/entities")).send().await.expect("get").json().await.expect("json");
+            let entities: Value = client
+                .get(format!("{base}/api/v1/projects/{id}/entities"))
+                .send()
+                .await
+                .expect("get")
+                .json()
+                .await
+                .expect("json");
             assert_eq!(entities["total"], 6);
             let list: Value = client
                 .get(format!("{base}/api/v1/projects/{id}/expenses?per_page=500"))
@@ -57,17 +77,28 @@ async fn demo_loads_once(backend: Backend) {
     let server = Server::start(&url, &["--demo"]);
     let first = expenses_of(&server.base).await;
     let items = first["items"].as_array().expect("items");
-    assert!((55..=65).contains(&items.len()), "{} demo expenses", items.len());
+    assert!(
+        (55..=65).contains(&items.len()),
+        "{} demo expenses",
+        items.len()
+    );
     let has = |f: &dyn Fn(&Value) -> bool| items.iter().any(f);
     assert!(has(&|e| e["document_type"] == "credit_note"));
     assert!(has(&|e| e["nature"] == "capital"));
     assert!(has(&|e| e["payment_date"].is_null()));
-    assert!(has(&|e| e["document_date"].as_str().is_some_and(|d| d > "2020-12-31")));
+    assert!(has(&|e| e["document_date"]
+        .as_str()
+        .is_some_and(|d| d > "2020-12-31")));
     assert!(has(&|e| e["category"] == "technology"));
     // The duplicate attempt was refused: no document is claimed twice.
     let mut keys: Vec<(String, String)> = items
         .iter()
-        .map(|e| (e["supplier_vat"].to_string(), e["document_number"].to_string()))
+        .map(|e| {
+            (
+                e["supplier_vat"].to_string(),
+                e["document_number"].to_string(),
+            )
+        })
         .collect();
     keys.sort();
     keys.dedup();

@@ -16,13 +16,21 @@ async fn acknowledged_expenses_survive_sigkill() {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("crash.db").display());
     let mut server = Server::start(&url, &[]);
-    let client = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().expect("client");
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .expect("client");
     let post = |path: String, body: Value| {
         let client = client.clone();
         async move { client.post(path).json(&body).send().await }
     };
     let base = server.base.clone();
-    let call: Value = post(format!("{base}/api/v1/calls"), common::call_body()).await.expect("call").json().await.expect("json");
+    let call: Value = post(format!("{base}/api/v1/calls"), common::call_body())
+        .await
+        .expect("call")
+        .json()
+        .await
+        .expect("json");
     let project: Value = post(
         format!("{base}/api/v1/projects"),
         json!({"call_id": call["id"], "title": "P", "lead_entity": "U", "granted_contribution": "1000.00",
@@ -34,12 +42,15 @@ async fn acknowledged_expenses_survive_sigkill() {
     .await
     .expect("json");
     let pid = project["id"].as_str().expect("id").to_owned();
-    let entity: Value = post(format!("{base}/api/v1/projects/{pid}/entities"), json!({"name": "Comune"}))
-        .await
-        .expect("entity")
-        .json()
-        .await
-        .expect("json");
+    let entity: Value = post(
+        format!("{base}/api/v1/projects/{pid}/entities"),
+        json!({"name": "Comune"}),
+    )
+    .await
+    .expect("entity")
+    .json()
+    .await
+    .expect("json");
 
     let acknowledged: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
     let mut clients = Vec::new();
@@ -84,7 +95,10 @@ async fn acknowledged_expenses_survive_sigkill() {
 
     let server = Server::start(&url, &[]);
     let list: Value = client
-        .get(format!("{}/api/v1/projects/{pid}/expenses?per_page=500", server.base))
+        .get(format!(
+            "{}/api/v1/projects/{pid}/expenses?per_page=500",
+            server.base
+        ))
         .send()
         .await
         .expect("list")
@@ -92,16 +106,31 @@ async fn acknowledged_expenses_survive_sigkill() {
         .await
         .expect("json");
     let stored = list["total"].as_i64().expect("total");
-    assert!(stored >= i64::try_from(acknowledged.len()).expect("len"), "{stored} stored < {} acknowledged", acknowledged.len());
+    assert!(
+        stored >= i64::try_from(acknowledged.len()).expect("len"),
+        "{stored} stored < {} acknowledged",
+        acknowledged.len()
+    );
     for (id, number) in &acknowledged {
-        let response = client.get(format!("{}/api/v1/expenses/{id}", server.base)).send().await.expect("get");
-        assert_eq!(response.status(), StatusCode::OK, "acknowledged expense {id} lost");
+        let response = client
+            .get(format!("{}/api/v1/expenses/{id}", server.base))
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(
+            response.status(),
+            StatusCode::OK,
+            "acknowledged expense {id} lost"
+        );
         let expense: Value = response.json().await.expect("json");
         assert_eq!(expense["document_number"], number.as_str());
         assert_eq!(expense["claimed_amount"], "12.20");
     }
     drop(server);
     let pool = sqlx::SqlitePool::connect(&url).await.expect("open");
-    let (check,): (String,) = sqlx::query_as("PRAGMA integrity_check").fetch_one(&pool).await.expect("integrity_check");
+    let (check,): (String,) = sqlx::query_as("PRAGMA integrity_check")
+        .fetch_one(&pool)
+        .await
+        .expect("integrity_check");
     assert_eq!(check, "ok");
 }

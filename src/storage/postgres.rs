@@ -23,6 +23,7 @@ pub use sql::SqlStore as PgStore;
 pub async fn open(url: &str) -> Result<PgStore, StoreError> {
     let pool = PgPoolOptions::new()
         .max_connections(16)
+        .acquire_timeout(Duration::from_secs(5))
         .connect(url)
         .await?;
     sqlx::migrate!("migrations/postgres").run(&pool).await?;

@@ -14,7 +14,13 @@ impl Server {
     /// Starts `rendiconta serve` on a free port and waits until it answers `/healthz`.
     pub fn start(database_url: &str, extra: &[&str]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_rendiconta"))
-            .args(["serve", "--addr", "127.0.0.1:0", "--database-url", database_url])
+            .args([
+                "serve",
+                "--addr",
+                "127.0.0.1:0",
+                "--database-url",
+                database_url,
+            ])
             .args(extra)
             .env("RUST_LOG", "info")
             .env("NO_COLOR", "1")
@@ -22,7 +28,13 @@ impl Server {
             .stderr(Stdio::piped())
             .spawn()
             .expect("start rendiconta");
-        let stderr = child.stderr.take().expect("stderr");
+        let stderr = child.stderr.take();
+        // Owned by a `Server` at once, so every path below (panics included) kills and reaps it.
+        let mut server = Server {
+            child,
+            base: String::new(),
+        };
+        let stderr = stderr.expect("stderr");
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
@@ -32,12 +44,14 @@ impl Server {
                 }
             }
         });
-        let addr = rx.recv_timeout(Duration::from_secs(60)).expect("the server printed its address");
-        let base = format!("http://{addr}");
+        let addr = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the server printed its address");
+        server.base = format!("http://{addr}");
         let deadline = Instant::now() + Duration::from_secs(30);
         while Instant::now() < deadline {
-            if reqwest::blocking_get_ok(&format!("{base}/healthz")) {
-                return Server { child, base };
+            if reqwest::blocking_get_ok(&format!("{}/healthz", server.base)) {
+                return server;
             }
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -61,9 +75,16 @@ mod reqwest {
     /// A tiny synchronous health probe over a raw TCP connection (no blocking HTTP client needed).
     pub fn blocking_get_ok(url: &str) -> bool {
         use std::io::{Read, Write};
-        let Some(rest) = url.strip_prefix("http://") else { return false };
-        let (host, path) = rest.split_once('/').map(|(h, p)| (h, format!("/{p}"))).unwrap_or((rest, "/".into()));
-        let Ok(mut stream) = std::net::TcpStream::connect(host) else { return false };
+        let Some(rest) = url.strip_prefix("http://") else {
+            return false;
+        };
+        let (host, path) = rest
+            .split_once('/')
+            .map(|(h, p)| (h, format!("/{p}")))
+            .unwrap_or((rest, "/".into()));
+        let Ok(mut stream) = std::net::TcpStream::connect(host) else {
+            return false;
+        };
         let request = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
         if stream.write_all(request.as_bytes()).is_err() {
             return false;
