@@ -4,9 +4,12 @@
 pub mod call;
 pub mod codes;
 pub mod expense;
+pub mod funding;
 pub mod ids;
 pub mod money;
 pub mod project;
+pub mod rules;
+pub mod split;
 pub mod text;
 pub mod validation;
 

@@ -21,3 +21,8 @@ mod tests {
         );
     }
 }
+
+/// A date as Italian documents write it: `31/01/2021`.
+pub fn italian_date(date: chrono::NaiveDate) -> String {
+    date.format("%d/%m/%Y").to_string()
+}
