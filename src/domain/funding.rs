@@ -120,3 +120,35 @@ pub fn effective_dates(
     }
     dates
 }
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewVariation {
+    pub act: String,
+    pub date: NaiveDate,
+    pub status: VariationStatus,
+    pub changes: Vec<(CategoryCode, Money)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewExtension {
+    pub act: String,
+    pub date: NaiveDate,
+    pub end_date: Option<NaiveDate>,
+    pub payment_deadline: Option<NaiveDate>,
+    pub reporting_deadline: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMilestone {
+    pub name: String,
+    pub due_date: NaiveDate,
+    pub done: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewTranche {
+    pub amount: Money,
+    pub date: NaiveDate,
+    pub act: String,
+    pub kind: TrancheKind,
+}

@@ -6,7 +6,9 @@
 pub mod calls;
 pub mod demo;
 pub mod expenses;
+pub mod funding;
 pub mod projects;
+pub mod summary;
 
 use std::sync::Arc;
 

@@ -11,9 +11,13 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 
+use crate::domain::funding::{
+    Extension, Milestone, NewExtension, NewMilestone, NewTranche, NewVariation, Tranche, Variation,
+    VariationStatus,
+};
 use crate::domain::{
-    Call, CallId, DateChange, Entity, EntityId, Expense, ExpenseData, ExpenseId, ExpenseStatus,
-    Money, NewCall, NewEntity, Project, ProjectData, ProjectId,
+    Call, CallId, DateChange, DocumentKey, Entity, EntityId, Expense, ExpenseData, ExpenseId,
+    ExpenseStatus, Money, NewCall, NewEntity, Project, ProjectData, ProjectId,
 };
 
 /// The one error type of the storage layer.
@@ -208,6 +212,54 @@ pub trait Store: Send + Sync + 'static {
         id: ExpenseId,
         expected_version: Option<i64>,
     ) -> Result<(), StoreError>;
+    /// What other projects claim of this project's supplier documents.
+    async fn claims_elsewhere(
+        &self,
+        project: ProjectId,
+    ) -> Result<Vec<(DocumentKey, Money)>, StoreError>;
+
+    async fn insert_variation(
+        &self,
+        project: ProjectId,
+        new: &NewVariation,
+        now: DateTime<Utc>,
+    ) -> Result<Variation, StoreError>;
+    async fn variations(&self, project: ProjectId) -> Result<Vec<Variation>, StoreError>;
+    async fn set_variation_status(
+        &self,
+        project: ProjectId,
+        id: i64,
+        expected_version: i64,
+        status: VariationStatus,
+    ) -> Result<Variation, StoreError>;
+    async fn insert_extension(
+        &self,
+        project: ProjectId,
+        new: &NewExtension,
+        now: DateTime<Utc>,
+    ) -> Result<Extension, StoreError>;
+    async fn extensions(&self, project: ProjectId) -> Result<Vec<Extension>, StoreError>;
+    async fn insert_milestone(
+        &self,
+        project: ProjectId,
+        new: &NewMilestone,
+        now: DateTime<Utc>,
+    ) -> Result<Milestone, StoreError>;
+    async fn milestones(&self, project: ProjectId) -> Result<Vec<Milestone>, StoreError>;
+    async fn update_milestone(
+        &self,
+        project: ProjectId,
+        id: i64,
+        expected_version: i64,
+        new: &NewMilestone,
+    ) -> Result<Milestone, StoreError>;
+    async fn insert_tranche(
+        &self,
+        project: ProjectId,
+        new: &NewTranche,
+        now: DateTime<Utc>,
+    ) -> Result<Tranche, StoreError>;
+    async fn tranches(&self, project: ProjectId) -> Result<Vec<Tranche>, StoreError>;
 }
 
 pub type DynStore = Arc<dyn Store>;

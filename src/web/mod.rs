@@ -5,9 +5,11 @@ pub mod error;
 mod expenses;
 mod extract;
 mod fields;
+mod funding;
 mod merge_patch;
 mod pagination;
 mod projects;
+mod summary;
 
 use std::future::Future;
 
@@ -22,6 +24,7 @@ use utoipa::OpenApi;
 
 use crate::services::App;
 use error::ApiError;
+pub use summary::balance_words;
 
 /// Bodies above this are refused with 413 before they are read.
 pub const BODY_LIMIT: usize = 1024 * 1024;
@@ -33,8 +36,13 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
         calls::create, calls::list, calls::show,
         projects::create, projects::list, projects::show, projects::patch, projects::create_entity, projects::list_entities,
         expenses::create, expenses::list, expenses::show, expenses::patch, expenses::remove,
+        summary::summary, summary::ics,
+        funding::create_variation, funding::list_variations, funding::show_variation, funding::patch_variation,
+        funding::create_extension, funding::list_extensions,
+        funding::create_milestone, funding::list_milestones, funding::show_milestone, funding::patch_milestone,
+        funding::create_tranche, funding::list_tranches,
     ),
-    tags((name = "calls"), (name = "projects"), (name = "expenses"))
+    tags((name = "calls"), (name = "projects"), (name = "expenses"), (name = "summary"), (name = "funding"))
 )]
 pub struct ApiDoc;
 
@@ -68,6 +76,8 @@ pub fn router(app: App) -> Router {
         .merge(calls::router())
         .merge(projects::router())
         .merge(expenses::router())
+        .merge(summary::router())
+        .merge(funding::router())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(TraceLayer::new_for_http())

@@ -4,6 +4,7 @@
 
 mod calls;
 mod expenses;
+mod funding;
 mod projects;
 mod rows;
 
@@ -12,9 +13,13 @@ use chrono::{DateTime, Utc};
 use sqlx::{Pool, Transaction};
 
 use super::{Db, DIALECT};
+use crate::domain::funding::{
+    Extension, Milestone, NewExtension, NewMilestone, NewTranche, NewVariation, Tranche, Variation,
+    VariationStatus,
+};
 use crate::domain::{
-    Call, CallId, DateChange, Entity, EntityId, Expense, ExpenseData, ExpenseId, NewCall,
-    NewEntity, Project, ProjectData, ProjectId,
+    Call, CallId, DateChange, DocumentKey, Entity, EntityId, Expense, ExpenseData, ExpenseId,
+    Money, NewCall, NewEntity, Project, ProjectData, ProjectId,
 };
 use crate::storage::{
     ExpenseFilter, ExpenseSortField, ExpenseTotals, Page, PageRequest, Sort, Store, StoreError,
@@ -183,5 +188,112 @@ impl Store for SqlStore {
         expenses::delete(&mut tx, id, expected_version).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn claims_elsewhere(
+        &self,
+        project: ProjectId,
+    ) -> Result<Vec<(DocumentKey, Money)>, StoreError> {
+        funding::claims_elsewhere(&self.pool, project).await
+    }
+
+    async fn insert_variation(
+        &self,
+        project: ProjectId,
+        new: &NewVariation,
+        now: DateTime<Utc>,
+    ) -> Result<Variation, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let id = funding::insert_variation(&mut tx, project, new, now).await?;
+        tx.commit().await?;
+        self.variation(project, id).await
+    }
+
+    async fn variations(&self, project: ProjectId) -> Result<Vec<Variation>, StoreError> {
+        funding::variations(&self.pool, project).await
+    }
+
+    async fn set_variation_status(
+        &self,
+        project: ProjectId,
+        id: i64,
+        expected_version: i64,
+        status: VariationStatus,
+    ) -> Result<Variation, StoreError> {
+        self.variation(project, id).await?;
+        let mut tx = self.begin_write().await?;
+        funding::set_variation_status(&mut tx, id, expected_version, status).await?;
+        tx.commit().await?;
+        self.variation(project, id).await
+    }
+
+    async fn insert_extension(
+        &self,
+        project: ProjectId,
+        new: &NewExtension,
+        now: DateTime<Utc>,
+    ) -> Result<Extension, StoreError> {
+        funding::insert_extension(&self.pool, project, new, now).await
+    }
+
+    async fn extensions(&self, project: ProjectId) -> Result<Vec<Extension>, StoreError> {
+        funding::extensions(&self.pool, project).await
+    }
+
+    async fn insert_milestone(
+        &self,
+        project: ProjectId,
+        new: &NewMilestone,
+        now: DateTime<Utc>,
+    ) -> Result<Milestone, StoreError> {
+        funding::insert_milestone(&self.pool, project, new, now).await
+    }
+
+    async fn milestones(&self, project: ProjectId) -> Result<Vec<Milestone>, StoreError> {
+        funding::milestones(&self.pool, project).await
+    }
+
+    async fn update_milestone(
+        &self,
+        project: ProjectId,
+        id: i64,
+        expected_version: i64,
+        new: &NewMilestone,
+    ) -> Result<Milestone, StoreError> {
+        if !self.milestones(project).await?.iter().any(|m| m.id == id) {
+            return Err(StoreError::NotFound);
+        }
+        let mut tx = self.begin_write().await?;
+        funding::update_milestone(&mut tx, id, expected_version, new).await?;
+        tx.commit().await?;
+        self.milestones(project)
+            .await?
+            .into_iter()
+            .find(|m| m.id == id)
+            .ok_or(StoreError::NotFound)
+    }
+
+    async fn insert_tranche(
+        &self,
+        project: ProjectId,
+        new: &NewTranche,
+        now: DateTime<Utc>,
+    ) -> Result<Tranche, StoreError> {
+        funding::insert_tranche(&self.pool, project, new, now).await
+    }
+
+    async fn tranches(&self, project: ProjectId) -> Result<Vec<Tranche>, StoreError> {
+        funding::tranches(&self.pool, project).await
+    }
+}
+
+impl SqlStore {
+    /// One variation of a project (a variation of another project is not found).
+    async fn variation(&self, project: ProjectId, id: i64) -> Result<Variation, StoreError> {
+        funding::variations(&self.pool, project)
+            .await?
+            .into_iter()
+            .find(|v| v.id == id)
+            .ok_or(StoreError::NotFound)
     }
 }

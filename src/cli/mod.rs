@@ -1,11 +1,14 @@
-//! The command line: `serve`, `migrate`. Parses arguments and calls the library; nothing else.
+//! The command line: `serve`, `migrate`, `check`. Parses arguments and calls the library.
+
+mod check_report;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use tokio::net::TcpListener;
 
-use crate::services::{demo, App};
+use crate::domain::rules::Scope;
+use crate::services::{demo, summary, App, ServiceError};
 use crate::storage;
 
 #[derive(Parser)]
@@ -43,6 +46,24 @@ enum Command {
         #[command(flatten)]
         db: DatabaseArg,
     },
+    /// Prints what the funder would recognise and pay if the project were submitted today, with
+    /// every exclusion and warning; exits with 1 when the project would lose money.
+    Check {
+        #[arg(long)]
+        project: String,
+        /// The reference date (YYYY-MM-DD); today by default.
+        #[arg(long)]
+        as_of: Option<String>,
+        #[command(flatten)]
+        db: DatabaseArg,
+    },
+}
+
+/// How a command ended when it did not fail: `Attention` is a clean run with a finding that must
+/// stop a script (`check` on a project that would lose money).
+enum Outcome {
+    Ok,
+    Attention,
 }
 
 pub async fn run() -> ExitCode {
@@ -55,32 +76,60 @@ pub async fn run() -> ExitCode {
         .init();
     let cli = Cli::parse();
     match execute(cli.command).await {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(Outcome::Ok) => ExitCode::SUCCESS,
+        Ok(Outcome::Attention) => ExitCode::from(1),
         Err(message) => {
             eprintln!("errore: {message}");
-            ExitCode::FAILURE
+            ExitCode::from(2)
         }
     }
 }
 
-async fn execute(command: Command) -> Result<(), String> {
+async fn open(db: &DatabaseArg) -> Result<App, String> {
+    let store = storage::open(&db.database_url)
+        .await
+        .map_err(|e| format!("database {}: {e}", redact(&db.database_url)))?;
+    Ok(App::new(store))
+}
+
+async fn execute(command: Command) -> Result<Outcome, String> {
     match command {
         Command::Migrate { db } => {
-            let store = storage::open(&db.database_url)
+            let app = open(&db).await?;
+            tracing::info!(backend = app.store.backend(), "schema aggiornato");
+            Ok(Outcome::Ok)
+        }
+        Command::Check { project, as_of, db } => {
+            let app = open(&db).await?;
+            let id = project
+                .parse()
+                .map_err(|_| format!("progetto «{project}»: identificativo non valido"))?;
+            let as_of = match as_of {
+                None => None,
+                Some(raw) => Some(
+                    chrono::NaiveDate::parse_from_str(&raw, "%Y-%m-%d")
+                        .map_err(|_| format!("--as-of {raw}: data non valida, usare AAAA-MM-GG"))?,
+                ),
+            };
+            let snap = summary::snapshot(&app, id, as_of, Scope::All)
                 .await
-                .map_err(|e| format!("database {}: {e}", redact(&db.database_url)))?;
-            tracing::info!(backend = store.backend(), "schema aggiornato");
-            Ok(())
+                .map_err(|e| match e {
+                    ServiceError::NotFound(what) => format!("{what} {project} non trovato"),
+                    other => other.to_string(),
+                })?;
+            print!("{}", check_report::render(&snap));
+            Ok(if snap.summary.loses_money() {
+                Outcome::Attention
+            } else {
+                Outcome::Ok
+            })
         }
         Command::Serve {
             addr,
             db,
             demo: with_demo,
         } => {
-            let store = storage::open(&db.database_url)
-                .await
-                .map_err(|e| format!("database {}: {e}", redact(&db.database_url)))?;
-            let app = App::new(store);
+            let app = open(&db).await?;
             if with_demo {
                 match demo::load_if_empty(&app)
                     .await
@@ -102,7 +151,8 @@ async fn execute(command: Command) -> Result<(), String> {
             );
             crate::web::serve(listener, app, shutdown_signal())
                 .await
-                .map_err(|e| e.to_string())
+                .map_err(|e| e.to_string())?;
+            Ok(Outcome::Ok)
         }
     }
 }

@@ -1,0 +1,53 @@
+-- Budget variations (rimodulazioni), extensions (proroghe), milestones and tranches received.
+
+CREATE TABLE budget_variations (
+    id         BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    project_id BIGINT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    act        TEXT NOT NULL,
+    date       DATE NOT NULL,
+    status     TEXT NOT NULL CHECK (status IN ('requested', 'approved', 'rejected')),
+    version    BIGINT NOT NULL DEFAULT 1,
+    created_at TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE budget_variation_changes (
+    variation_id  BIGINT NOT NULL REFERENCES budget_variations(id) ON DELETE CASCADE,
+    position      BIGINT NOT NULL,
+    category_code TEXT NOT NULL,
+    amount_cents  BIGINT NOT NULL,
+    PRIMARY KEY (variation_id, category_code)
+);
+
+CREATE TABLE project_extensions (
+    id                 BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    project_id         BIGINT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    act                TEXT NOT NULL,
+    date               DATE NOT NULL,
+    end_date           DATE,
+    payment_deadline   DATE,
+    reporting_deadline DATE,
+    created_at         TIMESTAMPTZ NOT NULL,
+    CHECK (end_date IS NOT NULL OR payment_deadline IS NOT NULL OR reporting_deadline IS NOT NULL)
+);
+
+CREATE TABLE milestones (
+    id         BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    project_id BIGINT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    name       TEXT NOT NULL,
+    due_date   DATE NOT NULL,
+    done       BOOLEAN NOT NULL,
+    version    BIGINT NOT NULL DEFAULT 1,
+    created_at TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE tranches (
+    id           BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    project_id   BIGINT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    amount_cents BIGINT NOT NULL CHECK (amount_cents > 0),
+    date         DATE NOT NULL,
+    act          TEXT NOT NULL,
+    kind         TEXT NOT NULL CHECK (kind IN ('advance', 'balance')),
+    created_at   TIMESTAMPTZ NOT NULL
+);
+
+CREATE INDEX expenses_by_supplier_document ON expenses (supplier_vat, document_number, document_date);
