@@ -120,3 +120,34 @@ async fn demo_loads_once_on_sqlite() {
 async fn demo_loads_once_on_postgres() {
     demo_loads_once(Backend::Postgres).await;
 }
+
+#[test]
+fn check_prints_the_summary_and_fails_when_money_would_be_lost() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("c.db").display());
+    drop(Server::start(&url, &["--demo"]));
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_rendiconta"))
+            .args(["check", "--database-url", &url])
+            .args(args)
+            .output()
+            .expect("run check")
+    };
+    let out = run(&["--project", "1", "--as-of", "2021-01-20"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    // The demo has exclusions (a capital item, one outside the period, one unpaid): exit 1.
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("Situazione al 20/01/2021"), "{text}");
+    assert!(text.contains("Contributo dovuto: 105.000,00 €"), "{text}");
+    assert!(
+        text.contains("fuori dal periodo di ammissibilità"),
+        "{text}"
+    );
+    assert!(text.contains("[capital_not_eligible]"), "{text}");
+    assert!(text.contains("Riparto fra gli enti"), "{text}");
+    let missing = run(&["--project", "42"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("non trovato"));
+    let bad_date = run(&["--project", "1", "--as-of", "20/01/2021"]);
+    assert_eq!(bad_date.status.code(), Some(2));
+}

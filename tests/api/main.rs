@@ -6,3 +6,4 @@ mod common;
 mod bad_input;
 mod concurrency;
 mod story;
+mod summary;

@@ -319,3 +319,70 @@ macro_rules! on_both_backends {
         }
     };
 }
+
+/// The Python with the independent readers (see `scripts/python-env`), or `None` when it is not
+/// set up; under `RENDICONTA_REQUIRE_POSTGRES` (set by `scripts/test` and CI) its absence fails.
+pub fn python() -> Option<String> {
+    match std::env::var("RENDICONTA_PYTHON") {
+        Ok(p) => Some(p),
+        Err(_) => {
+            assert!(
+                std::env::var_os("RENDICONTA_REQUIRE_POSTGRES").is_none(),
+                "RENDICONTA_PYTHON is not set: run the suite through scripts/test"
+            );
+            eprintln!("RENDICONTA_PYTHON not set: independent reader skipped");
+            None
+        }
+    }
+}
+
+/// The worked example of `domain.md`: call, project, entities and the four expenses.
+pub async fn worked_example(app: &TestApp) -> Seed {
+    let call = app
+        .create(
+            "/api/v1/calls",
+            &json!({"name": "Esempio", "funder": "Regione", "act": "DGR 1/2020", "contribution_rate": "0.70",
+                "max_contribution": "7000.00", "eligibility_start": "2020-09-01", "eligibility_end": "2020-12-31",
+                "payment_deadline": "2021-01-31", "reporting_deadline": "2021-02-28", "min_realisation_share": "0.50",
+                "categories": [{"code": "a", "name": "Categoria A"}, {"code": "b", "name": "Categoria B", "ceiling_share": "0.30"}]}),
+        )
+        .await;
+    let project = app
+        .create(
+            "/api/v1/projects",
+            &json!({"call_id": call["id"], "title": "Esempio", "lead_entity": "Unione", "granted_contribution": "7000.00",
+                "budget": [{"category": "a", "amount": "7000.00"}, {"category": "b", "amount": "3000.00"}]}),
+        )
+        .await;
+    let project_id = project["id"].as_str().expect("id").to_owned();
+    let mut entities = Vec::new();
+    for name in ["Unione", "Comune di Carpi"] {
+        let e = app
+            .create(
+                &format!("/api/v1/projects/{project_id}/entities"),
+                &json!({"name": name}),
+            )
+            .await;
+        entities.push(e["id"].as_str().expect("id").to_owned());
+    }
+    let seed = Seed {
+        call_id: call["id"].as_str().expect("id").to_owned(),
+        project_id,
+        entities,
+    };
+    for (entity, category, net, vat, date) in [
+        (0, "a", "4000.00", "0.00", "2020-10-01"),
+        (0, "a", "1000.00", "220.00", "2020-10-02"),
+        (1, "b", "3000.00", "660.00", "2020-11-03"),
+        (1, "a", "500.00", "0.00", "2021-01-15"),
+    ] {
+        let mut body = seed.expense(&format!("{net}-{date}"), net, vat);
+        body["entity_id"] = json!(seed.entities[entity]);
+        body["category"] = json!(category);
+        body["document_date"] = json!(date);
+        body["payment_order_date"] = json!("2021-01-18");
+        body["payment_date"] = json!("2021-01-20");
+        app.create(&seed.expenses_path(), &body).await;
+    }
+    seed
+}
