@@ -20,7 +20,10 @@ pub fn italian_date(date: chrono::NaiveDate) -> String {
 mod tests {
     #[test]
     fn folds_case_and_accents() {
-        assert_eq!(super::fold("Attività FORMATIVA – Città"), "attivita formativa – citta");
+        assert_eq!(
+            super::fold("Attività FORMATIVA – Città"),
+            "attivita formativa – citta"
+        );
     }
 
     #[test]

@@ -1,45 +1,92 @@
 //! Expenses: recording, correcting and removing them, with the checks that need the project.
 
 use super::{projects, App, ServiceError};
-use crate::domain::{Expense, ExpenseData, ExpenseId, ExpenseStatus, ProjectId, Violations};
+use crate::domain::{
+    Call, EntityId, Expense, ExpenseData, ExpenseId, ExpenseStatus, ProjectId, Violations,
+};
 use crate::storage::{ExpenseFilter, ExpenseSortField, ExpenseTotals, Page, PageRequest, Sort};
 
-/// The checks that need the project: the entity is one of its partners, the category one of its
-/// call's.
+/// What an expense is checked against: the project's partners and its call's categories.
+struct ProjectRules {
+    entities: Vec<EntityId>,
+    call: Call,
+}
+
+impl ProjectRules {
+    async fn load(app: &App, project: ProjectId) -> Result<ProjectRules, ServiceError> {
+        let p = projects::get(app, project).await?;
+        let call = app
+            .store
+            .get_call(p.data.call_id)
+            .await?
+            .ok_or(ServiceError::NotFound("bando"))?;
+        let entities = app
+            .store
+            .list_entities(project)
+            .await?
+            .into_iter()
+            .map(|e| e.id)
+            .collect();
+        Ok(ProjectRules { entities, call })
+    }
+
+    /// Records, under `prefix` (e.g. `rows[3].`), what does not fit the project.
+    fn check(&self, data: &ExpenseData, prefix: &str, v: &mut Violations) {
+        if !self.entities.contains(&data.entity_id) {
+            v.add(
+                format!("{prefix}entity_id"),
+                "unknown_entity",
+                "l'ente indicato non è un partner di questo progetto",
+            );
+        }
+        if let Some(category) = &data.category {
+            if self.call.category(category.as_str()).is_none() {
+                let codes: Vec<&str> = self
+                    .call
+                    .categories
+                    .iter()
+                    .map(|c| c.code.as_str())
+                    .collect();
+                v.add(
+                    format!("{prefix}category"),
+                    "unknown_category",
+                    format!(
+                        "categoria sconosciuta: quelle del bando sono {}",
+                        codes.join(", ")
+                    ),
+                );
+            }
+        }
+    }
+}
+
 async fn check_against_project(
     app: &App,
     project: ProjectId,
     data: &ExpenseData,
 ) -> Result<(), ServiceError> {
-    let p = projects::get(app, project).await?;
-    let call = app
-        .store
-        .get_call(p.data.call_id)
-        .await?
-        .ok_or(ServiceError::NotFound("bando"))?;
+    let rules = ProjectRules::load(app, project).await?;
     let mut v = Violations::new();
-    match app.store.get_entity(data.entity_id).await? {
-        Some(e) if e.project_id == project => {}
-        _ => v.add(
-            "entity_id",
-            "unknown_entity",
-            "l'ente indicato non è un partner di questo progetto",
-        ),
-    }
-    if let Some(category) = &data.category {
-        if call.category(category.as_str()).is_none() {
-            let codes: Vec<&str> = call.categories.iter().map(|c| c.code.as_str()).collect();
-            v.add(
-                "category",
-                "unknown_category",
-                format!(
-                    "categoria sconosciuta: quelle del bando sono {}",
-                    codes.join(", ")
-                ),
-            );
-        }
-    }
+    rules.check(data, "", &mut v);
     v.finish(|| Some(())).map_err(ServiceError::Invalid)
+}
+
+/// Records many expenses at once, all or nothing; errors name the row (`rows[i].field`).
+pub async fn create_many(
+    app: &App,
+    project: ProjectId,
+    rows: Vec<ExpenseData>,
+) -> Result<Vec<Expense>, ServiceError> {
+    let rules = ProjectRules::load(app, project).await?;
+    let mut v = Violations::new();
+    for (i, data) in rows.iter().enumerate() {
+        rules.check(data, &format!("rows[{i}]."), &mut v);
+    }
+    v.finish(|| Some(())).map_err(ServiceError::Invalid)?;
+    Ok(app
+        .store
+        .insert_expenses(project, &rows, app.clock.now())
+        .await?)
 }
 
 pub async fn create(

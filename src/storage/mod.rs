@@ -190,6 +190,14 @@ pub trait Store: Send + Sync + 'static {
         data: &ExpenseData,
         now: DateTime<Utc>,
     ) -> Result<Expense, StoreError>;
+    /// Inserts many expenses in one transaction, each guarded like [`Store::insert_expense`]: all
+    /// or nothing (imports).
+    async fn insert_expenses(
+        &self,
+        project: ProjectId,
+        data: &[ExpenseData],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Expense>, StoreError>;
     async fn get_expense(&self, id: ExpenseId) -> Result<Option<Expense>, StoreError>;
     async fn list_expenses(
         &self,

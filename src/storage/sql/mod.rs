@@ -148,6 +148,21 @@ impl Store for SqlStore {
         Ok(expense)
     }
 
+    async fn insert_expenses(
+        &self,
+        project: ProjectId,
+        data: &[ExpenseData],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Expense>, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let mut created = Vec::with_capacity(data.len());
+        for expense in data {
+            created.push(expenses::insert(&mut tx, project, expense, now).await?);
+        }
+        tx.commit().await?;
+        Ok(created)
+    }
+
     async fn get_expense(&self, id: ExpenseId) -> Result<Option<Expense>, StoreError> {
         expenses::get(&self.pool, id).await
     }
