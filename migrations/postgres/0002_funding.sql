@@ -51,3 +51,6 @@ CREATE TABLE tranches (
 );
 
 CREATE INDEX expenses_by_supplier_document ON expenses (supplier_vat, document_number, document_date);
+
+-- The expense list sorts by document date more than by anything else.
+CREATE INDEX expenses_by_project_date ON expenses (project_id, document_date);

@@ -214,6 +214,29 @@ impl ExpenseData {
     }
 }
 
+/// The parts of one supplier document would claim more than its total.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Overclaim {
+    pub others: Vec<ExpenseId>,
+    pub already_claimed: Money,
+}
+
+/// The rule of split documents: together the parts (`others`, with what each claims, and this one)
+/// may claim at most the document's total.
+pub fn check_document_parts(
+    data: &ExpenseData,
+    others: &[(ExpenseId, Money)],
+) -> Result<(), Overclaim> {
+    let already_claimed: Money = others.iter().map(|(_, claimed)| *claimed).sum();
+    if others.is_empty() || already_claimed + data.amounts.claimed() <= data.amounts.total() {
+        return Ok(());
+    }
+    Err(Overclaim {
+        others: others.iter().map(|(id, _)| *id).collect(),
+        already_claimed,
+    })
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct DocumentKey {
     pub supplier_vat: String,

@@ -137,13 +137,6 @@ pub struct ExpenseTotals {
     pub claimed: Money,
 }
 
-/// Another part of the same supplier document, as the overclaim rule needs it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DocumentPart {
-    pub id: ExpenseId,
-    pub claimed: Money,
-}
-
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// Which engine this is, for logs and `/healthz`.
@@ -279,19 +272,4 @@ pub async fn open(url: &str) -> Result<DynStore, StoreError> {
     } else {
         Ok(Arc::new(sqlite::open(url).await?))
     }
-}
-
-/// The overclaim rule of split documents: together the parts may claim at most the total.
-pub(crate) fn check_document_parts(
-    data: &ExpenseData,
-    others: &[DocumentPart],
-) -> Result<(), StoreError> {
-    let already_claimed: Money = others.iter().map(|p| p.claimed).sum();
-    if others.is_empty() || already_claimed + data.amounts.claimed() <= data.amounts.total() {
-        return Ok(());
-    }
-    Err(StoreError::DocumentOverclaimed {
-        others: others.iter().map(|p| p.id).collect(),
-        already_claimed,
-    })
 }

@@ -7,11 +7,11 @@ use sqlx::{Pool, QueryBuilder, Transaction};
 use super::projects::missing_or_stale;
 use super::rows::{ExpenseRow, EXPENSE_COLUMNS};
 use super::{Db, DIALECT};
+use crate::domain::expense::check_document_parts;
 use crate::domain::text::fold;
 use crate::domain::{Expense, ExpenseData, ExpenseId, ExpenseStatus, Money, ProjectId};
 use crate::storage::{
-    check_document_parts, DocumentPart, ExpenseFilter, ExpenseSortField, ExpenseTotals, Page,
-    PageRequest, Sort, StoreError,
+    ExpenseFilter, ExpenseSortField, ExpenseTotals, Page, PageRequest, Sort, StoreError,
 };
 
 /// What text search looks into, folded once on write.
@@ -58,14 +58,14 @@ async fn guard_document(
     .bind(exclude.map_or(0, |e| e.0))
     .fetch_all(&mut **tx)
     .await?;
-    let parts: Vec<DocumentPart> = parts
+    let parts: Vec<(ExpenseId, Money)> = parts
         .into_iter()
-        .map(|(id, cents)| DocumentPart {
-            id: ExpenseId(id),
-            claimed: Money::from_cents(cents),
-        })
+        .map(|(id, cents)| (ExpenseId(id), Money::from_cents(cents)))
         .collect();
-    check_document_parts(data, &parts)
+    check_document_parts(data, &parts).map_err(|o| StoreError::DocumentOverclaimed {
+        others: o.others,
+        already_claimed: o.already_claimed,
+    })
 }
 
 pub(super) async fn insert(
