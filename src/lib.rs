@@ -2,11 +2,13 @@
 //! to the submission to the Region.
 //!
 //! Layers, with dependencies pointing inwards: [`web`] (HTTP) → [`services`] (use cases) →
-//! [`domain`] (pure rules and types) ← [`storage`] (SQLite and PostgreSQL). [`cli`] drives the same
+//! [`domain`] (pure rules and types) ← [`storage`] (SQLite and PostgreSQL);
+//! [`reports`] lays the documents out. [`cli`] drives the same
 //! services from the command line.
 
 pub mod cli;
 pub mod domain;
+pub mod reports;
 pub mod services;
 pub mod storage;
 pub mod web;

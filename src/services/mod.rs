@@ -8,6 +8,7 @@ pub mod demo;
 pub mod expenses;
 pub mod funding;
 pub mod projects;
+pub mod reports;
 pub mod summary;
 
 use std::sync::Arc;
@@ -53,6 +54,8 @@ pub enum ServiceError {
     },
     #[error(transparent)]
     Store(StoreError),
+    #[error(transparent)]
+    Report(#[from] crate::reports::ReportError),
 }
 
 impl ServiceError {

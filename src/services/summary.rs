@@ -6,15 +6,18 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 
 use super::{projects, App, ServiceError};
+use crate::domain::funding::Tranche;
 use crate::domain::funding::{self, EffectiveDates};
 use crate::domain::rules::{self, CategoryBudget, Deadline, DeadlineKind, Facts, Scope, Summary};
-use crate::domain::{Call, Entity, Money, Project, ProjectId};
+use crate::domain::{Call, Entity, Expense, Money, Project, ProjectId};
 
 /// What the summary was computed from, for views and documents that show more than the figures.
 pub struct Snapshot {
     pub project: Project,
     pub call: Call,
     pub entities: Vec<Entity>,
+    pub expenses: Vec<Expense>,
+    pub tranches: Vec<Tranche>,
     pub dates: EffectiveDates,
     pub deadlines: Vec<Deadline>,
     pub summary: Summary,
@@ -127,10 +130,13 @@ pub async fn snapshot(
         as_of,
         scope,
     });
+    let tranches = tranches.into_iter().filter(|t| t.date <= as_of).collect();
     Ok(Snapshot {
         project,
         call,
         entities,
+        expenses,
+        tranches,
         dates,
         deadlines,
         summary,

@@ -43,6 +43,9 @@ pub enum StoreError {
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("corrupt row: {0}")]
     Corrupt(String),
+    /// The transaction carrying the request could not commit: nothing of it was written.
+    #[error("commit failed: {0}")]
+    CommitFailed(String),
 }
 
 /// What the shared SQL of `sql/` needs to know about the engine it runs on.

@@ -9,6 +9,7 @@ mod funding;
 mod merge_patch;
 mod pagination;
 mod projects;
+mod reports;
 mod summary;
 
 use std::future::Future;
@@ -36,13 +37,13 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
         calls::create, calls::list, calls::show,
         projects::create, projects::list, projects::show, projects::patch, projects::create_entity, projects::list_entities,
         expenses::create, expenses::list, expenses::show, expenses::patch, expenses::remove,
-        summary::summary, summary::ics,
+        summary::summary, summary::ics, reports::xlsx,
         funding::create_variation, funding::list_variations, funding::show_variation, funding::patch_variation,
         funding::create_extension, funding::list_extensions,
         funding::create_milestone, funding::list_milestones, funding::show_milestone, funding::patch_milestone,
         funding::create_tranche, funding::list_tranches,
     ),
-    tags((name = "calls"), (name = "projects"), (name = "expenses"), (name = "summary"), (name = "funding"))
+    tags((name = "calls"), (name = "projects"), (name = "expenses"), (name = "summary"), (name = "funding"), (name = "reports"))
 )]
 pub struct ApiDoc;
 
@@ -78,6 +79,7 @@ pub fn router(app: App) -> Router {
         .merge(expenses::router())
         .merge(summary::router())
         .merge(funding::router())
+        .merge(reports::router())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(TraceLayer::new_for_http())

@@ -5,6 +5,7 @@
 mod calls;
 mod expenses;
 mod funding;
+mod group_commit;
 mod projects;
 mod rows;
 
@@ -27,11 +28,14 @@ use crate::storage::{
 
 pub struct SqlStore {
     pool: Pool<Db>,
+    writer: tokio::sync::mpsc::Sender<group_commit::Job>,
 }
 
 impl SqlStore {
+    /// Must be called inside a Tokio runtime: it starts the group-commit writer.
     pub fn new(pool: Pool<Db>) -> SqlStore {
-        SqlStore { pool }
+        let writer = group_commit::spawn(pool.clone());
+        SqlStore { pool, writer }
     }
 
     pub fn pool(&self) -> &Pool<Db> {
@@ -142,9 +146,20 @@ impl Store for SqlStore {
         data: &ExpenseData,
         now: DateTime<Utc>,
     ) -> Result<Expense, StoreError> {
-        let mut tx = self.begin_write().await?;
-        let expense = expenses::insert(&mut tx, project, data, now).await?;
-        tx.commit().await?;
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let job = group_commit::Job {
+            project,
+            data: data.clone(),
+            now,
+            reply,
+        };
+        self.writer
+            .send(job)
+            .await
+            .map_err(|_| StoreError::CommitFailed("writer stopped".into()))?;
+        let expense = answer
+            .await
+            .map_err(|_| StoreError::CommitFailed("writer stopped".into()))??;
         Ok(expense)
     }
 

@@ -1,0 +1,24 @@
+//! The submission documents: a report model built once from the project's state as of a date,
+//! then written as XLSX (and, later, PDF) from a template. The same data and date always give the
+//! same bytes: dates and metadata come from the as-of date, rows have a stable order.
+
+pub mod model;
+pub mod template;
+pub mod xlsx;
+
+/// The one error type of the reports layer.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("modello di documento sconosciuto: «{0}»")]
+    UnknownTemplate(String),
+    #[error("modello non valido in {file}, {place}: {problem}")]
+    BrokenTemplate {
+        file: String,
+        place: String,
+        problem: String,
+    },
+    #[error("il modello «{template}» non prevede il documento {document}")]
+    DocumentNotInTemplate { template: String, document: String },
+    #[error("scrittura del foglio di calcolo: {0}")]
+    Xlsx(#[from] rust_xlsxwriter::XlsxError),
+}

@@ -1,0 +1,270 @@
+//! The report model: everything a document shows, computed once from a project snapshot, with the
+//! template's texts rendered and a SHA-256 fingerprint of the data it was made from. Writers only
+//! lay it out; they compute nothing, so every format shows the same figures as the API.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write;
+
+use sha2::{Digest, Sha256};
+
+use super::template::Template;
+use super::ReportError;
+use crate::domain::rules::{eligible_amount, Exclusion};
+use crate::domain::text::italian_date;
+use crate::domain::{DocumentType, Expense, ExpenseId, ExpenseStatus, Money, Nature};
+use crate::services::summary::Snapshot;
+
+/// One expense as a row of the documents.
+#[derive(Debug, Clone)]
+pub struct Line {
+    /// The row number in the rendiconto (1-based, over counted expenses in table order).
+    pub row: usize,
+    pub expense: Expense,
+    pub entity: String,
+    pub category: String,
+    /// Signed: negative for a credit note.
+    pub eligible: Money,
+}
+
+impl Line {
+    /// An amount of the document as the tables show it: negative for a credit note, so that column
+    /// sums reduce as the rules do.
+    pub fn signed(&self, amount: Money) -> Money {
+        if self.expense.data.document.kind == DocumentType::CreditNote {
+            -amount
+        } else {
+            amount
+        }
+    }
+}
+
+/// The counted expenses of one category, with their sums.
+#[derive(Debug, Clone)]
+pub struct Section {
+    pub code: String,
+    pub name: String,
+    pub lines: Vec<Line>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ExcludedLine {
+    pub line: Line,
+    pub reason: Exclusion,
+    pub message: String,
+}
+
+/// Who signs the declaration.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Signatory {
+    pub name: String,
+    pub role: String,
+    pub place: String,
+}
+
+impl Default for Signatory {
+    fn default() -> Signatory {
+        Signatory {
+            name: "………………………………".into(),
+            role: "legale rappresentante".into(),
+            place: "………………".into(),
+        }
+    }
+}
+
+pub struct ReportModel<'a> {
+    pub snapshot: &'a Snapshot,
+    pub template: &'a Template,
+    pub texts: BTreeMap<String, String>,
+    pub sections: Vec<Section>,
+    pub excluded: Vec<ExcludedLine>,
+    pub pending: Vec<Line>,
+    pub fingerprint: String,
+}
+
+pub fn document_type_it(kind: DocumentType) -> &'static str {
+    match kind {
+        DocumentType::Invoice => "Fattura",
+        DocumentType::CreditNote => "Nota di credito",
+        DocumentType::Receipt => "Ricevuta",
+        DocumentType::Other => "Altro",
+    }
+}
+
+pub fn nature_it(nature: Nature) -> &'static str {
+    match nature {
+        Nature::Current => "Corrente",
+        Nature::Capital => "Capitale",
+    }
+}
+
+pub fn status_it(status: ExpenseStatus) -> &'static str {
+    match status {
+        ExpenseStatus::Draft => "Bozza",
+        ExpenseStatus::Ready => "Da verificare",
+        ExpenseStatus::Verified => "Verificata",
+        ExpenseStatus::Rejected => "Respinta",
+        ExpenseStatus::Included => "Rendicontata",
+    }
+}
+
+/// The SHA-256 of a canonical text of everything the documents are made from (the as-of date, the
+/// call, the project, its entities, expenses and tranches, and the computed summary). Timestamps of
+/// edits are left out: the same data gives the same fingerprint.
+pub fn fingerprint(snap: &Snapshot) -> String {
+    let mut canon = String::new();
+    let _ = writeln!(canon, "as_of {}", snap.summary.as_of);
+    let _ = writeln!(
+        canon,
+        "call {:?} {:?} {:?} {:?}",
+        snap.call.id, snap.call.act, snap.call.rules, snap.call.categories
+    );
+    let _ = writeln!(
+        canon,
+        "project {:?} {:?}",
+        snap.project.id, snap.project.data
+    );
+    for e in &snap.entities {
+        let _ = writeln!(canon, "entity {:?} {:?} {:?}", e.id, e.name, e.tax_code);
+    }
+    for e in &snap.expenses {
+        let _ = writeln!(canon, "expense {:?} {:?} {:?}", e.id, e.status, e.data);
+    }
+    for t in &snap.tranches {
+        let _ = writeln!(
+            canon,
+            "tranche {} {} {:?} {:?}",
+            t.amount, t.date, t.act, t.kind
+        );
+    }
+    let _ = writeln!(canon, "summary {:?}", snap.summary);
+    let digest = Sha256::digest(canon.as_bytes());
+    digest.iter().fold(String::with_capacity(64), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+impl<'a> ReportModel<'a> {
+    pub fn build(
+        snapshot: &'a Snapshot,
+        template: &'a Template,
+        signatory: &Signatory,
+    ) -> Result<ReportModel<'a>, ReportError> {
+        let s = &snapshot.summary;
+        let p = &snapshot.project.data;
+        let fingerprint = fingerprint(snapshot);
+        let context = minijinja::context! {
+            project => minijinja::context! {
+                title => p.title, cup => p.cup.as_ref().map(ToString::to_string), lead_entity => p.lead_entity,
+                granted_contribution => p.granted_contribution.italian(),
+            },
+            call => minijinja::context! {
+                name => snapshot.call.name, funder => snapshot.call.funder, act => snapshot.call.act,
+            },
+            as_of => italian_date(s.as_of),
+            date => italian_date(s.as_of),
+            signatory => signatory,
+            contribution_due => s.contribution_due.italian(),
+        };
+        let texts = template.render_texts(&context)?;
+
+        let entity_names: HashMap<_, _> = snapshot
+            .entities
+            .iter()
+            .map(|e| (e.id, e.name.clone()))
+            .collect();
+        let category_names: HashMap<_, _> = snapshot
+            .call
+            .categories
+            .iter()
+            .map(|c| (c.code.as_str().to_owned(), c.name.clone()))
+            .collect();
+        let excluded_reasons: HashMap<ExpenseId, (Exclusion, String)> = s
+            .excluded
+            .iter()
+            .map(|x| (x.expense_id, (x.reason, x.message.clone())))
+            .collect();
+        let pending_ids: Vec<ExpenseId> = s.pending.clone();
+        let line = |e: &Expense| Line {
+            row: 0,
+            expense: e.clone(),
+            entity: entity_names
+                .get(&e.data.entity_id)
+                .cloned()
+                .unwrap_or_default(),
+            category: e
+                .data
+                .category
+                .as_ref()
+                .map(|c| {
+                    category_names
+                        .get(c.as_str())
+                        .cloned()
+                        .unwrap_or_else(|| c.as_str().to_owned())
+                })
+                .unwrap_or_else(|| "(senza categoria)".into()),
+            eligible: eligible_amount(&snapshot.call.rules, e),
+        };
+        // Table order: category as in the call, then document date, then id.
+        let mut sorted: Vec<&Expense> = snapshot.expenses.iter().collect();
+        sorted.sort_by_key(|e| (e.data.document.date, e.id));
+        let mut sections: Vec<Section> = snapshot
+            .call
+            .categories
+            .iter()
+            .map(|c| Section {
+                code: c.code.as_str().to_owned(),
+                name: c.name.clone(),
+                lines: Vec::new(),
+            })
+            .collect();
+        let mut excluded = Vec::new();
+        let mut pending = Vec::new();
+        for e in sorted {
+            if pending_ids.contains(&e.id) {
+                pending.push(line(e));
+            } else if let Some((reason, message)) = excluded_reasons.get(&e.id) {
+                excluded.push(ExcludedLine {
+                    line: line(e),
+                    reason: *reason,
+                    message: message.clone(),
+                });
+            } else if let Some(section) = e
+                .data
+                .category
+                .as_ref()
+                .and_then(|c| sections.iter_mut().find(|s| s.code == c.as_str()))
+            {
+                section.lines.push(line(e));
+            }
+        }
+        let mut row = 0;
+        for section in &mut sections {
+            for l in &mut section.lines {
+                row += 1;
+                l.row = row;
+            }
+        }
+        for l in excluded
+            .iter_mut()
+            .map(|x| &mut x.line)
+            .chain(pending.iter_mut())
+        {
+            row += 1;
+            l.row = row;
+        }
+        Ok(ReportModel {
+            snapshot,
+            template,
+            texts,
+            sections,
+            excluded,
+            pending,
+            fingerprint,
+        })
+    }
+
+    pub fn text(&self, key: &str) -> &str {
+        self.texts.get(key).map_or("", String::as_str)
+    }
+}

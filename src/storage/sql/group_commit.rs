@@ -1,0 +1,97 @@
+//! Group commit for single-expense inserts. Concurrent requests are queued to one writer task that
+//! runs whatever is waiting in a single transaction, one savepoint per request (a refused request
+//! rolls back alone), and commits once: one fsync for many requests instead of one each. A request
+//! is answered only after the commit that made it durable.
+
+use chrono::{DateTime, Utc};
+use sqlx::Pool;
+use tokio::sync::{mpsc, oneshot};
+
+use super::{expenses, Db, DIALECT};
+use crate::domain::{Expense, ExpenseData, ProjectId};
+use crate::storage::StoreError;
+
+/// The most requests one commit carries; bounds the latency a late arrival adds to the others.
+const MAX_BATCH: usize = 64;
+
+pub(super) struct Job {
+    pub project: ProjectId,
+    pub data: ExpenseData,
+    pub now: DateTime<Utc>,
+    pub reply: oneshot::Sender<Result<Expense, StoreError>>,
+}
+
+/// Starts the writer task; it ends when every sender is dropped (the store is dropped).
+pub(super) fn spawn(pool: Pool<Db>) -> mpsc::Sender<Job> {
+    let (tx, mut rx) = mpsc::channel::<Job>(1024);
+    tokio::spawn(async move {
+        while let Some(first) = rx.recv().await {
+            let mut batch = vec![first];
+            while batch.len() < MAX_BATCH {
+                match rx.try_recv() {
+                    Ok(job) => batch.push(job),
+                    Err(_) => break,
+                }
+            }
+            run(&pool, batch).await;
+        }
+    });
+    tx
+}
+
+async fn run(pool: &Pool<Db>, batch: Vec<Job>) {
+    let mut tx = match pool.begin_with(DIALECT.begin_write).await {
+        Ok(tx) => tx,
+        Err(e) => {
+            let message = e.to_string();
+            for job in batch {
+                let _ = job
+                    .reply
+                    .send(Err(StoreError::CommitFailed(message.clone())));
+            }
+            return;
+        }
+    };
+    let mut results = Vec::with_capacity(batch.len());
+    for job in &batch {
+        let outcome = async {
+            sqlx::query("SAVEPOINT one_request")
+                .execute(&mut *tx)
+                .await?;
+            match expenses::insert(&mut tx, job.project, &job.data, job.now).await {
+                Ok(expense) => {
+                    sqlx::query("RELEASE SAVEPOINT one_request")
+                        .execute(&mut *tx)
+                        .await?;
+                    Ok(expense)
+                }
+                Err(refused) => {
+                    sqlx::query("ROLLBACK TO SAVEPOINT one_request")
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query("RELEASE SAVEPOINT one_request")
+                        .execute(&mut *tx)
+                        .await?;
+                    Err(refused)
+                }
+            }
+        }
+        .await;
+        results.push(outcome);
+    }
+    match tx.commit().await {
+        Ok(()) => {
+            for (job, result) in batch.into_iter().zip(results) {
+                let _ = job.reply.send(result);
+            }
+        }
+        Err(e) => {
+            let message = e.to_string();
+            for job in batch {
+                let _ = job
+                    .reply
+                    .send(Err(StoreError::CommitFailed(message.clone())));
+            }
+        }
+    }
+}
