@@ -1,0 +1,290 @@
+//! The submission documents read back by independent readers: openpyxl (cached values, as a
+//! previewer shows them) and LibreOffice forced to recalculate every formula. Their totals must
+//! equal each other and the summary API to the cent; the same data and date give the same bytes.
+
+mod common;
+
+use std::process::Command;
+
+use common::{worked_example, Backend, TestApp};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+fn two_decimals(v: &Value) -> Option<String> {
+    let n = match v {
+        Value::Number(n) => n.as_f64()?,
+        // LibreOffice writes percentages as shown ("70%").
+        Value::String(s) => match s.strip_suffix('%') {
+            Some(p) => p.trim().parse::<f64>().ok()? / 100.0,
+            None => s.parse::<f64>().ok()?,
+        },
+        _ => return None,
+    };
+    Some(format!("{n:.2}"))
+}
+
+/// The value in column `col` of the first row whose first non-empty text cell is `label`.
+fn labelled(rows: &Value, label: &str, col: usize) -> Option<String> {
+    rows.as_array()?.iter().find_map(|row| {
+        let cells = row.as_array()?;
+        let first = cells
+            .iter()
+            .find(|c| c.as_str().is_some_and(|s| !s.is_empty()))?;
+        (first.as_str()? == label)
+            .then(|| two_decimals(cells.get(col)?))
+            .flatten()
+    })
+}
+
+async fn xlsx_totals_agree_with_the_api(app: TestApp) {
+    let seed = worked_example(&app).await;
+    let base = format!("/api/v1/projects/{}", seed.project_id);
+    app.create(
+        &format!("{base}/tranches"),
+        &json!({"amount": "6000.00", "date": "2020-10-01", "act": "Det. 5/2020"}),
+    )
+    .await;
+    let summary: Value = app
+        .get(&format!("{base}/summary?as_of=2021-02-15"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let response = app
+        .get(&format!("{base}/reports/rendiconto.xlsx?as_of=2021-02-15"))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    let fingerprint = response.headers()["x-rendiconta-fingerprint"]
+        .to_str()
+        .expect("fp")
+        .to_owned();
+    assert_eq!(fingerprint.len(), 64);
+    let bytes = response.bytes().await.expect("bytes");
+
+    // Same data, same date: the same bytes.
+    let again = app
+        .get(&format!("{base}/reports/rendiconto.xlsx?as_of=2021-02-15"))
+        .await
+        .bytes()
+        .await
+        .expect("bytes");
+    assert!(bytes == again, "two downloads of the same data differ");
+
+    let Some(python) = common::python() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("rendiconto.xlsx");
+    std::fs::write(&file, &bytes).expect("write");
+    let out = Command::new(python)
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/readers/xlsx_values.py"
+        ))
+        .arg(&file)
+        .arg(dir.path())
+        .output()
+        .expect("run the readers");
+    assert!(
+        out.status.success(),
+        "readers failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let read: Value = serde_json::from_slice(&out.stdout).expect("json");
+    for sheet in ["Riepilogo", "Spese", "Non ammissibili", "Per ente"] {
+        assert!(read["cached"][sheet].is_array(), "sheet {sheet} missing");
+        assert!(
+            read["recalculated"][sheet].is_array(),
+            "LibreOffice did not export {sheet}"
+        );
+    }
+    assert!(read["formulas"]["Riepilogo"].as_u64().unwrap_or(0) >= 6);
+    assert!(read["formulas"]["Spese"].as_u64().unwrap_or(0) >= 4);
+
+    let api = |key: &str| two_decimals(&summary[key]);
+    for reader in ["cached", "recalculated"] {
+        let riepilogo = &read[reader]["Riepilogo"];
+        assert_eq!(
+            labelled(riepilogo, "Totale", 5),
+            api("recognised_total"),
+            "{reader}: recognised"
+        );
+        assert_eq!(
+            labelled(riepilogo, "Totale", 3),
+            api("eligible_total"),
+            "{reader}: eligible"
+        );
+        assert_eq!(
+            labelled(
+                riepilogo,
+                "Contributo calcolato (arrotondato al centesimo)",
+                1
+            ),
+            api("contribution_computed"),
+            "{reader}"
+        );
+        assert_eq!(
+            labelled(riepilogo, "Contributo dovuto", 1),
+            api("contribution_due"),
+            "{reader}: due"
+        );
+        assert_eq!(
+            labelled(riepilogo, "Totale ricevuto", 1),
+            api("advances_received"),
+            "{reader}: received"
+        );
+        // 6.000,00 € received against 5.754,00 € due: the balance is money to give back.
+        assert_eq!(
+            labelled(
+                riepilogo,
+                "Da restituire al finanziatore (saldo negativo)",
+                1
+            ),
+            api("balance_due"),
+            "{reader}: balance"
+        );
+        let per_ente = &read[reader]["Per ente"];
+        assert_eq!(
+            labelled(per_ente, "Totale", 3),
+            api("contribution_due"),
+            "{reader}: riparto"
+        );
+        assert_eq!(
+            labelled(per_ente, "Totale", 2),
+            api("recognised_total"),
+            "{reader}: riparto recognised"
+        );
+        let spese = &read[reader]["Spese"];
+        // Spese lists the counted expenses: their eligible total is the eligible total of the API.
+        let eligible_col = spese[0]
+            .as_array()
+            .and_then(|header| header.iter().position(|h| h == "Importo ammissibile"))
+            .expect("the eligible column");
+        assert_eq!(
+            labelled(spese, "Totale generale", eligible_col),
+            api("eligible_total"),
+            "{reader}: Spese total"
+        );
+        assert_eq!(
+            labelled(spese, "Totale Categoria A", eligible_col),
+            two_decimals(&summary["categories"][0]["eligible"])
+        );
+    }
+    // Every number the previewer shows is the number LibreOffice computes.
+    let cached = read["cached"]["Riepilogo"].as_array().expect("rows");
+    let recalculated = read["recalculated"]["Riepilogo"].as_array().expect("rows");
+    for (r, row) in cached.iter().enumerate() {
+        for (c, v) in row.as_array().expect("cells").iter().enumerate() {
+            if let Some(expected) = two_decimals(v).filter(|_| v.is_number()) {
+                let other = recalculated
+                    .get(r)
+                    .and_then(|row| row.get(c))
+                    .and_then(two_decimals);
+                assert_eq!(
+                    other.as_deref(),
+                    Some(expected.as_str()),
+                    "Riepilogo row {r} col {c}"
+                );
+            }
+        }
+    }
+    let excluded = &read["cached"]["Non ammissibili"];
+    let text = excluded.to_string();
+    assert!(
+        text.contains("fuori dal periodo di ammissibilità"),
+        "{text}"
+    );
+
+    // A different amount changes the fingerprint.
+    let list: Value = app
+        .get(&format!("{base}/expenses"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let first = list["items"][0]["id"].as_str().expect("id");
+    let patched = app
+        .patch(
+            &format!("/api/v1/expenses/{first}"),
+            Some("\"v1\""),
+            &json!({"net_amount": "3999.99", "claimed_amount": "3999.99"}),
+        )
+        .await;
+    assert_eq!(patched.status(), StatusCode::OK);
+    let changed = app
+        .get(&format!("{base}/reports/rendiconto.xlsx?as_of=2021-02-15"))
+        .await;
+    assert_ne!(
+        changed.headers()["x-rendiconta-fingerprint"]
+            .to_str()
+            .expect("fp"),
+        fingerprint
+    );
+}
+
+async fn unknown_templates_and_dates_are_refused(app: TestApp) {
+    let seed = worked_example(&app).await;
+    let base = format!("/api/v1/projects/{}", seed.project_id);
+    for (query, field) in [
+        ("template=../src", "template"),
+        ("template=nessuno", "template"),
+        ("as_of=2021-13-01", "as_of"),
+    ] {
+        let response = app
+            .get(&format!("{base}/reports/rendiconto.xlsx?{query}"))
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{query}"
+        );
+        let problem: Value = response.json().await.expect("json");
+        assert_eq!(problem["errors"][0]["field"], field);
+    }
+    assert_eq!(
+        app.get("/api/v1/projects/77/reports/rendiconto.xlsx")
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_data_on_both_databases_makes_the_same_workbook() {
+    let sqlite = TestApp::spawn(Backend::Sqlite).await.expect("sqlite");
+    let Some(postgres) = TestApp::spawn(Backend::Postgres).await else {
+        return;
+    };
+    let mut files = Vec::new();
+    for app in [&sqlite, &postgres] {
+        let seed = worked_example(app).await;
+        let response = app
+            .get(&format!(
+                "/api/v1/projects/{}/reports/rendiconto.xlsx?as_of=2021-02-15",
+                seed.project_id
+            ))
+            .await;
+        let fp = response.headers()["x-rendiconta-fingerprint"]
+            .to_str()
+            .expect("fp")
+            .to_owned();
+        files.push((fp, response.bytes().await.expect("bytes")));
+    }
+    assert_eq!(
+        files[0].0, files[1].0,
+        "fingerprints differ between SQLite and PostgreSQL"
+    );
+    assert!(
+        files[0].1 == files[1].1,
+        "workbooks differ between SQLite and PostgreSQL"
+    );
+}
+
+on_both_backends!(
+    xlsx_totals_agree_with_the_api,
+    unknown_templates_and_dates_are_refused
+);
