@@ -151,3 +151,53 @@ fn check_prints_the_summary_and_fails_when_money_would_be_lost() {
     let bad_date = run(&["--project", "1", "--as-of", "20/01/2021"]);
     assert_eq!(bad_date.status.code(), Some(2));
 }
+
+#[test]
+fn report_writes_the_workbook() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("r.db").display());
+    drop(Server::start(&url, &["--demo"]));
+    let out = dir.path().join("rendiconto.xlsx");
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_rendiconta"))
+            .args(["report", "--database-url", &url, "--project", "1"])
+            .args(args)
+            .output()
+            .expect("run report")
+    };
+    let ok = run(&[
+        "--format",
+        "xlsx",
+        "--as-of",
+        "2021-01-31",
+        "--out",
+        out.to_str().expect("path"),
+    ]);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let bytes = std::fs::read(&out).expect("written");
+    assert_eq!(&bytes[..2], b"PK", "an XLSX is a zip file");
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("impronta SHA-256"));
+    // The same date again: the same bytes.
+    let again = dir.path().join("again.xlsx");
+    assert!(run(&[
+        "--as-of",
+        "2021-01-31",
+        "--out",
+        again.to_str().expect("path")
+    ])
+    .status
+    .success());
+    assert_eq!(std::fs::read(&again).expect("written"), bytes);
+    let bad = run(&[
+        "--template",
+        "nessuno",
+        "--out",
+        again.to_str().expect("path"),
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("nessuno"));
+}

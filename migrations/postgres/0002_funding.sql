@@ -54,3 +54,7 @@ CREATE INDEX expenses_by_supplier_document ON expenses (supplier_vat, document_n
 
 -- The expense list sorts by document date more than by anything else.
 CREATE INDEX expenses_by_project_date ON expenses (project_id, document_date);
+
+-- Bumped in the same transaction as every change to a project's expenses, so any instance can tell
+-- whether the expenses it holds in memory are still current.
+ALTER TABLE projects ADD COLUMN expenses_revision BIGINT NOT NULL DEFAULT 0;

@@ -1,4 +1,4 @@
-//! The command line: `serve`, `migrate`, `check`. Parses arguments and calls the library.
+//! The command line: `serve`, `migrate`, `check`, `report`. Parses arguments and calls the library.
 
 mod check_report;
 
@@ -43,6 +43,24 @@ enum Command {
     },
     /// Creates or updates the database schema, then exits.
     Migrate {
+        #[command(flatten)]
+        db: DatabaseArg,
+    },
+    /// Writes a submission document of a project to a file.
+    Report {
+        #[arg(long)]
+        project: String,
+        /// Only `xlsx` for now.
+        #[arg(long, default_value = "xlsx")]
+        format: String,
+        #[arg(long)]
+        out: std::path::PathBuf,
+        /// A folder of report-templates/ (default: the call's).
+        #[arg(long)]
+        template: Option<String>,
+        /// The reference date (YYYY-MM-DD); today by default.
+        #[arg(long)]
+        as_of: Option<String>,
         #[command(flatten)]
         db: DatabaseArg,
     },
@@ -99,24 +117,45 @@ async fn execute(command: Command) -> Result<Outcome, String> {
             tracing::info!(backend = app.store.backend(), "schema aggiornato");
             Ok(Outcome::Ok)
         }
+        Command::Report {
+            project,
+            format,
+            out,
+            template,
+            as_of,
+            db,
+        } => {
+            if format != "xlsx" {
+                return Err(format!(
+                    "--format {format}: formato non disponibile (usare xlsx)"
+                ));
+            }
+            let app = open(&db).await?;
+            let id = project_id(&project)?;
+            let doc = crate::services::reports::rendiconto_xlsx(
+                &app,
+                id,
+                parse_as_of(as_of)?,
+                template.as_deref(),
+            )
+            .await
+            .map_err(|e| describe(e, &project))?;
+            std::fs::write(&out, &doc.bytes).map_err(|e| format!("{}: {e}", out.display()))?;
+            println!(
+                "{} scritto ({} byte), impronta SHA-256 dei dati {}",
+                out.display(),
+                doc.bytes.len(),
+                doc.fingerprint
+            );
+            Ok(Outcome::Ok)
+        }
         Command::Check { project, as_of, db } => {
             let app = open(&db).await?;
-            let id = project
-                .parse()
-                .map_err(|_| format!("progetto «{project}»: identificativo non valido"))?;
-            let as_of = match as_of {
-                None => None,
-                Some(raw) => Some(
-                    chrono::NaiveDate::parse_from_str(&raw, "%Y-%m-%d")
-                        .map_err(|_| format!("--as-of {raw}: data non valida, usare AAAA-MM-GG"))?,
-                ),
-            };
+            let id = project_id(&project)?;
+            let as_of = parse_as_of(as_of)?;
             let snap = summary::snapshot(&app, id, as_of, Scope::All)
                 .await
-                .map_err(|e| match e {
-                    ServiceError::NotFound(what) => format!("{what} {project} non trovato"),
-                    other => other.to_string(),
-                })?;
+                .map_err(|e| describe(e, &project))?;
             print!("{}", check_report::render(&snap));
             Ok(if snap.summary.loses_money() {
                 Outcome::Attention
@@ -154,6 +193,32 @@ async fn execute(command: Command) -> Result<Outcome, String> {
                 .map_err(|e| e.to_string())?;
             Ok(Outcome::Ok)
         }
+    }
+}
+
+fn project_id(raw: &str) -> Result<crate::domain::ProjectId, String> {
+    raw.parse()
+        .map_err(|_| format!("progetto «{raw}»: identificativo non valido"))
+}
+
+fn parse_as_of(raw: Option<String>) -> Result<Option<chrono::NaiveDate>, String> {
+    raw.map(|r| {
+        chrono::NaiveDate::parse_from_str(&r, "%Y-%m-%d")
+            .map_err(|_| format!("--as-of {r}: data non valida, usare AAAA-MM-GG"))
+    })
+    .transpose()
+}
+
+/// A service error as the command line says it.
+fn describe(error: ServiceError, project: &str) -> String {
+    match error {
+        ServiceError::NotFound(what) => format!("{what} {project} non trovato"),
+        ServiceError::Invalid(errors) => errors
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.to_string(),
     }
 }
 

@@ -126,7 +126,7 @@ pub fn fingerprint(snap: &Snapshot) -> String {
     for e in &snap.entities {
         let _ = writeln!(canon, "entity {:?} {:?} {:?}", e.id, e.name, e.tax_code);
     }
-    for e in &snap.expenses {
+    for e in snap.expenses.iter() {
         let _ = writeln!(canon, "expense {:?} {:?} {:?}", e.id, e.status, e.data);
     }
     for t in &snap.tranches {

@@ -16,7 +16,7 @@ pub struct Snapshot {
     pub project: Project,
     pub call: Call,
     pub entities: Vec<Entity>,
-    pub expenses: Vec<Expense>,
+    pub expenses: std::sync::Arc<Vec<Expense>>,
     pub tranches: Vec<Tranche>,
     pub dates: EffectiveDates,
     pub deadlines: Vec<Deadline>,

@@ -202,8 +202,9 @@ pub trait Store: Send + Sync + 'static {
         sort: Sort<ExpenseSortField>,
         page: PageRequest,
     ) -> Result<(Page<Expense>, ExpenseTotals), StoreError>;
-    /// Every expense of a project in id order (for the rules engine and the reports).
-    async fn all_expenses(&self, project: ProjectId) -> Result<Vec<Expense>, StoreError>;
+    /// Every expense of a project in id order (for the rules engine and the reports). Shared and
+    /// read-only: the store may serve it from memory while the project's expenses are unchanged.
+    async fn all_expenses(&self, project: ProjectId) -> Result<Arc<Vec<Expense>>, StoreError>;
     async fn update_expense(
         &self,
         id: ExpenseId,

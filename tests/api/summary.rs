@@ -310,7 +310,50 @@ async fn bad_summary_parameters(app: TestApp) {
     assert_eq!(app.db.fingerprint().await, before);
 }
 
+async fn a_change_made_by_another_instance_is_seen_at_once(app: TestApp) {
+    let seed = worked_example(&app).await;
+    let other = app.second_instance().await;
+    let path = format!(
+        "/api/v1/projects/{}/summary?as_of=2021-02-15",
+        seed.project_id
+    );
+    // The other instance reads (and keeps in memory) the expenses.
+    assert_eq!(get_json(&other, &path).await["recognised_total"], "8220.00");
+    assert_eq!(get_json(&other, &path).await["recognised_total"], "8220.00");
+    // A change through the first instance, then a delete: the other sees both immediately.
+    let mut body = seed.expense("NEW/2020", "100.00", "0.00");
+    body["category"] = json!("a");
+    let created = app.create(&seed.expenses_path(), &body).await;
+    assert_eq!(get_json(&other, &path).await["recognised_total"], "8320.00");
+    let id = created["id"].as_str().expect("id");
+    let deleted = app
+        .client
+        .delete(app.url(&format!("/api/v1/expenses/{id}")))
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    assert_eq!(get_json(&other, &path).await["recognised_total"], "8220.00");
+    let list: Value = app
+        .get(&seed.expenses_path())
+        .await
+        .json()
+        .await
+        .expect("json");
+    let first = list["items"][0]["id"].as_str().expect("id");
+    let patched = app
+        .patch(
+            &format!("/api/v1/expenses/{first}"),
+            Some("\"v1\""),
+            &json!({"net_amount": "3000.00", "claimed_amount": "3000.00"}),
+        )
+        .await;
+    assert_eq!(patched.status(), StatusCode::OK);
+    assert_eq!(get_json(&other, &path).await["recognised_total"], "7220.00");
+}
+
 crate::on_both_backends!(
+    a_change_made_by_another_instance_is_seen_at_once,
     the_worked_example_to_the_cent,
     variations_extensions_and_tranches_move_the_figures,
     milestones_and_deadline_statuses,

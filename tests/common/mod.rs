@@ -128,6 +128,15 @@ pub async fn fresh_database(backend: Backend) -> Option<(String, Option<tempfile
 impl TestApp {
     pub async fn spawn(backend: Backend) -> Option<TestApp> {
         let (url, dir) = fresh_database(backend).await?;
+        Some(TestApp::start(backend, url, dir).await)
+    }
+
+    /// Another server on the same database, as a second instance behind a load balancer.
+    pub async fn second_instance(&self) -> TestApp {
+        TestApp::start(self.backend, self.database_url.clone(), None).await
+    }
+
+    async fn start(backend: Backend, url: String, dir: Option<tempfile::TempDir>) -> TestApp {
         let store = rendiconta::storage::open(&url).await.expect("open store");
         let app = rendiconta::services::App::new(store);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -146,7 +155,7 @@ impl TestApp {
             Backend::Sqlite => Db::Sqlite(SqlitePool::connect(&url).await.expect("sqlite")),
             Backend::Postgres => Db::Postgres(PgPool::connect(&url).await.expect("postgres")),
         };
-        Some(TestApp {
+        TestApp {
             base: format!("http://{addr}"),
             client: Client::new(),
             db,
@@ -154,7 +163,7 @@ impl TestApp {
             database_url: url,
             shutdown: Some(tx),
             _dir: dir,
-        })
+        }
     }
 
     pub fn url(&self, path: &str) -> String {

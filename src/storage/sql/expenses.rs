@@ -68,6 +68,18 @@ async fn guard_document(
     })
 }
 
+/// Marks the project's expenses as changed, in the writer's transaction (see `expense_cache`).
+async fn bump_revision(
+    tx: &mut Transaction<'static, Db>,
+    project: ProjectId,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE projects SET expenses_revision = expenses_revision + 1 WHERE id = $1")
+        .bind(project.0)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 pub(super) async fn insert(
     tx: &mut Transaction<'static, Db>,
     project: ProjectId,
@@ -75,6 +87,7 @@ pub(super) async fn insert(
     now: DateTime<Utc>,
 ) -> Result<Expense, StoreError> {
     guard_document(tx, project, data, None).await?;
+    bump_revision(tx, project).await?;
     let d = &data.document;
     let p = &data.payment;
     let row: ExpenseRow = sqlx::query_as(&format!(
@@ -129,6 +142,7 @@ pub(super) async fn update(
         return Err(StoreError::NotFound);
     };
     guard_document(tx, ProjectId(project), data, Some(id)).await?;
+    bump_revision(tx, ProjectId(project)).await?;
     let d = &data.document;
     let p = &data.payment;
     let row: Option<ExpenseRow> = sqlx::query_as(&format!(
@@ -176,14 +190,16 @@ pub(super) async fn delete(
     id: ExpenseId,
     expected_version: Option<i64>,
 ) -> Result<(), StoreError> {
-    let deleted =
-        sqlx::query("DELETE FROM expenses WHERE id = $1 AND ($2 IS NULL OR version = $2)")
-            .bind(id.0)
-            .bind(expected_version)
-            .execute(&mut **tx)
-            .await?;
-    if deleted.rows_affected() == 0 {
-        return Err(missing_or_stale(tx, "expenses", id.0).await);
+    let deleted: Option<(i64,)> = sqlx::query_as(
+        "DELETE FROM expenses WHERE id = $1 AND ($2 IS NULL OR version = $2) RETURNING project_id",
+    )
+    .bind(id.0)
+    .bind(expected_version)
+    .fetch_optional(&mut **tx)
+    .await?;
+    match deleted {
+        Some((project,)) => bump_revision(tx, ProjectId(project)).await?,
+        None => return Err(missing_or_stale(tx, "expenses", id.0).await),
     }
     Ok(())
 }

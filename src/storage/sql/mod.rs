@@ -3,11 +3,14 @@
 //! queries are written once and each backend gets concrete, fully typed sqlx code.
 
 mod calls;
+mod expense_cache;
 mod expenses;
 mod funding;
 mod group_commit;
 mod projects;
 mod rows;
+
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -29,13 +32,18 @@ use crate::storage::{
 pub struct SqlStore {
     pool: Pool<Db>,
     writer: tokio::sync::mpsc::Sender<group_commit::Job>,
+    cache: expense_cache::ExpenseCache,
 }
 
 impl SqlStore {
     /// Must be called inside a Tokio runtime: it starts the group-commit writer.
     pub fn new(pool: Pool<Db>) -> SqlStore {
         let writer = group_commit::spawn(pool.clone());
-        SqlStore { pool, writer }
+        SqlStore {
+            pool,
+            writer,
+            cache: expense_cache::ExpenseCache::default(),
+        }
     }
 
     pub fn pool(&self) -> &Pool<Db> {
@@ -192,8 +200,21 @@ impl Store for SqlStore {
         expenses::list(&self.pool, project, filter, sort, page).await
     }
 
-    async fn all_expenses(&self, project: ProjectId) -> Result<Vec<Expense>, StoreError> {
-        expenses::all(&self.pool, project).await
+    async fn all_expenses(&self, project: ProjectId) -> Result<Arc<Vec<Expense>>, StoreError> {
+        // The revision first: rows read after it are at least as new, so a cached list is never
+        // labelled newer than it is.
+        let (revision,): (i64,) =
+            sqlx::query_as("SELECT expenses_revision FROM projects WHERE id = $1")
+                .bind(project.0)
+                .fetch_optional(&self.pool)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+        if let Some(cached) = self.cache.get(project, revision) {
+            return Ok(cached);
+        }
+        let list = Arc::new(expenses::all(&self.pool, project).await?);
+        self.cache.put(project, revision, list.clone());
+        Ok(list)
     }
 
     async fn update_expense(
