@@ -267,6 +267,12 @@ async fn main() {
         let client = reqwest::Client::new();
         let url = format!("http://{addr}/api/v1/projects/{project}/summary?as_of=2021-02-15");
 
+        // Cold: the first summary after any change to the project's expenses re-reads every row (a
+        // change is simulated by bumping the revision every write bumps).
+        let raw = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
+            .await
+            .expect("raw pool");
+        let mut cold = Vec::new();
         let (mut service, mut http, mut ledger) = (Vec::new(), Vec::new(), Vec::new());
         let mut due = String::new();
         for _ in 0..ROUNDS {
@@ -288,6 +294,15 @@ async fn main() {
                     ledger.push(s);
                 }
             }
+            sqlx::query("UPDATE projects SET expenses_revision = expenses_revision + 1")
+                .execute(&raw)
+                .await
+                .expect("bump");
+            let t = Instant::now();
+            summary::snapshot(&app, project, Some(date("2021-02-15")), Scope::All)
+                .await
+                .expect("summary");
+            cold.push(t.elapsed().as_secs_f64());
             for _ in 0..3 {
                 let t = Instant::now();
                 let snap = summary::snapshot(&app, project, Some(date("2021-02-15")), Scope::All)
@@ -308,16 +323,20 @@ async fn main() {
                 assert!(!body.is_empty());
             }
         }
-        let (svc, web) = (median(service) * 1000.0, median(http) * 1000.0);
+        let (svc, web, cold_ms) = (
+            median(service) * 1000.0,
+            median(http) * 1000.0,
+            median(cold) * 1000.0,
+        );
         let ledger_text = if ledger.is_empty() {
             "not run (hledger missing)".to_owned()
         } else {
             let l = median(ledger) * 1000.0;
             format!("{l:.0} ms | {:.0}× | {:.0}×", l / svc, l / web)
         };
-        eprintln!("{n}: service {svc:.1} ms, HTTP {web:.1} ms, hledger {ledger_text}");
+        eprintln!("{n}: cold {cold_ms:.1} ms, service {svc:.1} ms, HTTP {web:.1} ms, hledger {ledger_text}");
         rows.push_str(&format!(
-            "| {n} | {load_s:.1} s | {svc:.1} ms | {web:.1} ms | {ledger_text} | {due} |\n"
+            "| {n} | {load_s:.1} s | {cold_ms:.1} ms | {svc:.1} ms | {web:.1} ms | {ledger_text} | {due} |\n"
         ));
     }
     let body = format!(
@@ -325,10 +344,12 @@ async fn main() {
          Measured {date} on this machine ({cores} cores), release build, SQLite. Data from `gen.py N` (same seed as the\n\
          peers); hledger ({hv}) runs `bal --budget` on the journal of `to_ledger.py` for the same rows, in the same run,\n\
          {ROUNDS} interleaved rounds, medians. \"service\" is the whole summary use case (all expenses read from SQLite,\n\
-         rules engine, riparto, warnings); \"HTTP\" adds the request and the JSON. Targets: under 200 ms and at least 20×\n\
-         faster than hledger at 100,000 expenses.\n\n\
-         | expenses | load (batched inserts) | summary, service | summary, HTTP | hledger budget report | hledger ÷ service | hledger ÷ HTTP | contribution due |\n\
-         | --- | --- | --- | --- | --- | --- | --- | --- |\n{rows}",
+         rules engine, riparto, warnings) with the project's expenses in memory, as every summary after the first one\n\
+         while they are unchanged; \"cold\" is the first summary after a change, which re-reads every row from SQLite;\n\
+         \"HTTP\" adds the request and the JSON (one warning per unverified expense). Targets: under 200 ms and at\n\
+         least 20× faster than hledger at 100,000 expenses.\n\n\
+         | expenses | load (batched inserts) | summary, cold | summary, service | summary, HTTP | hledger budget report | hledger ÷ service | hledger ÷ HTTP | contribution due |\n\
+         | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n{rows}",
         date = chrono::Utc::now().format("%Y-%m-%d"),
         cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
         hv = hledger.unwrap_or_else(|| "missing".into()),
