@@ -284,7 +284,163 @@ async fn the_same_data_on_both_databases_makes_the_same_workbook() {
     );
 }
 
+fn tool(name: &str, args: &[&str], file: &std::path::Path) -> Option<String> {
+    let out = Command::new(name).args(args).arg(file).arg("-").output();
+    let out = match out {
+        Ok(o) => o,
+        Err(e) => {
+            assert!(
+                std::env::var_os("RENDICONTA_REQUIRE_POSTGRES").is_none(),
+                "{name} is missing: install poppler-utils and qpdf ({e})"
+            );
+            return None;
+        }
+    };
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+async fn pdf_reads_back_in_italian(app: TestApp) {
+    let seed = worked_example(&app).await;
+    let base = format!("/api/v1/projects/{}", seed.project_id);
+    let mut body = seed.expense("ATT/2020", "100.00", "0.00");
+    body["description"] = json!("Attività di formazione – città di Carpi");
+    body["document_date"] = json!("2020-10-01");
+    body["category"] = json!("a");
+    app.create(&seed.expenses_path(), &body).await;
+    let response = app
+        .get(&format!("{base}/reports/rendiconto.pdf?as_of=2021-02-15"))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "application/pdf");
+    let fingerprint = response.headers()["x-rendiconta-fingerprint"]
+        .to_str()
+        .expect("fp")
+        .to_owned();
+    let bytes = response.bytes().await.expect("bytes");
+    let again = app
+        .get(&format!("{base}/reports/rendiconto.pdf?as_of=2021-02-15"))
+        .await
+        .bytes()
+        .await
+        .expect("bytes");
+    assert!(bytes == again, "two PDFs of the same data differ");
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("rendiconto.pdf");
+    std::fs::write(&file, &bytes).expect("write");
+    let Some(text) = tool("pdftotext", &["-layout"], &file) else {
+        return;
+    };
+    let summary: Value = app
+        .get(&format!("{base}/summary?as_of=2021-02-15"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(summary["contribution_due"], "5824.00");
+    for needle in [
+        "Rendiconto analitico delle spese",
+        "Contributo dovuto",
+        "5.824,00 €",
+        "8.320,00 €",
+        "Attività di formazione",
+        "città",
+        "Pagina 1 di",
+        "Dichiarazione sostitutiva",
+        "DPR 445/2000",
+        "fuori dal periodo di ammissibilità",
+        &fingerprint,
+    ] {
+        assert!(text.contains(needle), "{needle} not found in:\n{text}");
+    }
+    let check = Command::new("qpdf")
+        .arg("--check")
+        .arg(&file)
+        .output()
+        .expect("qpdf");
+    assert!(
+        check.status.success(),
+        "qpdf --check: {}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+    let fonts = Command::new("pdffonts")
+        .arg(&file)
+        .output()
+        .expect("pdffonts");
+    let fonts = String::from_utf8_lossy(&fonts.stdout);
+    let rows: Vec<&str> = fonts.lines().skip(2).collect();
+    assert!(!rows.is_empty());
+    for row in rows {
+        let cols: Vec<&str> = row.split_whitespace().collect();
+        assert!(
+            cols.len() >= 7 && cols[cols.len() - 5] == "yes",
+            "font not embedded: {row}"
+        );
+    }
+}
+
+async fn a_thousand_expenses_repeat_the_header_on_every_page(app: TestApp) {
+    let seed = app.seed().await;
+    let rows: Vec<Value> = (0..1000)
+        .map(|i| {
+            let mut body = seed.expense(&format!("{i}/2020"), "10.00", "2.20");
+            body["entity_id"] = json!(seed.entities[i % 3]);
+            body["category"] = json!(if i % 3 == 0 {
+                "technology"
+            } else {
+                "design_training"
+            });
+            body
+        })
+        .collect();
+    let path = seed.expenses_path();
+    for body in &rows {
+        assert_eq!(app.post(&path, body).await.status(), StatusCode::CREATED);
+    }
+    let response = app
+        .get(&format!(
+            "/api/v1/projects/{}/reports/rendiconto.pdf?as_of=2021-02-15",
+            seed.project_id
+        ))
+        .await;
+    let bytes = response.bytes().await.expect("bytes");
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("big.pdf");
+    std::fs::write(&file, &bytes).expect("write");
+    let Some(text) = tool("pdftotext", &["-layout"], &file) else {
+        return;
+    };
+    let pages: Vec<&str> = text
+        .split('\u{c}')
+        .filter(|p| !p.trim().is_empty())
+        .collect();
+    assert!(pages.len() > 20, "{} pages", pages.len());
+    let total = pages.len();
+    let mut table_pages = 0;
+    for (i, page) in pages.iter().enumerate() {
+        assert!(
+            page.contains(&format!("Pagina {} di {total}", i + 1)),
+            "page {} has no number",
+            i + 1
+        );
+        // Every page carrying expense rows starts its table with the header row.
+        if page
+            .lines()
+            .any(|l| l.contains("/2020") && l.contains("Fattura"))
+        {
+            table_pages += 1;
+            assert!(
+                page.contains("Fornitore") && page.contains("Ammissibile"),
+                "page {} lacks the header row",
+                i + 1
+            );
+        }
+    }
+    assert!(table_pages > 15);
+}
+
 on_both_backends!(
     xlsx_totals_agree_with_the_api,
-    unknown_templates_and_dates_are_refused
+    unknown_templates_and_dates_are_refused,
+    pdf_reads_back_in_italian,
+    a_thousand_expenses_repeat_the_header_on_every_page
 );

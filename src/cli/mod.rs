@@ -50,7 +50,7 @@ enum Command {
     Report {
         #[arg(long)]
         project: String,
-        /// Only `xlsx` for now.
+        /// `xlsx` or `pdf`.
         #[arg(long, default_value = "xlsx")]
         format: String,
         #[arg(long)]
@@ -125,16 +125,17 @@ async fn execute(command: Command) -> Result<Outcome, String> {
             as_of,
             db,
         } => {
-            if format != "xlsx" {
-                return Err(format!(
-                    "--format {format}: formato non disponibile (usare xlsx)"
-                ));
-            }
+            let kind = match format.as_str() {
+                "xlsx" => crate::services::reports::Kind::Xlsx,
+                "pdf" => crate::services::reports::Kind::Pdf,
+                other => return Err(format!("--format {other}: usare xlsx oppure pdf")),
+            };
             let app = open(&db).await?;
             let id = project_id(&project)?;
-            let doc = crate::services::reports::rendiconto_xlsx(
+            let doc = crate::services::reports::rendiconto(
                 &app,
                 id,
+                kind,
                 parse_as_of(as_of)?,
                 template.as_deref(),
             )

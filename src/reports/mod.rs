@@ -3,6 +3,7 @@
 //! same bytes: dates and metadata come from the as-of date, rows have a stable order.
 
 pub mod model;
+pub mod pdf;
 pub mod template;
 pub mod xlsx;
 
@@ -21,4 +22,6 @@ pub enum ReportError {
     DocumentNotInTemplate { template: String, document: String },
     #[error("scrittura del foglio di calcolo: {0}")]
     Xlsx(#[from] rust_xlsxwriter::XlsxError),
+    #[error("composizione del PDF: {0}")]
+    Pdf(&'static str),
 }
