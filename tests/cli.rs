@@ -192,6 +192,23 @@ fn report_writes_the_workbook() {
     .status
     .success());
     assert_eq!(std::fs::read(&again).expect("written"), bytes);
+    let pdf = dir.path().join("rendiconto.pdf");
+    let made = run(&[
+        "--format",
+        "pdf",
+        "--as-of",
+        "2021-01-31",
+        "--out",
+        pdf.to_str().expect("path"),
+    ]);
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    assert!(std::fs::read(&pdf).expect("written").starts_with(b"%PDF-"));
+    let unknown = run(&["--format", "odt", "--out", pdf.to_str().expect("path")]);
+    assert_eq!(unknown.status.code(), Some(2));
     let bad = run(&[
         "--template",
         "nessuno",
