@@ -7,7 +7,7 @@
 
 use printpdf::{
     Color, FontId, Line, LinePoint, Op, ParsedFont, PdfDocument, PdfFontHandle, PdfPage,
-    PdfSaveOptions, Point, Pt, Rgb, TextItem,
+    PdfSaveOptions, Point, Pt, Rgb, TextItem, TextMatrix,
 };
 
 use super::model::{document_type_it, Line as ExpenseLine, ReportModel};
@@ -252,23 +252,41 @@ impl Writer {
         self.header = Some(columns);
     }
 
+    /// One table row: a single text object for all its cells (positions set with the absolute
+    /// text matrix), which keeps a 100,000-row table small in memory.
     fn row(&mut self, cells: &[String], weight: Weight) {
         self.need(ROW_H);
         self.y -= ROW_H;
         let Some(columns) = self.header.take() else {
             return;
         };
+        let face = self.face(weight);
+        let mut ops = vec![
+            Op::StartTextSection,
+            Op::SetFont {
+                font: PdfFontHandle::External(face.id.clone()),
+                size: Pt(TABLE_SIZE),
+            },
+        ];
         let mut x = MARGIN;
         for (c, value) in columns.iter().zip(cells) {
-            let face = self.face(weight);
-            let t = face.fit(value, TABLE_SIZE, c.width - 4.0);
-            let tx = match c.align {
-                Align::Left => x + 2.0,
-                Align::Right => x + c.width - 2.0 - face.width(&t, TABLE_SIZE),
-            };
-            self.text(tx, self.y + 3.0, &t, TABLE_SIZE, weight);
+            if !value.is_empty() {
+                let t = face.fit(value, TABLE_SIZE, c.width - 4.0);
+                let tx = match c.align {
+                    Align::Left => x + 2.0,
+                    Align::Right => x + c.width - 2.0 - face.width(&t, TABLE_SIZE),
+                };
+                ops.push(Op::SetTextMatrix {
+                    matrix: TextMatrix::Translate(Pt(tx), Pt(self.y + 3.0)),
+                });
+                ops.push(Op::ShowText {
+                    items: vec![TextItem::Text(t)],
+                });
+            }
             x += c.width;
         }
+        ops.push(Op::EndTextSection);
+        self.ops.extend(ops);
         if weight == Weight::Bold {
             self.rule(MARGIN, x, self.y + ROW_H - 1.0, 0.3);
         }
