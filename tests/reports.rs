@@ -438,9 +438,185 @@ async fn a_thousand_expenses_repeat_the_header_on_every_page(app: TestApp) {
     assert!(table_pages > 15);
 }
 
+async fn a_submission_freezes_what_it_included(app: TestApp) {
+    let seed = worked_example(&app).await;
+    let base = format!("/api/v1/projects/{}", seed.project_id);
+    let response = app
+        .post(&format!("{base}/submissions"), &json!({"as_of": "2021-02-15", "signatory_name": "Anna Bianchi", "signatory_place": "Carpi"}))
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let submission: Value = response.json().await.expect("json");
+    assert_eq!(submission["as_of"], "2021-02-15");
+    assert_eq!(submission["contribution_due"], "5754.00");
+    assert_eq!(
+        submission["expense_count"], 3,
+        "the expense outside the period is not included"
+    );
+    let fingerprint = submission["fingerprint"].as_str().expect("fp").to_owned();
+
+    // Included expenses are frozen; the excluded one is not.
+    let list: Value = app
+        .get(&seed.expenses_path())
+        .await
+        .json()
+        .await
+        .expect("json");
+    let items = list["items"].as_array().expect("items");
+    let included: Vec<&Value> = items.iter().filter(|e| e["status"] == "included").collect();
+    assert_eq!(included.len(), 3);
+    let frozen = included[0]["id"].as_str().expect("id");
+    let tag = format!("\"v{}\"", included[0]["version"]);
+    let before = app.db.fingerprint().await;
+    let refused = app
+        .patch(
+            &format!("/api/v1/expenses/{frozen}"),
+            Some(&tag),
+            &json!({"description": "ritocco"}),
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::CONFLICT);
+    let problem: Value = refused.json().await.expect("json");
+    assert_eq!(problem["code"], "expense_locked");
+    assert!(problem["detail"]
+        .as_str()
+        .is_some_and(|d| d.contains("presentata")));
+    let delete = app
+        .client
+        .delete(app.url(&format!("/api/v1/expenses/{frozen}")))
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(delete.status(), StatusCode::CONFLICT);
+    assert_eq!(app.db.fingerprint().await, before);
+    let open = items
+        .iter()
+        .find(|e| e["status"] != "included")
+        .expect("the excluded one");
+    let tag = format!("\"v{}\"", open["version"]);
+    let ok = app
+        .patch(
+            &format!("/api/v1/expenses/{}", open["id"].as_str().expect("id")),
+            Some(&tag),
+            &json!({"description": "corretta"}),
+        )
+        .await;
+    assert_eq!(ok.status(), StatusCode::OK);
+
+    // The stored files are served as first made, and the same data and date make them again.
+    let listed: Value = app
+        .get(&format!("{base}/submissions"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(listed["total"], 1);
+    assert_eq!(listed["items"][0]["fingerprint"], fingerprint.as_str());
+    let sid = submission["id"].as_str().expect("id");
+    let stored_pdf = app
+        .get(&format!("{base}/submissions/{sid}/rendiconto.pdf"))
+        .await
+        .bytes()
+        .await
+        .expect("pdf");
+    let stored_xlsx = app
+        .get(&format!("{base}/submissions/{sid}/rendiconto.xlsx"))
+        .await
+        .bytes()
+        .await
+        .expect("xlsx");
+    assert!(stored_pdf.starts_with(b"%PDF-"));
+    assert!(stored_xlsx.starts_with(b"PK"));
+    let again = app
+        .get(&format!("{base}/reports/rendiconto.xlsx?as_of=2021-02-15"))
+        .await;
+    // The excluded expense was corrected meanwhile: the data differ, so does the fingerprint.
+    assert_ne!(
+        again.headers()["x-rendiconta-fingerprint"]
+            .to_str()
+            .expect("fp"),
+        fingerprint
+    );
+    assert_eq!(
+        app.get(&format!("{base}/submissions/9999/rendiconto.pdf"))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get(&format!("{base}/submissions/{sid}/altro.doc"))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("submitted.pdf");
+    std::fs::write(&file, &stored_pdf).expect("write");
+    if let Some(text) = tool("pdftotext", &["-layout"], &file) {
+        assert!(
+            text.contains("Anna Bianchi") && text.contains("Carpi, 15/02/2021"),
+            "{text}"
+        );
+        assert!(text.contains(&fingerprint));
+    }
+}
+
+async fn a_resubmission_of_unchanged_data_is_byte_identical(app: TestApp) {
+    let seed = worked_example(&app).await;
+    let base = format!("/api/v1/projects/{}", seed.project_id);
+    // An empty body is enough (no content type either).
+    let first = app
+        .client
+        .post(app.url(&format!("{base}/submissions")))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let first: Value = first.json().await.expect("json");
+    let as_of = first["as_of"].as_str().expect("as_of");
+    let sid = first["id"].as_str().expect("id");
+    for file in ["rendiconto.xlsx", "rendiconto.pdf"] {
+        let stored = app
+            .get(&format!("{base}/submissions/{sid}/{file}"))
+            .await
+            .bytes()
+            .await
+            .expect("stored");
+        let remade = app
+            .get(&format!("{base}/reports/{file}?as_of={as_of}"))
+            .await
+            .bytes()
+            .await
+            .expect("remade");
+        assert!(
+            stored == remade,
+            "{file}: the re-made document differs from the submitted one"
+        );
+    }
+    let garbage = app
+        .post_raw(
+            &format!("{base}/submissions"),
+            "application/json",
+            "{\"as_of\": 5}",
+        )
+        .await;
+    assert_eq!(garbage.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        app.client
+            .post(app.url("/api/v1/projects/999/submissions"))
+            .send()
+            .await
+            .expect("post")
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
 on_both_backends!(
     xlsx_totals_agree_with_the_api,
     unknown_templates_and_dates_are_refused,
     pdf_reads_back_in_italian,
-    a_thousand_expenses_repeat_the_header_on_every_page
+    a_thousand_expenses_repeat_the_header_on_every_page,
+    a_submission_freezes_what_it_included,
+    a_resubmission_of_unchanged_data_is_byte_identical
 );

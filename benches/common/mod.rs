@@ -83,6 +83,7 @@ pub async fn load(app: &App, csv_path: &Path) -> ProjectId {
                     amount: "45000.00".parse().expect("money"),
                 },
             ],
+            signatory: rendiconta::domain::Signatory::default(),
         },
     )
     .await

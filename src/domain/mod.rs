@@ -10,6 +10,7 @@ pub mod money;
 pub mod project;
 pub mod rules;
 pub mod split;
+pub mod submission;
 pub mod text;
 pub mod validation;
 
@@ -21,5 +22,7 @@ pub use expense::{
 };
 pub use ids::{CallId, EntityId, ExpenseId, ProjectId};
 pub use money::{Money, Rate};
-pub use project::{BudgetLine, DateChange, Entity, NewEntity, Project, ProjectData, ProjectDate};
+pub use project::{
+    BudgetLine, DateChange, Entity, NewEntity, Project, ProjectData, ProjectDate, Signatory,
+};
 pub use validation::{FieldError, Violations};

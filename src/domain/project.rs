@@ -48,6 +48,25 @@ pub struct DateChange {
     pub recorded_at: DateTime<Utc>,
 }
 
+/// Who signs the project's declarations (the legal representative), as the project's settings say.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Signatory {
+    pub name: Option<String>,
+    pub role: Option<String>,
+    pub place: Option<String>,
+}
+
+impl Signatory {
+    /// `other`'s fields where it has them, ours otherwise.
+    pub fn overridden_by(&self, other: &Signatory) -> Signatory {
+        Signatory {
+            name: other.name.clone().or_else(|| self.name.clone()),
+            role: other.role.clone().or_else(|| self.role.clone()),
+            place: other.place.clone().or_else(|| self.place.clone()),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProjectData {
     pub call_id: CallId,
@@ -58,6 +77,7 @@ pub struct ProjectData {
     pub start_date: NaiveDate,
     pub end_date: NaiveDate,
     pub budget: Vec<BudgetLine>,
+    pub signatory: Signatory,
 }
 
 impl ProjectData {

@@ -11,7 +11,7 @@ use super::template::Template;
 use super::ReportError;
 use crate::domain::rules::{eligible_amount, Exclusion};
 use crate::domain::text::italian_date;
-use crate::domain::{DocumentType, Expense, ExpenseId, ExpenseStatus, Money, Nature};
+use crate::domain::{DocumentType, Expense, ExpenseId, ExpenseStatus, Money, Nature, Signatory};
 use crate::services::summary::Snapshot;
 
 /// One expense as a row of the documents.
@@ -53,20 +53,23 @@ pub struct ExcludedLine {
     pub message: String,
 }
 
-/// Who signs the declaration.
+/// The signatory as documents print it: blanks to fill by hand where the settings say nothing.
 #[derive(Debug, Clone, serde::Serialize)]
-pub struct Signatory {
-    pub name: String,
-    pub role: String,
-    pub place: String,
+struct PrintedSignatory {
+    name: String,
+    role: String,
+    place: String,
 }
 
-impl Default for Signatory {
-    fn default() -> Signatory {
-        Signatory {
-            name: "………………………………".into(),
-            role: "legale rappresentante".into(),
-            place: "………………".into(),
+impl From<&Signatory> for PrintedSignatory {
+    fn from(s: &Signatory) -> PrintedSignatory {
+        PrintedSignatory {
+            name: s.name.clone().unwrap_or_else(|| "………………………………".into()),
+            role: s
+                .role
+                .clone()
+                .unwrap_or_else(|| "legale rappresentante".into()),
+            place: s.place.clone().unwrap_or_else(|| "………………".into()),
         }
     }
 }
@@ -163,7 +166,7 @@ impl<'a> ReportModel<'a> {
             },
             as_of => italian_date(s.as_of),
             date => italian_date(s.as_of),
-            signatory => signatory,
+            signatory => PrintedSignatory::from(signatory),
             contribution_due => s.contribution_due.italian(),
         };
         let texts = template.render_texts(&context)?;

@@ -145,6 +145,11 @@ pub async fn load_if_empty(app: &App) -> Result<Option<ProjectId>, ServiceError>
                     amount: money("45000.00")?,
                 },
             ],
+            signatory: crate::domain::Signatory {
+                name: Some("Mario Rossi".into()),
+                role: Some("Presidente dell'Unione delle Terre d'Argine".into()),
+                place: Some("Carpi".into()),
+            },
         },
     )
     .await?;

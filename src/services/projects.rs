@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use super::{App, ServiceError};
 use crate::domain::{
     BudgetLine, Call, CallId, Cup, DateChange, Entity, Money, NewEntity, Project, ProjectData,
-    ProjectDate, ProjectId, Violations,
+    ProjectDate, ProjectId, Signatory, Violations,
 };
 use crate::storage::{Page, PageRequest};
 
@@ -20,6 +20,7 @@ pub struct NewProject {
     pub start_date: Option<NaiveDate>,
     pub end_date: Option<NaiveDate>,
     pub budget: Vec<BudgetLine>,
+    pub signatory: Signatory,
 }
 
 /// Checks the project against its call and fills the defaults.
@@ -75,6 +76,7 @@ fn resolve(call: &Call, new: NewProject) -> Result<ProjectData, ServiceError> {
             start_date,
             end_date,
             budget: new.budget,
+            signatory: new.signatory,
         })
     })
     .map_err(ServiceError::Invalid)

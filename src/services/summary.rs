@@ -29,6 +29,26 @@ pub async fn snapshot(
     as_of: Option<NaiveDate>,
     scope: Scope,
 ) -> Result<Snapshot, ServiceError> {
+    build(app, id, as_of, scope, false).await
+}
+
+/// The state a submission freezes: as [`snapshot`], with every counted expense already `included`,
+/// as it will be once frozen, so that documents re-made later from the stored data are identical.
+pub async fn snapshot_as_submitted(
+    app: &App,
+    id: ProjectId,
+    as_of: Option<NaiveDate>,
+) -> Result<Snapshot, ServiceError> {
+    build(app, id, as_of, Scope::All, true).await
+}
+
+async fn build(
+    app: &App,
+    id: ProjectId,
+    as_of: Option<NaiveDate>,
+    scope: Scope,
+    as_submitted: bool,
+) -> Result<Snapshot, ServiceError> {
     let project = projects::get(app, id).await?;
     let call = app
         .store
@@ -116,20 +136,44 @@ pub async fn snapshot(
         .sum();
     let claims_elsewhere: HashMap<_, _> = claims.into_iter().collect();
 
-    let summary = rules::summarise(&Facts {
-        rules: &call.rules,
-        categories: &categories,
-        window: (project.data.start_date, dates.end_date),
-        payment_deadline: dates.payment_deadline,
-        granted: project.data.granted_contribution,
-        entities: &entities,
-        expenses: &expenses,
-        claims_elsewhere: &claims_elsewhere,
-        tranches_received,
-        deadlines: &deadlines,
-        as_of,
-        scope,
-    });
+    let summarise = |expenses: &[Expense]| {
+        rules::summarise(&Facts {
+            rules: &call.rules,
+            categories: &categories,
+            window: (project.data.start_date, dates.end_date),
+            payment_deadline: dates.payment_deadline,
+            granted: project.data.granted_contribution,
+            entities: &entities,
+            expenses,
+            claims_elsewhere: &claims_elsewhere,
+            tranches_received,
+            deadlines: &deadlines,
+            as_of,
+            scope,
+        })
+    };
+    let mut summary = summarise(&expenses);
+    let mut expenses = expenses;
+    if as_submitted {
+        let left_out: std::collections::HashSet<_> = summary
+            .excluded
+            .iter()
+            .map(|x| x.expense_id)
+            .chain(summary.pending.iter().copied())
+            .collect();
+        let frozen: Vec<Expense> = expenses
+            .iter()
+            .cloned()
+            .map(|mut e| {
+                if !left_out.contains(&e.id) {
+                    e.status = crate::domain::ExpenseStatus::Included;
+                }
+                e
+            })
+            .collect();
+        summary = summarise(&frozen);
+        expenses = std::sync::Arc::new(frozen);
+    }
     let tranches = tranches.into_iter().filter(|t| t.date <= as_of).collect();
     Ok(Snapshot {
         project,

@@ -265,6 +265,28 @@ pub trait Store: Send + Sync + 'static {
         now: DateTime<Utc>,
     ) -> Result<Tranche, StoreError>;
     async fn tranches(&self, project: ProjectId) -> Result<Vec<Tranche>, StoreError>;
+
+    /// The counter every change to a project's expenses bumps.
+    async fn expenses_revision(&self, project: ProjectId) -> Result<i64, StoreError>;
+    /// Freezes a submission: stores its documents and marks its expenses `included`, in one
+    /// transaction, unless the expenses changed since `expected_revision` (then `VersionMismatch`).
+    async fn insert_submission(
+        &self,
+        project: ProjectId,
+        new: &crate::domain::submission::NewSubmission,
+        now: DateTime<Utc>,
+    ) -> Result<crate::domain::submission::Submission, StoreError>;
+    async fn submissions(
+        &self,
+        project: ProjectId,
+    ) -> Result<Vec<crate::domain::submission::Submission>, StoreError>;
+    /// A stored document, byte for byte as first made.
+    async fn submission_file(
+        &self,
+        project: ProjectId,
+        id: i64,
+        pdf: bool,
+    ) -> Result<Option<Vec<u8>>, StoreError>;
 }
 
 pub type DynStore = Arc<dyn Store>;

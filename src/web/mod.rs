@@ -37,7 +37,7 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
         calls::create, calls::list, calls::show,
         projects::create, projects::list, projects::show, projects::patch, projects::create_entity, projects::list_entities,
         expenses::create, expenses::list, expenses::show, expenses::patch, expenses::remove,
-        summary::summary, summary::ics, reports::xlsx, reports::pdf,
+        summary::summary, summary::ics, reports::xlsx, reports::pdf, reports::create_submission, reports::list_submissions, reports::submission_document,
         funding::create_variation, funding::list_variations, funding::show_variation, funding::patch_variation,
         funding::create_extension, funding::list_extensions,
         funding::create_milestone, funding::list_milestones, funding::show_milestone, funding::patch_milestone,

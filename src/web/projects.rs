@@ -14,7 +14,8 @@ use super::fields;
 use super::merge_patch::merged_input;
 use super::pagination::{page_request, ListEnvelope};
 use crate::domain::{
-    BudgetLine, CallId, CategoryCode, Cup, Entity, NewEntity, Project, ProjectId, TaxId, Violations,
+    BudgetLine, CallId, CategoryCode, Cup, Entity, NewEntity, Project, ProjectId, Signatory, TaxId,
+    Violations,
 };
 use crate::services::projects::{self, NewProject};
 use crate::services::App;
@@ -41,6 +42,10 @@ pub struct ProjectInput {
     start_date: Option<String>,
     end_date: Option<String>,
     budget: Option<Vec<BudgetLineInput>>,
+    /// Who signs the declarations: name, role ("Presidente dell'Unione") and place of signature.
+    signatory_name: Option<String>,
+    signatory_role: Option<String>,
+    signatory_place: Option<String>,
     /// Write-only: the act that moves the project's dates (required when a PATCH changes them).
     change_act: Option<String>,
 }
@@ -69,6 +74,26 @@ impl ProjectInput {
         let start_date = fields::date(&mut v, "start_date", self.start_date.as_deref());
         let end_date = fields::date(&mut v, "end_date", self.end_date.as_deref());
         let change_act = fields::text(&mut v, "change_act", self.change_act.as_deref(), 300);
+        let signatory = Signatory {
+            name: fields::text(
+                &mut v,
+                "signatory_name",
+                self.signatory_name.as_deref(),
+                200,
+            ),
+            role: fields::text(
+                &mut v,
+                "signatory_role",
+                self.signatory_role.as_deref(),
+                200,
+            ),
+            place: fields::text(
+                &mut v,
+                "signatory_place",
+                self.signatory_place.as_deref(),
+                200,
+            ),
+        };
         let mut budget = Vec::new();
         match self.budget {
             None => v.required("budget"),
@@ -115,6 +140,7 @@ impl ProjectInput {
                     start_date,
                     end_date,
                     budget,
+                    signatory,
                 })
             })
             .map_err(ApiError::invalid)?;
@@ -142,6 +168,9 @@ pub struct ProjectView {
     start_date: String,
     end_date: String,
     budget: Vec<BudgetLineInput>,
+    signatory_name: Option<String>,
+    signatory_role: Option<String>,
+    signatory_place: Option<String>,
     approved_total: String,
     date_history: Vec<DateChangeView>,
     version: i64,
@@ -179,6 +208,9 @@ impl From<&Project> for ProjectView {
                     amount: Some(l.amount.to_string()),
                 })
                 .collect(),
+            signatory_name: d.signatory.name.clone(),
+            signatory_role: d.signatory.role.clone(),
+            signatory_place: d.signatory.place.clone(),
             approved_total: d.approved_total().to_string(),
             date_history: p
                 .date_history

@@ -10,8 +10,10 @@ use super::error::{ApiError, ApiResult, Problem};
 use super::extract::QueryPairs;
 use super::fields;
 use super::projects::parse_project_id;
+use crate::domain::submission::Submission;
+use crate::domain::Signatory;
 use crate::domain::Violations;
-use crate::services::reports::{rendiconto, Document, Kind};
+use crate::services::reports::{rendiconto, submission_file, submissions, submit, Document, Kind};
 use crate::services::App;
 
 pub const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -20,6 +22,14 @@ pub fn router() -> Router<App> {
     Router::new()
         .route("/api/v1/projects/{id}/reports/rendiconto.xlsx", get(xlsx))
         .route("/api/v1/projects/{id}/reports/rendiconto.pdf", get(pdf))
+        .route(
+            "/api/v1/projects/{id}/submissions",
+            get(list_submissions).post(create_submission),
+        )
+        .route(
+            "/api/v1/projects/{id}/submissions/{sid}/{file}",
+            get(submission_document),
+        )
 }
 
 fn download(doc: Document, content_type: &'static str) -> Response {
@@ -29,8 +39,10 @@ fn download(doc: Document, content_type: &'static str) -> Response {
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{}\"", doc.file_name)) {
         headers.insert(header::CONTENT_DISPOSITION, v);
     }
-    if let Ok(v) = HeaderValue::from_str(&doc.fingerprint) {
-        headers.insert("x-rendiconta-fingerprint", v);
+    if !doc.fingerprint.is_empty() {
+        if let Ok(v) = HeaderValue::from_str(&doc.fingerprint) {
+            headers.insert("x-rendiconta-fingerprint", v);
+        }
     }
     response
 }
@@ -73,4 +85,156 @@ async fn document(app: App, id: &str, query: &QueryPairs, kind: Kind) -> ApiResu
         Kind::Pdf => "application/pdf",
     };
     Ok(download(doc, content_type))
+}
+
+#[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubmissionInput {
+    /// The day the state is frozen at (default: today).
+    as_of: Option<String>,
+    template: Option<String>,
+    /// Override the project's signatory settings for this submission.
+    signatory_name: Option<String>,
+    signatory_role: Option<String>,
+    signatory_place: Option<String>,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct SubmissionView {
+    id: String,
+    project_id: String,
+    as_of: String,
+    template: String,
+    fingerprint: String,
+    signatory_name: Option<String>,
+    signatory_role: Option<String>,
+    signatory_place: Option<String>,
+    contribution_due: String,
+    expense_count: i64,
+    created_at: String,
+    files: Vec<String>,
+}
+
+impl From<&Submission> for SubmissionView {
+    fn from(s: &Submission) -> SubmissionView {
+        let base = format!("/api/v1/projects/{}/submissions/{}", s.project_id, s.id);
+        SubmissionView {
+            id: s.id.to_string(),
+            project_id: s.project_id.to_string(),
+            as_of: s.as_of.to_string(),
+            template: s.template.clone(),
+            fingerprint: s.fingerprint.clone(),
+            signatory_name: s.signatory.name.clone(),
+            signatory_role: s.signatory.role.clone(),
+            signatory_place: s.signatory.place.clone(),
+            contribution_due: s.contribution_due.to_string(),
+            expense_count: s.expense_count,
+            created_at: s.created_at.to_rfc3339(),
+            files: vec![
+                format!("{base}/rendiconto.xlsx"),
+                format!("{base}/rendiconto.pdf"),
+            ],
+        }
+    }
+}
+
+/// Freezes the project's state: stores the XLSX and PDF with their fingerprint and marks the
+/// counted expenses `included` (from then on a change to them is a 409). An empty body is enough.
+#[utoipa::path(post, path = "/api/v1/projects/{id}/submissions", tag = "reports", params(("id" = String, Path)),
+    request_body(content = Option<SubmissionInput>, content_type = "application/json"),
+    responses((status = 201, body = SubmissionView), (status = 404, body = Problem), (status = 409, body = Problem),
+        (status = 422, body = Problem), (status = 400, body = Problem)))]
+async fn create_submission(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> ApiResult<Response> {
+    let project = parse_project_id(&id)?;
+    let input: SubmissionInput = if body.iter().all(u8::is_ascii_whitespace) {
+        SubmissionInput::default()
+    } else {
+        super::extract::parse_json(&body)?
+    };
+    let mut v = Violations::new();
+    let as_of = fields::date(&mut v, "as_of", input.as_of.as_deref());
+    let signatory = Signatory {
+        name: fields::text(
+            &mut v,
+            "signatory_name",
+            input.signatory_name.as_deref(),
+            200,
+        ),
+        role: fields::text(
+            &mut v,
+            "signatory_role",
+            input.signatory_role.as_deref(),
+            200,
+        ),
+        place: fields::text(
+            &mut v,
+            "signatory_place",
+            input.signatory_place.as_deref(),
+            200,
+        ),
+    };
+    v.finish(|| Some(())).map_err(ApiError::invalid)?;
+    let submission = submit(&app, project, as_of, input.template.as_deref(), &signatory).await?;
+    let view = SubmissionView::from(&submission);
+    let mut response = (axum::http::StatusCode::CREATED, axum::Json(view)).into_response();
+    if let Ok(location) =
+        format!("/api/v1/projects/{project}/submissions/{}", submission.id).parse()
+    {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+/// The submissions of a project, with their fingerprints.
+#[utoipa::path(get, path = "/api/v1/projects/{id}/submissions", tag = "reports", params(("id" = String, Path)),
+    responses((status = 200, description = "{items,total,page,per_page}"), (status = 404, body = Problem)))]
+async fn list_submissions(
+    State(app): State<App>,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<super::pagination::ListEnvelope<SubmissionView>>> {
+    let list = submissions(&app, parse_project_id(&id)?).await?;
+    let n = list.len();
+    Ok(axum::Json(super::pagination::ListEnvelope {
+        items: list.iter().map(SubmissionView::from).collect(),
+        total: i64::try_from(n).unwrap_or(i64::MAX),
+        page: 1,
+        per_page: u32::try_from(n).unwrap_or(u32::MAX).max(1),
+    }))
+}
+
+/// A submitted document, byte for byte as first made: `rendiconto.xlsx` or `rendiconto.pdf`.
+#[utoipa::path(get, path = "/api/v1/projects/{id}/submissions/{sid}/{file}", tag = "reports",
+    params(("id" = String, Path), ("sid" = String, Path), ("file" = String, Path, description = "rendiconto.xlsx or rendiconto.pdf")),
+    responses((status = 200, body = Vec<u8>), (status = 404, body = Problem)))]
+async fn submission_document(
+    State(app): State<App>,
+    Path((id, sid, file)): Path<(String, String, String)>,
+) -> ApiResult<Response> {
+    let project = parse_project_id(&id)?;
+    let sid: crate::domain::ExpenseId = sid
+        .parse()
+        .map_err(|_| ApiError::not_found("rendicontazione"))?;
+    let kind = match file.as_str() {
+        "rendiconto.xlsx" => Kind::Xlsx,
+        "rendiconto.pdf" => Kind::Pdf,
+        _ => return Err(ApiError::not_found("documento")),
+    };
+    let bytes = submission_file(&app, project, sid.0, kind).await?;
+    let content_type = match kind {
+        Kind::Xlsx => XLSX_TYPE,
+        Kind::Pdf => "application/pdf",
+    };
+    let name = format!("rendicontazione-{}-{}", sid.0, file);
+    Ok(download(
+        Document {
+            bytes,
+            fingerprint: String::new(),
+            file_name: name,
+        },
+        content_type,
+    ))
 }

@@ -9,6 +9,7 @@ mod funding;
 mod group_commit;
 mod projects;
 mod rows;
+mod submissions;
 
 use std::sync::Arc;
 
@@ -335,6 +336,42 @@ impl Store for SqlStore {
 
     async fn tranches(&self, project: ProjectId) -> Result<Vec<Tranche>, StoreError> {
         funding::tranches(&self.pool, project).await
+    }
+
+    async fn expenses_revision(&self, project: ProjectId) -> Result<i64, StoreError> {
+        submissions::revision(&self.pool, project).await
+    }
+
+    async fn insert_submission(
+        &self,
+        project: ProjectId,
+        new: &crate::domain::submission::NewSubmission,
+        now: DateTime<Utc>,
+    ) -> Result<crate::domain::submission::Submission, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let id = submissions::insert(&mut tx, project, new, now).await?;
+        tx.commit().await?;
+        submissions::list(&self.pool, project)
+            .await?
+            .into_iter()
+            .find(|s| s.id == id)
+            .ok_or(StoreError::NotFound)
+    }
+
+    async fn submissions(
+        &self,
+        project: ProjectId,
+    ) -> Result<Vec<crate::domain::submission::Submission>, StoreError> {
+        submissions::list(&self.pool, project).await
+    }
+
+    async fn submission_file(
+        &self,
+        project: ProjectId,
+        id: i64,
+        pdf: bool,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        submissions::file(&self.pool, project, id, pdf).await
     }
 }
 

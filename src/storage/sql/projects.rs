@@ -7,7 +7,7 @@ use super::rows::{category_code, corrupt, cup, tax_id};
 use super::{classify, Db, DIALECT};
 use crate::domain::{
     BudgetLine, CallId, DateChange, Entity, EntityId, Money, NewEntity, Project, ProjectData,
-    ProjectDate, ProjectId,
+    ProjectDate, ProjectId, Signatory,
 };
 use crate::storage::{Page, PageRequest, StoreError};
 
@@ -27,6 +27,21 @@ async fn insert_budget(
         .execute(&mut **tx)
         .await?;
     }
+    Ok(())
+}
+
+async fn set_signatory(
+    tx: &mut Transaction<'static, Db>,
+    id: i64,
+    data: &ProjectData,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE projects SET signatory_name = $1, signatory_role = $2, signatory_place = $3 WHERE id = $4")
+        .bind(&data.signatory.name)
+        .bind(&data.signatory.role)
+        .bind(&data.signatory.place)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 
@@ -50,6 +65,7 @@ pub(super) async fn insert(
     .fetch_one(&mut **tx)
     .await?;
     insert_budget(tx, id, data).await?;
+    set_signatory(tx, id, data).await?;
     Ok(ProjectId(id))
 }
 
@@ -84,6 +100,7 @@ pub(super) async fn update(
         .execute(&mut **tx)
         .await?;
     insert_budget(tx, id.0, data).await?;
+    set_signatory(tx, id.0, data).await?;
     for change in date_changes {
         sqlx::query(
             "INSERT INTO project_date_changes (project_id, field, from_date, to_date, act, recorded_at) \
@@ -134,10 +151,13 @@ struct ProjectRow {
     version: i64,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    signatory_name: Option<String>,
+    signatory_role: Option<String>,
+    signatory_place: Option<String>,
 }
 
 const PROJECT_COLUMNS: &str = "id, call_id, title, cup, lead_entity, granted_contribution_cents, \
-    start_date, end_date, version, created_at, updated_at";
+    start_date, end_date, version, created_at, updated_at, signatory_name, signatory_role, signatory_place";
 
 async fn assemble(pool: &Pool<Db>, row: ProjectRow) -> Result<Project, StoreError> {
     let lines: Vec<(String, i64)> = sqlx::query_as(
@@ -172,6 +192,11 @@ async fn assemble(pool: &Pool<Db>, row: ProjectRow) -> Result<Project, StoreErro
                     })
                 })
                 .collect::<Result<_, StoreError>>()?,
+            signatory: Signatory {
+                name: row.signatory_name,
+                role: row.signatory_role,
+                place: row.signatory_place,
+            },
         },
         date_history: history
             .into_iter()

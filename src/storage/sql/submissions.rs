@@ -1,0 +1,147 @@
+//! Submissions: frozen documents and the expenses they included.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::{Pool, Transaction};
+
+use super::{Db, DIALECT};
+use crate::domain::submission::{NewSubmission, Submission};
+use crate::domain::{ExpenseStatus, Money, ProjectId, Signatory};
+use crate::storage::StoreError;
+
+pub(super) async fn revision(pool: &Pool<Db>, project: ProjectId) -> Result<i64, StoreError> {
+    let row: Option<(i64,)> =
+        sqlx::query_as("SELECT expenses_revision FROM projects WHERE id = $1")
+            .bind(project.0)
+            .fetch_optional(pool)
+            .await?;
+    row.map(|(r,)| r).ok_or(StoreError::NotFound)
+}
+
+pub(super) async fn insert(
+    tx: &mut Transaction<'static, Db>,
+    project: ProjectId,
+    new: &NewSubmission,
+    now: DateTime<Utc>,
+) -> Result<i64, StoreError> {
+    let (current,): (i64,) = sqlx::query_as(&format!(
+        "SELECT expenses_revision FROM projects WHERE id = $1{}",
+        DIALECT.for_update
+    ))
+    .bind(project.0)
+    .fetch_one(&mut **tx)
+    .await?;
+    if current != new.expected_revision {
+        return Err(StoreError::VersionMismatch);
+    }
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO submissions (project_id, as_of, template, fingerprint, signatory_name, signatory_role, \
+         signatory_place, contribution_due_cents, xlsx, pdf, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+    )
+    .bind(project.0)
+    .bind(new.as_of)
+    .bind(&new.template)
+    .bind(&new.fingerprint)
+    .bind(&new.signatory.name)
+    .bind(&new.signatory.role)
+    .bind(&new.signatory.place)
+    .bind(new.contribution_due.cents())
+    .bind(&new.xlsx)
+    .bind(&new.pdf)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?;
+    for expense in &new.expenses {
+        sqlx::query("INSERT INTO submission_expenses (submission_id, expense_id) VALUES ($1, $2)")
+            .bind(id)
+            .bind(expense.0)
+            .execute(&mut **tx)
+            .await?;
+        sqlx::query("UPDATE expenses SET status = $1, version = version + 1, updated_at = $2 WHERE id = $3 AND project_id = $4")
+            .bind(ExpenseStatus::Included.as_str())
+            .bind(now)
+            .bind(expense.0)
+            .bind(project.0)
+            .execute(&mut **tx)
+            .await?;
+    }
+    sqlx::query("UPDATE projects SET expenses_revision = expenses_revision + 1 WHERE id = $1")
+        .bind(project.0)
+        .execute(&mut **tx)
+        .await?;
+    Ok(id)
+}
+
+type SubmissionRow = (
+    i64,
+    i64,
+    NaiveDate,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    i64,
+    i64,
+    DateTime<Utc>,
+);
+
+pub(super) async fn list(
+    pool: &Pool<Db>,
+    project: ProjectId,
+) -> Result<Vec<Submission>, StoreError> {
+    let rows: Vec<SubmissionRow> = sqlx::query_as(
+        "SELECT s.id, s.project_id, s.as_of, s.template, s.fingerprint, s.signatory_name, s.signatory_role, \
+         s.signatory_place, s.contribution_due_cents, \
+         (SELECT COUNT(*) FROM submission_expenses e WHERE e.submission_id = s.id), s.created_at \
+         FROM submissions s WHERE s.project_id = $1 ORDER BY s.id",
+    )
+    .bind(project.0)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(
+                id,
+                project_id,
+                as_of,
+                template,
+                fingerprint,
+                name,
+                role,
+                place,
+                due,
+                count,
+                created_at,
+            )| Submission {
+                id,
+                project_id: ProjectId(project_id),
+                as_of,
+                template,
+                fingerprint,
+                signatory: Signatory { name, role, place },
+                contribution_due: Money::from_cents(due),
+                expense_count: count,
+                created_at,
+            },
+        )
+        .collect())
+}
+
+pub(super) async fn file(
+    pool: &Pool<Db>,
+    project: ProjectId,
+    id: i64,
+    pdf: bool,
+) -> Result<Option<Vec<u8>>, StoreError> {
+    let column = if pdf { "pdf" } else { "xlsx" };
+    let row: Option<(Vec<u8>,)> = sqlx::query_as(&format!(
+        "SELECT {column} FROM submissions WHERE id = $1 AND project_id = $2"
+    ))
+    .bind(id)
+    .bind(project.0)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|(b,)| b))
+}
