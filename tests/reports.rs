@@ -612,11 +612,81 @@ async fn a_resubmission_of_unchanged_data_is_byte_identical(app: TestApp) {
     );
 }
 
+async fn the_final_report_tells_what_was_done(app: TestApp) {
+    let seed = worked_example(&app).await;
+    let base = format!("/api/v1/projects/{}", seed.project_id);
+    app.create(
+        &format!("{base}/narrative"),
+        &json!({"title": "Attività di formazione", "body": "Sono stati svolti dodici moduli formativi in più sedi.\n\nLe attività sono concluse."}),
+    )
+    .await;
+    app.create(
+        &format!("{base}/indicators"),
+        &json!({"name": "Dipendenti formati", "value": "120", "unit": "persone"}),
+    )
+    .await;
+    app.create(
+        &format!("{base}/indicators"),
+        &json!({"name": "Ore di formazione", "value": "1234.5", "unit": "ore"}),
+    )
+    .await;
+    let listed: Value = app
+        .get(&format!("{base}/indicators"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(listed["total"], 2);
+    assert_eq!(listed["items"][1]["value"], "1234.5");
+    let before = app.db.scalar("SELECT COUNT(*) FROM indicators").await;
+    for bad in [
+        json!({"name": "X", "value": 12}),
+        json!({"name": "X", "value": "-3"}),
+        json!({"value": "3"}),
+    ] {
+        assert_eq!(
+            app.post(&format!("{base}/indicators"), &bad).await.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{bad}"
+        );
+    }
+    assert_eq!(
+        app.db.scalar("SELECT COUNT(*) FROM indicators").await,
+        before
+    );
+
+    let response = app
+        .get(&format!("{base}/reports/relazione.pdf?as_of=2021-02-15"))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let bytes = response.bytes().await.expect("bytes");
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("relazione.pdf");
+    std::fs::write(&file, &bytes).expect("write");
+    let Some(text) = tool("pdftotext", &["-layout"], &file) else {
+        return;
+    };
+    for needle in [
+        "Relazione finale sulle attività svolte",
+        "Attività di formazione",
+        "dodici moduli formativi in più sedi",
+        "Le attività sono concluse",
+        "Dipendenti formati",
+        "1.234,5",
+        "Contributo dovuto",
+        "5.754,00 €",
+        "Pagina 1 di",
+    ] {
+        assert!(text.contains(needle), "{needle} not found in:\n{text}");
+    }
+}
+
 on_both_backends!(
     xlsx_totals_agree_with_the_api,
     unknown_templates_and_dates_are_refused,
     pdf_reads_back_in_italian,
     a_thousand_expenses_repeat_the_header_on_every_page,
     a_submission_freezes_what_it_included,
-    a_resubmission_of_unchanged_data_is_byte_identical
+    a_resubmission_of_unchanged_data_is_byte_identical,
+    the_final_report_tells_what_was_done
 );

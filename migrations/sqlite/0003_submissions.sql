@@ -25,3 +25,21 @@ CREATE TABLE submission_expenses (
     expense_id    INTEGER NOT NULL REFERENCES expenses(id),
     PRIMARY KEY (submission_id, expense_id)
 );
+
+-- The final activity report (relazione finale): narrative sections and indicators.
+CREATE TABLE narrative_sections (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    title      TEXT NOT NULL,
+    body       TEXT NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE indicators (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    name       TEXT NOT NULL,
+    value      TEXT NOT NULL,
+    unit       TEXT,
+    created_at TIMESTAMPTZ NOT NULL
+);

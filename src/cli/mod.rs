@@ -50,7 +50,7 @@ enum Command {
     Report {
         #[arg(long)]
         project: String,
-        /// `xlsx` or `pdf`.
+        /// `xlsx`, `pdf` (the rendiconto) or `relazione` (the final activity report, PDF).
         #[arg(long, default_value = "xlsx")]
         format: String,
         #[arg(long)]
@@ -128,7 +128,12 @@ async fn execute(command: Command) -> Result<Outcome, String> {
             let kind = match format.as_str() {
                 "xlsx" => crate::services::reports::Kind::Xlsx,
                 "pdf" => crate::services::reports::Kind::Pdf,
-                other => return Err(format!("--format {other}: usare xlsx oppure pdf")),
+                "relazione" => crate::services::reports::Kind::Relazione,
+                other => {
+                    return Err(format!(
+                        "--format {other}: usare xlsx, pdf oppure relazione"
+                    ))
+                }
             };
             let app = open(&db).await?;
             let id = project_id(&project)?;

@@ -7,6 +7,7 @@ pub mod expense;
 pub mod funding;
 pub mod ids;
 pub mod money;
+pub mod narrative;
 pub mod project;
 pub mod rules;
 pub mod split;

@@ -12,6 +12,7 @@ use printpdf::{
 
 use super::model::{document_type_it, Line as ExpenseLine, ReportModel};
 use super::ReportError;
+use crate::domain::narrative::{italian_value, Indicator, Section};
 use crate::domain::text::italian_date;
 use crate::domain::Money;
 
@@ -299,6 +300,173 @@ impl Writer {
     }
 }
 
+impl Writer {
+    fn new() -> Result<Writer, ReportError> {
+        Ok(Writer {
+            regular: load_face(REGULAR_TTF, "F1")?,
+            bold: load_face(BOLD_TTF, "F2")?,
+            pages: Vec::new(),
+            ops: Vec::new(),
+            y: PAGE_H - MARGIN,
+            header: None,
+        })
+    }
+
+    /// The title block every document opens with.
+    fn title_block(&mut self, model: &ReportModel<'_>, title: &str) {
+        self.line(title, 16.0, Weight::Bold);
+        self.y -= 4.0;
+        for key in [
+            "funder_line",
+            "act_line",
+            "project_line",
+            "beneficiary_line",
+            "as_of_line",
+        ] {
+            self.line(model.text(key), 10.0, Weight::Regular);
+        }
+    }
+
+    /// The place and date, and the line for the signature; closes the last page.
+    fn signature_block(&mut self, model: &ReportModel<'_>) {
+        self.need(80.0);
+        self.y -= 24.0;
+        self.text(
+            MARGIN,
+            self.y,
+            model.text("signature"),
+            9.0,
+            Weight::Regular,
+        );
+        let x = PAGE_W - MARGIN - 240.0;
+        self.text(x, self.y, "Il legale rappresentante", 9.0, Weight::Regular);
+        self.y -= 36.0;
+        self.rule(x, PAGE_W - MARGIN, self.y, 0.5);
+        self.y -= 10.0;
+        self.text(x, self.y, "(firma)", 7.0, Weight::Regular);
+        self.new_page();
+    }
+}
+
+/// `relazione.pdf`: the final activity report, from the sections and indicators the project manager
+/// recorded, with the financial outcome and the signature block.
+pub fn render_relazione(
+    model: &ReportModel<'_>,
+    sections: &[Section],
+    indicators: &[Indicator],
+) -> Result<Vec<u8>, ReportError> {
+    let s = &model.snapshot.summary;
+    let mut w = Writer::new()?;
+    w.title_block(model, "Relazione finale sulle attività svolte");
+    if sections.is_empty() {
+        w.heading("Attività svolte e risultati");
+        w.paragraph("(nessuna sezione descrittiva registrata)", 9.0);
+    }
+    for section in sections {
+        w.heading(&section.title);
+        for paragraph in section.body.split("\n\n") {
+            w.paragraph(paragraph, 9.0);
+            w.y -= 4.0;
+        }
+    }
+    w.heading("Indicatori di risultato");
+    w.table(vec![
+        col("Indicatore", 380.0, Align::Left),
+        col("Valore", 100.0, Align::Right),
+        col("Unità di misura", 150.0, Align::Left),
+    ]);
+    for i in indicators {
+        w.row(
+            &[
+                i.name.clone(),
+                italian_value(i.value),
+                i.unit.clone().unwrap_or_default(),
+            ],
+            Weight::Regular,
+        );
+    }
+    w.end_table();
+    w.heading("Sintesi finanziaria");
+    w.figure("Costo approvato", &euro(s.approved_total), Weight::Regular);
+    w.figure(
+        "Spesa riconosciuta",
+        &euro(s.recognised_total),
+        Weight::Regular,
+    );
+    w.figure("Contributo dovuto", &euro(s.contribution_due), Weight::Bold);
+    w.signature_block(model);
+    finish(w, model)
+}
+
+/// Numbers the pages, adds the footer and writes the file with reproducible metadata.
+fn finish(mut w: Writer, model: &ReportModel<'_>) -> Result<Vec<u8>, ReportError> {
+    let s = &model.snapshot.summary;
+    // Page numbers and footer, now that the number of pages is known.
+    let total = w.pages.len();
+    let footer = format!(
+        "Dati al {} – impronta SHA-256 dei dati: {}",
+        italian_date(s.as_of),
+        model.fingerprint
+    );
+    let pages: Vec<Vec<Op>> = std::mem::take(&mut w.pages);
+    let mut finished = Vec::with_capacity(total);
+    for (i, mut ops) in pages.into_iter().enumerate() {
+        std::mem::swap(&mut w.ops, &mut ops);
+        w.rule(MARGIN, PAGE_W - MARGIN, MARGIN + 12.0, 0.3);
+        w.text(MARGIN, MARGIN, &footer, 6.5, Weight::Regular);
+        let number = format!("Pagina {} di {}", i + 1, total);
+        let nx = PAGE_W - MARGIN - w.regular.width(&number, 8.0);
+        w.text(nx, MARGIN, &number, 8.0, Weight::Regular);
+        finished.push(PdfPage::new(
+            printpdf::Mm(297.0),
+            printpdf::Mm(210.0),
+            std::mem::take(&mut w.ops),
+        ));
+    }
+
+    let mut doc = PdfDocument::new(model.text("title"));
+    doc.resources.fonts.map.insert(
+        w.regular.id.clone(),
+        printpdf::PdfFont::new(w.regular.font.clone()),
+    );
+    doc.resources.fonts.map.insert(
+        w.bold.id.clone(),
+        printpdf::PdfFont::new(w.bold.font.clone()),
+    );
+    let dated = printpdf::OffsetDateTime::from_unix_timestamp(
+        s.as_of
+            .and_hms_opt(12, 0, 0)
+            .map_or(0, |d| d.and_utc().timestamp()),
+    )
+    .map_err(|_| ReportError::Pdf("date"))?;
+    let info = &mut doc.metadata.info;
+    info.creation_date = dated;
+    info.modification_date = dated;
+    info.metadata_date = dated;
+    info.author = model.snapshot.project.data.lead_entity.clone();
+    info.creator = "rendiconta".into();
+    info.producer = "rendiconta".into();
+    info.subject = format!("Impronta SHA-256 dei dati: {}", model.fingerprint);
+    doc.with_pages(finished);
+    let opts = PdfSaveOptions {
+        subset_fonts: false,
+        ..PdfSaveOptions::default()
+    };
+    let mut lo = doc.to_lopdf_document(&opts, &mut Vec::new());
+    // printpdf draws the file identifier at random: derive it from the data instead.
+    let id = lopdf::Object::String(
+        model.fingerprint.as_bytes()[..32].to_vec(),
+        lopdf::StringFormat::Literal,
+    );
+    lo.trailer
+        .set("ID", lopdf::Object::Array(vec![id.clone(), id]));
+    lo.compress();
+    let mut bytes = Vec::new();
+    lo.save_to(&mut bytes)
+        .map_err(|_| ReportError::Pdf("save"))?;
+    Ok(bytes)
+}
+
 fn euro(m: Money) -> String {
     m.italian()
 }
@@ -350,27 +518,9 @@ fn load_face(bytes: &[u8], id: &str) -> Result<Face, ReportError> {
 
 pub fn render(model: &ReportModel<'_>) -> Result<Vec<u8>, ReportError> {
     let s = &model.snapshot.summary;
-    let mut w = Writer {
-        regular: load_face(REGULAR_TTF, "F1")?,
-        bold: load_face(BOLD_TTF, "F2")?,
-        pages: Vec::new(),
-        ops: Vec::new(),
-        y: PAGE_H - MARGIN,
-        header: None,
-    };
+    let mut w = Writer::new()?;
 
-    // Title block.
-    w.line(model.text("title"), 16.0, Weight::Bold);
-    w.y -= 4.0;
-    for key in [
-        "funder_line",
-        "act_line",
-        "project_line",
-        "beneficiary_line",
-        "as_of_line",
-    ] {
-        w.line(model.text(key), 10.0, Weight::Regular);
-    }
+    w.title_block(model, model.text("title"));
 
     w.heading("Riepilogo per categoria");
     w.table(vec![
@@ -560,79 +710,6 @@ pub fn render(model: &ReportModel<'_>) -> Result<Vec<u8>, ReportError> {
 
     w.heading("Dichiarazione sostitutiva (DPR 445/2000)");
     w.paragraph(model.text("declaration"), 9.0);
-    w.need(80.0);
-    w.y -= 24.0;
-    w.text(MARGIN, w.y, model.text("signature"), 9.0, Weight::Regular);
-    let x = PAGE_W - MARGIN - 240.0;
-    w.text(x, w.y, "Il legale rappresentante", 9.0, Weight::Regular);
-    w.y -= 36.0;
-    w.rule(x, PAGE_W - MARGIN, w.y, 0.5);
-    w.y -= 10.0;
-    w.text(x, w.y, "(firma)", 7.0, Weight::Regular);
-    w.new_page();
-
-    // Page numbers and footer, now that the number of pages is known.
-    let total = w.pages.len();
-    let footer = format!(
-        "Dati al {} – impronta SHA-256 dei dati: {}",
-        italian_date(s.as_of),
-        model.fingerprint
-    );
-    let pages: Vec<Vec<Op>> = std::mem::take(&mut w.pages);
-    let mut finished = Vec::with_capacity(total);
-    for (i, mut ops) in pages.into_iter().enumerate() {
-        std::mem::swap(&mut w.ops, &mut ops);
-        w.rule(MARGIN, PAGE_W - MARGIN, MARGIN + 12.0, 0.3);
-        w.text(MARGIN, MARGIN, &footer, 6.5, Weight::Regular);
-        let number = format!("Pagina {} di {}", i + 1, total);
-        let nx = PAGE_W - MARGIN - w.regular.width(&number, 8.0);
-        w.text(nx, MARGIN, &number, 8.0, Weight::Regular);
-        finished.push(PdfPage::new(
-            printpdf::Mm(297.0),
-            printpdf::Mm(210.0),
-            std::mem::take(&mut w.ops),
-        ));
-    }
-
-    let mut doc = PdfDocument::new(model.text("title"));
-    doc.resources.fonts.map.insert(
-        w.regular.id.clone(),
-        printpdf::PdfFont::new(w.regular.font.clone()),
-    );
-    doc.resources.fonts.map.insert(
-        w.bold.id.clone(),
-        printpdf::PdfFont::new(w.bold.font.clone()),
-    );
-    let dated = printpdf::OffsetDateTime::from_unix_timestamp(
-        s.as_of
-            .and_hms_opt(12, 0, 0)
-            .map_or(0, |d| d.and_utc().timestamp()),
-    )
-    .map_err(|_| ReportError::Pdf("date"))?;
-    let info = &mut doc.metadata.info;
-    info.creation_date = dated;
-    info.modification_date = dated;
-    info.metadata_date = dated;
-    info.author = model.snapshot.project.data.lead_entity.clone();
-    info.creator = "rendiconta".into();
-    info.producer = "rendiconta".into();
-    info.subject = format!("Impronta SHA-256 dei dati: {}", model.fingerprint);
-    doc.with_pages(finished);
-    let opts = PdfSaveOptions {
-        subset_fonts: false,
-        ..PdfSaveOptions::default()
-    };
-    let mut lo = doc.to_lopdf_document(&opts, &mut Vec::new());
-    // printpdf draws the file identifier at random: derive it from the data instead.
-    let id = lopdf::Object::String(
-        model.fingerprint.as_bytes()[..32].to_vec(),
-        lopdf::StringFormat::Literal,
-    );
-    lo.trailer
-        .set("ID", lopdf::Object::Array(vec![id.clone(), id]));
-    lo.compress();
-    let mut bytes = Vec::new();
-    lo.save_to(&mut bytes)
-        .map_err(|_| ReportError::Pdf("save"))?;
-    Ok(bytes)
+    w.signature_block(model);
+    finish(w, model)
 }

@@ -174,6 +174,34 @@ pub async fn load_if_empty(app: &App) -> Result<Option<ProjectId>, ServiceError>
         .await?;
         entities.push(e.id);
     }
+    let sections = [
+        ("Attività svolte", "Il progetto ha introdotto il lavoro agile nei sei enti dell'Unione: mappatura delle attività \
+         remotizzabili, nuovo regolamento, accordi individuali.\n\nTutti gli enti hanno adottato il regolamento entro dicembre 2020."),
+        ("Formazione", "Sono stati svolti percorsi per dirigenti e dipendenti sulla gestione per obiettivi, la sicurezza \
+         informatica e gli strumenti di collaborazione."),
+        ("Risultati", "Il lavoro agile è ora ordinario per i servizi che lo consentono; la piattaforma collaborativa è in uso in tutti gli enti."),
+    ];
+    for (title, body) in sections {
+        let new = crate::domain::narrative::NewSection {
+            title: title.into(),
+            body: body.into(),
+        };
+        super::narrative::add_section(app, project.id, new).await?;
+    }
+    for (name, value, unit) in [
+        ("Dipendenti formati", "412", "persone"),
+        ("Ore di formazione erogate", "1860", "ore"),
+        ("Dipendenti in lavoro agile", "287", "persone"),
+        ("Licenze di collaborazione attivate", "350", "licenze"),
+    ] {
+        let value = value.parse().map_err(invalid)?;
+        let new = crate::domain::narrative::NewIndicator {
+            name: name.into(),
+            value,
+            unit: Some(unit.into()),
+        };
+        super::narrative::add_indicator(app, project.id, new).await?;
+    }
     for expense in demo_expenses(&entities)? {
         match expenses::create(app, project.id, expense).await {
             Ok(_) => {}

@@ -7,6 +7,7 @@ pub mod calls;
 pub mod demo;
 pub mod expenses;
 pub mod funding;
+pub mod narrative;
 pub mod projects;
 pub mod reports;
 pub mod summary;

@@ -33,6 +33,8 @@ pub fn default_template(call: &Call) -> &'static str {
 pub enum Kind {
     Xlsx,
     Pdf,
+    /// The final activity report.
+    Relazione,
 }
 
 impl Kind {
@@ -40,6 +42,7 @@ impl Kind {
         match self {
             Kind::Xlsx => "rendiconto.xlsx",
             Kind::Pdf => "rendiconto.pdf",
+            Kind::Relazione => "relazione.pdf",
         }
     }
 }
@@ -113,6 +116,11 @@ async fn make(
         files.push(match kind {
             Kind::Xlsx => xlsx::render(&model)?,
             Kind::Pdf => pdf::render(&model)?,
+            Kind::Relazione => {
+                let sections = app.store.sections(project).await?;
+                let indicators = app.store.indicators(project).await?;
+                pdf::render_relazione(&model, &sections, &indicators)?
+            }
         });
     }
     let counted = model

@@ -287,6 +287,27 @@ pub trait Store: Send + Sync + 'static {
         id: i64,
         pdf: bool,
     ) -> Result<Option<Vec<u8>>, StoreError>;
+
+    async fn insert_section(
+        &self,
+        project: ProjectId,
+        new: &crate::domain::narrative::NewSection,
+        now: DateTime<Utc>,
+    ) -> Result<crate::domain::narrative::Section, StoreError>;
+    async fn sections(
+        &self,
+        project: ProjectId,
+    ) -> Result<Vec<crate::domain::narrative::Section>, StoreError>;
+    async fn insert_indicator(
+        &self,
+        project: ProjectId,
+        new: &crate::domain::narrative::NewIndicator,
+        now: DateTime<Utc>,
+    ) -> Result<crate::domain::narrative::Indicator, StoreError>;
+    async fn indicators(
+        &self,
+        project: ProjectId,
+    ) -> Result<Vec<crate::domain::narrative::Indicator>, StoreError>;
 }
 
 pub type DynStore = Arc<dyn Store>;

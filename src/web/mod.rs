@@ -7,6 +7,7 @@ mod extract;
 mod fields;
 mod funding;
 mod merge_patch;
+mod narrative;
 mod pagination;
 mod projects;
 mod reports;
@@ -37,7 +38,8 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
         calls::create, calls::list, calls::show,
         projects::create, projects::list, projects::show, projects::patch, projects::create_entity, projects::list_entities,
         expenses::create, expenses::list, expenses::show, expenses::patch, expenses::remove,
-        summary::summary, summary::ics, reports::xlsx, reports::pdf, reports::create_submission, reports::list_submissions, reports::submission_document,
+        summary::summary, summary::ics, reports::xlsx, reports::pdf, reports::create_submission, reports::list_submissions, reports::submission_document, reports::relazione,
+        narrative::create_section, narrative::list_sections, narrative::create_indicator, narrative::list_indicators,
         funding::create_variation, funding::list_variations, funding::show_variation, funding::patch_variation,
         funding::create_extension, funding::list_extensions,
         funding::create_milestone, funding::list_milestones, funding::show_milestone, funding::patch_milestone,
@@ -80,6 +82,7 @@ pub fn router(app: App) -> Router {
         .merge(summary::router())
         .merge(funding::router())
         .merge(reports::router())
+        .merge(narrative::router())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(TraceLayer::new_for_http())

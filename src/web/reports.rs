@@ -23,6 +23,10 @@ pub fn router() -> Router<App> {
         .route("/api/v1/projects/{id}/reports/rendiconto.xlsx", get(xlsx))
         .route("/api/v1/projects/{id}/reports/rendiconto.pdf", get(pdf))
         .route(
+            "/api/v1/projects/{id}/reports/relazione.pdf",
+            get(relazione),
+        )
+        .route(
             "/api/v1/projects/{id}/submissions",
             get(list_submissions).post(create_submission),
         )
@@ -74,6 +78,19 @@ async fn pdf(
     document(app, &id, &query, Kind::Pdf).await
 }
 
+/// The final activity report (relazione finale): the narrative sections and indicators recorded,
+/// the financial outcome and the signature block.
+#[utoipa::path(get, path = "/api/v1/projects/{id}/reports/relazione.pdf", tag = "reports",
+    params(("id" = String, Path), ("as_of" = Option<String>, Query, description = "YYYY-MM-DD"), ("template" = Option<String>, Query)),
+    responses((status = 200, content_type = "application/pdf", body = Vec<u8>), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn relazione(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    query: QueryPairs,
+) -> ApiResult<Response> {
+    document(app, &id, &query, Kind::Relazione).await
+}
+
 async fn document(app: App, id: &str, query: &QueryPairs, kind: Kind) -> ApiResult<Response> {
     let project = parse_project_id(id)?;
     let mut v = Violations::new();
@@ -82,7 +99,7 @@ async fn document(app: App, id: &str, query: &QueryPairs, kind: Kind) -> ApiResu
     let doc = rendiconto(&app, project, kind, as_of, query.get("template")).await?;
     let content_type = match kind {
         Kind::Xlsx => XLSX_TYPE,
-        Kind::Pdf => "application/pdf",
+        Kind::Pdf | Kind::Relazione => "application/pdf",
     };
     Ok(download(doc, content_type))
 }
@@ -226,7 +243,7 @@ async fn submission_document(
     let bytes = submission_file(&app, project, sid.0, kind).await?;
     let content_type = match kind {
         Kind::Xlsx => XLSX_TYPE,
-        Kind::Pdf => "application/pdf",
+        Kind::Pdf | Kind::Relazione => "application/pdf",
     };
     let name = format!("rendicontazione-{}-{}", sid.0, file);
     Ok(download(

@@ -7,6 +7,7 @@ mod expense_cache;
 mod expenses;
 mod funding;
 mod group_commit;
+mod narrative;
 mod projects;
 mod rows;
 mod submissions;
@@ -372,6 +373,38 @@ impl Store for SqlStore {
         pdf: bool,
     ) -> Result<Option<Vec<u8>>, StoreError> {
         submissions::file(&self.pool, project, id, pdf).await
+    }
+
+    async fn insert_section(
+        &self,
+        project: ProjectId,
+        new: &crate::domain::narrative::NewSection,
+        now: DateTime<Utc>,
+    ) -> Result<crate::domain::narrative::Section, StoreError> {
+        narrative::insert_section(&self.pool, project, new, now).await
+    }
+
+    async fn sections(
+        &self,
+        project: ProjectId,
+    ) -> Result<Vec<crate::domain::narrative::Section>, StoreError> {
+        narrative::sections(&self.pool, project).await
+    }
+
+    async fn insert_indicator(
+        &self,
+        project: ProjectId,
+        new: &crate::domain::narrative::NewIndicator,
+        now: DateTime<Utc>,
+    ) -> Result<crate::domain::narrative::Indicator, StoreError> {
+        narrative::insert_indicator(&self.pool, project, new, now).await
+    }
+
+    async fn indicators(
+        &self,
+        project: ProjectId,
+    ) -> Result<Vec<crate::domain::narrative::Indicator>, StoreError> {
+        narrative::indicators(&self.pool, project).await
     }
 }
 

@@ -1,0 +1,71 @@
+//! The final activity report (relazione finale): what was done and achieved, in the project
+//! manager's words, and the project's indicators (people trained, training hours, devices bought…).
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSection {
+    pub title: String,
+    pub body: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Section {
+    pub id: i64,
+    pub title: String,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// An indicator's value: a decimal count or measure (not money).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewIndicator {
+    pub name: String,
+    pub value: Decimal,
+    pub unit: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Indicator {
+    pub id: i64,
+    pub name: String,
+    pub value: Decimal,
+    pub unit: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// An indicator's value the Italian way: `1.234,5`.
+pub fn italian_value(value: Decimal) -> String {
+    let normal = value.normalize();
+    let text = normal.abs().to_string();
+    let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
+    let mut grouped = String::new();
+    for (i, ch) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push('.');
+        }
+        grouped.push(ch);
+    }
+    let sign = if normal.is_sign_negative() && !normal.is_zero() {
+        "-"
+    } else {
+        ""
+    };
+    if frac.is_empty() {
+        format!("{sign}{grouped}")
+    } else {
+        format!("{sign}{grouped},{frac}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn values_read_the_italian_way() {
+        let d = |s: &str| s.parse::<rust_decimal::Decimal>().expect("decimal");
+        assert_eq!(super::italian_value(d("1234.50")), "1.234,5");
+        assert_eq!(super::italian_value(d("120")), "120");
+        assert_eq!(super::italian_value(d("1000000")), "1.000.000");
+    }
+}
