@@ -5,11 +5,15 @@
 //! synchronous=FULL, one fsync per row, the same durability as our 201). The disk's fsync rate swings
 //! a lot, so only the medians of the ratios mean anything. Results go to `benches/RESULTS.md`.
 
+#[path = "common/mod.rs"]
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::{median, write_section};
 use serde_json::{json, Value};
 
 const PRELOAD: usize = 10_000;
@@ -143,30 +147,6 @@ fn raw_sqlite_rate(peer: &Path, dir: &Path) -> Option<f64> {
         .find(|l| l.starts_with("full"))
         .and_then(|l| l.split_whitespace().nth(3))
         .and_then(|v| v.parse().ok())
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v[v.len() / 2]
-}
-
-fn write_section(name: &str, body: &str) {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/RESULTS.md");
-    let existing =
-        std::fs::read_to_string(&path).unwrap_or_else(|_| "# Benchmark results\n".into());
-    let start = format!("<!-- {name}:start -->");
-    let end = format!("<!-- {name}:end -->");
-    let section = format!("{start}\n{body}\n{end}");
-    let updated = match (existing.find(&start), existing.find(&end)) {
-        (Some(s), Some(e)) => format!(
-            "{}{}{}",
-            &existing[..s],
-            section,
-            &existing[e + end.len()..]
-        ),
-        _ => format!("{}\n{}\n", existing.trim_end(), section),
-    };
-    std::fs::write(&path, updated).expect("write RESULTS.md");
 }
 
 #[tokio::main]

@@ -1,8 +1,6 @@
 //! An expense (spesa): one document, or one part of a document, charged to the project by a
 //! partner entity, with the accounting stages that prove it was paid.
 
-use std::fmt;
-
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::call::CategoryCode;
@@ -10,37 +8,6 @@ use super::codes::{Cig, Cup, TaxId};
 use super::ids::{EntityId, ExpenseId, ProjectId};
 use super::money::Money;
 use super::validation::Violations;
-
-macro_rules! string_enum {
-    ($(#[$doc:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
-        pub enum $name { $(#[serde(rename = $text)] $variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-
-            pub fn parse(s: &str) -> Option<$name> {
-                match s { $($text => Some($name::$variant),)+ _ => None }
-            }
-
-            /// The accepted values, for error messages.
-            pub fn choices() -> String {
-                [$($text),+].join(", ")
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
 
 string_enum!(
     /// Current spending (spesa corrente) or capital spending (in conto capitale).

@@ -6,29 +6,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::call::CategoryCode;
 use super::money::Money;
 
-macro_rules! word_enum {
-    ($name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-
-            pub fn parse(s: &str) -> Option<$name> {
-                match s { $($text => Some($name::$variant),)+ _ => None }
-            }
-
-            pub fn choices() -> String {
-                [$($text),+].join(", ")
-            }
-        }
-    };
-}
-
-word_enum!(VariationStatus { Requested = "requested", Approved = "approved", Rejected = "rejected" });
-word_enum!(TrancheKind { Advance = "advance", Balance = "balance" });
+string_enum!(VariationStatus { Requested = "requested", Approved = "approved", Rejected = "rejected" });
+string_enum!(TrancheKind { Advance = "advance", Balance = "balance" });
 
 /// A change of the approved budget: signed amounts per category, in force once approved.
 #[derive(Debug, Clone, PartialEq, Eq)]

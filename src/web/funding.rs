@@ -1,7 +1,7 @@
 //! `/api/v1/projects/{id}/variations`, `…/extensions`, `…/milestones` and `…/tranches`.
 
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -12,7 +12,7 @@ use super::error::{ApiError, ApiResult, Problem};
 use super::extract::{etag, ApiJson, IfMatch, JsonBytes};
 use super::fields;
 use super::merge_patch::merged_input;
-use super::pagination::ListEnvelope;
+use super::pagination::{created, ListEnvelope};
 use super::projects::parse_project_id;
 use crate::domain::funding::{
     Extension, Milestone, NewExtension, NewMilestone, NewTranche, NewVariation, Tranche,
@@ -20,27 +20,6 @@ use crate::domain::funding::{
 };
 use crate::domain::{CategoryCode, ProjectId, Violations};
 use crate::services::{funding, App, ServiceError};
-
-fn envelope<T: Serialize>(items: Vec<T>) -> ListEnvelope<T> {
-    let n = items.len();
-    ListEnvelope {
-        items,
-        total: i64::try_from(n).unwrap_or(i64::MAX),
-        page: 1,
-        per_page: u32::try_from(n).unwrap_or(u32::MAX).max(1),
-    }
-}
-
-fn created<T: Serialize>(location: String, version: Option<i64>, body: T) -> Response {
-    let mut response = (StatusCode::CREATED, Json(body)).into_response();
-    if let Ok(value) = location.parse() {
-        response.headers_mut().insert(header::LOCATION, value);
-    }
-    if let Some(v) = version {
-        response.headers_mut().insert(header::ETAG, etag(v));
-    }
-    response
-}
 
 fn sub_id(raw: &str, what: &str) -> Result<i64, ApiError> {
     raw.parse::<crate::domain::ExpenseId>()
@@ -222,7 +201,7 @@ async fn list_variations(
     Path(id): Path<String>,
 ) -> ApiResult<Json<ListEnvelope<VariationView>>> {
     let list = funding::variations(&app, parse_project_id(&id)?).await?;
-    Ok(Json(envelope(
+    Ok(Json(ListEnvelope::whole(
         list.iter().map(VariationView::from).collect(),
     )))
 }
@@ -370,7 +349,7 @@ async fn list_extensions(
     Path(id): Path<String>,
 ) -> ApiResult<Json<ListEnvelope<ExtensionView>>> {
     let list = funding::extensions(&app, parse_project_id(&id)?).await?;
-    Ok(Json(envelope(
+    Ok(Json(ListEnvelope::whole(
         list.iter().map(ExtensionView::from).collect(),
     )))
 }
@@ -452,7 +431,7 @@ async fn list_milestones(
     Path(id): Path<String>,
 ) -> ApiResult<Json<ListEnvelope<MilestoneView>>> {
     let list = funding::milestones(&app, parse_project_id(&id)?).await?;
-    Ok(Json(envelope(
+    Ok(Json(ListEnvelope::whole(
         list.iter().map(MilestoneView::from).collect(),
     )))
 }
@@ -592,7 +571,9 @@ async fn list_tranches(
     Path(id): Path<String>,
 ) -> ApiResult<Json<ListEnvelope<TrancheView>>> {
     let list = funding::tranches(&app, parse_project_id(&id)?).await?;
-    Ok(Json(envelope(list.iter().map(TrancheView::from).collect())))
+    Ok(Json(ListEnvelope::whole(
+        list.iter().map(TrancheView::from).collect(),
+    )))
 }
 
 pub fn router() -> Router<App> {

@@ -1,8 +1,7 @@
 //! `/api/v1/projects/{id}/narrative` and `…/indicators`: what the final activity report says.
 
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use axum::{Json, Router};
 use rust_decimal::Decimal;
@@ -12,7 +11,7 @@ use utoipa::ToSchema;
 use super::error::{ApiError, ApiResult, Problem};
 use super::extract::ApiJson;
 use super::fields;
-use super::pagination::ListEnvelope;
+use super::pagination::{created, ListEnvelope};
 use super::projects::parse_project_id;
 use crate::domain::narrative::{Indicator, NewIndicator, NewSection, Section};
 use crate::domain::Violations;
@@ -74,24 +73,6 @@ impl From<&Indicator> for IndicatorView {
     }
 }
 
-fn created<T: Serialize>(location: String, body: T) -> Response {
-    let mut response = (StatusCode::CREATED, Json(body)).into_response();
-    if let Ok(value) = location.parse() {
-        response.headers_mut().insert(header::LOCATION, value);
-    }
-    response
-}
-
-fn envelope<T: Serialize>(items: Vec<T>) -> ListEnvelope<T> {
-    let n = items.len();
-    ListEnvelope {
-        items,
-        total: i64::try_from(n).unwrap_or(i64::MAX),
-        page: 1,
-        per_page: u32::try_from(n).unwrap_or(u32::MAX).max(1),
-    }
-}
-
 /// Adds a narrative section to the final activity report.
 #[utoipa::path(post, path = "/api/v1/projects/{id}/narrative", tag = "reports", params(("id" = String, Path)),
     request_body = SectionInput,
@@ -116,6 +97,7 @@ async fn create_section(
     let section = narrative::add_section(&app, project, new).await?;
     Ok(created(
         format!("/api/v1/projects/{project}/narrative/{}", section.id),
+        None,
         SectionView::from(&section),
     ))
 }
@@ -128,7 +110,9 @@ async fn list_sections(
     Path(id): Path<String>,
 ) -> ApiResult<Json<ListEnvelope<SectionView>>> {
     let list = narrative::sections(&app, parse_project_id(&id)?).await?;
-    Ok(Json(envelope(list.iter().map(SectionView::from).collect())))
+    Ok(Json(ListEnvelope::whole(
+        list.iter().map(SectionView::from).collect(),
+    )))
 }
 
 /// Records an indicator (people trained, training hours, devices bought…).
@@ -176,6 +160,7 @@ async fn create_indicator(
     let indicator = narrative::add_indicator(&app, project, new).await?;
     Ok(created(
         format!("/api/v1/projects/{project}/indicators/{}", indicator.id),
+        None,
         IndicatorView::from(&indicator),
     ))
 }
@@ -188,7 +173,7 @@ async fn list_indicators(
     Path(id): Path<String>,
 ) -> ApiResult<Json<ListEnvelope<IndicatorView>>> {
     let list = narrative::indicators(&app, parse_project_id(&id)?).await?;
-    Ok(Json(envelope(
+    Ok(Json(ListEnvelope::whole(
         list.iter().map(IndicatorView::from).collect(),
     )))
 }

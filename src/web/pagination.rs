@@ -75,3 +75,37 @@ pub struct ListEnvelope<T: Serialize> {
     pub page: u32,
     pub per_page: u32,
 }
+
+impl<T: Serialize> ListEnvelope<T> {
+    /// A list that is never paged (the few variations, entities or submissions of a project).
+    pub fn whole(items: Vec<T>) -> ListEnvelope<T> {
+        let n = items.len();
+        ListEnvelope {
+            items,
+            total: i64::try_from(n).unwrap_or(i64::MAX),
+            page: 1,
+            per_page: u32::try_from(n).unwrap_or(u32::MAX).max(1),
+        }
+    }
+}
+
+/// A `201 Created` with the resource, its `Location` and, for versioned resources, its `ETag`.
+pub fn created<T: Serialize>(
+    location: String,
+    version: Option<i64>,
+    body: T,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let mut response = (axum::http::StatusCode::CREATED, axum::Json(body)).into_response();
+    if let Ok(value) = location.parse() {
+        response
+            .headers_mut()
+            .insert(axum::http::header::LOCATION, value);
+    }
+    if let Some(v) = version {
+        response
+            .headers_mut()
+            .insert(axum::http::header::ETAG, super::extract::etag(v));
+    }
+    response
+}

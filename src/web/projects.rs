@@ -396,11 +396,7 @@ async fn list_entities(
     Path(id): Path<String>,
 ) -> ApiResult<Json<ListEnvelope<EntityView>>> {
     let entities = projects::entities(&app, parse_project_id(&id)?).await?;
-    let total = i64::try_from(entities.len()).unwrap_or(i64::MAX);
-    Ok(Json(ListEnvelope {
-        items: entities.iter().map(EntityView::from).collect(),
-        total,
-        page: 1,
-        per_page: u32::try_from(entities.len()).unwrap_or(u32::MAX).max(1),
-    }))
+    Ok(Json(ListEnvelope::whole(
+        entities.iter().map(EntityView::from).collect(),
+    )))
 }

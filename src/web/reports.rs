@@ -214,13 +214,9 @@ async fn list_submissions(
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<super::pagination::ListEnvelope<SubmissionView>>> {
     let list = submissions(&app, parse_project_id(&id)?).await?;
-    let n = list.len();
-    Ok(axum::Json(super::pagination::ListEnvelope {
-        items: list.iter().map(SubmissionView::from).collect(),
-        total: i64::try_from(n).unwrap_or(i64::MAX),
-        page: 1,
-        per_page: u32::try_from(n).unwrap_or(u32::MAX).max(1),
-    }))
+    Ok(axum::Json(super::pagination::ListEnvelope::whole(
+        list.iter().map(SubmissionView::from).collect(),
+    )))
 }
 
 /// A submitted document, byte for byte as first made: `rendiconto.xlsx` or `rendiconto.pdf`.
