@@ -575,7 +575,7 @@ async fn a_resubmission_of_unchanged_data_is_byte_identical(app: TestApp) {
     let first: Value = first.json().await.expect("json");
     let as_of = first["as_of"].as_str().expect("as_of");
     let sid = first["id"].as_str().expect("id");
-    for file in ["rendiconto.xlsx", "rendiconto.pdf"] {
+    for file in ["rendiconto.xlsx", "rendiconto.pdf", "relazione.pdf"] {
         let stored = app
             .get(&format!("{base}/submissions/{sid}/{file}"))
             .await

@@ -17,6 +17,7 @@ CREATE TABLE submissions (
     contribution_due_cents BIGINT NOT NULL,
     xlsx            BYTEA NOT NULL,
     pdf             BYTEA NOT NULL,
+    relazione       BYTEA NOT NULL,
     created_at      TIMESTAMPTZ NOT NULL
 );
 

@@ -17,6 +17,7 @@ CREATE TABLE submissions (
     contribution_due_cents INTEGER NOT NULL,
     xlsx            BLOB NOT NULL,
     pdf             BLOB NOT NULL,
+    relazione       BLOB NOT NULL,
     created_at      TIMESTAMPTZ NOT NULL
 );
 

@@ -16,6 +16,7 @@ pub struct NewSubmission {
     pub contribution_due: Money,
     pub xlsx: Vec<u8>,
     pub pdf: Vec<u8>,
+    pub relazione: Vec<u8>,
     /// The expenses the documents count; they become `included`.
     pub expenses: Vec<ExpenseId>,
     /// The project's expense revision the documents were made from: if it moved meanwhile, the
@@ -34,4 +35,12 @@ pub struct Submission {
     pub contribution_due: Money,
     pub expense_count: i64,
     pub created_at: DateTime<Utc>,
+}
+
+/// The documents a submission keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubmittedFile {
+    Xlsx,
+    Pdf,
+    Relazione,
 }

@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use super::summary::{snapshot, snapshot_as_submitted};
 use super::{App, ServiceError};
 use crate::domain::rules::Scope;
-use crate::domain::submission::{NewSubmission, Submission};
+use crate::domain::submission::{NewSubmission, Submission, SubmittedFile};
 use crate::domain::Signatory;
 use crate::domain::{Call, ExpenseId, ProjectId};
 use crate::reports::model::ReportModel;
@@ -157,18 +157,20 @@ pub async fn submit(
                 ServiceError::NotFound(_) => ServiceError::NotFound("progetto"),
                 other => other,
             })?;
-    let mut made = make(
+    let made = make(
         app,
         project,
-        &[Kind::Xlsx, Kind::Pdf],
+        &[Kind::Xlsx, Kind::Pdf, Kind::Relazione],
         as_of,
         template,
         signatory,
         true,
     )
     .await?;
-    let pdf = made.files.pop().unwrap_or_default();
-    let xlsx = made.files.pop().unwrap_or_default();
+    let [xlsx, pdf, relazione]: [Vec<u8>; 3] = made
+        .files
+        .try_into()
+        .map_err(|_| ServiceError::Report(ReportError::Pdf("documents")))?;
     let new = NewSubmission {
         as_of: made.as_of,
         template: made.template,
@@ -177,6 +179,7 @@ pub async fn submit(
         contribution_due: made.contribution_due,
         xlsx,
         pdf,
+        relazione,
         expenses: made.counted,
         expected_revision: revision,
     };
@@ -202,7 +205,15 @@ pub async fn submission_file(
     kind: Kind,
 ) -> Result<Vec<u8>, ServiceError> {
     app.store
-        .submission_file(project, id, kind == Kind::Pdf)
+        .submission_file(
+            project,
+            id,
+            match kind {
+                Kind::Xlsx => SubmittedFile::Xlsx,
+                Kind::Pdf => SubmittedFile::Pdf,
+                Kind::Relazione => SubmittedFile::Relazione,
+            },
+        )
         .await?
         .ok_or(ServiceError::NotFound("rendicontazione"))
 }

@@ -285,7 +285,7 @@ pub trait Store: Send + Sync + 'static {
         &self,
         project: ProjectId,
         id: i64,
-        pdf: bool,
+        document: crate::domain::submission::SubmittedFile,
     ) -> Result<Option<Vec<u8>>, StoreError>;
 
     async fn insert_section(

@@ -147,10 +147,10 @@ impl From<&Submission> for SubmissionView {
             contribution_due: s.contribution_due.to_string(),
             expense_count: s.expense_count,
             created_at: s.created_at.to_rfc3339(),
-            files: vec![
-                format!("{base}/rendiconto.xlsx"),
-                format!("{base}/rendiconto.pdf"),
-            ],
+            files: ["rendiconto.xlsx", "rendiconto.pdf", "relazione.pdf"]
+                .iter()
+                .map(|f| format!("{base}/{f}"))
+                .collect(),
         }
     }
 }
@@ -219,9 +219,10 @@ async fn list_submissions(
     )))
 }
 
-/// A submitted document, byte for byte as first made: `rendiconto.xlsx` or `rendiconto.pdf`.
+/// A submitted document, byte for byte as first made: `rendiconto.xlsx`, `rendiconto.pdf` or
+/// `relazione.pdf`.
 #[utoipa::path(get, path = "/api/v1/projects/{id}/submissions/{sid}/{file}", tag = "reports",
-    params(("id" = String, Path), ("sid" = String, Path), ("file" = String, Path, description = "rendiconto.xlsx or rendiconto.pdf")),
+    params(("id" = String, Path), ("sid" = String, Path), ("file" = String, Path, description = "rendiconto.xlsx, rendiconto.pdf or relazione.pdf")),
     responses((status = 200, body = Vec<u8>), (status = 404, body = Problem)))]
 async fn submission_document(
     State(app): State<App>,
@@ -234,6 +235,7 @@ async fn submission_document(
     let kind = match file.as_str() {
         "rendiconto.xlsx" => Kind::Xlsx,
         "rendiconto.pdf" => Kind::Pdf,
+        "relazione.pdf" => Kind::Relazione,
         _ => return Err(ApiError::not_found("documento")),
     };
     let bytes = submission_file(&app, project, sid.0, kind).await?;

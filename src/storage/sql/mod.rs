@@ -370,9 +370,9 @@ impl Store for SqlStore {
         &self,
         project: ProjectId,
         id: i64,
-        pdf: bool,
+        document: crate::domain::submission::SubmittedFile,
     ) -> Result<Option<Vec<u8>>, StoreError> {
-        submissions::file(&self.pool, project, id, pdf).await
+        submissions::file(&self.pool, project, id, document).await
     }
 
     async fn insert_section(

@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{Pool, Transaction};
 
 use super::{Db, DIALECT};
-use crate::domain::submission::{NewSubmission, Submission};
+use crate::domain::submission::{NewSubmission, Submission, SubmittedFile};
 use crate::domain::{ExpenseStatus, Money, ProjectId, Signatory};
 use crate::storage::StoreError;
 
@@ -35,8 +35,8 @@ pub(super) async fn insert(
     }
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO submissions (project_id, as_of, template, fingerprint, signatory_name, signatory_role, \
-         signatory_place, contribution_due_cents, xlsx, pdf, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+         signatory_place, contribution_due_cents, xlsx, pdf, relazione, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
     )
     .bind(project.0)
     .bind(new.as_of)
@@ -48,6 +48,7 @@ pub(super) async fn insert(
     .bind(new.contribution_due.cents())
     .bind(&new.xlsx)
     .bind(&new.pdf)
+    .bind(&new.relazione)
     .bind(now)
     .fetch_one(&mut **tx)
     .await?;
@@ -133,9 +134,13 @@ pub(super) async fn file(
     pool: &Pool<Db>,
     project: ProjectId,
     id: i64,
-    pdf: bool,
+    document: SubmittedFile,
 ) -> Result<Option<Vec<u8>>, StoreError> {
-    let column = if pdf { "pdf" } else { "xlsx" };
+    let column = match document {
+        SubmittedFile::Xlsx => "xlsx",
+        SubmittedFile::Pdf => "pdf",
+        SubmittedFile::Relazione => "relazione",
+    };
     let row: Option<(Vec<u8>,)> = sqlx::query_as(&format!(
         "SELECT {column} FROM submissions WHERE id = $1 AND project_id = $2"
     ))
