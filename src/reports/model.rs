@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 
 use super::template::Template;
 use super::ReportError;
-use crate::domain::rules::{eligible_amount, Exclusion};
+use crate::domain::rules::{eligible_amount, Exclusion, WarningCode};
 use crate::domain::text::italian_date;
 use crate::domain::{DocumentType, Expense, ExpenseId, ExpenseStatus, Money, Nature, Signatory};
 use crate::services::summary::Snapshot;
@@ -269,5 +269,84 @@ impl<'a> ReportModel<'a> {
 
     pub fn text(&self, key: &str) -> &str {
         self.texts.get(key).map_or("", String::as_str)
+    }
+}
+
+/// Row numbers as a reader scans them: `1–12, 15, 20–22`.
+pub fn ranges(mut rows: Vec<usize>) -> String {
+    rows.sort_unstable();
+    rows.dedup();
+    let mut parts: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < rows.len() {
+        let start = rows[i];
+        let mut end = start;
+        while i + 1 < rows.len() && rows[i + 1] == end + 1 {
+            i += 1;
+            end = rows[i];
+        }
+        parts.push(if end > start {
+            format!("{start}–{end}")
+        } else {
+            start.to_string()
+        });
+        i += 1;
+    }
+    parts.join(", ")
+}
+
+impl ReportModel<'_> {
+    /// The warnings as documents print them: project-wide ones as they are; those about single
+    /// expenses grouped by kind, with the rows they concern (a project of thousands of unverified
+    /// expenses gets one line, not thousands).
+    pub fn warning_lines(&self) -> Vec<String> {
+        let rows: HashMap<ExpenseId, usize> = self
+            .sections
+            .iter()
+            .flat_map(|s| s.lines.iter())
+            .chain(self.excluded.iter().map(|x| &x.line))
+            .chain(self.pending.iter())
+            .map(|l| (l.expense.id, l.row))
+            .collect();
+        let mut lines = Vec::new();
+        let mut grouped: Vec<(WarningCode, Vec<usize>)> = Vec::new();
+        for w in &self.snapshot.summary.warnings {
+            match w.expense_id.and_then(|id| rows.get(&id)) {
+                None => lines.push(w.message.clone()),
+                Some(row) => match grouped.iter_mut().find(|(code, _)| *code == w.code) {
+                    Some((_, list)) => list.push(*row),
+                    None => grouped.push((w.code, vec![*row])),
+                },
+            }
+        }
+        for (code, list) in grouped {
+            let what = match code {
+                WarningCode::MissingCig => "manca il CIG (L. 136/2010)",
+                WarningCode::MissingPaymentOrder => {
+                    "mancano numero o data del mandato di pagamento"
+                }
+                WarningCode::Overclaimed => {
+                    "fattura rendicontata anche in altri progetti oltre il suo totale"
+                }
+                WarningCode::Unverified => "spesa non ancora verificata dal servizio finanziario",
+                _ => "da controllare",
+            };
+            let n = list.len();
+            let noun = if n == 1 { "spesa" } else { "spese" };
+            lines.push(format!("{what}: {n} {noun} (righe {})", ranges(list)));
+        }
+        lines
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn rows_read_as_ranges() {
+        assert_eq!(
+            super::ranges(vec![3, 1, 2, 5, 7, 8, 9, 12]),
+            "1–3, 5, 7–9, 12"
+        );
+        assert_eq!(super::ranges(vec![4]), "4");
     }
 }

@@ -83,8 +83,18 @@ pub fn render(model: &ReportModel<'_>) -> Result<Vec<u8>, ReportError> {
     workbook.set_properties(&properties);
 
     summary_sheet(workbook.add_worksheet(), model, &styles)?;
-    expenses_sheet(workbook.add_worksheet(), model, &styles)?;
-    excluded_sheet(workbook.add_worksheet(), model, &styles)?;
+    // The expense tables are written row by row in order: constant-memory sheets keep a 100,000-row
+    // workbook from holding every cell in memory.
+    expenses_sheet(
+        workbook.add_worksheet_with_constant_memory()?,
+        model,
+        &styles,
+    )?;
+    excluded_sheet(
+        workbook.add_worksheet_with_constant_memory()?,
+        model,
+        &styles,
+    )?;
     entities_sheet(workbook.add_worksheet(), model, &styles)?;
     Ok(workbook.save_to_buffer()?)
 }
@@ -272,15 +282,12 @@ fn summary_sheet(
     )?;
     row += 2;
 
-    if !s.warnings.is_empty() {
+    let warnings = model.warning_lines();
+    if !warnings.is_empty() {
         ws.write_string_with_format(row, 0, "Avvertenze", &st.bold)?;
         row += 1;
-        for w in &s.warnings {
-            let on = w
-                .expense_id
-                .map(|id| format!("spesa {id}: "))
-                .unwrap_or_default();
-            ws.write_string(row, 0, format!("{on}{}", w.message))?;
+        for w in warnings {
+            ws.write_string(row, 0, w)?;
             row += 1;
         }
     }
