@@ -12,9 +12,7 @@ use super::error::{ApiError, ApiResult, Problem};
 use super::extract::{etag, ApiJson, QueryPairs};
 use super::fields;
 use super::pagination::{page_request, ListEnvelope};
-use crate::domain::{
-    Call, CallCategory, CallId, CallRules, CategoryCode, Ceiling, NewCall, Violations,
-};
+use crate::domain::{Call, CallCategory, CallId, CallRules, Ceiling, NewCall, Violations};
 use crate::services::{calls, App};
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -167,23 +165,7 @@ impl TryFrom<CallInput> for NewCall {
 
 fn category(v: &mut Violations, i: usize, c: CategoryInput) -> Option<CallCategory> {
     let at = |f: &str| format!("categories[{i}].{f}");
-    let code = match c.code.as_deref() {
-        None => {
-            v.required(&at("code"));
-            None
-        }
-        Some(raw) => {
-            let parsed = CategoryCode::parse(raw);
-            if parsed.is_none() {
-                v.add(
-                    at("code"),
-                    "invalid_code",
-                    "codice non valido: lettere minuscole, cifre e _ (al massimo 40)",
-                );
-            }
-            parsed
-        }
-    };
+    let code = fields::required_category(v, &at("code"), c.code.as_deref());
     let name = fields::required_text(v, &at("name"), c.name.as_deref(), 200);
     let share = fields::rate(v, &at("ceiling_share"), c.ceiling_share.as_deref());
     let amount = fields::amount(v, &at("ceiling_amount"), c.ceiling_amount.as_deref());

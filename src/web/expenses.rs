@@ -16,8 +16,8 @@ use super::pagination::{page_request, sort};
 use super::projects::parse_project_id;
 use crate::domain::text::fold;
 use crate::domain::{
-    Amounts, CategoryCode, Cig, Cup, Document, DocumentType, EntityId, Expense, ExpenseData,
-    ExpenseId, ExpenseStatus, Nature, Payment, TaxId, Violations,
+    Amounts, Cig, Cup, Document, DocumentType, EntityId, Expense, ExpenseData, ExpenseId,
+    ExpenseStatus, Nature, Payment, TaxId, Violations,
 };
 use crate::services::{expenses, App, ServiceError};
 use crate::storage::{ExpenseFilter, ExpenseSortField, ExpenseTotals};
@@ -64,21 +64,7 @@ impl TryFrom<ExpenseInput> for ExpenseData {
         let mut v = Violations::new();
         let entity = v.need("entity_id", input.entity_id.as_deref());
         let entity_id: Option<EntityId> = fields::id(&mut v, "entity_id", entity);
-        let category = match input
-            .category
-            .as_deref()
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
-        {
-            None => None,
-            Some(raw) => {
-                let c = CategoryCode::parse(raw);
-                if c.is_none() {
-                    v.add("category", "invalid_code", "codice di categoria non valido");
-                }
-                c
-            }
-        };
+        let category = fields::category(&mut v, "category", input.category.as_deref());
         let nature = match input.nature.as_deref() {
             None => Some(Nature::Current),
             raw => fields::choice(&mut v, "nature", raw, Nature::parse, &Nature::choices()),

@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use chrono::NaiveDate;
 
-use crate::domain::{CodeError, Money, Rate, Violations};
+use crate::domain::{CategoryCode, CodeError, Money, Rate, Violations};
 
 /// An optional amount: `None` when absent, recorded as an error when malformed.
 pub fn money(v: &mut Violations, field: &str, raw: Option<&str>) -> Option<Money> {
@@ -184,4 +184,31 @@ pub fn choice<T>(
             None
         }
     }
+}
+
+/// A category code (`design_training`): optional here; callers that require it record `required`.
+pub fn category(v: &mut Violations, field: &str, raw: Option<&str>) -> Option<CategoryCode> {
+    let raw = raw.map(str::trim).filter(|r| !r.is_empty())?;
+    let code = CategoryCode::parse(raw);
+    if code.is_none() {
+        v.add(
+            field,
+            "invalid_code",
+            "codice di categoria non valido: lettere minuscole, cifre e _ (al massimo 40)",
+        );
+    }
+    code
+}
+
+/// A category code that must be there.
+pub fn required_category(
+    v: &mut Violations,
+    field: &str,
+    raw: Option<&str>,
+) -> Option<CategoryCode> {
+    if raw.map(str::trim).unwrap_or("").is_empty() {
+        v.required(field);
+        return None;
+    }
+    category(v, field, raw)
 }

@@ -133,19 +133,7 @@ impl TryFrom<VariationInput> for NewVariation {
             Some(list) => {
                 for (i, c) in list.into_iter().enumerate() {
                     let field = format!("changes[{i}].category");
-                    let category = match c.category.as_deref() {
-                        None => {
-                            v.required(&field);
-                            None
-                        }
-                        Some(raw) => {
-                            let code = CategoryCode::parse(raw);
-                            if code.is_none() {
-                                v.add(&field, "invalid_code", "codice di categoria non valido");
-                            }
-                            code
-                        }
-                    };
+                    let category = fields::required_category(&mut v, &field, c.category.as_deref());
                     let amount_field = format!("changes[{i}].amount");
                     if c.amount.is_none() {
                         v.required(&amount_field);

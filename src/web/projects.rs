@@ -14,8 +14,7 @@ use super::fields;
 use super::merge_patch::merged_input;
 use super::pagination::{page_request, ListEnvelope};
 use crate::domain::{
-    BudgetLine, CallId, CategoryCode, Cup, Entity, NewEntity, Project, ProjectId, Signatory, TaxId,
-    Violations,
+    BudgetLine, CallId, Cup, Entity, NewEntity, Project, ProjectId, Signatory, TaxId, Violations,
 };
 use crate::services::projects::{self, NewProject};
 use crate::services::App;
@@ -105,19 +104,8 @@ impl ProjectInput {
             Some(lines) => {
                 for (i, line) in lines.into_iter().enumerate() {
                     let field = format!("budget[{i}].category");
-                    let category = match line.category.as_deref() {
-                        None => {
-                            v.required(&field);
-                            None
-                        }
-                        Some(raw) => {
-                            let c = CategoryCode::parse(raw);
-                            if c.is_none() {
-                                v.add(&field, "invalid_code", "codice di categoria non valido");
-                            }
-                            c
-                        }
-                    };
+                    let category =
+                        fields::required_category(&mut v, &field, line.category.as_deref());
                     let amount = fields::required_amount(
                         &mut v,
                         &format!("budget[{i}].amount"),
