@@ -159,14 +159,16 @@ async fn main() {
         .prefix("bench-api")
         .tempdir_in(root.join("target"))
         .expect("tmp");
+    let db_url = format!("sqlite://{}", dir.path().join("bench.db").display());
+    let token = {
+        let store = rendiconta::storage::open(&db_url).await.expect("open");
+        common::admin_token(&rendiconta::services::App::new(store)).await
+    };
     let server = start(&dir.path().join("bench.db"));
     let pid = server.child.id();
     tokio::time::sleep(Duration::from_millis(500)).await;
     let idle_rss = rss_mb(pid);
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(64)
-        .build()
-        .expect("client");
+    let client = common::client_with_token(&token);
     let base = server.base.clone();
 
     let post = |path: String, body: Value| {

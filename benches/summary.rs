@@ -43,7 +43,7 @@ async fn main() {
         tokio::spawn(async move {
             let _ = rendiconta::web::serve(listener, server_app, std::future::pending()).await;
         });
-        let client = reqwest::Client::new();
+        let client = common::client_with_token(&common::admin_token(&app).await);
         let url = format!("http://{addr}/api/v1/projects/{project}/summary?as_of=2021-02-15");
 
         // Cold: the first summary after any change to the project's expenses re-reads every row (a
@@ -76,13 +76,13 @@ async fn main() {
                 .await
                 .expect("bump");
             let t = Instant::now();
-            summary::snapshot(&app, project, Some(date("2021-02-15")), Scope::All)
+            summary::snapshot(&app, &common::operator(), project, Some(date("2021-02-15")), Scope::All)
                 .await
                 .expect("summary");
             cold.push(t.elapsed().as_secs_f64());
             for _ in 0..3 {
                 let t = Instant::now();
-                let snap = summary::snapshot(&app, project, Some(date("2021-02-15")), Scope::All)
+                let snap = summary::snapshot(&app, &common::operator(), project, Some(date("2021-02-15")), Scope::All)
                     .await
                     .expect("summary");
                 service.push(t.elapsed().as_secs_f64());

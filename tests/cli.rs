@@ -40,7 +40,21 @@ async fn demo_loads_once(backend: Backend) {
     let expenses_of = |base: &str| {
         let base = base.to_owned();
         async move {
-            let client = reqwest::Client::new();
+            // Signs in as `serve --demo` says: the demo's finance officer, with its password.
+            let signed_in: Value = reqwest::Client::new()
+                .post(format!("{base}/api/v1/auth/token"))
+                .json(&serde_json::json!({
+                    "email": "ragioneria@demo.rendiconta.it",
+                    "password": rendiconta::services::demo::DEMO_PASSWORD,
+                }))
+                .send()
+                .await
+                .expect("sign in")
+                .json()
+                .await
+                .expect("json");
+            let token = signed_in["token"].as_str().expect("token");
+            let client = common::client_with_token(token);
             let projects: Value = client
                 .get(format!("{base}/api/v1/projects"))
                 .send()
@@ -90,6 +104,16 @@ async fn demo_loads_once(backend: Backend) {
         .as_str()
         .is_some_and(|d| d > "2020-12-31")));
     assert!(has(&|e| e["category"] == "technology"));
+    // The workflow is visible: most verified, some still drafts, ready or sent back with a reason.
+    for status in ["verified", "ready", "draft", "rejected"] {
+        assert!(
+            has(&|e| e["status"] == status),
+            "no {status} expense in the demo"
+        );
+    }
+    assert!(has(
+        &|e| e["status"] == "rejected" && e["rejection_reason"].is_string()
+    ));
     // The duplicate attempt was refused: no document is claimed twice.
     let mut keys: Vec<(String, String)> = items
         .iter()

@@ -15,8 +15,15 @@ use serde_json::{json, Value};
 async fn acknowledged_expenses_survive_sigkill() {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("crash.db").display());
+    let token = common::server::cli_admin_token(&url);
     let mut server = Server::start(&url, &[]);
+    let mut auth = reqwest::header::HeaderMap::new();
+    auth.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse().expect("header"),
+    );
     let client = reqwest::Client::builder()
+        .default_headers(auth)
         .timeout(Duration::from_secs(5))
         .build()
         .expect("client");

@@ -440,6 +440,7 @@ async fn a_thousand_expenses_repeat_the_header_on_every_page(app: TestApp) {
 
 async fn a_submission_freezes_what_it_included(app: TestApp) {
     let seed = worked_example(&app).await;
+    app.verify_all(&seed.project_id).await;
     let base = format!("/api/v1/projects/{}", seed.project_id);
     let response = app
         .post(&format!("{base}/submissions"), &json!({"as_of": "2021-02-15", "signatory_name": "Anna Bianchi", "signatory_place": "Carpi"}))
@@ -558,11 +559,22 @@ async fn a_submission_freezes_what_it_included(app: TestApp) {
             "{text}"
         );
         assert!(text.contains(&fingerprint));
+        // The audit trail's head when it was made, as the submission records it.
+        let seq = submission["audit_seq"].as_i64().expect("audit_seq");
+        let hash = submission["audit_hash"].as_str().expect("audit_hash");
+        assert!(seq > 0);
+        assert!(
+            text.contains(&format!(
+                "Registro delle modifiche: voce {seq}, impronta {hash}"
+            )),
+            "{text}"
+        );
     }
 }
 
 async fn a_resubmission_of_unchanged_data_is_byte_identical(app: TestApp) {
     let seed = worked_example(&app).await;
+    app.verify_all(&seed.project_id).await;
     let base = format!("/api/v1/projects/{}", seed.project_id);
     // An empty body is enough (no content type either).
     let first = app
@@ -573,7 +585,6 @@ async fn a_resubmission_of_unchanged_data_is_byte_identical(app: TestApp) {
         .expect("post");
     assert_eq!(first.status(), StatusCode::CREATED);
     let first: Value = first.json().await.expect("json");
-    let as_of = first["as_of"].as_str().expect("as_of");
     let sid = first["id"].as_str().expect("id");
     for file in ["rendiconto.xlsx", "rendiconto.pdf", "relazione.pdf"] {
         let stored = app
@@ -583,7 +594,7 @@ async fn a_resubmission_of_unchanged_data_is_byte_identical(app: TestApp) {
             .await
             .expect("stored");
         let remade = app
-            .get(&format!("{base}/reports/{file}?as_of={as_of}"))
+            .get(&format!("{base}/reports/{file}?submission={sid}"))
             .await
             .bytes()
             .await

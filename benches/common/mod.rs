@@ -14,6 +14,41 @@ use rendiconta::domain::{
 use rendiconta::services::projects::NewProject;
 use rendiconta::services::{calls, expenses, projects, App};
 
+/// The loader acts as the local operator, as `rendiconta` commands do.
+pub fn operator() -> rendiconta::domain::access::Actor {
+    rendiconta::domain::access::Actor::Operator("cli:bench".into())
+}
+
+/// An admin's API token on the database behind `app`, creating the admin if needed.
+pub async fn admin_token(app: &App) -> String {
+    use rendiconta::services::accounts;
+    let email = "bench@prova.it";
+    let user = match app.store.user_by_email(email).await.expect("lookup") {
+        Some((user, _)) => user,
+        None => accounts::add_user(app, &operator(), email, "una password lunga", true)
+            .await
+            .expect("admin"),
+    };
+    accounts::issue_token(app, &operator(), &user, "bench")
+        .await
+        .expect("token")
+        .1
+}
+
+/// A client that sends the token with every request.
+pub fn client_with_token(token: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse().expect("header"),
+    );
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .pool_max_idle_per_host(64)
+        .build()
+        .expect("client")
+}
+
 pub fn date(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
 }
@@ -31,6 +66,7 @@ pub fn median(mut v: Vec<f64>) -> f64 {
 pub async fn load(app: &App, csv_path: &Path) -> ProjectId {
     let call = calls::create(
         app,
+        &operator(),
         NewCall {
             name: "Bando smart working 2020".into(),
             funder: "Regione Emilia-Romagna".into(),
@@ -65,6 +101,7 @@ pub async fn load(app: &App, csv_path: &Path) -> ProjectId {
     .expect("call");
     let project = projects::create(
         app,
+        &operator(),
         NewProject {
             call_id: call.id,
             title: "Terre d'Argine Smart".into(),
@@ -111,6 +148,7 @@ pub async fn load(app: &App, csv_path: &Path) -> ProjectId {
             None => {
                 let e = projects::add_entity(
                     app,
+                    &operator(),
                     project.id,
                     NewEntity {
                         name: row[c_ent].clone(),
@@ -155,13 +193,13 @@ pub async fn load(app: &App, csv_path: &Path) -> ProjectId {
             },
         });
         if batch.len() == 10_000 {
-            expenses::create_many(app, project.id, std::mem::take(&mut batch))
+            expenses::create_many(app, &operator(), project.id, std::mem::take(&mut batch))
                 .await
                 .expect("load");
         }
     }
     if !batch.is_empty() {
-        expenses::create_many(app, project.id, batch)
+        expenses::create_many(app, &operator(), project.id, batch)
             .await
             .expect("load");
     }

@@ -1,5 +1,8 @@
-//! The command line: `serve`, `migrate`, `check`, `report`. Parses arguments and calls the library.
+//! The command line: `serve`, `migrate`, `check`, `report`, `user`, `token`, `audit`. Parses
+//! arguments and calls the library. It works on the database directly as the local operator,
+//! recorded in the audit trail as `cli:<os user>`.
 
+mod accounts;
 mod check_report;
 
 use std::process::ExitCode;
@@ -7,6 +10,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use tokio::net::TcpListener;
 
+use crate::domain::access::Actor;
 use crate::domain::rules::Scope;
 use crate::services::{demo, summary, App, ServiceError};
 use crate::storage;
@@ -25,7 +29,12 @@ struct Cli {
 #[derive(clap::Args)]
 struct DatabaseArg {
     /// `sqlite://FILE` (default: rendiconta.db in the working directory) or `postgres://…`.
-    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://rendiconta.db")]
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://rendiconta.db",
+        global = true
+    )]
     database_url: String,
 }
 
@@ -40,6 +49,30 @@ enum Command {
         /// Loads the demo project when the database has no project yet.
         #[arg(long)]
         demo: bool,
+        /// Marks the session cookie `Secure` (set it when the service is reached over HTTPS).
+        #[arg(long, env = "RENDICONTA_SECURE_COOKIES")]
+        secure_cookies: bool,
+    },
+    /// Accounts: `user add EMAIL --role admin` (password from standard input), `user grant`.
+    User {
+        #[command(subcommand)]
+        command: accounts::UserCommand,
+        #[command(flatten)]
+        db: DatabaseArg,
+    },
+    /// API tokens for scripts: `token create EMAIL` prints a new token once.
+    Token {
+        #[command(subcommand)]
+        command: accounts::TokenCommand,
+        #[command(flatten)]
+        db: DatabaseArg,
+    },
+    /// The audit trail: `audit verify` checks its hash chain; exits with 1 naming what was altered.
+    Audit {
+        #[command(subcommand)]
+        command: accounts::AuditCommand,
+        #[command(flatten)]
+        db: DatabaseArg,
     },
     /// Creates or updates the database schema, then exits.
     Migrate {
@@ -61,6 +94,9 @@ enum Command {
         /// The reference date (YYYY-MM-DD); today by default.
         #[arg(long)]
         as_of: Option<String>,
+        /// Re-makes this submission's document from the stored data, to compare with the original.
+        #[arg(long)]
+        submission: Option<i64>,
         #[command(flatten)]
         db: DatabaseArg,
     },
@@ -79,7 +115,7 @@ enum Command {
 
 /// How a command ended when it did not fail: `Attention` is a clean run with a finding that must
 /// stop a script (`check` on a project that would lose money).
-enum Outcome {
+pub(crate) enum Outcome {
     Ok,
     Attention,
 }
@@ -123,6 +159,7 @@ async fn execute(command: Command) -> Result<Outcome, String> {
             out,
             template,
             as_of,
+            submission,
             db,
         } => {
             let kind = match format.as_str() {
@@ -139,10 +176,12 @@ async fn execute(command: Command) -> Result<Outcome, String> {
             let id = project_id(&project)?;
             let doc = crate::services::reports::rendiconto(
                 &app,
+                &Actor::cli(),
                 id,
                 kind,
                 parse_as_of(as_of)?,
                 template.as_deref(),
+                submission,
             )
             .await
             .map_err(|e| describe(e, &project))?;
@@ -159,7 +198,7 @@ async fn execute(command: Command) -> Result<Outcome, String> {
             let app = open(&db).await?;
             let id = project_id(&project)?;
             let as_of = parse_as_of(as_of)?;
-            let snap = summary::snapshot(&app, id, as_of, Scope::All)
+            let snap = summary::snapshot(&app, &Actor::cli(), id, as_of, Scope::All)
                 .await
                 .map_err(|e| describe(e, &project))?;
             print!("{}", check_report::render(&snap));
@@ -169,12 +208,17 @@ async fn execute(command: Command) -> Result<Outcome, String> {
                 Outcome::Ok
             })
         }
+        Command::User { command, db } => accounts::user(command, &open(&db).await?).await,
+        Command::Token { command, db } => accounts::token(command, &open(&db).await?).await,
+        Command::Audit { command, db } => accounts::audit(command, &open(&db).await?).await,
         Command::Serve {
             addr,
             db,
             demo: with_demo,
+            secure_cookies,
         } => {
-            let app = open(&db).await?;
+            let mut app = open(&db).await?;
+            app.secure_cookies = secure_cookies;
             if with_demo {
                 match demo::load_if_empty(&app)
                     .await
@@ -185,6 +229,7 @@ async fn execute(command: Command) -> Result<Outcome, String> {
                     }
                     None => tracing::info!("il database contiene già progetti: demo non caricata"),
                 }
+                println!("{}", demo_sign_in());
             }
             let listener = TcpListener::bind(&addr)
                 .await
@@ -202,7 +247,24 @@ async fn execute(command: Command) -> Result<Outcome, String> {
     }
 }
 
-fn project_id(raw: &str) -> Result<crate::domain::ProjectId, String> {
+/// How to sign in to the demo, printed by `serve --demo`.
+fn demo_sign_in() -> String {
+    let mut text = format!(
+        "Demo: accedere con uno di questi utenti, password «{}»:\n",
+        demo::DEMO_PASSWORD
+    );
+    for (email, _, what) in demo::DEMO_USERS {
+        text.push_str(&format!("  {email:<34} {what}\n"));
+    }
+    text.push_str(
+        "Per uno script: curl -X POST -H 'Content-Type: application/json' \\\n  \
+         -d '{\"email\":\"admin@demo.rendiconta.it\",\"password\":\"demo-rendiconta\"}' \\\n  \
+         http://INDIRIZZO/api/v1/auth/token",
+    );
+    text
+}
+
+pub(crate) fn project_id(raw: &str) -> Result<crate::domain::ProjectId, String> {
     raw.parse()
         .map_err(|_| format!("progetto «{raw}»: identificativo non valido"))
 }
@@ -216,7 +278,7 @@ fn parse_as_of(raw: Option<String>) -> Result<Option<chrono::NaiveDate>, String>
 }
 
 /// A service error as the command line says it.
-fn describe(error: ServiceError, project: &str) -> String {
+pub(crate) fn describe(error: ServiceError, project: &str) -> String {
     match error {
         ServiceError::NotFound(what) => format!("{what} {project} non trovato"),
         ServiceError::Invalid(errors) => errors

@@ -27,7 +27,7 @@ impl CategoryCode {
 }
 
 /// A limit on what a category can have recognised.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum Ceiling {
     /// A share of the project's approved total cost.
     Share(Rate),
@@ -35,14 +35,14 @@ pub enum Ceiling {
     Amount(Money),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct CallCategory {
     pub code: CategoryCode,
     pub name: String,
     pub ceiling: Option<Ceiling>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct CallRules {
     pub contribution_rate: Rate,
     pub max_contribution: Option<Money>,
@@ -58,7 +58,7 @@ pub struct CallRules {
 
 /// What is needed to create a call; the invariants are checked by the constructor of the web
 /// DTO, so a `NewCall` is always consistent.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct NewCall {
     pub name: String,
     pub funder: String,
@@ -67,7 +67,7 @@ pub struct NewCall {
     pub categories: Vec<CallCategory>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Call {
     pub id: CallId,
     pub name: String,

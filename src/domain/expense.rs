@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::call::CategoryCode;
 use super::codes::{Cig, Cup, TaxId};
-use super::ids::{EntityId, ExpenseId, ProjectId};
+use super::ids::{EntityId, ExpenseId, ProjectId, UserId};
 use super::money::Money;
 use super::validation::Violations;
 
@@ -35,7 +35,7 @@ string_enum!(
 );
 
 /// The document an expense comes from. Several expenses may share one document (parts).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Document {
     pub supplier_name: String,
     pub supplier_vat: Option<TaxId>,
@@ -45,7 +45,7 @@ pub struct Document {
 }
 
 /// Net, VAT and the part claimed. Built only through [`Amounts::new`], so `0 < claimed ≤ total`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct Amounts {
     net: Money,
     vat: Money,
@@ -113,7 +113,7 @@ impl Amounts {
 }
 
 /// The accounting stages: commitment → payment approval → payment order → paid by the treasury.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Payment {
     pub commitment_act: Option<String>,
     pub liquidation_act: Option<String>,
@@ -124,7 +124,7 @@ pub struct Payment {
 }
 
 /// Everything a user states about an expense; what the service adds (id, status, version) is apart.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ExpenseData {
     pub entity_id: EntityId,
     pub category: Option<CategoryCode>,
@@ -211,13 +211,72 @@ pub struct DocumentKey {
     pub date: NaiveDate,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Expense {
     pub id: ExpenseId,
     pub project_id: ProjectId,
     pub data: ExpenseData,
     pub status: ExpenseStatus,
+    /// Who recorded it (none for the local operator): they may not verify it themselves.
+    pub created_by: Option<UserId>,
+    pub verified_by: Option<UserId>,
+    /// Why the finance office sent it back, while it is `rejected`.
+    pub rejection_reason: Option<String>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// A step of the verification workflow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// The author hands it to the finance office.
+    Ready,
+    Verify,
+    /// Back to the author, with a reason.
+    Reject,
+    /// A submitted expense reopened for a correction, with a justification.
+    Unlock,
+}
+
+impl Step {
+    pub fn action(self) -> &'static str {
+        match self {
+            Step::Ready => "expense.ready",
+            Step::Verify => "expense.verify",
+            Step::Reject => "expense.reject",
+            Step::Unlock => "expense.unlock",
+        }
+    }
+}
+
+impl ExpenseStatus {
+    /// Where a step leads from here, or why it cannot be taken (in Italian).
+    pub fn after(self, step: Step) -> Result<ExpenseStatus, &'static str> {
+        use ExpenseStatus::*;
+        match (step, self) {
+            (Step::Ready, Draft | Rejected) => Ok(Ready),
+            (Step::Ready, _) => {
+                Err("si possono inviare alla verifica solo le spese in bozza o respinte")
+            }
+            (Step::Verify, Ready) => Ok(Verified),
+            (Step::Verify, _) => Err("si possono verificare solo le spese inviate alla verifica"),
+            (Step::Reject, Ready | Verified) => Ok(Rejected),
+            (Step::Reject, _) => {
+                Err("si possono respingere solo le spese inviate alla verifica o verificate")
+            }
+            (Step::Unlock, Included) => Ok(Ready),
+            (Step::Unlock, _) => {
+                Err("si possono sbloccare solo le spese già incluse in una rendicontazione")
+            }
+        }
+    }
+
+    /// An edit voids a verification: the changed data must be verified again.
+    pub fn after_edit(self) -> ExpenseStatus {
+        match self {
+            ExpenseStatus::Verified => ExpenseStatus::Ready,
+            other => other,
+        }
+    }
 }

@@ -10,7 +10,7 @@ string_enum!(VariationStatus { Requested = "requested", Approved = "approved", R
 string_enum!(TrancheKind { Advance = "advance", Balance = "balance" });
 
 /// A change of the approved budget: signed amounts per category, in force once approved.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Variation {
     pub id: i64,
     pub act: String,
@@ -22,7 +22,7 @@ pub struct Variation {
 }
 
 /// An extension granted by an act: each date it names replaces the one in force.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Extension {
     pub id: i64,
     pub act: String,
@@ -33,7 +33,7 @@ pub struct Extension {
     pub created_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Milestone {
     pub id: i64,
     pub name: String,
@@ -44,7 +44,7 @@ pub struct Milestone {
 }
 
 /// Money received from the funder.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Tranche {
     pub id: i64,
     pub amount: Money,

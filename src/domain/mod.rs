@@ -34,6 +34,8 @@ macro_rules! string_enum {
     };
 }
 
+pub mod access;
+pub mod audit;
 pub mod call;
 pub mod codes;
 pub mod expense;
@@ -52,9 +54,9 @@ pub use call::{Call, CallCategory, CallRules, CategoryCode, Ceiling, NewCall};
 pub use codes::{Cig, CodeError, Cup, PartitaIva, TaxId};
 pub use expense::{
     Amounts, Document, DocumentKey, DocumentType, Expense, ExpenseData, ExpenseStatus, Nature,
-    Payment,
+    Payment, Step,
 };
-pub use ids::{CallId, EntityId, ExpenseId, ProjectId};
+pub use ids::{CallId, EntityId, ExpenseId, ProjectId, UserId};
 pub use money::{Money, Rate};
 pub use project::{
     BudgetLine, DateChange, Entity, NewEntity, Project, ProjectData, ProjectDate, Signatory,

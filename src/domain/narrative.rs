@@ -10,7 +10,7 @@ pub struct NewSection {
     pub body: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Section {
     pub id: i64,
     pub title: String,
@@ -26,10 +26,11 @@ pub struct NewIndicator {
     pub unit: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Indicator {
     pub id: i64,
     pub name: String,
+    #[serde(serialize_with = "serialize_decimal")]
     pub value: Decimal,
     pub unit: Option<String>,
     pub created_at: DateTime<Utc>,
@@ -57,6 +58,10 @@ pub fn italian_value(value: Decimal) -> String {
     } else {
         format!("{sign}{grouped},{frac}")
     }
+}
+
+fn serialize_decimal<S: serde::Serializer>(value: &Decimal, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(value)
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use super::codes::{Cup, TaxId};
 use super::ids::{CallId, EntityId, ProjectId};
 use super::money::Money;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct BudgetLine {
     pub category: CategoryCode,
     pub amount: Money,
@@ -39,7 +39,7 @@ impl ProjectDate {
 }
 
 /// One move of a project date, with the act that made it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct DateChange {
     pub field: ProjectDate,
     pub from: NaiveDate,
@@ -49,7 +49,7 @@ pub struct DateChange {
 }
 
 /// Who signs the project's declarations (the legal representative), as the project's settings say.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Signatory {
     pub name: Option<String>,
     pub role: Option<String>,
@@ -67,7 +67,7 @@ impl Signatory {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ProjectData {
     pub call_id: CallId,
     pub title: String,
@@ -86,7 +86,7 @@ impl ProjectData {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Project {
     pub id: ProjectId,
     pub data: ProjectData,
@@ -97,13 +97,13 @@ pub struct Project {
 }
 
 /// A partner entity (the lead Unione, a Comune, an ASP...) that incurs and pays expenses.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct NewEntity {
     pub name: String,
     pub tax_code: Option<TaxId>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Entity {
     pub id: EntityId,
     pub project_id: ProjectId,

@@ -17,14 +17,16 @@ pub struct NewSubmission {
     pub xlsx: Vec<u8>,
     pub pdf: Vec<u8>,
     pub relazione: Vec<u8>,
-    /// The expenses the documents count; they become `included`.
-    pub expenses: Vec<ExpenseId>,
+    /// The expenses the documents count, with what each claims; they become `included`.
+    pub expenses: Vec<(ExpenseId, Money)>,
+    /// The audit trail's head when the documents were made: sequence number and hash.
+    pub audit_head: (i64, String),
     /// The project's expense revision the documents were made from: if it moved meanwhile, the
     /// submission is refused rather than frozen on data the documents do not show.
     pub expected_revision: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Submission {
     pub id: i64,
     pub project_id: ProjectId,
@@ -34,6 +36,8 @@ pub struct Submission {
     pub signatory: Signatory,
     pub contribution_due: Money,
     pub expense_count: i64,
+    pub audit_seq: Option<i64>,
+    pub audit_hash: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 

@@ -82,6 +82,8 @@ pub struct ReportModel<'a> {
     pub excluded: Vec<ExcludedLine>,
     pub pending: Vec<Line>,
     pub fingerprint: String,
+    /// For a submission: the audit trail's sequence number and hash when it was made.
+    pub audit_head: Option<(i64, String)>,
 }
 
 pub fn document_type_it(kind: DocumentType) -> &'static str {
@@ -264,7 +266,15 @@ impl<'a> ReportModel<'a> {
             excluded,
             pending,
             fingerprint,
+            audit_head: None,
         })
+    }
+
+    /// The line that ties a submission's documents to the audit trail.
+    pub fn audit_line(&self) -> Option<String> {
+        self.audit_head
+            .as_ref()
+            .map(|(seq, hash)| format!("Registro delle modifiche: voce {seq}, impronta {hash}"))
     }
 
     pub fn text(&self, key: &str) -> &str {

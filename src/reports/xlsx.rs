@@ -125,6 +125,9 @@ fn summary_sheet(
         0,
         format!("Impronta SHA-256 dei dati: {}", model.fingerprint),
     )?;
+    if let Some(line) = model.audit_line() {
+        ws.write_string(7, 0, line)?;
+    }
 
     let top = 8u32;
     for (col, header) in (0u16..).zip([

@@ -1,20 +1,22 @@
 //! Funding calls.
 
-use super::{App, ServiceError};
+use super::{access, App, ServiceError};
+use crate::domain::access::Actor;
 use crate::domain::{Call, CallId, NewCall};
 use crate::storage::{Page, PageRequest};
 
-pub async fn create(app: &App, call: NewCall) -> Result<Call, ServiceError> {
-    Ok(app.store.insert_call(&call, app.clock.now()).await?)
+pub async fn create(app: &App, who: &Actor, call: NewCall) -> Result<Call, ServiceError> {
+    access::require_admin(who)?;
+    Ok(app.store.insert_call(&call, &app.change(who)).await?)
 }
 
-pub async fn get(app: &App, id: CallId) -> Result<Call, ServiceError> {
+pub async fn get(app: &App, _who: &Actor, id: CallId) -> Result<Call, ServiceError> {
     app.store
         .get_call(id)
         .await?
         .ok_or(ServiceError::NotFound("bando"))
 }
 
-pub async fn list(app: &App, page: PageRequest) -> Result<Page<Call>, ServiceError> {
+pub async fn list(app: &App, _who: &Actor, page: PageRequest) -> Result<Page<Call>, ServiceError> {
     Ok(app.store.list_calls(page).await?)
 }

@@ -6,11 +6,12 @@
 use chrono::{Duration, NaiveDate};
 
 use super::projects::NewProject;
-use super::{calls, expenses, projects, App, ServiceError};
+use super::{accounts, calls, expenses, projects, App, ServiceError};
+use crate::domain::access::{Actor, Role};
 use crate::domain::{
     Amounts, BudgetLine, CallCategory, CallRules, CategoryCode, Ceiling, Cig, Cup, Document,
     DocumentType, EntityId, ExpenseData, Money, Nature, NewCall, NewEntity, Payment, ProjectId,
-    Rate, TaxId,
+    Rate, Step, TaxId,
 };
 
 /// A tiny deterministic generator (64-bit LCG): the demo must not depend on a random source.
@@ -85,15 +86,41 @@ const TECH_WORK: &[&str] = &[
     "Canone di piattaforma collaborativa in cloud",
 ];
 
+/// The password of every demo account (printed by `serve --demo`; the demo is not for real data).
+pub const DEMO_PASSWORD: &str = "demo-rendiconta";
+
+/// The demo's accounts: email, role on the project (none for the admin), and what they are for.
+pub const DEMO_USERS: &[(&str, Option<Role>, &str)] = &[
+    ("admin@demo.rendiconta.it", None, "amministratore"),
+    (
+        "responsabile@demo.rendiconta.it",
+        Some(Role::ProjectManager),
+        "responsabile di progetto (Unione e Comune di Carpi)",
+    ),
+    (
+        "ragioneria@demo.rendiconta.it",
+        Some(Role::FinanceOfficer),
+        "servizio finanziario",
+    ),
+    (
+        "revisore@demo.rendiconta.it",
+        Some(Role::Viewer),
+        "sola lettura",
+    ),
+];
+
 /// Loads the demo unless a project exists already; returns the new project's id.
 pub async fn load_if_empty(app: &App) -> Result<Option<ProjectId>, ServiceError> {
     if app.store.count_projects().await? > 0 {
         return Ok(None);
     }
+    let demo = Actor::Operator("demo".into());
+    let app_who = &demo;
     let rate = |s: &str| s.parse::<Rate>().map_err(invalid);
     let money = |s: &str| s.parse::<Money>().map_err(invalid);
     let call = calls::create(
         app,
+        app_who,
         NewCall {
             name: "Bando per progetti di smart working nelle pubbliche amministrazioni 2020".into(),
             funder: "Regione Emilia-Romagna".into(),
@@ -127,6 +154,7 @@ pub async fn load_if_empty(app: &App) -> Result<Option<ProjectId>, ServiceError>
     .await?;
     let project = projects::create(
         app,
+        app_who,
         NewProject {
             call_id: call.id,
             title: "Terre d'Argine Smart".into(),
@@ -165,6 +193,7 @@ pub async fn load_if_empty(app: &App) -> Result<Option<ProjectId>, ServiceError>
     for name in names {
         let e = projects::add_entity(
             app,
+            app_who,
             project.id,
             NewEntity {
                 name: name.into(),
@@ -186,7 +215,7 @@ pub async fn load_if_empty(app: &App) -> Result<Option<ProjectId>, ServiceError>
             title: title.into(),
             body: body.into(),
         };
-        super::narrative::add_section(app, project.id, new).await?;
+        super::narrative::add_section(app, app_who, project.id, new).await?;
     }
     for (name, value, unit) in [
         ("Dipendenti formati", "412", "persone"),
@@ -200,11 +229,13 @@ pub async fn load_if_empty(app: &App) -> Result<Option<ProjectId>, ServiceError>
             value,
             unit: Some(unit.into()),
         };
-        super::narrative::add_indicator(app, project.id, new).await?;
+        super::narrative::add_indicator(app, app_who, project.id, new).await?;
     }
+    let finance = add_users(app, app_who, project.id, &entities).await?;
+    let mut created = Vec::new();
     for expense in demo_expenses(&entities)? {
-        match expenses::create(app, project.id, expense).await {
-            Ok(_) => {}
+        match expenses::create(app, app_who, project.id, expense).await {
+            Ok(e) => created.push(e.id),
             // The demo's duplicate attempt is refused, as it must be.
             Err(ServiceError::Conflict {
                 code: "document_overclaimed",
@@ -216,7 +247,49 @@ pub async fn load_if_empty(app: &App) -> Result<Option<ProjectId>, ServiceError>
             Err(other) => return Err(other),
         }
     }
+    // Most expenses verified by the finance office; a few still on their way, one sent back.
+    for (i, id) in created.into_iter().enumerate() {
+        if i % 11 == 5 {
+            continue;
+        }
+        expenses::step(app, app_who, id, None, Step::Ready, None).await?;
+        match i % 11 {
+            8 => {}
+            10 => {
+                let reason = "manca il mandato di pagamento quietanzato".to_owned();
+                expenses::step(app, &finance, id, None, Step::Reject, Some(reason)).await?;
+            }
+            _ => {
+                expenses::step(app, &finance, id, None, Step::Verify, None).await?;
+            }
+        }
+    }
     Ok(Some(project.id))
+}
+
+/// Creates the demo's accounts with their roles; returns the finance officer, who verifies.
+async fn add_users(
+    app: &App,
+    who: &Actor,
+    project: ProjectId,
+    entities: &[EntityId],
+) -> Result<Actor, ServiceError> {
+    let mut finance = who.clone();
+    for (email, role, _) in DEMO_USERS {
+        let user = accounts::add_user(app, who, email, DEMO_PASSWORD, role.is_none()).await?;
+        if let Some(role) = role {
+            let assigned = if *role == Role::ProjectManager {
+                entities.iter().take(2).copied().collect()
+            } else {
+                Vec::new()
+            };
+            accounts::set_member(app, who, project, user.id, *role, assigned).await?;
+            if *role == Role::FinanceOfficer {
+                finance = Actor::of(&user);
+            }
+        }
+    }
+    Ok(finance)
 }
 
 struct Draft {

@@ -1,8 +1,9 @@
 //! Expenses: recording, correcting and removing them, with the checks that need the project.
 
-use super::{projects, App, ServiceError};
+use super::{access, projects, App, ServiceError};
+use crate::domain::access::{Actor, Need};
 use crate::domain::{
-    Call, EntityId, Expense, ExpenseData, ExpenseId, ExpenseStatus, ProjectId, Violations,
+    Call, EntityId, Expense, ExpenseData, ExpenseId, ExpenseStatus, ProjectId, Step, Violations,
 };
 use crate::storage::{ExpenseFilter, ExpenseSortField, ExpenseTotals, Page, PageRequest, Sort};
 
@@ -14,7 +15,7 @@ struct ProjectRules {
 
 impl ProjectRules {
     async fn load(app: &App, project: ProjectId) -> Result<ProjectRules, ServiceError> {
-        let p = projects::get(app, project).await?;
+        let p = projects::find(app, project).await?;
         let call = app
             .store
             .get_call(p.data.call_id)
@@ -74,9 +75,22 @@ async fn check_against_project(
 /// Records many expenses at once, all or nothing; errors name the row (`rows[i].field`).
 pub async fn create_many(
     app: &App,
+    who: &Actor,
     project: ProjectId,
     rows: Vec<ExpenseData>,
 ) -> Result<Vec<Expense>, ServiceError> {
+    access::require(app, who, project, Need::Read).await?;
+    for data in &rows {
+        access::require(
+            app,
+            who,
+            project,
+            Need::RecordExpense {
+                entity: data.entity_id,
+            },
+        )
+        .await?;
+    }
     let rules = ProjectRules::load(app, project).await?;
     let mut v = Violations::new();
     for (i, data) in rows.iter().enumerate() {
@@ -85,23 +99,41 @@ pub async fn create_many(
     v.finish(|| Some(())).map_err(ServiceError::Invalid)?;
     Ok(app
         .store
-        .insert_expenses(project, &rows, app.clock.now())
+        .insert_expenses(project, &rows, &app.change(who))
         .await?)
 }
 
 pub async fn create(
     app: &App,
+    who: &Actor,
     project: ProjectId,
     data: ExpenseData,
 ) -> Result<Expense, ServiceError> {
+    access::require(app, who, project, Need::Read).await?;
     check_against_project(app, project, &data).await?;
+    access::require(
+        app,
+        who,
+        project,
+        Need::RecordExpense {
+            entity: data.entity_id,
+        },
+    )
+    .await?;
     Ok(app
         .store
-        .insert_expense(project, &data, app.clock.now())
+        .insert_expense(project, &data, &app.change(who))
         .await?)
 }
 
-pub async fn get(app: &App, id: ExpenseId) -> Result<Expense, ServiceError> {
+/// The expense, if `who` may read its project.
+pub async fn get(app: &App, who: &Actor, id: ExpenseId) -> Result<Expense, ServiceError> {
+    let expense = find(app, id).await?;
+    access::require(app, who, expense.project_id, Need::Read).await?;
+    Ok(expense)
+}
+
+async fn find(app: &App, id: ExpenseId) -> Result<Expense, ServiceError> {
     app.store
         .get_expense(id)
         .await?
@@ -110,12 +142,13 @@ pub async fn get(app: &App, id: ExpenseId) -> Result<Expense, ServiceError> {
 
 pub async fn list(
     app: &App,
+    who: &Actor,
     project: ProjectId,
     filter: &ExpenseFilter,
     sort: Sort<ExpenseSortField>,
     page: PageRequest,
 ) -> Result<(Page<Expense>, ExpenseTotals), ServiceError> {
-    projects::get(app, project).await?;
+    projects::get(app, who, project).await?;
     Ok(app.store.list_expenses(project, filter, sort, page).await?)
 }
 
@@ -123,20 +156,49 @@ fn ensure_editable(expense: &Expense) -> Result<(), ServiceError> {
     if expense.status == ExpenseStatus::Included {
         return Err(ServiceError::Conflict {
             code: "expense_locked",
-            message: "la spesa è inclusa in una rendicontazione già presentata e non può essere modificata".into(),
+            message: "la spesa è inclusa in una rendicontazione già presentata e non può essere modificata: \
+                      il servizio finanziario può sbloccarla indicando il motivo"
+                .into(),
             related: vec![expense.id],
         });
     }
     Ok(())
 }
 
+/// May `who` edit or delete this expense (and, for a project manager, move it to `new_entity`)?
+async fn require_edit(
+    app: &App,
+    who: &Actor,
+    expense: &Expense,
+    new_entity: Option<EntityId>,
+) -> Result<(), ServiceError> {
+    let project = expense.project_id;
+    access::require(app, who, project, Need::Read).await?;
+    for entity in std::iter::once(expense.data.entity_id).chain(new_entity) {
+        access::require(
+            app,
+            who,
+            project,
+            Need::EditExpense {
+                entity,
+                status: expense.status,
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Replaces the expense's data. Editing a verified expense sends it back to verification.
 pub async fn update(
     app: &App,
+    who: &Actor,
     id: ExpenseId,
     expected_version: i64,
     data: ExpenseData,
 ) -> Result<Expense, ServiceError> {
-    let current = get(app, id).await?;
+    let current = find(app, id).await?;
+    require_edit(app, who, &current, Some(data.entity_id)).await?;
     ensure_editable(&current)?;
     if current.version != expected_version {
         return Err(ServiceError::Stale);
@@ -144,16 +206,86 @@ pub async fn update(
     check_against_project(app, current.project_id, &data).await?;
     Ok(app
         .store
-        .update_expense(id, expected_version, &data, app.clock.now())
+        .update_expense(id, expected_version, &data, &app.change(who))
         .await?)
 }
 
 pub async fn delete(
     app: &App,
+    who: &Actor,
     id: ExpenseId,
     expected_version: Option<i64>,
 ) -> Result<(), ServiceError> {
-    let current = get(app, id).await?;
+    let current = find(app, id).await?;
+    require_edit(app, who, &current, None).await?;
     ensure_editable(&current)?;
-    Ok(app.store.delete_expense(id, expected_version).await?)
+    Ok(app
+        .store
+        .delete_expense(id, expected_version, &app.change(who))
+        .await?)
+}
+
+/// Takes a step of the verification workflow. A rejection needs its reason, an unlock its
+/// justification: both are kept in the audit trail.
+pub async fn step(
+    app: &App,
+    who: &Actor,
+    id: ExpenseId,
+    expected_version: Option<i64>,
+    step: Step,
+    note: Option<String>,
+) -> Result<Expense, ServiceError> {
+    let current = find(app, id).await?;
+    let project = current.project_id;
+    access::require(app, who, project, Need::Read).await?;
+    let need = match step {
+        Step::Ready => Need::MarkReady {
+            entity: current.data.entity_id,
+        },
+        Step::Verify => Need::Verify {
+            recorded_by: current.created_by,
+        },
+        Step::Reject => Need::Reject,
+        Step::Unlock => Need::Unlock,
+    };
+    access::require(app, who, project, need).await?;
+    let note = note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
+    match (step, &note) {
+        (Step::Reject, None) => {
+            return Err(ServiceError::field(
+                "reason",
+                "required",
+                "indicare il motivo del rifiuto",
+            ))
+        }
+        (Step::Unlock, None) => {
+            return Err(ServiceError::field(
+                "justification",
+                "required",
+                "per sbloccare una spesa già rendicontata serve una motivazione scritta",
+            ))
+        }
+        _ => {}
+    }
+    if note.as_ref().is_some_and(|n| n.chars().count() > 2000) {
+        return Err(ServiceError::field(
+            if step == Step::Unlock {
+                "justification"
+            } else {
+                "reason"
+            },
+            "too_long",
+            "il testo supera 2000 caratteri",
+        ));
+    }
+    Ok(app
+        .store
+        .step_expense(
+            id,
+            expected_version,
+            step,
+            note.as_deref(),
+            &app.change(who),
+        )
+        .await?)
 }

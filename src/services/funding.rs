@@ -2,6 +2,7 @@
 //! project and its call.
 
 use super::{projects, App, ServiceError};
+use crate::domain::access::{Actor, Need};
 use crate::domain::funding::{
     self, Extension, Milestone, NewExtension, NewMilestone, NewTranche, NewVariation, Tranche,
     Variation, VariationStatus,
@@ -10,10 +11,11 @@ use crate::domain::{ProjectId, Violations};
 
 pub async fn add_variation(
     app: &App,
+    who: &Actor,
     project: ProjectId,
     new: NewVariation,
 ) -> Result<Variation, ServiceError> {
-    let p = projects::get(app, project).await?;
+    let p = projects::get_for(app, who, project, Need::Funding).await?;
     let call = app
         .store
         .get_call(p.data.call_id)
@@ -35,7 +37,7 @@ pub async fn add_variation(
     }
     Ok(app
         .store
-        .insert_variation(project, &new, app.clock.now())
+        .insert_variation(project, &new, &app.change(who))
         .await?)
 }
 
@@ -80,19 +82,24 @@ async fn check_budget_stays_positive(
     v.finish(|| Some(())).map_err(ServiceError::Invalid)
 }
 
-pub async fn variations(app: &App, project: ProjectId) -> Result<Vec<Variation>, ServiceError> {
-    projects::get(app, project).await?;
+pub async fn variations(
+    app: &App,
+    who: &Actor,
+    project: ProjectId,
+) -> Result<Vec<Variation>, ServiceError> {
+    projects::get(app, who, project).await?;
     Ok(app.store.variations(project).await?)
 }
 
 pub async fn set_variation_status(
     app: &App,
+    who: &Actor,
     project: ProjectId,
     id: i64,
     expected_version: i64,
     status: VariationStatus,
 ) -> Result<Variation, ServiceError> {
-    let p = projects::get(app, project).await?;
+    let p = projects::get_for(app, who, project, Need::Funding).await?;
     let current = app
         .store
         .variations(project)
@@ -114,16 +121,17 @@ pub async fn set_variation_status(
     }
     Ok(app
         .store
-        .set_variation_status(project, id, expected_version, status)
+        .set_variation_status(project, id, expected_version, status, &app.change(who))
         .await?)
 }
 
 pub async fn add_extension(
     app: &App,
+    who: &Actor,
     project: ProjectId,
     new: NewExtension,
 ) -> Result<Extension, ServiceError> {
-    let p = projects::get(app, project).await?;
+    let p = projects::get_for(app, who, project, Need::Funding).await?;
     if new.end_date.is_some_and(|end| end < p.data.start_date) {
         return Err(ServiceError::field(
             "end_date",
@@ -133,34 +141,48 @@ pub async fn add_extension(
     }
     Ok(app
         .store
-        .insert_extension(project, &new, app.clock.now())
+        .insert_extension(project, &new, &app.change(who))
         .await?)
 }
 
-pub async fn extensions(app: &App, project: ProjectId) -> Result<Vec<Extension>, ServiceError> {
-    projects::get(app, project).await?;
+pub async fn extensions(
+    app: &App,
+    who: &Actor,
+    project: ProjectId,
+) -> Result<Vec<Extension>, ServiceError> {
+    projects::get(app, who, project).await?;
     Ok(app.store.extensions(project).await?)
 }
 
 pub async fn add_milestone(
     app: &App,
+    who: &Actor,
     project: ProjectId,
     new: NewMilestone,
 ) -> Result<Milestone, ServiceError> {
-    projects::get(app, project).await?;
+    projects::get_for(app, who, project, Need::Funding).await?;
     Ok(app
         .store
-        .insert_milestone(project, &new, app.clock.now())
+        .insert_milestone(project, &new, &app.change(who))
         .await?)
 }
 
-pub async fn milestones(app: &App, project: ProjectId) -> Result<Vec<Milestone>, ServiceError> {
-    projects::get(app, project).await?;
+pub async fn milestones(
+    app: &App,
+    who: &Actor,
+    project: ProjectId,
+) -> Result<Vec<Milestone>, ServiceError> {
+    projects::get(app, who, project).await?;
     Ok(app.store.milestones(project).await?)
 }
 
-pub async fn milestone(app: &App, project: ProjectId, id: i64) -> Result<Milestone, ServiceError> {
-    milestones(app, project)
+pub async fn milestone(
+    app: &App,
+    who: &Actor,
+    project: ProjectId,
+    id: i64,
+) -> Result<Milestone, ServiceError> {
+    milestones(app, who, project)
         .await?
         .into_iter()
         .find(|m| m.id == id)
@@ -169,34 +191,41 @@ pub async fn milestone(app: &App, project: ProjectId, id: i64) -> Result<Milesto
 
 pub async fn update_milestone(
     app: &App,
+    who: &Actor,
     project: ProjectId,
     id: i64,
     expected_version: i64,
     new: NewMilestone,
 ) -> Result<Milestone, ServiceError> {
-    let current = milestone(app, project, id).await?;
+    projects::get_for(app, who, project, Need::Funding).await?;
+    let current = milestone(app, who, project, id).await?;
     if current.version != expected_version {
         return Err(ServiceError::Stale);
     }
     Ok(app
         .store
-        .update_milestone(project, id, expected_version, &new)
+        .update_milestone(project, id, expected_version, &new, &app.change(who))
         .await?)
 }
 
 pub async fn add_tranche(
     app: &App,
+    who: &Actor,
     project: ProjectId,
     new: NewTranche,
 ) -> Result<Tranche, ServiceError> {
-    projects::get(app, project).await?;
+    projects::get_for(app, who, project, Need::Funding).await?;
     Ok(app
         .store
-        .insert_tranche(project, &new, app.clock.now())
+        .insert_tranche(project, &new, &app.change(who))
         .await?)
 }
 
-pub async fn tranches(app: &App, project: ProjectId) -> Result<Vec<Tranche>, ServiceError> {
-    projects::get(app, project).await?;
+pub async fn tranches(
+    app: &App,
+    who: &Actor,
+    project: ProjectId,
+) -> Result<Vec<Tranche>, ServiceError> {
+    projects::get(app, who, project).await?;
     Ok(app.store.tranches(project).await?)
 }

@@ -3,6 +3,9 @@
 //! to the project? is this category one of the call's?) and translate storage errors into
 //! [`ServiceError`], the one error type of this layer.
 
+pub mod access;
+pub mod accounts;
+pub mod audit;
 pub mod calls;
 pub mod demo;
 pub mod expenses;
@@ -16,8 +19,9 @@ use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use crate::domain::access::Actor;
 use crate::domain::{ExpenseId, FieldError};
-use crate::storage::{DynStore, StoreError};
+use crate::storage::{Change, DynStore, StoreError};
 
 /// Where "now" comes from: injected so tests and documents can fix it.
 pub trait Clock: Send + Sync {
@@ -53,6 +57,15 @@ pub enum ServiceError {
         message: String,
         related: Vec<ExpenseId>,
     },
+    /// The caller is known but may not do this; the message says why, in Italian.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// Wrong email or password (never says which).
+    #[error("bad credentials")]
+    BadCredentials,
+    /// Too many failed sign-ins for this account: try again after this many seconds.
+    #[error("throttled")]
+    Throttled(u64),
     #[error(transparent)]
     Store(StoreError),
     #[error(transparent)]
@@ -101,6 +114,11 @@ impl From<StoreError> for ServiceError {
                     related: others,
                 }
             }
+            StoreError::Refused(why) => ServiceError::Conflict {
+                code: "invalid_transition",
+                message: why.into(),
+                related: Vec::new(),
+            },
             other => ServiceError::Store(other),
         }
     }
@@ -111,6 +129,8 @@ impl From<StoreError> for ServiceError {
 pub struct App {
     pub store: DynStore,
     pub clock: Arc<dyn Clock>,
+    /// Mark the session cookie `Secure` (behind HTTPS).
+    pub secure_cookies: bool,
 }
 
 impl App {
@@ -118,6 +138,15 @@ impl App {
         App {
             store,
             clock: Arc::new(SystemClock),
+            secure_cookies: false,
+        }
+    }
+
+    /// A change made now by `who`, for the audit trail.
+    pub fn change(&self, who: &Actor) -> Change {
+        Change {
+            actor: who.clone(),
+            now: self.clock.now(),
         }
     }
 }

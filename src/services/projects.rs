@@ -2,7 +2,8 @@
 
 use chrono::NaiveDate;
 
-use super::{App, ServiceError};
+use super::{access, App, ServiceError};
+use crate::domain::access::{Actor, Need};
 use crate::domain::{
     BudgetLine, Call, CallId, Cup, DateChange, Entity, Money, NewEntity, Project, ProjectData,
     ProjectDate, ProjectId, Signatory, Violations,
@@ -88,33 +89,62 @@ async fn call_of(app: &App, id: CallId) -> Result<Call, ServiceError> {
     })
 }
 
-pub async fn create(app: &App, new: NewProject) -> Result<Project, ServiceError> {
+pub async fn create(app: &App, who: &Actor, new: NewProject) -> Result<Project, ServiceError> {
+    access::require_admin(who)?;
     let call = call_of(app, new.call_id).await?;
     let data = resolve(&call, new)?;
-    Ok(app.store.insert_project(&data, app.clock.now()).await?)
+    Ok(app.store.insert_project(&data, &app.change(who)).await?)
 }
 
-pub async fn get(app: &App, id: ProjectId) -> Result<Project, ServiceError> {
+/// The project, if `who` may read it.
+pub async fn get(app: &App, who: &Actor, id: ProjectId) -> Result<Project, ServiceError> {
+    get_for(app, who, id, Need::Read).await
+}
+
+/// The project, if `who` may do `need` on it.
+pub async fn get_for(
+    app: &App,
+    who: &Actor,
+    id: ProjectId,
+    need: Need,
+) -> Result<Project, ServiceError> {
+    access::require(app, who, id, need).await?;
+    find(app, id).await
+}
+
+/// The project, for use cases that already checked the caller.
+pub(crate) async fn find(app: &App, id: ProjectId) -> Result<Project, ServiceError> {
     app.store
         .get_project(id)
         .await?
         .ok_or(ServiceError::NotFound("progetto"))
 }
 
-pub async fn list(app: &App, page: PageRequest) -> Result<Page<Project>, ServiceError> {
-    Ok(app.store.list_projects(page).await?)
+/// The projects `who` has a role on (all of them for the admin).
+pub async fn list(
+    app: &App,
+    who: &Actor,
+    page: PageRequest,
+) -> Result<Page<Project>, ServiceError> {
+    let visible_to = if who.is_superuser() {
+        None
+    } else {
+        who.user_id()
+    };
+    Ok(app.store.list_projects(page, visible_to).await?)
 }
 
 /// Replaces a project's data if `expected_version` is current. A change of its dates must name the
 /// act that made it (`change_act`), which the date history keeps.
 pub async fn update(
     app: &App,
+    who: &Actor,
     id: ProjectId,
     expected_version: i64,
     new: NewProject,
     change_act: Option<String>,
 ) -> Result<Project, ServiceError> {
-    let current = get(app, id).await?;
+    let current = get_for(app, who, id, Need::EditProject).await?;
     if current.version != expected_version {
         return Err(ServiceError::Stale);
     }
@@ -158,18 +188,19 @@ pub async fn update(
     }
     Ok(app
         .store
-        .update_project(id, expected_version, &data, &changes, now)
+        .update_project(id, expected_version, &data, &changes, &app.change(who))
         .await?)
 }
 
 pub async fn add_entity(
     app: &App,
+    who: &Actor,
     project: ProjectId,
     entity: NewEntity,
 ) -> Result<Entity, ServiceError> {
-    get(app, project).await?;
+    get_for(app, who, project, Need::EditProject).await?;
     app.store
-        .insert_entity(project, &entity, app.clock.now())
+        .insert_entity(project, &entity, &app.change(who))
         .await
         .map_err(|e| match ServiceError::from(e) {
             ServiceError::Conflict {
@@ -183,7 +214,11 @@ pub async fn add_entity(
         })
 }
 
-pub async fn entities(app: &App, project: ProjectId) -> Result<Vec<Entity>, ServiceError> {
-    get(app, project).await?;
+pub async fn entities(
+    app: &App,
+    who: &Actor,
+    project: ProjectId,
+) -> Result<Vec<Entity>, ServiceError> {
+    get(app, who, project).await?;
     Ok(app.store.list_entities(project).await?)
 }

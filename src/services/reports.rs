@@ -3,7 +3,8 @@
 use chrono::NaiveDate;
 
 use super::summary::{snapshot, snapshot_as_submitted};
-use super::{App, ServiceError};
+use super::{access, App, ServiceError};
+use crate::domain::access::{Actor, Need};
 use crate::domain::rules::Scope;
 use crate::domain::submission::{NewSubmission, Submission, SubmittedFile};
 use crate::domain::Signatory;
@@ -47,29 +48,63 @@ impl Kind {
     }
 }
 
+/// A document of the project as of a date, or, with `submission`, that submission's document
+/// made again from the stored data (its date, template, signatory and audit head): byte-identical
+/// to the stored one while nothing it counted has changed.
 pub async fn rendiconto(
     app: &App,
+    who: &Actor,
     project: ProjectId,
     kind: Kind,
     as_of: Option<NaiveDate>,
     template: Option<&str>,
+    submission: Option<i64>,
 ) -> Result<Document, ServiceError> {
-    let made = make(
-        app,
-        project,
-        &[kind],
-        as_of,
-        template,
-        &Signatory::default(),
-        false,
-    )
-    .await?;
+    let remade;
+    let order = match submission {
+        None => Order {
+            kinds: &[kind],
+            as_of,
+            template,
+            signatory: Signatory::default(),
+            audit_head: None,
+        },
+        Some(id) => {
+            remade = submissions(app, who, project)
+                .await?
+                .into_iter()
+                .find(|s| s.id == id)
+                .ok_or(ServiceError::NotFound("rendicontazione"))?;
+            Order {
+                kinds: &[kind],
+                as_of: Some(remade.as_of),
+                template: Some(&remade.template),
+                signatory: remade.signatory.clone(),
+                audit_head: Some((
+                    remade.audit_seq.unwrap_or(0),
+                    remade.audit_hash.clone().unwrap_or_default(),
+                )),
+            }
+        }
+    };
+    let made = make(app, who, project, order).await?;
     let (stem, ext) = kind.file().split_once('.').unwrap_or((kind.file(), ""));
     Ok(Document {
         bytes: made.files.into_iter().next().unwrap_or_default(),
         fingerprint: made.fingerprint,
         file_name: format!("{stem}-progetto-{}-{}.{ext}", project, made.as_of),
     })
+}
+
+/// What to make: which documents, as of when, with which template and signatory. With an audit
+/// head the documents are made as submitted (verified expenses only, marked included) and print
+/// the head.
+struct Order<'a> {
+    kinds: &'a [Kind],
+    as_of: Option<NaiveDate>,
+    template: Option<&'a str>,
+    signatory: Signatory,
+    audit_head: Option<(i64, String)>,
 }
 
 /// Documents made from one snapshot.
@@ -80,23 +115,27 @@ struct Made {
     template: String,
     signatory: Signatory,
     contribution_due: crate::domain::Money,
-    counted: Vec<ExpenseId>,
+    counted: Vec<(ExpenseId, crate::domain::Money)>,
 }
 
 /// Makes the `kinds` of documents from one snapshot; `signatory` overrides the project's settings.
 async fn make(
     app: &App,
+    who: &Actor,
     project: ProjectId,
-    kinds: &[Kind],
-    as_of: Option<NaiveDate>,
-    template: Option<&str>,
-    signatory: &Signatory,
-    as_submitted: bool,
+    order: Order<'_>,
 ) -> Result<Made, ServiceError> {
-    let snap = if as_submitted {
-        snapshot_as_submitted(app, project, as_of).await?
+    let Order {
+        kinds,
+        as_of,
+        template,
+        signatory,
+        audit_head,
+    } = order;
+    let snap = if audit_head.is_some() {
+        snapshot_as_submitted(app, who, project, as_of).await?
     } else {
-        snapshot(app, project, as_of, Scope::All).await?
+        snapshot(app, who, project, as_of, Scope::All).await?
     };
     let key = template.unwrap_or_else(|| default_template(&snap.call));
     let template = Template::load(&templates_dir(), key)?;
@@ -109,8 +148,9 @@ async fn make(
             .into());
         }
     }
-    let signatory = snap.project.data.signatory.overridden_by(signatory);
-    let model = ReportModel::build(&snap, &template, &signatory)?;
+    let signatory = snap.project.data.signatory.overridden_by(&signatory);
+    let mut model = ReportModel::build(&snap, &template, &signatory)?;
+    model.audit_head = audit_head;
     let mut files = Vec::with_capacity(kinds.len());
     for kind in kinds {
         files.push(match kind {
@@ -126,7 +166,11 @@ async fn make(
     let counted = model
         .sections
         .iter()
-        .flat_map(|s| s.lines.iter().map(|l| l.expense.id))
+        .flat_map(|s| {
+            s.lines
+                .iter()
+                .map(|l| (l.expense.id, l.expense.data.amounts.claimed()))
+        })
         .collect();
     Ok(Made {
         files,
@@ -144,11 +188,16 @@ async fn make(
 /// change. If an expense changes while the documents are made, nothing is frozen (409).
 pub async fn submit(
     app: &App,
+    who: &Actor,
     project: ProjectId,
     as_of: Option<NaiveDate>,
     template: Option<&str>,
     signatory: &Signatory,
 ) -> Result<Submission, ServiceError> {
+    access::require(app, who, project, Need::Submit).await?;
+    // Read before the documents are made: the head they print precedes everything the
+    // submission itself appends.
+    let audit_head = app.store.audit_head().await?;
     let revision =
         app.store
             .expenses_revision(project)
@@ -159,12 +208,15 @@ pub async fn submit(
             })?;
     let made = make(
         app,
+        who,
         project,
-        &[Kind::Xlsx, Kind::Pdf, Kind::Relazione],
-        as_of,
-        template,
-        signatory,
-        true,
+        Order {
+            kinds: &[Kind::Xlsx, Kind::Pdf, Kind::Relazione],
+            as_of,
+            template,
+            signatory: signatory.clone(),
+            audit_head: Some(audit_head.clone()),
+        },
     )
     .await?;
     let [xlsx, pdf, relazione]: [Vec<u8>; 3] = made
@@ -181,9 +233,10 @@ pub async fn submit(
         pdf,
         relazione,
         expenses: made.counted,
+        audit_head,
         expected_revision: revision,
     };
-    app.store.insert_submission(project, &new, app.clock.now()).await.map_err(|e| match ServiceError::from(e) {
+    app.store.insert_submission(project, &new, &app.change(who)).await.map_err(|e| match ServiceError::from(e) {
         ServiceError::Stale => ServiceError::Conflict {
             code: "changed_during_submission",
             message: "le spese del progetto sono cambiate mentre si preparavano i documenti: ripetere la presentazione".into(),
@@ -193,17 +246,23 @@ pub async fn submit(
     })
 }
 
-pub async fn submissions(app: &App, project: ProjectId) -> Result<Vec<Submission>, ServiceError> {
-    super::projects::get(app, project).await?;
+pub async fn submissions(
+    app: &App,
+    who: &Actor,
+    project: ProjectId,
+) -> Result<Vec<Submission>, ServiceError> {
+    super::projects::get(app, who, project).await?;
     Ok(app.store.submissions(project).await?)
 }
 
 pub async fn submission_file(
     app: &App,
+    who: &Actor,
     project: ProjectId,
     id: i64,
     kind: Kind,
 ) -> Result<Vec<u8>, ServiceError> {
+    access::require(app, who, project, Need::Read).await?;
     app.store
         .submission_file(
             project,

@@ -5,7 +5,8 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 
-use super::{projects, App, ServiceError};
+use super::{access, projects, App, ServiceError};
+use crate::domain::access::{Actor, Need};
 use crate::domain::funding::Tranche;
 use crate::domain::funding::{self, EffectiveDates};
 use crate::domain::rules::{self, CategoryBudget, Deadline, DeadlineKind, Facts, Scope, Summary};
@@ -25,21 +26,26 @@ pub struct Snapshot {
 
 pub async fn snapshot(
     app: &App,
+    who: &Actor,
     id: ProjectId,
     as_of: Option<NaiveDate>,
     scope: Scope,
 ) -> Result<Snapshot, ServiceError> {
+    access::require(app, who, id, Need::Read).await?;
     build(app, id, as_of, scope, false).await
 }
 
-/// The state a submission freezes: as [`snapshot`], with every counted expense already `included`,
+/// The state a submission freezes: the verified expenses only (the others are listed as pending),
+/// as [`snapshot`], with every counted expense already `included`,
 /// as it will be once frozen, so that documents re-made later from the stored data are identical.
 pub async fn snapshot_as_submitted(
     app: &App,
+    who: &Actor,
     id: ProjectId,
     as_of: Option<NaiveDate>,
 ) -> Result<Snapshot, ServiceError> {
-    build(app, id, as_of, Scope::All, true).await
+    access::require(app, who, id, Need::Read).await?;
+    build(app, id, as_of, Scope::Verified, true).await
 }
 
 async fn build(
@@ -49,7 +55,7 @@ async fn build(
     scope: Scope,
     as_submitted: bool,
 ) -> Result<Snapshot, ServiceError> {
-    let project = projects::get(app, id).await?;
+    let project = projects::find(app, id).await?;
     let call = app
         .store
         .get_call(project.data.call_id)
@@ -188,9 +194,9 @@ async fn build(
 }
 
 /// Every deadline of a project as an iCalendar feed (all-day events), for Outlook or Thunderbird.
-pub async fn deadlines_ics(app: &App, id: ProjectId) -> Result<String, ServiceError> {
+pub async fn deadlines_ics(app: &App, who: &Actor, id: ProjectId) -> Result<String, ServiceError> {
     use icalendar::{Calendar, Component, Event, EventLike};
-    let snap = snapshot(app, id, None, Scope::All).await?;
+    let snap = snapshot(app, who, id, None, Scope::All).await?;
     let mut calendar = Calendar::new();
     calendar.name(&format!("Scadenze – {}", snap.project.data.title));
     for d in &snap.deadlines {

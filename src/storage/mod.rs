@@ -11,13 +11,15 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 
+use crate::domain::access::{Actor, ApiToken, Membership, Role, User};
+use crate::domain::audit::{Anchor, Entry};
 use crate::domain::funding::{
     Extension, Milestone, NewExtension, NewMilestone, NewTranche, NewVariation, Tranche, Variation,
     VariationStatus,
 };
 use crate::domain::{
     Call, CallId, DateChange, DocumentKey, Entity, EntityId, Expense, ExpenseData, ExpenseId,
-    ExpenseStatus, Money, NewCall, NewEntity, Project, ProjectData, ProjectId,
+    ExpenseStatus, Money, NewCall, NewEntity, Project, ProjectData, ProjectId, Step, UserId,
 };
 
 /// The one error type of the storage layer.
@@ -46,6 +48,9 @@ pub enum StoreError {
     /// The transaction carrying the request could not commit: nothing of it was written.
     #[error("commit failed: {0}")]
     CommitFailed(String),
+    /// The row's state does not allow the change (an expense's workflow step, say).
+    #[error("refused: {0}")]
+    Refused(&'static str),
 }
 
 /// What the shared SQL of `sql/` needs to know about the engine it runs on.
@@ -55,6 +60,8 @@ struct Dialect {
     begin_write: &'static str,
     /// Appended to a `SELECT` of a row that guards an invariant until commit.
     for_update: &'static str,
+    /// Locks the audit trail's head; empty where the write transaction already excludes others.
+    lock_audit_head: &'static str,
 }
 
 /// A page request, already bounded by the web layer.
@@ -141,12 +148,12 @@ pub struct ExpenseTotals {
 }
 
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: AccountStore {
     /// Which engine this is, for logs and `/healthz`.
     fn backend(&self) -> &'static str;
     async fn ping(&self) -> Result<(), StoreError>;
 
-    async fn insert_call(&self, call: &NewCall, now: DateTime<Utc>) -> Result<Call, StoreError>;
+    async fn insert_call(&self, call: &NewCall, change: &Change) -> Result<Call, StoreError>;
     async fn get_call(&self, id: CallId) -> Result<Option<Call>, StoreError>;
     async fn list_calls(&self, page: PageRequest) -> Result<Page<Call>, StoreError>;
 
@@ -154,10 +161,15 @@ pub trait Store: Send + Sync + 'static {
     async fn insert_project(
         &self,
         data: &ProjectData,
-        now: DateTime<Utc>,
+        change: &Change,
     ) -> Result<Project, StoreError>;
     async fn get_project(&self, id: ProjectId) -> Result<Option<Project>, StoreError>;
-    async fn list_projects(&self, page: PageRequest) -> Result<Page<Project>, StoreError>;
+    /// The projects `visible_to` a user has a role on, or all of them for `None`.
+    async fn list_projects(
+        &self,
+        page: PageRequest,
+        visible_to: Option<UserId>,
+    ) -> Result<Page<Project>, StoreError>;
     /// Replaces the project's data if its version is still `expected_version`, appending the date
     /// changes to its history, in one transaction.
     async fn update_project(
@@ -166,14 +178,14 @@ pub trait Store: Send + Sync + 'static {
         expected_version: i64,
         data: &ProjectData,
         date_changes: &[DateChange],
-        now: DateTime<Utc>,
+        change: &Change,
     ) -> Result<Project, StoreError>;
 
     async fn insert_entity(
         &self,
         project: ProjectId,
         entity: &NewEntity,
-        now: DateTime<Utc>,
+        change: &Change,
     ) -> Result<Entity, StoreError>;
     async fn get_entity(&self, id: EntityId) -> Result<Option<Entity>, StoreError>;
     async fn list_entities(&self, project: ProjectId) -> Result<Vec<Entity>, StoreError>;
@@ -184,7 +196,7 @@ pub trait Store: Send + Sync + 'static {
         &self,
         project: ProjectId,
         data: &ExpenseData,
-        now: DateTime<Utc>,
+        change: &Change,
     ) -> Result<Expense, StoreError>;
     /// Inserts many expenses in one transaction, each guarded like [`Store::insert_expense`]: all
     /// or nothing (imports).
@@ -192,7 +204,7 @@ pub trait Store: Send + Sync + 'static {
         &self,
         project: ProjectId,
         data: &[ExpenseData],
-        now: DateTime<Utc>,
+        change: &Change,
     ) -> Result<Vec<Expense>, StoreError>;
     async fn get_expense(&self, id: ExpenseId) -> Result<Option<Expense>, StoreError>;
     async fn list_expenses(
@@ -210,13 +222,24 @@ pub trait Store: Send + Sync + 'static {
         id: ExpenseId,
         expected_version: i64,
         data: &ExpenseData,
-        now: DateTime<Utc>,
+        change: &Change,
     ) -> Result<Expense, StoreError>;
     async fn delete_expense(
         &self,
         id: ExpenseId,
         expected_version: Option<i64>,
+        change: &Change,
     ) -> Result<(), StoreError>;
+    /// Takes a workflow step if the expense's status allows it (and its version is still
+    /// `expected_version`, when given); `note` is the rejection reason or unlock justification.
+    async fn step_expense(
+        &self,
+        id: ExpenseId,
+        expected_version: Option<i64>,
+        step: Step,
+        note: Option<&str>,
+        change: &Change,
+    ) -> Result<Expense, StoreError>;
     /// What other projects claim of this project's supplier documents.
     async fn claims_elsewhere(
         &self,
@@ -227,7 +250,7 @@ pub trait Store: Send + Sync + 'static {
         &self,
         project: ProjectId,
         new: &NewVariation,
-        now: DateTime<Utc>,
+        change: &Change,
     ) -> Result<Variation, StoreError>;
     async fn variations(&self, project: ProjectId) -> Result<Vec<Variation>, StoreError>;
     async fn set_variation_status(
@@ -236,19 +259,20 @@ pub trait Store: Send + Sync + 'static {
         id: i64,
         expected_version: i64,
         status: VariationStatus,
+        change: &Change,
     ) -> Result<Variation, StoreError>;
     async fn insert_extension(
         &self,
         project: ProjectId,
         new: &NewExtension,
-        now: DateTime<Utc>,
+        change: &Change,
     ) -> Result<Extension, StoreError>;
     async fn extensions(&self, project: ProjectId) -> Result<Vec<Extension>, StoreError>;
     async fn insert_milestone(
         &self,
         project: ProjectId,
         new: &NewMilestone,
-        now: DateTime<Utc>,
+        change: &Change,
     ) -> Result<Milestone, StoreError>;
     async fn milestones(&self, project: ProjectId) -> Result<Vec<Milestone>, StoreError>;
     async fn update_milestone(
@@ -257,12 +281,13 @@ pub trait Store: Send + Sync + 'static {
         id: i64,
         expected_version: i64,
         new: &NewMilestone,
+        change: &Change,
     ) -> Result<Milestone, StoreError>;
     async fn insert_tranche(
         &self,
         project: ProjectId,
         new: &NewTranche,
-        now: DateTime<Utc>,
+        change: &Change,
     ) -> Result<Tranche, StoreError>;
     async fn tranches(&self, project: ProjectId) -> Result<Vec<Tranche>, StoreError>;
 
@@ -274,7 +299,7 @@ pub trait Store: Send + Sync + 'static {
         &self,
         project: ProjectId,
         new: &crate::domain::submission::NewSubmission,
-        now: DateTime<Utc>,
+        change: &Change,
     ) -> Result<crate::domain::submission::Submission, StoreError>;
     async fn submissions(
         &self,
@@ -292,7 +317,7 @@ pub trait Store: Send + Sync + 'static {
         &self,
         project: ProjectId,
         new: &crate::domain::narrative::NewSection,
-        now: DateTime<Utc>,
+        change: &Change,
     ) -> Result<crate::domain::narrative::Section, StoreError>;
     async fn sections(
         &self,
@@ -302,7 +327,7 @@ pub trait Store: Send + Sync + 'static {
         &self,
         project: ProjectId,
         new: &crate::domain::narrative::NewIndicator,
-        now: DateTime<Utc>,
+        change: &Change,
     ) -> Result<crate::domain::narrative::Indicator, StoreError>;
     async fn indicators(
         &self,
@@ -311,6 +336,111 @@ pub trait Store: Send + Sync + 'static {
 }
 
 pub type DynStore = Arc<dyn Store>;
+
+/// Accounts, roles, sign-in state and the audit trail.
+#[async_trait]
+pub trait AccountStore: Send + Sync + 'static {
+    async fn insert_user(
+        &self,
+        email: &str,
+        password_hash: &str,
+        is_admin: bool,
+        change: &Change,
+    ) -> Result<User, StoreError>;
+    /// The user and their password hash.
+    async fn user_by_email(&self, email: &str) -> Result<Option<(User, String)>, StoreError>;
+    async fn get_user(&self, id: UserId) -> Result<Option<User>, StoreError>;
+    async fn list_users(&self) -> Result<Vec<User>, StoreError>;
+    /// Replaces the password and ends every session of the user.
+    async fn set_password(
+        &self,
+        id: UserId,
+        password_hash: &str,
+        change: &Change,
+    ) -> Result<(), StoreError>;
+
+    async fn set_membership(
+        &self,
+        project: ProjectId,
+        user: UserId,
+        role: Role,
+        entities: &[EntityId],
+        change: &Change,
+    ) -> Result<Membership, StoreError>;
+    async fn remove_membership(
+        &self,
+        project: ProjectId,
+        user: UserId,
+        change: &Change,
+    ) -> Result<(), StoreError>;
+    async fn memberships(&self, project: ProjectId) -> Result<Vec<Membership>, StoreError>;
+    async fn membership(
+        &self,
+        project: ProjectId,
+        user: UserId,
+    ) -> Result<Option<Membership>, StoreError>;
+
+    async fn insert_session(&self, session: &NewSession) -> Result<(), StoreError>;
+    /// The signed-in user and the session's CSRF token, if the session exists and has not expired.
+    async fn session(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(User, String)>, StoreError>;
+    async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError>;
+
+    async fn insert_token(
+        &self,
+        user: UserId,
+        name: &str,
+        token_hash: &str,
+        change: &Change,
+    ) -> Result<ApiToken, StoreError>;
+    /// The owner of a token that has not been revoked.
+    async fn token_user(&self, token_hash: &str) -> Result<Option<User>, StoreError>;
+    async fn tokens(&self, user: UserId) -> Result<Vec<ApiToken>, StoreError>;
+    async fn revoke_token(&self, user: UserId, id: i64, change: &Change) -> Result<(), StoreError>;
+
+    async fn record_login_failure(&self, email: &str, at: DateTime<Utc>) -> Result<(), StoreError>;
+    async fn login_failures_since(
+        &self,
+        email: &str,
+        since: DateTime<Utc>,
+    ) -> Result<i64, StoreError>;
+    async fn clear_login_failures(&self, email: &str) -> Result<(), StoreError>;
+
+    /// The last entry's sequence number and hash (0 and the genesis hash when empty).
+    async fn audit_head(&self) -> Result<(i64, String), StoreError>;
+    /// The history of one object, oldest first.
+    async fn audit_of(&self, object_type: &str, object_id: &str) -> Result<Vec<Entry>, StoreError>;
+    /// A project's entries, newest first.
+    async fn audit_of_project(
+        &self,
+        project: ProjectId,
+        page: PageRequest,
+    ) -> Result<Page<Entry>, StoreError>;
+    /// Up to `limit` entries after `after_seq`, in order: the whole log, a slice at a time.
+    async fn audit_scan(&self, after_seq: i64, limit: i64) -> Result<Vec<Entry>, StoreError>;
+    /// The heads the submissions recorded.
+    async fn audit_anchors(&self) -> Result<Vec<Anchor>, StoreError>;
+}
+
+/// Who makes a change and when. Every write appends it to the audit trail in its own transaction.
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub actor: Actor,
+    pub now: DateTime<Utc>,
+}
+
+/// A sign-in session: the hash of its cookie's token, never the token.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub token_hash: String,
+    pub user: UserId,
+    pub csrf_token: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
 
 /// Opens the database a URL names (`postgres://…` or `sqlite:…`/a path) and runs its migrations.
 pub async fn open(url: &str) -> Result<DynStore, StoreError> {

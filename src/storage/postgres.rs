@@ -13,6 +13,7 @@ const DIALECT: Dialect = Dialect {
     name: "postgres",
     begin_write: "BEGIN",
     for_update: " FOR UPDATE",
+    lock_audit_head: "SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE",
 };
 
 #[path = "sql/mod.rs"]

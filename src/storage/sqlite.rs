@@ -19,6 +19,8 @@ const DIALECT: Dialect = Dialect {
     begin_write: "BEGIN IMMEDIATE",
     // SQLite has one writer at a time; the write lock already serialises what FOR UPDATE would.
     for_update: "",
+    // BEGIN IMMEDIATE already holds the one write lock.
+    lock_audit_head: "",
 };
 
 #[path = "sql/mod.rs"]

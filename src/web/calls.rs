@@ -1,5 +1,6 @@
 //! `/api/v1/calls`: funding calls and their rules.
 
+use super::auth::Who;
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -265,8 +266,12 @@ pub fn router() -> Router<App> {
 /// Records a funding call with its rules.
 #[utoipa::path(post, path = "/api/v1/calls", tag = "calls", request_body = CallInput,
     responses((status = 201, body = CallView), (status = 422, body = Problem), (status = 400, body = Problem)))]
-async fn create(State(app): State<App>, ApiJson(input): ApiJson<CallInput>) -> ApiResult<Response> {
-    let call = calls::create(&app, NewCall::try_from(input)?).await?;
+async fn create(
+    State(app): State<App>,
+    Who(who): Who,
+    ApiJson(input): ApiJson<CallInput>,
+) -> ApiResult<Response> {
+    let call = calls::create(&app, &who, NewCall::try_from(input)?).await?;
     Ok((
         StatusCode::CREATED,
         [(header::LOCATION, format!("/api/v1/calls/{}", call.id))],
@@ -281,10 +286,11 @@ async fn create(State(app): State<App>, ApiJson(input): ApiJson<CallInput>) -> A
     responses((status = 200, description = "{items,total,page,per_page}"), (status = 422, body = Problem)))]
 async fn list(
     State(app): State<App>,
+    Who(who): Who,
     query: QueryPairs,
 ) -> ApiResult<Json<ListEnvelope<CallView>>> {
     let page = page_request(&query)?;
-    let result = calls::list(&app, page).await?;
+    let result = calls::list(&app, &who, page).await?;
     Ok(Json(ListEnvelope {
         items: result.items.iter().map(CallView::from).collect(),
         total: result.total,
@@ -296,8 +302,12 @@ async fn list(
 /// One call.
 #[utoipa::path(get, path = "/api/v1/calls/{id}", tag = "calls", params(("id" = String, Path)),
     responses((status = 200, body = CallView), (status = 404, body = Problem)))]
-async fn show(State(app): State<App>, Path(id): Path<String>) -> ApiResult<Response> {
+async fn show(
+    State(app): State<App>,
+    Who(who): Who,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
     let id: CallId = id.parse().map_err(|_| ApiError::not_found("bando"))?;
-    let call = calls::get(&app, id).await?;
+    let call = calls::get(&app, &who, id).await?;
     Ok(([(header::ETAG, etag(1))], Json(CallView::from(&call))).into_response())
 }

@@ -17,6 +17,7 @@ pub struct ApiError {
     detail: String,
     errors: Vec<FieldError>,
     related: Vec<String>,
+    retry_after: Option<u64>,
 }
 
 /// The problem document, as the OpenAPI description shows it.
@@ -52,7 +53,17 @@ impl ApiError {
             detail: detail.into(),
             errors: Vec::new(),
             related: Vec::new(),
+            retry_after: None,
         }
+    }
+
+    /// 401: the request names nobody, or a session or token that is no longer valid.
+    pub fn unauthenticated(detail: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", detail)
+    }
+
+    pub fn forbidden(code: &'static str, detail: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::FORBIDDEN, code, detail)
     }
 
     pub fn invalid(errors: Vec<FieldError>) -> ApiError {
@@ -103,6 +114,9 @@ impl ApiError {
 fn title(status: StatusCode) -> &'static str {
     match status.as_u16() {
         400 => "Richiesta non valida",
+        401 => "Accesso richiesto",
+        403 => "Operazione non consentita",
+        429 => "Troppi tentativi",
         404 => "Non trovato",
         409 => "Conflitto",
         412 => "Versione non più attuale",
@@ -147,6 +161,23 @@ impl From<ServiceError> for ApiError {
                     "Errore interno nella preparazione del documento. Riprovare più tardi.",
                 )
             }
+            ServiceError::Forbidden(why) => ApiError::forbidden("forbidden", why),
+            ServiceError::BadCredentials => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_credentials",
+                "Email o password non corretti.",
+            ),
+            ServiceError::Throttled(seconds) => ApiError {
+                retry_after: Some(seconds),
+                ..ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "too_many_attempts",
+                    format!(
+                        "Troppi tentativi di accesso non riusciti: riprovare tra {} minuti.",
+                        seconds.div_ceil(60)
+                    ),
+                )
+            },
             ServiceError::Store(cause) => {
                 tracing::error!(error = %cause, "storage failure");
                 ApiError::new(
@@ -161,6 +192,7 @@ impl From<ServiceError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let retry_after = self.retry_after;
         let body = Problem {
             kind: format!("urn:rendiconta:problem:{}", self.code),
             title: title(self.status).to_owned(),
@@ -176,6 +208,17 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        if let Some(seconds) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"rendiconta\""),
+            );
+        }
         response
     }
 }

@@ -1,9 +1,10 @@
 //! `/api/v1/projects/{id}/expenses` and `/api/v1/expenses/{id}`.
 
+use super::auth::Who;
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -17,7 +18,7 @@ use super::projects::parse_project_id;
 use crate::domain::text::fold;
 use crate::domain::{
     Amounts, Cig, Cup, Document, DocumentType, EntityId, Expense, ExpenseData, ExpenseId,
-    ExpenseStatus, Nature, Payment, TaxId, Violations,
+    ExpenseStatus, Nature, Payment, Step, TaxId, Violations,
 };
 use crate::services::{expenses, App, ServiceError};
 use crate::storage::{ExpenseFilter, ExpenseSortField, ExpenseTotals};
@@ -204,6 +205,12 @@ pub struct ExpenseView {
     payment_order_date: Option<String>,
     payment_date: Option<String>,
     status: String,
+    /// The user who recorded it (none when loaded by the local operator).
+    created_by: Option<String>,
+    /// The finance officer who verified it, while it is verified or included.
+    verified_by: Option<String>,
+    /// Why it was sent back, while it is `rejected`.
+    rejection_reason: Option<String>,
     version: i64,
     created_at: String,
     updated_at: String,
@@ -214,6 +221,9 @@ const EXPENSE_READ_ONLY: &[&str] = &[
     "project_id",
     "total_amount",
     "status",
+    "created_by",
+    "verified_by",
+    "rejection_reason",
     "version",
     "created_at",
     "updated_at",
@@ -247,6 +257,9 @@ impl From<&Expense> for ExpenseView {
             payment_order_date: d.payment.order_date.map(|x| x.to_string()),
             payment_date: d.payment.paid_on.map(|x| x.to_string()),
             status: e.status.to_string(),
+            created_by: e.created_by.map(|u| u.to_string()),
+            verified_by: e.verified_by.map(|u| u.to_string()),
+            rejection_reason: e.rejection_reason.clone(),
             version: e.version,
             created_at: e.created_at.to_rfc3339(),
             updated_at: e.updated_at.to_rfc3339(),
@@ -297,6 +310,153 @@ pub fn router() -> Router<App> {
             "/api/v1/expenses/{id}",
             get(show).patch(patch).delete(remove),
         )
+        .route("/api/v1/expenses/{id}/ready", post(mark_ready))
+        .route("/api/v1/expenses/{id}/verify", post(verify))
+        .route("/api/v1/expenses/{id}/reject", post(reject))
+        .route("/api/v1/expenses/{id}/unlock", post(unlock))
+        .route("/api/v1/expenses/{id}/history", get(history))
+}
+
+/// The optional body of a workflow step.
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct StepInput {
+    /// Why the expense is rejected (`reject`).
+    #[serde(default)]
+    reason: Option<String>,
+    /// Why a submitted expense is reopened (`unlock`).
+    #[serde(default)]
+    justification: Option<String>,
+}
+
+async fn take_step(
+    app: &App,
+    who: &crate::domain::access::Actor,
+    id: &str,
+    version: Option<i64>,
+    step: Step,
+    body: &[u8],
+) -> ApiResult<Response> {
+    let id = parse_expense_id(id)?;
+    let input: StepInput = if body.iter().all(u8::is_ascii_whitespace) {
+        StepInput::default()
+    } else {
+        super::extract::parse_json(body)?
+    };
+    let note = match step {
+        Step::Reject => input.reason,
+        Step::Unlock => input.justification,
+        Step::Ready | Step::Verify => None,
+    };
+    let expense = expenses::step(app, who, id, version, step, note).await?;
+    Ok(expense_response(StatusCode::OK, &expense))
+}
+
+/// Hands a draft (or rejected) expense to the finance office for verification.
+#[utoipa::path(post, path = "/api/v1/expenses/{id}/ready", tag = "expenses", params(("id" = String, Path)),
+    request_body(content = StepInput, description = "nessun corpo richiesto"),
+    responses((status = 200, body = ExpenseView), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 412, body = Problem)))]
+async fn mark_ready(
+    State(app): State<App>,
+    Who(who): Who,
+    Path(id): Path<String>,
+    OptionalIfMatch(version): OptionalIfMatch,
+    body: axum::body::Bytes,
+) -> ApiResult<Response> {
+    take_step(&app, &who, &id, version, Step::Ready, &body).await
+}
+
+/// Verifies an expense (finance officer; not one they recorded themselves).
+#[utoipa::path(post, path = "/api/v1/expenses/{id}/verify", tag = "expenses", params(("id" = String, Path)),
+    request_body(content = StepInput, description = "nessun corpo richiesto"),
+    responses((status = 200, body = ExpenseView), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 412, body = Problem)))]
+async fn verify(
+    State(app): State<App>,
+    Who(who): Who,
+    Path(id): Path<String>,
+    OptionalIfMatch(version): OptionalIfMatch,
+    body: axum::body::Bytes,
+) -> ApiResult<Response> {
+    take_step(&app, &who, &id, version, Step::Verify, &body).await
+}
+
+/// Sends an expense back to its author with a reason (`{"reason": "…"}`).
+#[utoipa::path(post, path = "/api/v1/expenses/{id}/reject", tag = "expenses", params(("id" = String, Path)),
+    request_body = StepInput,
+    responses((status = 200, body = ExpenseView), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 412, body = Problem), (status = 422, body = Problem)))]
+async fn reject(
+    State(app): State<App>,
+    Who(who): Who,
+    Path(id): Path<String>,
+    OptionalIfMatch(version): OptionalIfMatch,
+    body: axum::body::Bytes,
+) -> ApiResult<Response> {
+    take_step(&app, &who, &id, version, Step::Reject, &body).await
+}
+
+/// Reopens an expense included in a submission, with a written justification
+/// (`{"justification": "…"}`); the next submission shows the correction as an adjustment.
+#[utoipa::path(post, path = "/api/v1/expenses/{id}/unlock", tag = "expenses", params(("id" = String, Path)),
+    request_body = StepInput,
+    responses((status = 200, body = ExpenseView), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 412, body = Problem), (status = 422, body = Problem)))]
+async fn unlock(
+    State(app): State<App>,
+    Who(who): Who,
+    Path(id): Path<String>,
+    OptionalIfMatch(version): OptionalIfMatch,
+    body: axum::body::Bytes,
+) -> ApiResult<Response> {
+    take_step(&app, &who, &id, version, Step::Unlock, &body).await
+}
+
+/// One entry of the audit trail.
+#[derive(Serialize, ToSchema)]
+pub struct AuditEntryView {
+    seq: i64,
+    at: String,
+    actor: String,
+    action: String,
+    object_type: String,
+    object_id: String,
+    #[schema(value_type = Option<Object>)]
+    before: Option<serde_json::Value>,
+    #[schema(value_type = Option<Object>)]
+    after: Option<serde_json::Value>,
+    hash: String,
+}
+
+impl From<&crate::domain::audit::Entry> for AuditEntryView {
+    fn from(e: &crate::domain::audit::Entry) -> AuditEntryView {
+        let parse = |t: &Option<String>| t.as_deref().and_then(|t| serde_json::from_str(t).ok());
+        AuditEntryView {
+            seq: e.seq,
+            at: e.at.to_rfc3339(),
+            actor: e.actor.clone(),
+            action: e.action.clone(),
+            object_type: e.object_type.clone(),
+            object_id: e.object_id.clone(),
+            before: parse(&e.before),
+            after: parse(&e.after),
+            hash: e.hash.clone(),
+        }
+    }
+}
+
+/// The expense's history: who changed what and when, oldest first.
+#[utoipa::path(get, path = "/api/v1/expenses/{id}/history", tag = "expenses", params(("id" = String, Path)),
+    responses((status = 200, body = Vec<AuditEntryView>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn history(
+    State(app): State<App>,
+    Who(who): Who,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<AuditEntryView>>> {
+    let id = parse_expense_id(&id)?;
+    let entries = crate::services::audit::expense_history(&app, &who, id).await?;
+    Ok(Json(entries.iter().map(AuditEntryView::from).collect()))
 }
 
 /// Records an expense of a project (status `draft`).
@@ -306,12 +466,13 @@ pub fn router() -> Router<App> {
         (status = 413, body = Problem), (status = 422, body = Problem), (status = 400, body = Problem)))]
 async fn create(
     State(app): State<App>,
+    Who(who): Who,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<ExpenseInput>,
 ) -> ApiResult<Response> {
     let project = parse_project_id(&id)?;
     let data = ExpenseData::try_from(input)?;
-    let expense = expenses::create(&app, project, data).await?;
+    let expense = expenses::create(&app, &who, project, data).await?;
     Ok(expense_response(StatusCode::CREATED, &expense))
 }
 
@@ -352,6 +513,7 @@ fn filter(q: &QueryPairs) -> Result<ExpenseFilter, ApiError> {
     responses((status = 200, body = ExpenseList), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn list(
     State(app): State<App>,
+    Who(who): Who,
     Path(id): Path<String>,
     query: QueryPairs,
 ) -> ApiResult<Json<ExpenseList>> {
@@ -360,7 +522,7 @@ async fn list(
     let sort = sort(&query, ExpenseSortField::NAMES, ExpenseSortField::Id)?;
     let filter = filter(&query)?;
     let (result, totals): (_, ExpenseTotals) =
-        expenses::list(&app, project, &filter, sort, page).await?;
+        expenses::list(&app, &who, project, &filter, sort, page).await?;
     Ok(Json(ExpenseList {
         items: result.items.iter().map(ExpenseView::from).collect(),
         total: result.total,
@@ -377,8 +539,12 @@ async fn list(
 /// One expense, with its ETag.
 #[utoipa::path(get, path = "/api/v1/expenses/{id}", tag = "expenses", params(("id" = String, Path)),
     responses((status = 200, body = ExpenseView), (status = 404, body = Problem)))]
-async fn show(State(app): State<App>, Path(id): Path<String>) -> ApiResult<Response> {
-    let expense = expenses::get(&app, parse_expense_id(&id)?).await?;
+async fn show(
+    State(app): State<App>,
+    Who(who): Who,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let expense = expenses::get(&app, &who, parse_expense_id(&id)?).await?;
     Ok(expense_response(StatusCode::OK, &expense))
 }
 
@@ -389,18 +555,19 @@ async fn show(State(app): State<App>, Path(id): Path<String>) -> ApiResult<Respo
         (status = 412, body = Problem), (status = 428, body = Problem), (status = 422, body = Problem)))]
 async fn patch(
     State(app): State<App>,
+    Who(who): Who,
     Path(id): Path<String>,
     IfMatch(version): IfMatch,
     JsonBytes(body): JsonBytes,
 ) -> ApiResult<Response> {
     let id = parse_expense_id(&id)?;
-    let current = expenses::get(&app, id).await?;
+    let current = expenses::get(&app, &who, id).await?;
     if current.version != version {
         return Err(ServiceError::Stale.into());
     }
     let input: ExpenseInput = merged_input(&ExpenseView::from(&current), EXPENSE_READ_ONLY, &body)?;
     let data = ExpenseData::try_from(input)?;
-    let expense = expenses::update(&app, id, version, data).await?;
+    let expense = expenses::update(&app, &who, id, version, data).await?;
     Ok(expense_response(StatusCode::OK, &expense))
 }
 
@@ -409,9 +576,10 @@ async fn patch(
     responses((status = 204), (status = 404, body = Problem), (status = 409, body = Problem), (status = 412, body = Problem)))]
 async fn remove(
     State(app): State<App>,
+    Who(who): Who,
     Path(id): Path<String>,
     OptionalIfMatch(version): OptionalIfMatch,
 ) -> ApiResult<StatusCode> {
-    expenses::delete(&app, parse_expense_id(&id)?, version).await?;
+    expenses::delete(&app, &who, parse_expense_id(&id)?, version).await?;
     Ok(StatusCode::NO_CONTENT)
 }

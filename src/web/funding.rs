@@ -1,5 +1,7 @@
 //! `/api/v1/projects/{id}/variations`, `…/extensions`, `…/milestones` and `…/tranches`.
 
+use super::auth::Who;
+use crate::domain::access::Actor;
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -169,11 +171,13 @@ impl TryFrom<VariationInput> for NewVariation {
     responses((status = 201, body = VariationView), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn create_variation(
     State(app): State<App>,
+    Who(who): Who,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<VariationInput>,
 ) -> ApiResult<Response> {
     let project = parse_project_id(&id)?;
-    let variation = funding::add_variation(&app, project, NewVariation::try_from(input)?).await?;
+    let variation =
+        funding::add_variation(&app, &who, project, NewVariation::try_from(input)?).await?;
     Ok(created(
         format!("/api/v1/projects/{project}/variations/{}", variation.id),
         Some(variation.version),
@@ -186,16 +190,22 @@ async fn create_variation(
     responses((status = 200, description = "{items,total,page,per_page}"), (status = 404, body = Problem)))]
 async fn list_variations(
     State(app): State<App>,
+    Who(who): Who,
     Path(id): Path<String>,
 ) -> ApiResult<Json<ListEnvelope<VariationView>>> {
-    let list = funding::variations(&app, parse_project_id(&id)?).await?;
+    let list = funding::variations(&app, &who, parse_project_id(&id)?).await?;
     Ok(Json(ListEnvelope::whole(
         list.iter().map(VariationView::from).collect(),
     )))
 }
 
-async fn variation_of(app: &App, project: ProjectId, vid: i64) -> Result<Variation, ApiError> {
-    funding::variations(app, project)
+async fn variation_of(
+    app: &App,
+    who: &Actor,
+    project: ProjectId,
+    vid: i64,
+) -> Result<Variation, ApiError> {
+    funding::variations(app, who, project)
         .await?
         .into_iter()
         .find(|v| v.id == vid)
@@ -207,9 +217,16 @@ async fn variation_of(app: &App, project: ProjectId, vid: i64) -> Result<Variati
     responses((status = 200, body = VariationView), (status = 404, body = Problem)))]
 async fn show_variation(
     State(app): State<App>,
+    Who(who): Who,
     Path((id, vid)): Path<(String, String)>,
 ) -> ApiResult<Response> {
-    let variation = variation_of(&app, parse_project_id(&id)?, sub_id(&vid, "variazione")?).await?;
+    let variation = variation_of(
+        &app,
+        &who,
+        parse_project_id(&id)?,
+        sub_id(&vid, "variazione")?,
+    )
+    .await?;
     Ok((
         [(header::ETAG, etag(variation.version))],
         Json(VariationView::from(&variation)),
@@ -224,6 +241,7 @@ async fn show_variation(
         (status = 428, body = Problem), (status = 422, body = Problem)))]
 async fn patch_variation(
     State(app): State<App>,
+    Who(who): Who,
     Path((id, vid)): Path<(String, String)>,
     IfMatch(version): IfMatch,
     ApiJson(input): ApiJson<VariationStatusInput>,
@@ -233,7 +251,8 @@ async fn patch_variation(
     let mut v = Violations::new();
     let status = variation_status(&mut v, input.status.as_deref(), None);
     let status = v.finish(|| status).map_err(ApiError::invalid)?;
-    let variation = funding::set_variation_status(&app, project, vid, version, status).await?;
+    let variation =
+        funding::set_variation_status(&app, &who, project, vid, version, status).await?;
     Ok((
         [(header::ETAG, etag(variation.version))],
         Json(VariationView::from(&variation)),
@@ -282,6 +301,7 @@ impl From<&Extension> for ExtensionView {
     responses((status = 201, body = ExtensionView), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn create_extension(
     State(app): State<App>,
+    Who(who): Who,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<ExtensionInput>,
 ) -> ApiResult<Response> {
@@ -321,7 +341,7 @@ async fn create_extension(
             })
         })
         .map_err(ApiError::invalid)?;
-    let extension = funding::add_extension(&app, project, new).await?;
+    let extension = funding::add_extension(&app, &who, project, new).await?;
     Ok(created(
         format!("/api/v1/projects/{project}/extensions/{}", extension.id),
         None,
@@ -334,9 +354,10 @@ async fn create_extension(
     responses((status = 200, description = "{items,total,page,per_page}"), (status = 404, body = Problem)))]
 async fn list_extensions(
     State(app): State<App>,
+    Who(who): Who,
     Path(id): Path<String>,
 ) -> ApiResult<Json<ListEnvelope<ExtensionView>>> {
-    let list = funding::extensions(&app, parse_project_id(&id)?).await?;
+    let list = funding::extensions(&app, &who, parse_project_id(&id)?).await?;
     Ok(Json(ListEnvelope::whole(
         list.iter().map(ExtensionView::from).collect(),
     )))
@@ -399,11 +420,13 @@ impl TryFrom<MilestoneInput> for NewMilestone {
     responses((status = 201, body = MilestoneView), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn create_milestone(
     State(app): State<App>,
+    Who(who): Who,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<MilestoneInput>,
 ) -> ApiResult<Response> {
     let project = parse_project_id(&id)?;
-    let milestone = funding::add_milestone(&app, project, NewMilestone::try_from(input)?).await?;
+    let milestone =
+        funding::add_milestone(&app, &who, project, NewMilestone::try_from(input)?).await?;
     Ok(created(
         format!("/api/v1/projects/{project}/milestones/{}", milestone.id),
         Some(milestone.version),
@@ -416,9 +439,10 @@ async fn create_milestone(
     responses((status = 200, description = "{items,total,page,per_page}"), (status = 404, body = Problem)))]
 async fn list_milestones(
     State(app): State<App>,
+    Who(who): Who,
     Path(id): Path<String>,
 ) -> ApiResult<Json<ListEnvelope<MilestoneView>>> {
-    let list = funding::milestones(&app, parse_project_id(&id)?).await?;
+    let list = funding::milestones(&app, &who, parse_project_id(&id)?).await?;
     Ok(Json(ListEnvelope::whole(
         list.iter().map(MilestoneView::from).collect(),
     )))
@@ -429,9 +453,16 @@ async fn list_milestones(
     responses((status = 200, body = MilestoneView), (status = 404, body = Problem)))]
 async fn show_milestone(
     State(app): State<App>,
+    Who(who): Who,
     Path((id, mid)): Path<(String, String)>,
 ) -> ApiResult<Response> {
-    let m = funding::milestone(&app, parse_project_id(&id)?, sub_id(&mid, "scadenza")?).await?;
+    let m = funding::milestone(
+        &app,
+        &who,
+        parse_project_id(&id)?,
+        sub_id(&mid, "scadenza")?,
+    )
+    .await?;
     Ok((
         [(header::ETAG, etag(m.version))],
         Json(MilestoneView::from(&m)),
@@ -447,20 +478,28 @@ async fn show_milestone(
         (status = 428, body = Problem), (status = 422, body = Problem)))]
 async fn patch_milestone(
     State(app): State<App>,
+    Who(who): Who,
     Path((id, mid)): Path<(String, String)>,
     IfMatch(version): IfMatch,
     JsonBytes(body): JsonBytes,
 ) -> ApiResult<Response> {
     let project = parse_project_id(&id)?;
     let mid = sub_id(&mid, "scadenza")?;
-    let current = funding::milestone(&app, project, mid).await?;
+    let current = funding::milestone(&app, &who, project, mid).await?;
     if current.version != version {
         return Err(ServiceError::Stale.into());
     }
     let input: MilestoneInput =
         merged_input(&MilestoneView::from(&current), MILESTONE_READ_ONLY, &body)?;
-    let m = funding::update_milestone(&app, project, mid, version, NewMilestone::try_from(input)?)
-        .await?;
+    let m = funding::update_milestone(
+        &app,
+        &who,
+        project,
+        mid,
+        version,
+        NewMilestone::try_from(input)?,
+    )
+    .await?;
     Ok((
         [(header::ETAG, etag(m.version))],
         Json(MilestoneView::from(&m)),
@@ -508,6 +547,7 @@ impl From<&Tranche> for TrancheView {
     responses((status = 201, body = TrancheView), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn create_tranche(
     State(app): State<App>,
+    Who(who): Who,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<TrancheInput>,
 ) -> ApiResult<Response> {
@@ -543,7 +583,7 @@ async fn create_tranche(
             })
         })
         .map_err(ApiError::invalid)?;
-    let tranche = funding::add_tranche(&app, project, new).await?;
+    let tranche = funding::add_tranche(&app, &who, project, new).await?;
     Ok(created(
         format!("/api/v1/projects/{project}/tranches/{}", tranche.id),
         None,
@@ -556,9 +596,10 @@ async fn create_tranche(
     responses((status = 200, description = "{items,total,page,per_page}"), (status = 404, body = Problem)))]
 async fn list_tranches(
     State(app): State<App>,
+    Who(who): Who,
     Path(id): Path<String>,
 ) -> ApiResult<Json<ListEnvelope<TrancheView>>> {
-    let list = funding::tranches(&app, parse_project_id(&id)?).await?;
+    let list = funding::tranches(&app, &who, parse_project_id(&id)?).await?;
     Ok(Json(ListEnvelope::whole(
         list.iter().map(TrancheView::from).collect(),
     )))

@@ -1,5 +1,6 @@
 //! The web layer: the JSON API under `/api/v1`, its OpenAPI description, and the server.
 
+pub mod auth;
 mod calls;
 pub mod error;
 mod expenses;
@@ -12,6 +13,7 @@ mod pagination;
 mod projects;
 mod reports;
 mod summary;
+mod users;
 
 use std::future::Future;
 
@@ -44,10 +46,35 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
         funding::create_extension, funding::list_extensions,
         funding::create_milestone, funding::list_milestones, funding::show_milestone, funding::patch_milestone,
         funding::create_tranche, funding::list_tranches,
+        expenses::mark_ready, expenses::verify, expenses::reject, expenses::unlock, expenses::history,
+        auth::create_token, auth::list_tokens, auth::revoke_token, auth::sign_in, auth::sign_out, auth::me, auth::change_password,
+        users::create, users::list, users::members, users::set_member, users::remove_member, users::project_audit,
     ),
-    tags((name = "calls"), (name = "projects"), (name = "expenses"), (name = "summary"), (name = "funding"), (name = "reports"))
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+    tags((name = "calls"), (name = "projects"), (name = "expenses"), (name = "summary"), (name = "funding"), (name = "reports"), (name = "auth"), (name = "users"))
 )]
 pub struct ApiDoc;
+
+/// Declares the two ways to sign in: a bearer token, or the session cookie.
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{
+            ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme,
+        };
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(auth::SESSION_COOKIE))),
+        );
+    }
+}
 
 async fn openapi() -> impl IntoResponse {
     Json(ApiDoc::openapi())
@@ -76,6 +103,8 @@ pub fn router(app: App) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/api/v1/openapi.json", get(openapi))
+        .merge(auth::router())
+        .merge(users::router())
         .merge(calls::router())
         .merge(projects::router())
         .merge(expenses::router())

@@ -1,5 +1,6 @@
 //! `/api/v1/projects/{id}/narrative` and `…/indicators`: what the final activity report says.
 
+use super::auth::Who;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::get;
@@ -79,6 +80,7 @@ impl From<&Indicator> for IndicatorView {
     responses((status = 201, body = SectionView), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn create_section(
     State(app): State<App>,
+    Who(who): Who,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<SectionInput>,
 ) -> ApiResult<Response> {
@@ -94,7 +96,7 @@ async fn create_section(
             })
         })
         .map_err(ApiError::invalid)?;
-    let section = narrative::add_section(&app, project, new).await?;
+    let section = narrative::add_section(&app, &who, project, new).await?;
     Ok(created(
         format!("/api/v1/projects/{project}/narrative/{}", section.id),
         None,
@@ -107,9 +109,10 @@ async fn create_section(
     responses((status = 200, description = "{items,total,page,per_page}"), (status = 404, body = Problem)))]
 async fn list_sections(
     State(app): State<App>,
+    Who(who): Who,
     Path(id): Path<String>,
 ) -> ApiResult<Json<ListEnvelope<SectionView>>> {
-    let list = narrative::sections(&app, parse_project_id(&id)?).await?;
+    let list = narrative::sections(&app, &who, parse_project_id(&id)?).await?;
     Ok(Json(ListEnvelope::whole(
         list.iter().map(SectionView::from).collect(),
     )))
@@ -121,6 +124,7 @@ async fn list_sections(
     responses((status = 201, body = IndicatorView), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn create_indicator(
     State(app): State<App>,
+    Who(who): Who,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<IndicatorInput>,
 ) -> ApiResult<Response> {
@@ -157,7 +161,7 @@ async fn create_indicator(
             })
         })
         .map_err(ApiError::invalid)?;
-    let indicator = narrative::add_indicator(&app, project, new).await?;
+    let indicator = narrative::add_indicator(&app, &who, project, new).await?;
     Ok(created(
         format!("/api/v1/projects/{project}/indicators/{}", indicator.id),
         None,
@@ -170,9 +174,10 @@ async fn create_indicator(
     responses((status = 200, description = "{items,total,page,per_page}"), (status = 404, body = Problem)))]
 async fn list_indicators(
     State(app): State<App>,
+    Who(who): Who,
     Path(id): Path<String>,
 ) -> ApiResult<Json<ListEnvelope<IndicatorView>>> {
-    let list = narrative::indicators(&app, parse_project_id(&id)?).await?;
+    let list = narrative::indicators(&app, &who, parse_project_id(&id)?).await?;
     Ok(Json(ListEnvelope::whole(
         list.iter().map(IndicatorView::from).collect(),
     )))

@@ -1,5 +1,6 @@
 //! `/api/v1/projects` and their entities.
 
+use super::auth::Who;
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -281,10 +282,11 @@ pub fn router() -> Router<App> {
     responses((status = 201, body = ProjectView), (status = 422, body = Problem), (status = 400, body = Problem)))]
 async fn create(
     State(app): State<App>,
+    Who(who): Who,
     ApiJson(input): ApiJson<ProjectInput>,
 ) -> ApiResult<Response> {
     let (new, _) = input.into_domain()?;
-    let project = projects::create(&app, new).await?;
+    let project = projects::create(&app, &who, new).await?;
     Ok(project_response(StatusCode::CREATED, &project))
 }
 
@@ -294,10 +296,11 @@ async fn create(
     responses((status = 200, description = "{items,total,page,per_page}"), (status = 422, body = Problem)))]
 async fn list(
     State(app): State<App>,
+    Who(who): Who,
     query: QueryPairs,
 ) -> ApiResult<Json<ListEnvelope<ProjectView>>> {
     let page = page_request(&query)?;
-    let result = projects::list(&app, page).await?;
+    let result = projects::list(&app, &who, page).await?;
     Ok(Json(ListEnvelope {
         items: result.items.iter().map(ProjectView::from).collect(),
         total: result.total,
@@ -309,8 +312,12 @@ async fn list(
 /// One project, with its ETag.
 #[utoipa::path(get, path = "/api/v1/projects/{id}", tag = "projects", params(("id" = String, Path)),
     responses((status = 200, body = ProjectView), (status = 404, body = Problem)))]
-async fn show(State(app): State<App>, Path(id): Path<String>) -> ApiResult<Response> {
-    let project = projects::get(&app, parse_project_id(&id)?).await?;
+async fn show(
+    State(app): State<App>,
+    Who(who): Who,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let project = projects::get(&app, &who, parse_project_id(&id)?).await?;
     Ok(project_response(StatusCode::OK, &project))
 }
 
@@ -321,18 +328,19 @@ async fn show(State(app): State<App>, Path(id): Path<String>) -> ApiResult<Respo
         (status = 428, body = Problem), (status = 422, body = Problem)))]
 async fn patch(
     State(app): State<App>,
+    Who(who): Who,
     Path(id): Path<String>,
     IfMatch(version): IfMatch,
     JsonBytes(body): JsonBytes,
 ) -> ApiResult<Response> {
     let id = parse_project_id(&id)?;
-    let current = projects::get(&app, id).await?;
+    let current = projects::get(&app, &who, id).await?;
     if current.version != version {
         return Err(crate::services::ServiceError::Stale.into());
     }
     let input: ProjectInput = merged_input(&ProjectView::from(&current), PROJECT_READ_ONLY, &body)?;
     let (new, change_act) = input.into_domain()?;
-    let project = projects::update(&app, id, version, new, change_act).await?;
+    let project = projects::update(&app, &who, id, version, new, change_act).await?;
     Ok(project_response(StatusCode::OK, &project))
 }
 
@@ -342,6 +350,7 @@ async fn patch(
     responses((status = 201, body = EntityView), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn create_entity(
     State(app): State<App>,
+    Who(who): Who,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<EntityInput>,
 ) -> ApiResult<Response> {
@@ -364,7 +373,7 @@ async fn create_entity(
             })
         })
         .map_err(ApiError::invalid)?;
-    let entity = projects::add_entity(&app, project, new).await?;
+    let entity = projects::add_entity(&app, &who, project, new).await?;
     Ok((
         StatusCode::CREATED,
         [(
@@ -381,9 +390,10 @@ async fn create_entity(
     responses((status = 200, description = "{items,total,page,per_page}"), (status = 404, body = Problem)))]
 async fn list_entities(
     State(app): State<App>,
+    Who(who): Who,
     Path(id): Path<String>,
 ) -> ApiResult<Json<ListEnvelope<EntityView>>> {
-    let entities = projects::entities(&app, parse_project_id(&id)?).await?;
+    let entities = projects::entities(&app, &who, parse_project_id(&id)?).await?;
     Ok(Json(ListEnvelope::whole(
         entities.iter().map(EntityView::from).collect(),
     )))

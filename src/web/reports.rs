@@ -1,5 +1,7 @@
 //! `GET /api/v1/projects/{id}/reports/rendiconto.xlsx` — the documents for download.
 
+use super::auth::Who;
+use crate::domain::access::Actor;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
@@ -54,49 +56,75 @@ fn download(doc: Document, content_type: &'static str) -> Response {
 /// The rendiconto as XLSX: summary, expenses by category with subtotals, excluded expenses, split
 /// among entities. `as_of` (default today) and `template` (default: the call's).
 #[utoipa::path(get, path = "/api/v1/projects/{id}/reports/rendiconto.xlsx", tag = "reports",
-    params(("id" = String, Path), ("as_of" = Option<String>, Query, description = "YYYY-MM-DD"), ("template" = Option<String>, Query)),
+    params(("id" = String, Path), ("as_of" = Option<String>, Query, description = "YYYY-MM-DD"), ("template" = Option<String>, Query), ("submission" = Option<String>, Query, description = "re-make the documents of this submission")),
     responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>),
         (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn xlsx(
     State(app): State<App>,
+    Who(who): Who,
     Path(id): Path<String>,
     query: QueryPairs,
 ) -> ApiResult<Response> {
-    document(app, &id, &query, Kind::Xlsx).await
+    document(app, &who, &id, &query, Kind::Xlsx).await
 }
 
 /// The rendiconto as PDF (A4, for signature): the same figures, the declaration and the signature
 /// block, "Pagina N di M" and the data's fingerprint on every page.
 #[utoipa::path(get, path = "/api/v1/projects/{id}/reports/rendiconto.pdf", tag = "reports",
-    params(("id" = String, Path), ("as_of" = Option<String>, Query, description = "YYYY-MM-DD"), ("template" = Option<String>, Query)),
+    params(("id" = String, Path), ("as_of" = Option<String>, Query, description = "YYYY-MM-DD"), ("template" = Option<String>, Query), ("submission" = Option<String>, Query, description = "re-make the documents of this submission")),
     responses((status = 200, content_type = "application/pdf", body = Vec<u8>), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn pdf(
     State(app): State<App>,
+    Who(who): Who,
     Path(id): Path<String>,
     query: QueryPairs,
 ) -> ApiResult<Response> {
-    document(app, &id, &query, Kind::Pdf).await
+    document(app, &who, &id, &query, Kind::Pdf).await
 }
 
 /// The final activity report (relazione finale): the narrative sections and indicators recorded,
 /// the financial outcome and the signature block.
 #[utoipa::path(get, path = "/api/v1/projects/{id}/reports/relazione.pdf", tag = "reports",
-    params(("id" = String, Path), ("as_of" = Option<String>, Query, description = "YYYY-MM-DD"), ("template" = Option<String>, Query)),
+    params(("id" = String, Path), ("as_of" = Option<String>, Query, description = "YYYY-MM-DD"), ("template" = Option<String>, Query), ("submission" = Option<String>, Query, description = "re-make the documents of this submission")),
     responses((status = 200, content_type = "application/pdf", body = Vec<u8>), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn relazione(
     State(app): State<App>,
+    Who(who): Who,
     Path(id): Path<String>,
     query: QueryPairs,
 ) -> ApiResult<Response> {
-    document(app, &id, &query, Kind::Relazione).await
+    document(app, &who, &id, &query, Kind::Relazione).await
 }
 
-async fn document(app: App, id: &str, query: &QueryPairs, kind: Kind) -> ApiResult<Response> {
+async fn document(
+    app: App,
+    who: &Actor,
+    id: &str,
+    query: &QueryPairs,
+    kind: Kind,
+) -> ApiResult<Response> {
     let project = parse_project_id(id)?;
     let mut v = Violations::new();
     let as_of = fields::date(&mut v, "as_of", query.get("as_of"));
     v.finish(|| Some(())).map_err(ApiError::invalid)?;
-    let doc = rendiconto(&app, project, kind, as_of, query.get("template")).await?;
+    let submission = match query.get("submission") {
+        None => None,
+        Some(raw) => Some(
+            raw.parse::<crate::domain::ExpenseId>()
+                .map(|id| id.0)
+                .map_err(|_| ApiError::not_found("rendicontazione"))?,
+        ),
+    };
+    let doc = rendiconto(
+        &app,
+        who,
+        project,
+        kind,
+        as_of,
+        query.get("template"),
+        submission,
+    )
+    .await?;
     let content_type = match kind {
         Kind::Xlsx => XLSX_TYPE,
         Kind::Pdf | Kind::Relazione => "application/pdf",
@@ -128,6 +156,9 @@ pub struct SubmissionView {
     signatory_place: Option<String>,
     contribution_due: String,
     expense_count: i64,
+    /// The audit trail's head when the submission was made, printed on its documents.
+    audit_seq: Option<i64>,
+    audit_hash: Option<String>,
     created_at: String,
     files: Vec<String>,
 }
@@ -146,6 +177,8 @@ impl From<&Submission> for SubmissionView {
             signatory_place: s.signatory.place.clone(),
             contribution_due: s.contribution_due.to_string(),
             expense_count: s.expense_count,
+            audit_seq: s.audit_seq,
+            audit_hash: s.audit_hash.clone(),
             created_at: s.created_at.to_rfc3339(),
             files: ["rendiconto.xlsx", "rendiconto.pdf", "relazione.pdf"]
                 .iter()
@@ -163,6 +196,7 @@ impl From<&Submission> for SubmissionView {
         (status = 422, body = Problem), (status = 400, body = Problem)))]
 async fn create_submission(
     State(app): State<App>,
+    Who(who): Who,
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> ApiResult<Response> {
@@ -195,7 +229,15 @@ async fn create_submission(
         ),
     };
     v.finish(|| Some(())).map_err(ApiError::invalid)?;
-    let submission = submit(&app, project, as_of, input.template.as_deref(), &signatory).await?;
+    let submission = submit(
+        &app,
+        &who,
+        project,
+        as_of,
+        input.template.as_deref(),
+        &signatory,
+    )
+    .await?;
     let view = SubmissionView::from(&submission);
     let mut response = (axum::http::StatusCode::CREATED, axum::Json(view)).into_response();
     if let Ok(location) =
@@ -211,9 +253,10 @@ async fn create_submission(
     responses((status = 200, description = "{items,total,page,per_page}"), (status = 404, body = Problem)))]
 async fn list_submissions(
     State(app): State<App>,
+    Who(who): Who,
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<super::pagination::ListEnvelope<SubmissionView>>> {
-    let list = submissions(&app, parse_project_id(&id)?).await?;
+    let list = submissions(&app, &who, parse_project_id(&id)?).await?;
     Ok(axum::Json(super::pagination::ListEnvelope::whole(
         list.iter().map(SubmissionView::from).collect(),
     )))
@@ -226,6 +269,7 @@ async fn list_submissions(
     responses((status = 200, body = Vec<u8>), (status = 404, body = Problem)))]
 async fn submission_document(
     State(app): State<App>,
+    Who(who): Who,
     Path((id, sid, file)): Path<(String, String, String)>,
 ) -> ApiResult<Response> {
     let project = parse_project_id(&id)?;
@@ -238,7 +282,7 @@ async fn submission_document(
         "relazione.pdf" => Kind::Relazione,
         _ => return Err(ApiError::not_found("documento")),
     };
-    let bytes = submission_file(&app, project, sid.0, kind).await?;
+    let bytes = submission_file(&app, &who, project, sid.0, kind).await?;
     let content_type = match kind {
         Kind::Xlsx => XLSX_TYPE,
         Kind::Pdf | Kind::Relazione => "application/pdf",

@@ -1,6 +1,7 @@
 //! `GET /api/v1/projects/{id}/summary` — what the funder would recognise and pay as of a date — and
 //! the deadlines as an iCalendar feed.
 
+use super::auth::Who;
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -230,20 +231,21 @@ pub fn router() -> Router<App> {
     responses((status = 200, body = SummaryView), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn summary(
     State(app): State<App>,
+    Who(who): Who,
     Path(id): Path<String>,
     query: QueryPairs,
 ) -> ApiResult<Json<SummaryView>> {
     let id = parse_project_id(&id)?;
     let (as_of, scope) = summary_params(&query)?;
-    let snap = snapshot(&app, id, as_of, scope).await?;
+    let snap = snapshot(&app, &who, id, as_of, scope).await?;
     Ok(Json(SummaryView::new(&snap.summary, scope)))
 }
 
 /// Every deadline of the project as an iCalendar feed.
 #[utoipa::path(get, path = "/api/v1/projects/{id}/deadlines.ics", tag = "summary", params(("id" = String, Path)),
     responses((status = 200, content_type = "text/calendar", body = String), (status = 404, body = Problem)))]
-async fn ics(State(app): State<App>, Path(id): Path<String>) -> ApiResult<Response> {
-    let body = deadlines_ics(&app, parse_project_id(&id)?).await?;
+async fn ics(State(app): State<App>, Who(who): Who, Path(id): Path<String>) -> ApiResult<Response> {
+    let body = deadlines_ics(&app, &who, parse_project_id(&id)?).await?;
     Ok((
         [(header::CONTENT_TYPE, "text/calendar; charset=utf-8")],
         body,

@@ -75,7 +75,11 @@ impl Db {
 
 pub struct TestApp {
     pub base: String,
+    /// Signed in as the admin (bearer token): may do everything.
     pub client: Client,
+    /// Sends no credentials.
+    pub anon: Client,
+    pub admin_token: String,
     pub db: Db,
     pub backend: Backend,
     pub database_url: String,
@@ -125,6 +129,39 @@ pub async fn fresh_database(backend: Backend) -> Option<(String, Option<tempfile
     }
 }
 
+pub const ADMIN_EMAIL: &str = "admin@prova.it";
+pub const PASSWORD: &str = "una password lunga";
+
+/// The test admin's API token, creating the admin on a fresh database (as the CLI would).
+async fn admin_token(app: &rendiconta::services::App) -> String {
+    use rendiconta::domain::access::Actor;
+    use rendiconta::services::accounts;
+    let operator = Actor::Operator("cli:test".into());
+    let admin = match app.store.user_by_email(ADMIN_EMAIL).await.expect("lookup") {
+        Some((user, _)) => user,
+        None => accounts::add_user(app, &operator, ADMIN_EMAIL, PASSWORD, true)
+            .await
+            .expect("admin"),
+    };
+    accounts::issue_token(app, &operator, &admin, "test")
+        .await
+        .expect("token")
+        .1
+}
+
+/// A client that sends `Authorization: Bearer TOKEN` with every request.
+pub fn client_with_token(token: &str) -> Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse().expect("header"),
+    );
+    Client::builder()
+        .default_headers(headers)
+        .build()
+        .expect("client")
+}
+
 impl TestApp {
     pub async fn spawn(backend: Backend) -> Option<TestApp> {
         let (url, dir) = fresh_database(backend).await?;
@@ -139,6 +176,7 @@ impl TestApp {
     async fn start(backend: Backend, url: String, dir: Option<tempfile::TempDir>) -> TestApp {
         let store = rendiconta::storage::open(&url).await.expect("open store");
         let app = rendiconta::services::App::new(store);
+        let admin_token = admin_token(&app).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -157,7 +195,9 @@ impl TestApp {
         };
         TestApp {
             base: format!("http://{addr}"),
-            client: Client::new(),
+            client: client_with_token(&admin_token),
+            anon: Client::new(),
+            admin_token,
             db,
             backend,
             database_url: url,
@@ -346,6 +386,32 @@ pub fn python() -> Option<String> {
 }
 
 /// The worked example of `domain.md`: call, project, entities and the four expenses.
+impl TestApp {
+    /// Takes every draft expense of the project through `ready` and `verify` (as the admin).
+    pub async fn verify_all(&self, project_id: &str) {
+        let list: Value = self
+            .get(&format!(
+                "/api/v1/projects/{project_id}/expenses?per_page=500"
+            ))
+            .await
+            .json()
+            .await
+            .expect("json");
+        for e in list["items"].as_array().expect("items") {
+            let id = e["id"].as_str().expect("id");
+            for step in ["ready", "verify"] {
+                let r = self
+                    .client
+                    .post(self.url(&format!("/api/v1/expenses/{id}/{step}")))
+                    .send()
+                    .await
+                    .expect("step");
+                assert_eq!(r.status(), StatusCode::OK, "{step} {id}");
+            }
+        }
+    }
+}
+
 pub async fn worked_example(app: &TestApp) -> Seed {
     let call = app
         .create(

@@ -94,3 +94,58 @@ mod reqwest {
         response.starts_with("HTTP/1.1 200")
     }
 }
+
+/// Runs the `rendiconta` binary with `stdin` fed to it; returns its output.
+pub fn run_cli(args: &[&str], stdin: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rendiconta"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env("USER", "operatore")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start rendiconta");
+    if let Some(mut input) = child.stdin.take() {
+        input.write_all(stdin.as_bytes()).expect("stdin");
+    }
+    child.wait_with_output().expect("rendiconta output")
+}
+
+/// Creates an admin with the CLI (password on standard input) and returns an API token for it.
+pub fn cli_admin_token(database_url: &str) -> String {
+    let added = run_cli(
+        &[
+            "user",
+            "add",
+            "admin@prova.it",
+            "--role",
+            "admin",
+            "--database-url",
+            database_url,
+        ],
+        "una password lunga\n",
+    );
+    assert!(
+        added.status.success(),
+        "user add: {}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let token = run_cli(
+        &[
+            "token",
+            "create",
+            "admin@prova.it",
+            "--database-url",
+            database_url,
+        ],
+        "",
+    );
+    assert!(
+        token.status.success(),
+        "token create: {}",
+        String::from_utf8_lossy(&token.stderr)
+    );
+    String::from_utf8_lossy(&token.stdout).trim().to_owned()
+}

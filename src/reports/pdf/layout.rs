@@ -354,12 +354,16 @@ pub(super) fn finish(mut w: Writer, model: &ReportModel<'_>) -> Result<Vec<u8>, 
         italian_date(s.as_of),
         model.fingerprint
     );
+    let audit_line = model.audit_line();
     let pages: Vec<Vec<Op>> = std::mem::take(&mut w.pages);
     let mut finished = Vec::with_capacity(total);
     for (i, mut ops) in pages.into_iter().enumerate() {
         std::mem::swap(&mut w.ops, &mut ops);
         w.rule(MARGIN, PAGE_W - MARGIN, MARGIN + 12.0, 0.3);
         w.text(MARGIN, MARGIN, &footer, 6.5, Weight::Regular);
+        if let Some(line) = &audit_line {
+            w.text(MARGIN, MARGIN - 8.0, line, 6.5, Weight::Regular);
+        }
         let number = format!("Pagina {} di {}", i + 1, total);
         let nx = PAGE_W - MARGIN - w.regular.width(&number, 8.0);
         w.text(nx, MARGIN, &number, 8.0, Weight::Regular);

@@ -9,7 +9,9 @@ use super::rows::{ExpenseRow, EXPENSE_COLUMNS};
 use super::{Db, DIALECT};
 use crate::domain::expense::check_document_parts;
 use crate::domain::text::fold;
-use crate::domain::{Expense, ExpenseData, ExpenseId, ExpenseStatus, Money, ProjectId};
+use crate::domain::{
+    Expense, ExpenseData, ExpenseId, ExpenseStatus, Money, ProjectId, Step, UserId,
+};
 use crate::storage::{
     ExpenseFilter, ExpenseSortField, ExpenseTotals, Page, PageRequest, Sort, StoreError,
 };
@@ -84,6 +86,7 @@ pub(super) async fn insert(
     tx: &mut Transaction<'static, Db>,
     project: ProjectId,
     data: &ExpenseData,
+    created_by: Option<UserId>,
     now: DateTime<Utc>,
 ) -> Result<Expense, StoreError> {
     guard_document(tx, project, data, None).await?;
@@ -94,8 +97,9 @@ pub(super) async fn insert(
         "INSERT INTO expenses (project_id, entity_id, category, nature, supplier_name, supplier_vat, \
          document_type, document_number, document_date, description, net_cents, vat_cents, claimed_cents, \
          vat_recoverable, cig, cup, commitment_act, liquidation_act, payment_order_number, payment_order_date, \
-         payment_date, status, search_text, version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, \
-         $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, 1, $24, $24) \
+         payment_date, status, search_text, created_by, version, created_at, updated_at) VALUES ($1, $2, $3, \
+         $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, 1, \
+         $25, $25) \
          RETURNING {EXPENSE_COLUMNS}"
     ))
     .bind(project.0)
@@ -121,28 +125,29 @@ pub(super) async fn insert(
     .bind(p.paid_on)
     .bind(ExpenseStatus::Draft.as_str())
     .bind(search_text(data))
+    .bind(created_by.map(|u| u.0))
     .bind(now)
     .fetch_one(&mut **tx)
     .await?;
     row.into_domain()
 }
 
+/// Replaces the expense's data if its version is still `expected_version`; an edit voids a
+/// verification. Returns the expense before and after.
 pub(super) async fn update(
     tx: &mut Transaction<'static, Db>,
     id: ExpenseId,
     expected_version: i64,
     data: &ExpenseData,
     now: DateTime<Utc>,
-) -> Result<Expense, StoreError> {
-    let project: Option<(i64,)> = sqlx::query_as("SELECT project_id FROM expenses WHERE id = $1")
-        .bind(id.0)
-        .fetch_optional(&mut **tx)
-        .await?;
-    let Some((project,)) = project else {
-        return Err(StoreError::NotFound);
-    };
-    guard_document(tx, ProjectId(project), data, Some(id)).await?;
-    bump_revision(tx, ProjectId(project)).await?;
+) -> Result<(Expense, Expense), StoreError> {
+    let before = locked(tx, id).await?;
+    if before.version != expected_version {
+        return Err(StoreError::VersionMismatch);
+    }
+    let project = before.project_id;
+    guard_document(tx, project, data, Some(id)).await?;
+    bump_revision(tx, project).await?;
     let d = &data.document;
     let p = &data.payment;
     let row: Option<ExpenseRow> = sqlx::query_as(&format!(
@@ -150,8 +155,9 @@ pub(super) async fn update(
          document_type = $6, document_number = $7, document_date = $8, description = $9, net_cents = $10, \
          vat_cents = $11, claimed_cents = $12, vat_recoverable = $13, cig = $14, cup = $15, commitment_act = $16, \
          liquidation_act = $17, payment_order_number = $18, payment_order_date = $19, payment_date = $20, \
-         search_text = $21, version = version + 1, updated_at = $22 WHERE id = $23 AND version = $24 \
-         RETURNING {EXPENSE_COLUMNS}"
+         search_text = $21, version = version + 1, updated_at = $22, status = $25, \
+         verified_by = CASE WHEN $25 = 'verified' THEN verified_by ELSE NULL END \
+         WHERE id = $23 AND version = $24 RETURNING {EXPENSE_COLUMNS}"
     ))
     .bind(data.entity_id.0)
     .bind(data.category.as_ref().map(|c| c.as_str()))
@@ -177,19 +183,69 @@ pub(super) async fn update(
     .bind(now)
     .bind(id.0)
     .bind(expected_version)
+    .bind(before.status.after_edit().as_str())
     .fetch_optional(&mut **tx)
     .await?;
     match row {
-        Some(row) => row.into_domain(),
+        Some(row) => Ok((before, row.into_domain()?)),
         None => Err(missing_or_stale(tx, "expenses", id.0).await),
     }
 }
 
+/// The expense as it is inside `tx`, its row locked until commit (PostgreSQL).
+pub(super) async fn locked(
+    tx: &mut Transaction<'static, Db>,
+    id: ExpenseId,
+) -> Result<Expense, StoreError> {
+    let row: Option<ExpenseRow> = sqlx::query_as(&format!(
+        "SELECT {EXPENSE_COLUMNS} FROM expenses WHERE id = $1{}",
+        DIALECT.for_update
+    ))
+    .bind(id.0)
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.ok_or(StoreError::NotFound)?.into_domain()
+}
+
+/// Takes a workflow step (see [`ExpenseStatus::after`]); returns the expense before and after.
+pub(super) async fn step(
+    tx: &mut Transaction<'static, Db>,
+    id: ExpenseId,
+    expected_version: Option<i64>,
+    step: Step,
+    note: Option<&str>,
+    by: Option<UserId>,
+    now: DateTime<Utc>,
+) -> Result<(Expense, Expense), StoreError> {
+    let before = locked(tx, id).await?;
+    if expected_version.is_some_and(|v| v != before.version) {
+        return Err(StoreError::VersionMismatch);
+    }
+    let next = before.status.after(step).map_err(StoreError::Refused)?;
+    let verified_by = (step == Step::Verify).then_some(by).flatten();
+    let reason = (step == Step::Reject).then_some(note).flatten();
+    let row: ExpenseRow = sqlx::query_as(&format!(
+        "UPDATE expenses SET status = $1, verified_by = $2, verified_at = CASE WHEN $2 IS NULL THEN NULL ELSE $3 END, \
+         rejection_reason = $4, version = version + 1, updated_at = $3 WHERE id = $5 RETURNING {EXPENSE_COLUMNS}"
+    ))
+    .bind(next.as_str())
+    .bind(verified_by.map(|u| u.0))
+    .bind(now)
+    .bind(reason)
+    .bind(id.0)
+    .fetch_one(&mut **tx)
+    .await?;
+    bump_revision(tx, before.project_id).await?;
+    Ok((before, row.into_domain()?))
+}
+
+/// Deletes the expense; returns it as it was.
 pub(super) async fn delete(
     tx: &mut Transaction<'static, Db>,
     id: ExpenseId,
     expected_version: Option<i64>,
-) -> Result<(), StoreError> {
+) -> Result<Expense, StoreError> {
+    let before = locked(tx, id).await?;
     let deleted: Option<(i64,)> = sqlx::query_as(
         "DELETE FROM expenses WHERE id = $1 AND ($2 IS NULL OR version = $2) RETURNING project_id",
     )
@@ -201,7 +257,7 @@ pub(super) async fn delete(
         Some((project,)) => bump_revision(tx, ProjectId(project)).await?,
         None => return Err(missing_or_stale(tx, "expenses", id.0).await),
     }
-    Ok(())
+    Ok(before)
 }
 
 pub(super) async fn get(pool: &Pool<Db>, id: ExpenseId) -> Result<Option<Expense>, StoreError> {

@@ -107,7 +107,7 @@ pub(super) async fn variations(
 }
 
 pub(super) async fn insert_extension(
-    pool: &Pool<Db>,
+    tx: &mut Transaction<'static, Db>,
     project: ProjectId,
     new: &NewExtension,
     now: DateTime<Utc>,
@@ -123,7 +123,7 @@ pub(super) async fn insert_extension(
     .bind(new.payment_deadline)
     .bind(new.reporting_deadline)
     .bind(now)
-    .fetch_one(pool)
+    .fetch_one(&mut **tx)
     .await?;
     Ok(Extension {
         id,
@@ -190,7 +190,7 @@ fn milestone(row: MilestoneRow) -> Milestone {
 }
 
 pub(super) async fn insert_milestone(
-    pool: &Pool<Db>,
+    tx: &mut Transaction<'static, Db>,
     project: ProjectId,
     new: &NewMilestone,
     now: DateTime<Utc>,
@@ -204,7 +204,7 @@ pub(super) async fn insert_milestone(
     .bind(new.due_date)
     .bind(new.done)
     .bind(now)
-    .fetch_one(pool)
+    .fetch_one(&mut **tx)
     .await?;
     Ok(milestone(row))
 }
@@ -245,7 +245,7 @@ pub(super) async fn milestones(
 }
 
 pub(super) async fn insert_tranche(
-    pool: &Pool<Db>,
+    tx: &mut Transaction<'static, Db>,
     project: ProjectId,
     new: &NewTranche,
     now: DateTime<Utc>,
@@ -259,7 +259,7 @@ pub(super) async fn insert_tranche(
     .bind(&new.act)
     .bind(new.kind.as_str())
     .bind(now)
-    .fetch_one(pool)
+    .fetch_one(&mut **tx)
     .await?;
     Ok(Tranche {
         id,

@@ -3,13 +3,12 @@
 //! rolls back alone), and commits once: one fsync for many requests instead of one each. A request
 //! is answered only after the commit that made it durable.
 
-use chrono::{DateTime, Utc};
 use sqlx::Pool;
 use tokio::sync::{mpsc, oneshot};
 
-use super::{expenses, Db, DIALECT};
+use super::{begin_write, insert_audited, Db};
 use crate::domain::{Expense, ExpenseData, ProjectId};
-use crate::storage::StoreError;
+use crate::storage::{Change, StoreError};
 
 /// The most requests one commit carries; bounds the latency a late arrival adds to the others.
 const MAX_BATCH: usize = 64;
@@ -17,7 +16,7 @@ const MAX_BATCH: usize = 64;
 pub(super) struct Job {
     pub project: ProjectId,
     pub data: ExpenseData,
-    pub now: DateTime<Utc>,
+    pub change: Change,
     pub reply: oneshot::Sender<Result<Expense, StoreError>>,
 }
 
@@ -40,7 +39,7 @@ pub(super) fn spawn(pool: Pool<Db>) -> mpsc::Sender<Job> {
 }
 
 async fn run(pool: &Pool<Db>, batch: Vec<Job>) {
-    let mut tx = match pool.begin_with(DIALECT.begin_write).await {
+    let mut tx = match begin_write(pool).await {
         Ok(tx) => tx,
         Err(e) => {
             let message = e.to_string();
@@ -58,7 +57,7 @@ async fn run(pool: &Pool<Db>, batch: Vec<Job>) {
             sqlx::query("SAVEPOINT one_request")
                 .execute(&mut *tx)
                 .await?;
-            match expenses::insert(&mut tx, job.project, &job.data, job.now).await {
+            match insert_audited(&mut tx, job.project, &job.data, &job.change).await {
                 Ok(expense) => {
                     sqlx::query("RELEASE SAVEPOINT one_request")
                         .execute(&mut *tx)

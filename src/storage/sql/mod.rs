@@ -2,6 +2,8 @@
 //! once inside `postgres.rs`, where `Db` names the engine and `DIALECT` its few differences: the
 //! queries are written once and each backend gets concrete, fully typed sqlx code.
 
+mod accounts;
+mod audit;
 mod calls;
 mod expense_cache;
 mod expenses;
@@ -16,19 +18,23 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use serde_json::json;
 use sqlx::{Pool, Transaction};
 
 use super::{Db, DIALECT};
+use crate::domain::access::{ApiToken, Membership, Role, User};
+use crate::domain::audit::{Anchor, Entry, Record};
 use crate::domain::funding::{
     Extension, Milestone, NewExtension, NewMilestone, NewTranche, NewVariation, Tranche, Variation,
     VariationStatus,
 };
 use crate::domain::{
     Call, CallId, DateChange, DocumentKey, Entity, EntityId, Expense, ExpenseData, ExpenseId,
-    Money, NewCall, NewEntity, Project, ProjectData, ProjectId,
+    Money, NewCall, NewEntity, Project, ProjectData, ProjectId, Step, UserId,
 };
 use crate::storage::{
-    ExpenseFilter, ExpenseSortField, ExpenseTotals, Page, PageRequest, Sort, Store, StoreError,
+    AccountStore, Change, ExpenseFilter, ExpenseSortField, ExpenseTotals, NewSession, Page,
+    PageRequest, Sort, Store, StoreError,
 };
 
 pub struct SqlStore {
@@ -53,8 +59,16 @@ impl SqlStore {
     }
 
     async fn begin_write(&self) -> Result<Transaction<'static, Db>, StoreError> {
-        Ok(self.pool.begin_with(DIALECT.begin_write).await?)
+        begin_write(&self.pool).await
     }
+}
+
+/// Begins a writing transaction: on PostgreSQL it first takes the audit trail's head, so writers
+/// are ordered by it and never wait for it while holding other locks (no deadlock).
+async fn begin_write(pool: &Pool<Db>) -> Result<Transaction<'static, Db>, StoreError> {
+    let mut tx = pool.begin_with(DIALECT.begin_write).await?;
+    audit::lock_head(&mut tx).await?;
+    Ok(tx)
 }
 
 /// Maps a unique-constraint violation to [`StoreError::Duplicate`], anything else to `Database`.
@@ -78,9 +92,15 @@ impl Store for SqlStore {
         Ok(())
     }
 
-    async fn insert_call(&self, call: &NewCall, now: DateTime<Utc>) -> Result<Call, StoreError> {
+    async fn insert_call(&self, call: &NewCall, change: &Change) -> Result<Call, StoreError> {
         let mut tx = self.begin_write().await?;
-        let id = calls::insert(&mut tx, call, now).await?;
+        let id = calls::insert(&mut tx, call, change.now).await?;
+        audit::append(
+            &mut tx,
+            change,
+            Record::new("call.create", "call", id).after(call),
+        )
+        .await?;
         tx.commit().await?;
         self.get_call(id).await?.ok_or(StoreError::NotFound)
     }
@@ -103,10 +123,18 @@ impl Store for SqlStore {
     async fn insert_project(
         &self,
         data: &ProjectData,
-        now: DateTime<Utc>,
+        change: &Change,
     ) -> Result<Project, StoreError> {
         let mut tx = self.begin_write().await?;
-        let id = projects::insert(&mut tx, data, now).await?;
+        let id = projects::insert(&mut tx, data, change.now).await?;
+        audit::append(
+            &mut tx,
+            change,
+            Record::new("project.create", "project", id)
+                .project(id.0)
+                .after(data),
+        )
+        .await?;
         tx.commit().await?;
         self.get_project(id).await?.ok_or(StoreError::NotFound)
     }
@@ -115,8 +143,12 @@ impl Store for SqlStore {
         projects::get(&self.pool, id).await
     }
 
-    async fn list_projects(&self, page: PageRequest) -> Result<Page<Project>, StoreError> {
-        projects::list(&self.pool, page).await
+    async fn list_projects(
+        &self,
+        page: PageRequest,
+        visible_to: Option<UserId>,
+    ) -> Result<Page<Project>, StoreError> {
+        projects::list(&self.pool, page, visible_to).await
     }
 
     async fn update_project(
@@ -125,10 +157,30 @@ impl Store for SqlStore {
         expected_version: i64,
         data: &ProjectData,
         date_changes: &[DateChange],
-        now: DateTime<Utc>,
+        change: &Change,
     ) -> Result<Project, StoreError> {
+        // Read before the transaction: if its version is the expected one and the update below
+        // succeeds (it checks the version), nothing changed in between.
+        let before = self.get_project(id).await?.ok_or(StoreError::NotFound)?;
         let mut tx = self.begin_write().await?;
-        projects::update(&mut tx, id, expected_version, data, date_changes, now).await?;
+        projects::update(
+            &mut tx,
+            id,
+            expected_version,
+            data,
+            date_changes,
+            change.now,
+        )
+        .await?;
+        audit::append(
+            &mut tx,
+            change,
+            Record::new("project.update", "project", id)
+                .project(id.0)
+                .before(&before.data)
+                .after(&json!({"data": data, "date_changes": date_changes})),
+        )
+        .await?;
         tx.commit().await?;
         self.get_project(id).await?.ok_or(StoreError::NotFound)
     }
@@ -137,9 +189,20 @@ impl Store for SqlStore {
         &self,
         project: ProjectId,
         entity: &NewEntity,
-        now: DateTime<Utc>,
+        change: &Change,
     ) -> Result<Entity, StoreError> {
-        projects::insert_entity(&self.pool, project, entity, now).await
+        let mut tx = self.begin_write().await?;
+        let created = projects::insert_entity(&mut tx, project, entity, change.now).await?;
+        audit::append(
+            &mut tx,
+            change,
+            Record::new("entity.create", "entity", created.id)
+                .project(project.0)
+                .after(&created),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(created)
     }
 
     async fn get_entity(&self, id: EntityId) -> Result<Option<Entity>, StoreError> {
@@ -154,13 +217,13 @@ impl Store for SqlStore {
         &self,
         project: ProjectId,
         data: &ExpenseData,
-        now: DateTime<Utc>,
+        change: &Change,
     ) -> Result<Expense, StoreError> {
         let (reply, answer) = tokio::sync::oneshot::channel();
         let job = group_commit::Job {
             project,
             data: data.clone(),
-            now,
+            change: change.clone(),
             reply,
         };
         self.writer
@@ -177,12 +240,12 @@ impl Store for SqlStore {
         &self,
         project: ProjectId,
         data: &[ExpenseData],
-        now: DateTime<Utc>,
+        change: &Change,
     ) -> Result<Vec<Expense>, StoreError> {
         let mut tx = self.begin_write().await?;
         let mut created = Vec::with_capacity(data.len());
         for expense in data {
-            created.push(expenses::insert(&mut tx, project, expense, now).await?);
+            created.push(insert_audited(&mut tx, project, expense, change).await?);
         }
         tx.commit().await?;
         Ok(created)
@@ -224,23 +287,74 @@ impl Store for SqlStore {
         id: ExpenseId,
         expected_version: i64,
         data: &ExpenseData,
-        now: DateTime<Utc>,
+        change: &Change,
     ) -> Result<Expense, StoreError> {
         let mut tx = self.begin_write().await?;
-        let expense = expenses::update(&mut tx, id, expected_version, data, now).await?;
+        let (before, after) =
+            expenses::update(&mut tx, id, expected_version, data, change.now).await?;
+        audit::append(
+            &mut tx,
+            change,
+            Record::new("expense.update", "expense", id)
+                .project(after.project_id.0)
+                .before(&before)
+                .after(&after),
+        )
+        .await?;
         tx.commit().await?;
-        Ok(expense)
+        Ok(after)
     }
 
     async fn delete_expense(
         &self,
         id: ExpenseId,
         expected_version: Option<i64>,
+        change: &Change,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        expenses::delete(&mut tx, id, expected_version).await?;
+        let before = expenses::delete(&mut tx, id, expected_version).await?;
+        audit::append(
+            &mut tx,
+            change,
+            Record::new("expense.delete", "expense", id)
+                .project(before.project_id.0)
+                .before(&before),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn step_expense(
+        &self,
+        id: ExpenseId,
+        expected_version: Option<i64>,
+        step: Step,
+        note: Option<&str>,
+        change: &Change,
+    ) -> Result<Expense, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let (before, after) = expenses::step(
+            &mut tx,
+            id,
+            expected_version,
+            step,
+            note,
+            change.actor.user_id(),
+            change.now,
+        )
+        .await?;
+        audit::append(
+            &mut tx,
+            change,
+            Record::new(step.action(), "expense", id)
+                .project(after.project_id.0)
+                .before(&before)
+                .after(&json!({"expense": after, "note": note})),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(after)
     }
 
     async fn claims_elsewhere(
@@ -254,10 +368,18 @@ impl Store for SqlStore {
         &self,
         project: ProjectId,
         new: &NewVariation,
-        now: DateTime<Utc>,
+        change: &Change,
     ) -> Result<Variation, StoreError> {
         let mut tx = self.begin_write().await?;
-        let id = funding::insert_variation(&mut tx, project, new, now).await?;
+        let id = funding::insert_variation(&mut tx, project, new, change.now).await?;
+        audit::append(
+            &mut tx,
+            change,
+            Record::new("variation.create", "variation", id)
+                .project(project.0)
+                .after(&json!({"act": new.act, "date": new.date, "status": new.status, "changes": new.changes})),
+        )
+        .await?;
         tx.commit().await?;
         self.variation(project, id).await
     }
@@ -272,10 +394,20 @@ impl Store for SqlStore {
         id: i64,
         expected_version: i64,
         status: VariationStatus,
+        change: &Change,
     ) -> Result<Variation, StoreError> {
-        self.variation(project, id).await?;
+        let before = self.variation(project, id).await?;
         let mut tx = self.begin_write().await?;
         funding::set_variation_status(&mut tx, id, expected_version, status).await?;
+        audit::append(
+            &mut tx,
+            change,
+            Record::new("variation.status", "variation", id)
+                .project(project.0)
+                .before(&before)
+                .after(&json!({"status": status})),
+        )
+        .await?;
         tx.commit().await?;
         self.variation(project, id).await
     }
@@ -284,9 +416,20 @@ impl Store for SqlStore {
         &self,
         project: ProjectId,
         new: &NewExtension,
-        now: DateTime<Utc>,
+        change: &Change,
     ) -> Result<Extension, StoreError> {
-        funding::insert_extension(&self.pool, project, new, now).await
+        let mut tx = self.begin_write().await?;
+        let created = funding::insert_extension(&mut tx, project, new, change.now).await?;
+        audit::append(
+            &mut tx,
+            change,
+            Record::new("extension.create", "extension", created.id)
+                .project(project.0)
+                .after(&created),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(created)
     }
 
     async fn extensions(&self, project: ProjectId) -> Result<Vec<Extension>, StoreError> {
@@ -297,9 +440,20 @@ impl Store for SqlStore {
         &self,
         project: ProjectId,
         new: &NewMilestone,
-        now: DateTime<Utc>,
+        change: &Change,
     ) -> Result<Milestone, StoreError> {
-        funding::insert_milestone(&self.pool, project, new, now).await
+        let mut tx = self.begin_write().await?;
+        let created = funding::insert_milestone(&mut tx, project, new, change.now).await?;
+        audit::append(
+            &mut tx,
+            change,
+            Record::new("milestone.create", "milestone", created.id)
+                .project(project.0)
+                .after(&created),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(created)
     }
 
     async fn milestones(&self, project: ProjectId) -> Result<Vec<Milestone>, StoreError> {
@@ -312,12 +466,25 @@ impl Store for SqlStore {
         id: i64,
         expected_version: i64,
         new: &NewMilestone,
+        change: &Change,
     ) -> Result<Milestone, StoreError> {
-        if !self.milestones(project).await?.iter().any(|m| m.id == id) {
-            return Err(StoreError::NotFound);
-        }
+        let before = self
+            .milestones(project)
+            .await?
+            .into_iter()
+            .find(|m| m.id == id)
+            .ok_or(StoreError::NotFound)?;
         let mut tx = self.begin_write().await?;
         funding::update_milestone(&mut tx, id, expected_version, new).await?;
+        audit::append(
+            &mut tx,
+            change,
+            Record::new("milestone.update", "milestone", id)
+                .project(project.0)
+                .before(&before)
+                .after(&json!({"name": new.name, "due_date": new.due_date, "done": new.done})),
+        )
+        .await?;
         tx.commit().await?;
         self.milestones(project)
             .await?
@@ -330,9 +497,20 @@ impl Store for SqlStore {
         &self,
         project: ProjectId,
         new: &NewTranche,
-        now: DateTime<Utc>,
+        change: &Change,
     ) -> Result<Tranche, StoreError> {
-        funding::insert_tranche(&self.pool, project, new, now).await
+        let mut tx = self.begin_write().await?;
+        let created = funding::insert_tranche(&mut tx, project, new, change.now).await?;
+        audit::append(
+            &mut tx,
+            change,
+            Record::new("tranche.create", "tranche", created.id)
+                .project(project.0)
+                .after(&created),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(created)
     }
 
     async fn tranches(&self, project: ProjectId) -> Result<Vec<Tranche>, StoreError> {
@@ -347,10 +525,33 @@ impl Store for SqlStore {
         &self,
         project: ProjectId,
         new: &crate::domain::submission::NewSubmission,
-        now: DateTime<Utc>,
+        change: &Change,
     ) -> Result<crate::domain::submission::Submission, StoreError> {
         let mut tx = self.begin_write().await?;
-        let id = submissions::insert(&mut tx, project, new, now).await?;
+        let (id, newly_included) = submissions::insert(&mut tx, project, new, change.now).await?;
+        for expense in &newly_included {
+            audit::append(
+                &mut tx,
+                change,
+                Record::new("expense.include", "expense", expense)
+                    .project(project.0)
+                    .after(&json!({"status": "included", "submission": id})),
+            )
+            .await?;
+        }
+        audit::append(
+            &mut tx,
+            change,
+            Record::new("submission.create", "submission", id)
+                .project(project.0)
+                .after(&json!({
+                    "as_of": new.as_of, "template": new.template, "fingerprint": new.fingerprint,
+                    "contribution_due": new.contribution_due, "signatory": new.signatory,
+                    "expenses": new.expenses.iter().map(|(e, claimed)| json!([e, claimed])).collect::<Vec<_>>(),
+                    "audit_seq": new.audit_head.0, "audit_hash": new.audit_head.1,
+                })),
+        )
+        .await?;
         tx.commit().await?;
         submissions::list(&self.pool, project)
             .await?
@@ -379,9 +580,20 @@ impl Store for SqlStore {
         &self,
         project: ProjectId,
         new: &crate::domain::narrative::NewSection,
-        now: DateTime<Utc>,
+        change: &Change,
     ) -> Result<crate::domain::narrative::Section, StoreError> {
-        narrative::insert_section(&self.pool, project, new, now).await
+        let mut tx = self.begin_write().await?;
+        let created = narrative::insert_section(&mut tx, project, new, change.now).await?;
+        audit::append(
+            &mut tx,
+            change,
+            Record::new("section.create", "section", created.id)
+                .project(project.0)
+                .after(&created),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(created)
     }
 
     async fn sections(
@@ -395,9 +607,20 @@ impl Store for SqlStore {
         &self,
         project: ProjectId,
         new: &crate::domain::narrative::NewIndicator,
-        now: DateTime<Utc>,
+        change: &Change,
     ) -> Result<crate::domain::narrative::Indicator, StoreError> {
-        narrative::insert_indicator(&self.pool, project, new, now).await
+        let mut tx = self.begin_write().await?;
+        let created = narrative::insert_indicator(&mut tx, project, new, change.now).await?;
+        audit::append(
+            &mut tx,
+            change,
+            Record::new("indicator.create", "indicator", created.id)
+                .project(project.0)
+                .after(&created),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(created)
     }
 
     async fn indicators(
@@ -406,6 +629,242 @@ impl Store for SqlStore {
     ) -> Result<Vec<crate::domain::narrative::Indicator>, StoreError> {
         narrative::indicators(&self.pool, project).await
     }
+}
+
+#[async_trait]
+impl AccountStore for SqlStore {
+    async fn insert_user(
+        &self,
+        email: &str,
+        password_hash: &str,
+        is_admin: bool,
+        change: &Change,
+    ) -> Result<User, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let user =
+            accounts::insert_user(&mut tx, email, password_hash, is_admin, change.now).await?;
+        audit::append(
+            &mut tx,
+            change,
+            Record::new("user.create", "user", user.id).after(&user),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    async fn user_by_email(&self, email: &str) -> Result<Option<(User, String)>, StoreError> {
+        accounts::by_email(&self.pool, email).await
+    }
+
+    async fn get_user(&self, id: UserId) -> Result<Option<User>, StoreError> {
+        accounts::get(&self.pool, id).await
+    }
+
+    async fn list_users(&self) -> Result<Vec<User>, StoreError> {
+        accounts::list(&self.pool).await
+    }
+
+    async fn set_password(
+        &self,
+        id: UserId,
+        password_hash: &str,
+        change: &Change,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        accounts::set_password(&mut tx, id, password_hash).await?;
+        audit::append(
+            &mut tx,
+            change,
+            Record::new("user.password", "user", id).after(&json!({"password": "cambiata"})),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn set_membership(
+        &self,
+        project: ProjectId,
+        user: UserId,
+        role: Role,
+        entities: &[EntityId],
+        change: &Change,
+    ) -> Result<Membership, StoreError> {
+        let before = accounts::memberships(&self.pool, project, Some(user)).await?;
+        let mut tx = self.begin_write().await?;
+        accounts::set_membership(&mut tx, project, user, role, entities).await?;
+        audit::append(
+            &mut tx,
+            change,
+            Record::new("membership.set", "membership", format!("{project}/{user}"))
+                .project(project.0)
+                .before(&before.first())
+                .after(&json!({"role": role, "entities": entities.iter().map(ToString::to_string).collect::<Vec<_>>()})),
+        )
+        .await?;
+        tx.commit().await?;
+        accounts::memberships(&self.pool, project, Some(user))
+            .await?
+            .into_iter()
+            .next()
+            .ok_or(StoreError::NotFound)
+    }
+
+    async fn remove_membership(
+        &self,
+        project: ProjectId,
+        user: UserId,
+        change: &Change,
+    ) -> Result<(), StoreError> {
+        let before = accounts::memberships(&self.pool, project, Some(user)).await?;
+        let mut tx = self.begin_write().await?;
+        accounts::remove_membership(&mut tx, project, user).await?;
+        audit::append(
+            &mut tx,
+            change,
+            Record::new(
+                "membership.remove",
+                "membership",
+                format!("{project}/{user}"),
+            )
+            .project(project.0)
+            .before(&before.first()),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn memberships(&self, project: ProjectId) -> Result<Vec<Membership>, StoreError> {
+        accounts::memberships(&self.pool, project, None).await
+    }
+
+    async fn membership(
+        &self,
+        project: ProjectId,
+        user: UserId,
+    ) -> Result<Option<Membership>, StoreError> {
+        Ok(accounts::memberships(&self.pool, project, Some(user))
+            .await?
+            .into_iter()
+            .next())
+    }
+
+    async fn insert_session(&self, session: &NewSession) -> Result<(), StoreError> {
+        accounts::insert_session(&self.pool, session).await
+    }
+
+    async fn session(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(User, String)>, StoreError> {
+        accounts::session(&self.pool, token_hash, now).await
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
+        accounts::delete_session(&self.pool, token_hash).await
+    }
+
+    async fn insert_token(
+        &self,
+        user: UserId,
+        name: &str,
+        token_hash: &str,
+        change: &Change,
+    ) -> Result<ApiToken, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let token = accounts::insert_token(&mut tx, user, name, token_hash, change.now).await?;
+        audit::append(
+            &mut tx,
+            change,
+            Record::new("token.create", "api_token", token.id).after(&token),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(token)
+    }
+
+    async fn token_user(&self, token_hash: &str) -> Result<Option<User>, StoreError> {
+        accounts::token_user(&self.pool, token_hash).await
+    }
+
+    async fn tokens(&self, user: UserId) -> Result<Vec<ApiToken>, StoreError> {
+        accounts::tokens(&self.pool, user).await
+    }
+
+    async fn revoke_token(&self, user: UserId, id: i64, change: &Change) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        let token = accounts::revoke_token(&mut tx, user, id, change.now).await?;
+        audit::append(
+            &mut tx,
+            change,
+            Record::new("token.revoke", "api_token", id).after(&token),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn record_login_failure(&self, email: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+        accounts::record_failure(&self.pool, email, at).await
+    }
+
+    async fn login_failures_since(
+        &self,
+        email: &str,
+        since: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
+        accounts::failures_since(&self.pool, email, since).await
+    }
+
+    async fn clear_login_failures(&self, email: &str) -> Result<(), StoreError> {
+        accounts::clear_failures(&self.pool, email).await
+    }
+
+    async fn audit_head(&self) -> Result<(i64, String), StoreError> {
+        audit::head(&self.pool).await
+    }
+
+    async fn audit_of(&self, object_type: &str, object_id: &str) -> Result<Vec<Entry>, StoreError> {
+        audit::of_object(&self.pool, object_type, object_id).await
+    }
+
+    async fn audit_of_project(
+        &self,
+        project: ProjectId,
+        page: PageRequest,
+    ) -> Result<Page<Entry>, StoreError> {
+        audit::of_project(&self.pool, project, page).await
+    }
+
+    async fn audit_scan(&self, after_seq: i64, limit: i64) -> Result<Vec<Entry>, StoreError> {
+        audit::scan(&self.pool, after_seq, limit).await
+    }
+
+    async fn audit_anchors(&self) -> Result<Vec<Anchor>, StoreError> {
+        audit::anchors(&self.pool).await
+    }
+}
+
+/// Inserts an expense and records it in the audit trail, in `tx`.
+async fn insert_audited(
+    tx: &mut Transaction<'static, Db>,
+    project: ProjectId,
+    data: &ExpenseData,
+    change: &Change,
+) -> Result<Expense, StoreError> {
+    let expense = expenses::insert(tx, project, data, change.actor.user_id(), change.now).await?;
+    audit::append(
+        tx,
+        change,
+        Record::new("expense.create", "expense", expense.id)
+            .project(project.0)
+            .after(&expense),
+    )
+    .await?;
+    Ok(expense)
 }
 
 impl SqlStore {

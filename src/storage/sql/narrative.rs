@@ -4,7 +4,7 @@ use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
-use sqlx::Pool;
+use sqlx::{Pool, Transaction};
 
 use super::rows::corrupt;
 use super::Db;
@@ -13,7 +13,7 @@ use crate::domain::ProjectId;
 use crate::storage::StoreError;
 
 pub(super) async fn insert_section(
-    pool: &Pool<Db>,
+    tx: &mut Transaction<'static, Db>,
     project: ProjectId,
     new: &NewSection,
     now: DateTime<Utc>,
@@ -25,7 +25,7 @@ pub(super) async fn insert_section(
     .bind(&new.title)
     .bind(&new.body)
     .bind(now)
-    .fetch_one(pool)
+    .fetch_one(&mut **tx)
     .await?;
     Ok(Section {
         id,
@@ -56,7 +56,7 @@ pub(super) async fn sections(
 }
 
 pub(super) async fn insert_indicator(
-    pool: &Pool<Db>,
+    tx: &mut Transaction<'static, Db>,
     project: ProjectId,
     new: &NewIndicator,
     now: DateTime<Utc>,
@@ -69,7 +69,7 @@ pub(super) async fn insert_indicator(
     .bind(new.value.to_string())
     .bind(&new.unit)
     .bind(now)
-    .fetch_one(pool)
+    .fetch_one(&mut **tx)
     .await?;
     Ok(Indicator {
         id,

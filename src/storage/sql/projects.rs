@@ -7,7 +7,7 @@ use super::rows::{category_code, corrupt, cup, tax_id};
 use super::{classify, Db, DIALECT};
 use crate::domain::{
     BudgetLine, CallId, DateChange, Entity, EntityId, Money, NewEntity, Project, ProjectData,
-    ProjectDate, ProjectId, Signatory,
+    ProjectDate, ProjectId, Signatory, UserId,
 };
 use crate::storage::{Page, PageRequest, StoreError};
 
@@ -230,13 +230,24 @@ pub(super) async fn get(pool: &Pool<Db>, id: ProjectId) -> Result<Option<Project
     }
 }
 
-pub(super) async fn list(pool: &Pool<Db>, page: PageRequest) -> Result<Page<Project>, StoreError> {
-    let (total,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM projects")
-        .fetch_one(pool)
-        .await?;
+/// A page of the projects `visible_to` a user (those they have a role on), or of all.
+pub(super) async fn list(
+    pool: &Pool<Db>,
+    page: PageRequest,
+    visible_to: Option<UserId>,
+) -> Result<Page<Project>, StoreError> {
+    const VISIBLE: &str =
+        "($1 IS NULL OR id IN (SELECT project_id FROM memberships WHERE user_id = $1))";
+    let user = visible_to.map(|u| u.0);
+    let (total,): (i64,) =
+        sqlx::query_as(&format!("SELECT COUNT(*) FROM projects WHERE {VISIBLE}"))
+            .bind(user)
+            .fetch_one(pool)
+            .await?;
     let rows: Vec<ProjectRow> = sqlx::query_as(&format!(
-        "SELECT {PROJECT_COLUMNS} FROM projects ORDER BY id LIMIT $1 OFFSET $2"
+        "SELECT {PROJECT_COLUMNS} FROM projects WHERE {VISIBLE} ORDER BY id LIMIT $2 OFFSET $3"
     ))
+    .bind(user)
     .bind(i64::from(page.per_page))
     .bind(page.offset())
     .fetch_all(pool)
@@ -262,7 +273,7 @@ fn entity(row: EntityRow) -> Result<Entity, StoreError> {
 }
 
 pub(super) async fn insert_entity(
-    pool: &Pool<Db>,
+    tx: &mut Transaction<'static, Db>,
     project: ProjectId,
     new: &NewEntity,
     now: DateTime<Utc>,
@@ -275,7 +286,7 @@ pub(super) async fn insert_entity(
     .bind(&new.name)
     .bind(new.tax_code.as_ref().map(|t| t.as_str()))
     .bind(now)
-    .fetch_one(pool)
+    .fetch_one(&mut **tx)
     .await
     .map_err(|e| classify(e, "entity name"))?;
     entity(row)

@@ -6,6 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::domain::{
     Amounts, CallCategory, CategoryCode, Ceiling, Cig, Cup, Document, DocumentType, EntityId,
     Expense, ExpenseData, ExpenseId, ExpenseStatus, Money, Nature, Payment, ProjectId, Rate, TaxId,
+    UserId,
 };
 use crate::storage::StoreError;
 
@@ -62,7 +63,8 @@ impl CategoryRow {
 pub(super) const EXPENSE_COLUMNS: &str = "id, project_id, entity_id, category, nature, supplier_name, \
     supplier_vat, document_type, document_number, document_date, description, net_cents, vat_cents, \
     claimed_cents, vat_recoverable, cig, cup, commitment_act, liquidation_act, payment_order_number, \
-    payment_order_date, payment_date, status, version, created_at, updated_at";
+    payment_order_date, payment_date, status, created_by, verified_by, rejection_reason, version, \
+    created_at, updated_at";
 
 #[derive(sqlx::FromRow)]
 pub(super) struct ExpenseRow {
@@ -89,6 +91,9 @@ pub(super) struct ExpenseRow {
     payment_order_date: Option<NaiveDate>,
     payment_date: Option<NaiveDate>,
     status: String,
+    created_by: Option<i64>,
+    verified_by: Option<i64>,
+    rejection_reason: Option<String>,
     version: i64,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
@@ -136,6 +141,9 @@ impl ExpenseRow {
             data,
             status: ExpenseStatus::parse(&self.status)
                 .ok_or_else(|| corrupt("status", &self.status))?,
+            created_by: self.created_by.map(UserId),
+            verified_by: self.verified_by.map(UserId),
+            rejection_reason: self.rejection_reason,
             version: self.version,
             created_at: self.created_at,
             updated_at: self.updated_at,

@@ -5,7 +5,7 @@ use sqlx::{Pool, Transaction};
 
 use super::{Db, DIALECT};
 use crate::domain::submission::{NewSubmission, Submission, SubmittedFile};
-use crate::domain::{ExpenseStatus, Money, ProjectId, Signatory};
+use crate::domain::{ExpenseId, ExpenseStatus, Money, ProjectId, Signatory};
 use crate::storage::StoreError;
 
 pub(super) async fn revision(pool: &Pool<Db>, project: ProjectId) -> Result<i64, StoreError> {
@@ -22,7 +22,7 @@ pub(super) async fn insert(
     project: ProjectId,
     new: &NewSubmission,
     now: DateTime<Utc>,
-) -> Result<i64, StoreError> {
+) -> Result<(i64, Vec<ExpenseId>), StoreError> {
     let (current,): (i64,) = sqlx::query_as(&format!(
         "SELECT expenses_revision FROM projects WHERE id = $1{}",
         DIALECT.for_update
@@ -35,8 +35,8 @@ pub(super) async fn insert(
     }
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO submissions (project_id, as_of, template, fingerprint, signatory_name, signatory_role, \
-         signatory_place, contribution_due_cents, xlsx, pdf, relazione, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+         signatory_place, contribution_due_cents, xlsx, pdf, relazione, created_at, audit_seq, audit_hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
     )
     .bind(project.0)
     .bind(new.as_of)
@@ -50,27 +50,37 @@ pub(super) async fn insert(
     .bind(&new.pdf)
     .bind(&new.relazione)
     .bind(now)
+    .bind(new.audit_head.0)
+    .bind(&new.audit_head.1)
     .fetch_one(&mut **tx)
     .await?;
-    for expense in &new.expenses {
-        sqlx::query("INSERT INTO submission_expenses (submission_id, expense_id) VALUES ($1, $2)")
+    let mut newly_included = Vec::new();
+    for (expense, claimed) in &new.expenses {
+        sqlx::query("INSERT INTO submission_expenses (submission_id, expense_id, claimed_cents) VALUES ($1, $2, $3)")
             .bind(id)
             .bind(expense.0)
+            .bind(claimed.cents())
             .execute(&mut **tx)
             .await?;
-        sqlx::query("UPDATE expenses SET status = $1, version = version + 1, updated_at = $2 WHERE id = $3 AND project_id = $4")
-            .bind(ExpenseStatus::Included.as_str())
-            .bind(now)
-            .bind(expense.0)
-            .bind(project.0)
-            .execute(&mut **tx)
-            .await?;
+        let changed = sqlx::query(
+            "UPDATE expenses SET status = $1, version = version + 1, updated_at = $2 \
+             WHERE id = $3 AND project_id = $4 AND status <> $1",
+        )
+        .bind(ExpenseStatus::Included.as_str())
+        .bind(now)
+        .bind(expense.0)
+        .bind(project.0)
+        .execute(&mut **tx)
+        .await?;
+        if changed.rows_affected() > 0 {
+            newly_included.push(*expense);
+        }
     }
     sqlx::query("UPDATE projects SET expenses_revision = expenses_revision + 1 WHERE id = $1")
         .bind(project.0)
         .execute(&mut **tx)
         .await?;
-    Ok(id)
+    Ok((id, newly_included))
 }
 
 type SubmissionRow = (
@@ -84,6 +94,8 @@ type SubmissionRow = (
     Option<String>,
     i64,
     i64,
+    Option<i64>,
+    Option<String>,
     DateTime<Utc>,
 );
 
@@ -94,7 +106,8 @@ pub(super) async fn list(
     let rows: Vec<SubmissionRow> = sqlx::query_as(
         "SELECT s.id, s.project_id, s.as_of, s.template, s.fingerprint, s.signatory_name, s.signatory_role, \
          s.signatory_place, s.contribution_due_cents, \
-         (SELECT COUNT(*) FROM submission_expenses e WHERE e.submission_id = s.id), s.created_at \
+         (SELECT COUNT(*) FROM submission_expenses e WHERE e.submission_id = s.id), s.audit_seq, s.audit_hash, \
+         s.created_at \
          FROM submissions s WHERE s.project_id = $1 ORDER BY s.id",
     )
     .bind(project.0)
@@ -114,6 +127,8 @@ pub(super) async fn list(
                 place,
                 due,
                 count,
+                audit_seq,
+                audit_hash,
                 created_at,
             )| Submission {
                 id,
@@ -124,6 +139,8 @@ pub(super) async fn list(
                 signatory: Signatory { name, role, place },
                 contribution_due: Money::from_cents(due),
                 expense_count: count,
+                audit_seq,
+                audit_hash,
                 created_at,
             },
         )

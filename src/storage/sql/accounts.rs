@@ -1,0 +1,333 @@
+//! Users, project memberships, sessions, API tokens and failed sign-ins.
+
+use chrono::{DateTime, Utc};
+use sqlx::{Pool, Transaction};
+
+use super::rows::corrupt;
+use super::Db;
+use crate::domain::access::{ApiToken, Membership, Role, User};
+use crate::domain::{EntityId, ProjectId, UserId};
+use crate::storage::{NewSession, StoreError};
+
+type UserRow = (i64, String, bool, DateTime<Utc>);
+
+fn user((id, email, is_admin, created_at): UserRow) -> User {
+    User {
+        id: UserId(id),
+        email,
+        is_admin,
+        created_at,
+    }
+}
+
+pub(super) async fn insert_user(
+    tx: &mut Transaction<'static, Db>,
+    email: &str,
+    password_hash: &str,
+    is_admin: bool,
+    now: DateTime<Utc>,
+) -> Result<User, StoreError> {
+    let row: UserRow = sqlx::query_as(
+        "INSERT INTO users (email, password_hash, is_admin, created_at) VALUES ($1, $2, $3, $4) \
+         RETURNING id, email, is_admin, created_at",
+    )
+    .bind(email)
+    .bind(password_hash)
+    .bind(is_admin)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(|e| super::classify(e, "email"))?;
+    Ok(user(row))
+}
+
+pub(super) async fn by_email(
+    pool: &Pool<Db>,
+    email: &str,
+) -> Result<Option<(User, String)>, StoreError> {
+    let row: Option<(i64, String, bool, DateTime<Utc>, String)> = sqlx::query_as(
+        "SELECT id, email, is_admin, created_at, password_hash FROM users WHERE email = $1",
+    )
+    .bind(email)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|(id, email, admin, at, hash)| (user((id, email, admin, at)), hash)))
+}
+
+pub(super) async fn get(pool: &Pool<Db>, id: UserId) -> Result<Option<User>, StoreError> {
+    let row: Option<UserRow> =
+        sqlx::query_as("SELECT id, email, is_admin, created_at FROM users WHERE id = $1")
+            .bind(id.0)
+            .fetch_optional(pool)
+            .await?;
+    Ok(row.map(user))
+}
+
+pub(super) async fn list(pool: &Pool<Db>) -> Result<Vec<User>, StoreError> {
+    let rows: Vec<UserRow> =
+        sqlx::query_as("SELECT id, email, is_admin, created_at FROM users ORDER BY email")
+            .fetch_all(pool)
+            .await?;
+    Ok(rows.into_iter().map(user).collect())
+}
+
+pub(super) async fn set_password(
+    tx: &mut Transaction<'static, Db>,
+    id: UserId,
+    password_hash: &str,
+) -> Result<(), StoreError> {
+    let updated = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+        .bind(password_hash)
+        .bind(id.0)
+        .execute(&mut **tx)
+        .await?;
+    if updated.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(id.0)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Replaces the user's role and entities on the project.
+pub(super) async fn set_membership(
+    tx: &mut Transaction<'static, Db>,
+    project: ProjectId,
+    user: UserId,
+    role: Role,
+    entities: &[EntityId],
+) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM memberships WHERE project_id = $1 AND user_id = $2")
+        .bind(project.0)
+        .bind(user.0)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("INSERT INTO memberships (project_id, user_id, role) VALUES ($1, $2, $3)")
+        .bind(project.0)
+        .bind(user.0)
+        .bind(role.as_str())
+        .execute(&mut **tx)
+        .await?;
+    for entity in entities {
+        sqlx::query(
+            "INSERT INTO membership_entities (project_id, user_id, entity_id) VALUES ($1, $2, $3)",
+        )
+        .bind(project.0)
+        .bind(user.0)
+        .bind(entity.0)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+pub(super) async fn remove_membership(
+    tx: &mut Transaction<'static, Db>,
+    project: ProjectId,
+    user: UserId,
+) -> Result<(), StoreError> {
+    let deleted = sqlx::query("DELETE FROM memberships WHERE project_id = $1 AND user_id = $2")
+        .bind(project.0)
+        .bind(user.0)
+        .execute(&mut **tx)
+        .await?;
+    if deleted.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+pub(super) async fn memberships(
+    pool: &Pool<Db>,
+    project: ProjectId,
+    only: Option<UserId>,
+) -> Result<Vec<Membership>, StoreError> {
+    let rows: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT m.user_id, u.email, m.role FROM memberships m JOIN users u ON u.id = m.user_id \
+         WHERE m.project_id = $1 AND ($2 IS NULL OR m.user_id = $2) ORDER BY u.email",
+    )
+    .bind(project.0)
+    .bind(only.map(|u| u.0))
+    .fetch_all(pool)
+    .await?;
+    let assigned: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT user_id, entity_id FROM membership_entities WHERE project_id = $1 \
+         AND ($2 IS NULL OR user_id = $2) ORDER BY entity_id",
+    )
+    .bind(project.0)
+    .bind(only.map(|u| u.0))
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter()
+        .map(|(user_id, email, role)| {
+            Ok(Membership {
+                user_id: UserId(user_id),
+                email,
+                role: Role::parse(&role).ok_or_else(|| corrupt("role", &role))?,
+                entities: assigned
+                    .iter()
+                    .filter(|(u, _)| *u == user_id)
+                    .map(|(_, e)| EntityId(*e))
+                    .collect(),
+            })
+        })
+        .collect()
+}
+
+pub(super) async fn insert_session(
+    pool: &Pool<Db>,
+    session: &NewSession,
+) -> Result<(), StoreError> {
+    // Expired sessions are swept as new ones arrive: no background job to run.
+    sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
+        .bind(session.created_at)
+        .execute(pool)
+        .await?;
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(&session.token_hash)
+    .bind(session.user.0)
+    .bind(&session.csrf_token)
+    .bind(session.created_at)
+    .bind(session.expires_at)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub(super) async fn session(
+    pool: &Pool<Db>,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<(User, String)>, StoreError> {
+    let row: Option<(i64, String, bool, DateTime<Utc>, String)> = sqlx::query_as(
+        "SELECT u.id, u.email, u.is_admin, u.created_at, s.csrf_token FROM sessions s \
+         JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2",
+    )
+    .bind(token_hash)
+    .bind(now)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|(id, email, admin, at, csrf)| (user((id, email, admin, at)), csrf)))
+}
+
+pub(super) async fn delete_session(pool: &Pool<Db>, token_hash: &str) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        .bind(token_hash)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+type TokenRow = (i64, i64, String, DateTime<Utc>, Option<DateTime<Utc>>);
+
+fn token((id, user_id, name, created_at, revoked_at): TokenRow) -> ApiToken {
+    ApiToken {
+        id,
+        user_id: UserId(user_id),
+        name,
+        created_at,
+        revoked_at,
+    }
+}
+
+pub(super) async fn insert_token(
+    tx: &mut Transaction<'static, Db>,
+    user: UserId,
+    name: &str,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<ApiToken, StoreError> {
+    let row: TokenRow = sqlx::query_as(
+        "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) \
+         RETURNING id, user_id, name, created_at, revoked_at",
+    )
+    .bind(user.0)
+    .bind(name)
+    .bind(token_hash)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(token(row))
+}
+
+pub(super) async fn token_user(
+    pool: &Pool<Db>,
+    token_hash: &str,
+) -> Result<Option<User>, StoreError> {
+    let row: Option<UserRow> = sqlx::query_as(
+        "SELECT u.id, u.email, u.is_admin, u.created_at FROM api_tokens t JOIN users u ON u.id = t.user_id \
+         WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
+    )
+    .bind(token_hash)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(user))
+}
+
+pub(super) async fn tokens(pool: &Pool<Db>, user: UserId) -> Result<Vec<ApiToken>, StoreError> {
+    let rows: Vec<TokenRow> = sqlx::query_as(
+        "SELECT id, user_id, name, created_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY id",
+    )
+    .bind(user.0)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(token).collect())
+}
+
+pub(super) async fn revoke_token(
+    tx: &mut Transaction<'static, Db>,
+    user: UserId,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<ApiToken, StoreError> {
+    let row: Option<TokenRow> = sqlx::query_as(
+        "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2 AND user_id = $3 \
+         RETURNING id, user_id, name, created_at, revoked_at",
+    )
+    .bind(now)
+    .bind(id)
+    .bind(user.0)
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.map(token).ok_or(StoreError::NotFound)
+}
+
+pub(super) async fn record_failure(
+    pool: &Pool<Db>,
+    email: &str,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO login_failures (email, failed_at) VALUES ($1, $2)")
+        .bind(email)
+        .bind(at)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+pub(super) async fn failures_since(
+    pool: &Pool<Db>,
+    email: &str,
+    since: DateTime<Utc>,
+) -> Result<i64, StoreError> {
+    let (n,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM login_failures WHERE email = $1 AND failed_at > $2")
+            .bind(email)
+            .bind(since)
+            .fetch_one(pool)
+            .await?;
+    Ok(n)
+}
+
+pub(super) async fn clear_failures(pool: &Pool<Db>, email: &str) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM login_failures WHERE email = $1")
+        .bind(email)
+        .execute(pool)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,178 @@
+//! The audit trail: appends sealed entries in the writer's transaction, and reads them back.
+
+use sqlx::{Pool, Transaction};
+
+use super::{Db, DIALECT};
+use crate::domain::audit::{micros, Anchor, Entry, Record};
+use crate::domain::ProjectId;
+use crate::storage::{Change, Page, PageRequest, StoreError};
+
+/// Appends one entry after the current head, in `tx`. On PostgreSQL the head row was locked when
+/// the transaction began (see `SqlStore::begin_write`), so the chain has one order.
+pub(super) async fn append(
+    tx: &mut Transaction<'static, Db>,
+    change: &Change,
+    record: Record,
+) -> Result<(), StoreError> {
+    let (seq, hash): (i64, String) =
+        sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
+            .fetch_one(&mut **tx)
+            .await?;
+    let entry = Entry::seal(
+        record,
+        seq + 1,
+        change.now,
+        change.actor.label(),
+        change.actor.user_id().map(|u| u.0),
+        &hash,
+    );
+    sqlx::query(
+        "INSERT INTO audit_log (seq, at, actor, user_id, action, object_type, object_id, project_id, \
+         before, after, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(entry.seq)
+    .bind(entry.at)
+    .bind(&entry.actor)
+    .bind(entry.user_id)
+    .bind(&entry.action)
+    .bind(&entry.object_type)
+    .bind(&entry.object_id)
+    .bind(entry.project_id)
+    .bind(&entry.before)
+    .bind(&entry.after)
+    .bind(&entry.prev_hash)
+    .bind(&entry.hash)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+        .bind(entry.seq)
+        .bind(&entry.hash)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Takes the chain's head lock: the first statement of every writing transaction on PostgreSQL.
+pub(super) async fn lock_head(tx: &mut Transaction<'static, Db>) -> Result<(), StoreError> {
+    if !DIALECT.lock_audit_head.is_empty() {
+        sqlx::query(DIALECT.lock_audit_head)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+pub(super) async fn head(pool: &Pool<Db>) -> Result<(i64, String), StoreError> {
+    Ok(
+        sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
+            .fetch_one(pool)
+            .await?,
+    )
+}
+
+const COLUMNS: &str = "seq, at, actor, user_id, action, object_type, object_id, project_id, before, after, prev_hash, hash";
+
+#[derive(sqlx::FromRow)]
+struct EntryRow {
+    seq: i64,
+    at: chrono::DateTime<chrono::Utc>,
+    actor: String,
+    user_id: Option<i64>,
+    action: String,
+    object_type: String,
+    object_id: String,
+    project_id: Option<i64>,
+    before: Option<String>,
+    after: Option<String>,
+    prev_hash: String,
+    hash: String,
+}
+
+impl From<EntryRow> for Entry {
+    fn from(r: EntryRow) -> Entry {
+        Entry {
+            seq: r.seq,
+            at: micros(r.at),
+            actor: r.actor,
+            user_id: r.user_id,
+            action: r.action,
+            object_type: r.object_type,
+            object_id: r.object_id,
+            project_id: r.project_id,
+            before: r.before,
+            after: r.after,
+            prev_hash: r.prev_hash,
+            hash: r.hash,
+        }
+    }
+}
+
+pub(super) async fn of_object(
+    pool: &Pool<Db>,
+    object_type: &str,
+    object_id: &str,
+) -> Result<Vec<Entry>, StoreError> {
+    let rows: Vec<EntryRow> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM audit_log WHERE object_type = $1 AND object_id = $2 ORDER BY seq"
+    ))
+    .bind(object_type)
+    .bind(object_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(Entry::from).collect())
+}
+
+pub(super) async fn of_project(
+    pool: &Pool<Db>,
+    project: ProjectId,
+    page: PageRequest,
+) -> Result<Page<Entry>, StoreError> {
+    let (total,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM audit_log WHERE project_id = $1")
+        .bind(project.0)
+        .fetch_one(pool)
+        .await?;
+    let rows: Vec<EntryRow> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM audit_log WHERE project_id = $1 ORDER BY seq DESC LIMIT $2 OFFSET $3"
+    ))
+    .bind(project.0)
+    .bind(i64::from(page.per_page))
+    .bind(page.offset())
+    .fetch_all(pool)
+    .await?;
+    Ok(Page {
+        items: rows.into_iter().map(Entry::from).collect(),
+        total,
+    })
+}
+
+pub(super) async fn scan(
+    pool: &Pool<Db>,
+    after_seq: i64,
+    limit: i64,
+) -> Result<Vec<Entry>, StoreError> {
+    let rows: Vec<EntryRow> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2"
+    ))
+    .bind(after_seq)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(Entry::from).collect())
+}
+
+pub(super) async fn anchors(pool: &Pool<Db>) -> Result<Vec<Anchor>, StoreError> {
+    let rows: Vec<(i64, i64, Option<i64>, Option<String>)> =
+        sqlx::query_as("SELECT id, project_id, audit_seq, audit_hash FROM submissions ORDER BY id")
+            .fetch_all(pool)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, project, seq, hash)| {
+            Some(Anchor {
+                label: format!("la rendicontazione {id} del progetto {project}"),
+                seq: seq?,
+                hash: hash?,
+            })
+        })
+        .collect())
+}
