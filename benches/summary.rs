@@ -76,15 +76,27 @@ async fn main() {
                 .await
                 .expect("bump");
             let t = Instant::now();
-            summary::snapshot(&app, &common::operator(), project, Some(date("2021-02-15")), Scope::All)
-                .await
-                .expect("summary");
+            summary::snapshot(
+                &app,
+                &common::operator(),
+                project,
+                Some(date("2021-02-15")),
+                Scope::All,
+            )
+            .await
+            .expect("summary");
             cold.push(t.elapsed().as_secs_f64());
             for _ in 0..3 {
                 let t = Instant::now();
-                let snap = summary::snapshot(&app, &common::operator(), project, Some(date("2021-02-15")), Scope::All)
-                    .await
-                    .expect("summary");
+                let snap = summary::snapshot(
+                    &app,
+                    &common::operator(),
+                    project,
+                    Some(date("2021-02-15")),
+                    Scope::All,
+                )
+                .await
+                .expect("summary");
                 service.push(t.elapsed().as_secs_f64());
                 due = snap.summary.contribution_due.italian();
                 let t = Instant::now();

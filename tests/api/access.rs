@@ -1,0 +1,865 @@
+//! Who may do what: every endpoint of the OpenAPI document tried by every role and by an anonymous
+//! caller. Allowed requests must succeed; refused ones get 401 (anonymous) or 403 and leave the
+//! database exactly as it was: no row, no version and no audit entry changes.
+
+use std::collections::{BTreeSet, HashMap};
+
+use reqwest::{Client, Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::common::{call_body, client_with_token, Seed, TestApp, PASSWORD};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Role {
+    Anonymous,
+    Viewer,
+    /// Project manager of the first entity only.
+    Manager,
+    Finance,
+    /// Project manager of another project.
+    Outsider,
+    Admin,
+}
+
+const ROLES: [Role; 6] = [
+    Role::Anonymous,
+    Role::Viewer,
+    Role::Manager,
+    Role::Finance,
+    Role::Outsider,
+    Role::Admin,
+];
+
+const SIGNED_IN: &[Role] = &[
+    Role::Viewer,
+    Role::Manager,
+    Role::Finance,
+    Role::Outsider,
+    Role::Admin,
+];
+const READERS: &[Role] = &[Role::Viewer, Role::Manager, Role::Finance, Role::Admin];
+const EDITORS: &[Role] = &[Role::Manager, Role::Finance, Role::Admin];
+const FINANCE: &[Role] = &[Role::Finance, Role::Admin];
+const ADMIN: &[Role] = &[Role::Admin];
+
+/// What a request needs created (by the admin) just before it, so every attempt finds the same
+/// state whatever the attempts before it did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fresh {
+    Nothing,
+    /// A draft expense of entity 0 or 1.
+    Draft(usize),
+    /// An expense handed to verification.
+    Ready,
+    /// An expense frozen by a submission.
+    Included,
+    Variation,
+    Milestone,
+    /// The target user with a role on the project.
+    Member,
+    /// A new API token of the acting user.
+    OwnToken,
+}
+
+struct Row {
+    method: Method,
+    /// The operation as the OpenAPI document names it.
+    api: &'static str,
+    /// The concrete path: `{p}` project, `{c}` call, `{x}` the fresh object, `{s}` a submission,
+    /// `{u}` the target user.
+    path: &'static str,
+    body: fn(&World, u32) -> Option<Value>,
+    allowed: &'static [Role],
+    fresh: Fresh,
+    /// Send the fresh object's (or the project's) current ETag.
+    if_match: bool,
+}
+
+fn no_body(_: &World, _: u32) -> Option<Value> {
+    None
+}
+
+struct World {
+    seed: Seed,
+    submission: String,
+    target_user: String,
+    clients: HashMap<Role, Client>,
+    emails: HashMap<Role, String>,
+}
+
+impl World {
+    fn expense(&self, entity: usize, n: u32) -> Value {
+        let mut body = self.seed.expense(&format!("M{n}/2020"), "100.00", "22.00");
+        body["entity_id"] = json!(self.seed.entities[entity]);
+        body
+    }
+}
+
+fn rows() -> Vec<Row> {
+    use Fresh::*;
+    let row = |method: Method,
+               api: &'static str,
+               path: &'static str,
+               allowed: &'static [Role],
+               fresh: Fresh| Row {
+        method,
+        api,
+        path,
+        body: no_body,
+        allowed,
+        fresh,
+        if_match: false,
+    };
+    let get = |api, path, allowed| row(Method::GET, api, path, allowed, Nothing);
+    let with = |mut r: Row, body: fn(&World, u32) -> Option<Value>| {
+        r.body = body;
+        r
+    };
+    let tagged = |mut r: Row| {
+        r.if_match = true;
+        r
+    };
+    vec![
+        get("/api/v1/calls", "/api/v1/calls", SIGNED_IN),
+        with(
+            row(
+                Method::POST,
+                "/api/v1/calls",
+                "/api/v1/calls",
+                ADMIN,
+                Nothing,
+            ),
+            |_, _| Some(call_body()),
+        ),
+        get("/api/v1/calls/{id}", "/api/v1/calls/{c}", SIGNED_IN),
+        get("/api/v1/projects", "/api/v1/projects", SIGNED_IN),
+        with(
+            row(
+                Method::POST,
+                "/api/v1/projects",
+                "/api/v1/projects",
+                ADMIN,
+                Nothing,
+            ),
+            |w, _| {
+                Some(
+                    json!({"call_id": w.seed.call_id, "title": "Altro progetto", "lead_entity": "Unione",
+                    "granted_contribution": "1000.00", "budget": [{"category": "design_training", "amount": "1000.00"}]}),
+                )
+            },
+        ),
+        get("/api/v1/projects/{id}", "/api/v1/projects/{p}", READERS),
+        tagged(with(
+            row(
+                Method::PATCH,
+                "/api/v1/projects/{id}",
+                "/api/v1/projects/{p}",
+                FINANCE,
+                Nothing,
+            ),
+            |_, n| Some(json!({"lead_entity": format!("Unione delle Terre d'Argine ({n})")})),
+        )),
+        with(
+            row(
+                Method::POST,
+                "/api/v1/projects/{id}/entities",
+                "/api/v1/projects/{p}/entities",
+                FINANCE,
+                Nothing,
+            ),
+            |_, n| Some(json!({"name": format!("Comune {n}")})),
+        ),
+        get(
+            "/api/v1/projects/{id}/entities",
+            "/api/v1/projects/{p}/entities",
+            READERS,
+        ),
+        with(
+            row(
+                Method::POST,
+                "/api/v1/projects/{id}/expenses",
+                "/api/v1/projects/{p}/expenses",
+                EDITORS,
+                Nothing,
+            ),
+            |w, n| Some(w.expense(0, n)),
+        ),
+        with(
+            row(
+                Method::POST,
+                "/api/v1/projects/{id}/expenses",
+                "/api/v1/projects/{p}/expenses",
+                FINANCE,
+                Nothing,
+            ),
+            |w, n| Some(w.expense(1, n)),
+        ),
+        get(
+            "/api/v1/projects/{id}/expenses",
+            "/api/v1/projects/{p}/expenses",
+            READERS,
+        ),
+        row(
+            Method::GET,
+            "/api/v1/expenses/{id}",
+            "/api/v1/expenses/{x}",
+            READERS,
+            Draft(0),
+        ),
+        tagged(with(
+            row(
+                Method::PATCH,
+                "/api/v1/expenses/{id}",
+                "/api/v1/expenses/{x}",
+                EDITORS,
+                Draft(0),
+            ),
+            |_, _| Some(json!({"description": "Descrizione corretta"})),
+        )),
+        tagged(with(
+            row(
+                Method::PATCH,
+                "/api/v1/expenses/{id}",
+                "/api/v1/expenses/{x}",
+                FINANCE,
+                Draft(1),
+            ),
+            |_, _| Some(json!({"description": "Descrizione corretta"})),
+        )),
+        tagged(with(
+            row(
+                Method::PATCH,
+                "/api/v1/expenses/{id}",
+                "/api/v1/expenses/{x}",
+                FINANCE,
+                Ready,
+            ),
+            |_, _| Some(json!({"description": "Descrizione corretta"})),
+        )),
+        row(
+            Method::DELETE,
+            "/api/v1/expenses/{id}",
+            "/api/v1/expenses/{x}",
+            EDITORS,
+            Draft(0),
+        ),
+        row(
+            Method::DELETE,
+            "/api/v1/expenses/{id}",
+            "/api/v1/expenses/{x}",
+            FINANCE,
+            Draft(1),
+        ),
+        row(
+            Method::POST,
+            "/api/v1/expenses/{id}/ready",
+            "/api/v1/expenses/{x}/ready",
+            EDITORS,
+            Draft(0),
+        ),
+        row(
+            Method::POST,
+            "/api/v1/expenses/{id}/ready",
+            "/api/v1/expenses/{x}/ready",
+            FINANCE,
+            Draft(1),
+        ),
+        row(
+            Method::POST,
+            "/api/v1/expenses/{id}/verify",
+            "/api/v1/expenses/{x}/verify",
+            FINANCE,
+            Ready,
+        ),
+        with(
+            row(
+                Method::POST,
+                "/api/v1/expenses/{id}/reject",
+                "/api/v1/expenses/{x}/reject",
+                FINANCE,
+                Ready,
+            ),
+            |_, _| Some(json!({"reason": "manca il mandato quietanzato"})),
+        ),
+        with(
+            row(
+                Method::POST,
+                "/api/v1/expenses/{id}/unlock",
+                "/api/v1/expenses/{x}/unlock",
+                FINANCE,
+                Included,
+            ),
+            |_, _| Some(json!({"justification": "importo da rettificare dopo il controllo"})),
+        ),
+        row(
+            Method::GET,
+            "/api/v1/expenses/{id}/history",
+            "/api/v1/expenses/{x}/history",
+            READERS,
+            Draft(0),
+        ),
+        get(
+            "/api/v1/projects/{id}/summary",
+            "/api/v1/projects/{p}/summary",
+            READERS,
+        ),
+        get(
+            "/api/v1/projects/{id}/deadlines.ics",
+            "/api/v1/projects/{p}/deadlines.ics",
+            READERS,
+        ),
+        get(
+            "/api/v1/projects/{id}/reports/rendiconto.xlsx",
+            "/api/v1/projects/{p}/reports/rendiconto.xlsx",
+            READERS,
+        ),
+        get(
+            "/api/v1/projects/{id}/reports/rendiconto.pdf",
+            "/api/v1/projects/{p}/reports/rendiconto.pdf",
+            READERS,
+        ),
+        get(
+            "/api/v1/projects/{id}/reports/relazione.pdf",
+            "/api/v1/projects/{p}/reports/relazione.pdf",
+            READERS,
+        ),
+        with(
+            row(
+                Method::POST,
+                "/api/v1/projects/{id}/submissions",
+                "/api/v1/projects/{p}/submissions",
+                FINANCE,
+                Nothing,
+            ),
+            |_, _| Some(json!({})),
+        ),
+        get(
+            "/api/v1/projects/{id}/submissions",
+            "/api/v1/projects/{p}/submissions",
+            READERS,
+        ),
+        get(
+            "/api/v1/projects/{id}/submissions/{sid}/{file}",
+            "/api/v1/projects/{p}/submissions/{s}/rendiconto.pdf",
+            READERS,
+        ),
+        with(
+            row(
+                Method::POST,
+                "/api/v1/projects/{id}/narrative",
+                "/api/v1/projects/{p}/narrative",
+                EDITORS,
+                Nothing,
+            ),
+            |_, n| Some(json!({"title": format!("Attività {n}"), "body": "Testo."})),
+        ),
+        get(
+            "/api/v1/projects/{id}/narrative",
+            "/api/v1/projects/{p}/narrative",
+            READERS,
+        ),
+        with(
+            row(
+                Method::POST,
+                "/api/v1/projects/{id}/indicators",
+                "/api/v1/projects/{p}/indicators",
+                EDITORS,
+                Nothing,
+            ),
+            |_, n| {
+                Some(
+                    json!({"name": format!("Dipendenti formati {n}"), "value": "12", "unit": "persone"}),
+                )
+            },
+        ),
+        get(
+            "/api/v1/projects/{id}/indicators",
+            "/api/v1/projects/{p}/indicators",
+            READERS,
+        ),
+        with(
+            row(
+                Method::POST,
+                "/api/v1/projects/{id}/variations",
+                "/api/v1/projects/{p}/variations",
+                FINANCE,
+                Nothing,
+            ),
+            |_, _| {
+                Some(json!({"act": "Det. 1/2021", "date": "2021-01-10",
+                "changes": [{"category": "design_training", "amount": "-10.00"}, {"category": "technology", "amount": "10.00"}]}))
+            },
+        ),
+        get(
+            "/api/v1/projects/{id}/variations",
+            "/api/v1/projects/{p}/variations",
+            READERS,
+        ),
+        row(
+            Method::GET,
+            "/api/v1/projects/{id}/variations/{vid}",
+            "/api/v1/projects/{p}/variations/{x}",
+            READERS,
+            Variation,
+        ),
+        tagged(with(
+            row(
+                Method::PATCH,
+                "/api/v1/projects/{id}/variations/{vid}",
+                "/api/v1/projects/{p}/variations/{x}",
+                FINANCE,
+                Variation,
+            ),
+            |_, _| Some(json!({"status": "rejected"})),
+        )),
+        with(
+            row(
+                Method::POST,
+                "/api/v1/projects/{id}/extensions",
+                "/api/v1/projects/{p}/extensions",
+                FINANCE,
+                Nothing,
+            ),
+            |_, _| {
+                Some(
+                    json!({"act": "DGR 2143/2020", "date": "2020-12-20", "end_date": "2021-01-31"}),
+                )
+            },
+        ),
+        get(
+            "/api/v1/projects/{id}/extensions",
+            "/api/v1/projects/{p}/extensions",
+            READERS,
+        ),
+        with(
+            row(
+                Method::POST,
+                "/api/v1/projects/{id}/milestones",
+                "/api/v1/projects/{p}/milestones",
+                FINANCE,
+                Nothing,
+            ),
+            |_, n| Some(json!({"name": format!("Verifica {n}"), "due_date": "2020-11-30"})),
+        ),
+        get(
+            "/api/v1/projects/{id}/milestones",
+            "/api/v1/projects/{p}/milestones",
+            READERS,
+        ),
+        row(
+            Method::GET,
+            "/api/v1/projects/{id}/milestones/{mid}",
+            "/api/v1/projects/{p}/milestones/{x}",
+            READERS,
+            Milestone,
+        ),
+        tagged(with(
+            row(
+                Method::PATCH,
+                "/api/v1/projects/{id}/milestones/{mid}",
+                "/api/v1/projects/{p}/milestones/{x}",
+                FINANCE,
+                Milestone,
+            ),
+            |_, _| Some(json!({"done": true})),
+        )),
+        with(
+            row(
+                Method::POST,
+                "/api/v1/projects/{id}/tranches",
+                "/api/v1/projects/{p}/tranches",
+                FINANCE,
+                Nothing,
+            ),
+            |_, _| Some(json!({"amount": "100.00", "date": "2020-10-01", "act": "Det. anticipo"})),
+        ),
+        get(
+            "/api/v1/projects/{id}/tranches",
+            "/api/v1/projects/{p}/tranches",
+            READERS,
+        ),
+        with(
+            row(
+                Method::POST,
+                "/api/v1/users",
+                "/api/v1/users",
+                ADMIN,
+                Nothing,
+            ),
+            |_, n| Some(json!({"email": format!("nuovo{n}@prova.it"), "password": PASSWORD})),
+        ),
+        get("/api/v1/users", "/api/v1/users", ADMIN),
+        get(
+            "/api/v1/projects/{id}/members",
+            "/api/v1/projects/{p}/members",
+            READERS,
+        ),
+        with(
+            row(
+                Method::PUT,
+                "/api/v1/projects/{id}/members/{user_id}",
+                "/api/v1/projects/{p}/members/{u}",
+                ADMIN,
+                Nothing,
+            ),
+            |_, _| Some(json!({"role": "viewer"})),
+        ),
+        row(
+            Method::DELETE,
+            "/api/v1/projects/{id}/members/{user_id}",
+            "/api/v1/projects/{p}/members/{u}",
+            ADMIN,
+            Member,
+        ),
+        get(
+            "/api/v1/projects/{id}/audit",
+            "/api/v1/projects/{p}/audit",
+            READERS,
+        ),
+        get("/api/v1/auth/me", "/api/v1/auth/me", SIGNED_IN),
+        get("/api/v1/auth/tokens", "/api/v1/auth/tokens", SIGNED_IN),
+        row(
+            Method::DELETE,
+            "/api/v1/auth/tokens/{id}",
+            "/api/v1/auth/tokens/{x}",
+            SIGNED_IN,
+            OwnToken,
+        ),
+        with(
+            row(
+                Method::POST,
+                "/api/v1/auth/password",
+                "/api/v1/auth/password",
+                SIGNED_IN,
+                Nothing,
+            ),
+            |_, _| Some(json!({"current_password": PASSWORD, "new_password": PASSWORD})),
+        ),
+        row(
+            Method::DELETE,
+            "/api/v1/auth/session",
+            "/api/v1/auth/session",
+            SIGNED_IN,
+            Nothing,
+        ),
+    ]
+}
+
+/// Operations anyone may call: signing in.
+const PUBLIC: &[(&str, &str)] = &[
+    ("POST", "/api/v1/auth/token"),
+    ("POST", "/api/v1/auth/session"),
+];
+
+async fn json_of(response: reqwest::Response) -> Value {
+    let status = response.status();
+    let text = response.text().await.unwrap_or_default();
+    serde_json::from_str(&text).unwrap_or_else(|_| panic!("{status}: {text}"))
+}
+
+/// Signs in and returns an API token.
+async fn token_of(app: &TestApp, email: &str) -> Value {
+    let response = app
+        .anon
+        .post(app.url("/api/v1/auth/token"))
+        .json(&json!({"email": email, "password": PASSWORD}))
+        .send()
+        .await
+        .expect("token");
+    assert_eq!(response.status(), StatusCode::CREATED, "sign-in of {email}");
+    json_of(response).await
+}
+
+/// Creates a user (as the admin) with a role on a project; returns their id.
+async fn add_member(
+    app: &TestApp,
+    email: &str,
+    project: &str,
+    role: &str,
+    entities: &[&str],
+) -> String {
+    let user = app
+        .create(
+            "/api/v1/users",
+            &json!({"email": email, "password": PASSWORD}),
+        )
+        .await;
+    let id = user["id"].as_str().expect("id").to_owned();
+    let response = app
+        .client
+        .put(app.url(&format!("/api/v1/projects/{project}/members/{id}")))
+        .json(&json!({"role": role, "entities": entities}))
+        .send()
+        .await
+        .expect("member");
+    assert_eq!(response.status(), StatusCode::OK);
+    id
+}
+
+async fn world(app: &TestApp) -> World {
+    let seed = app.seed().await;
+    let other = app
+        .create(
+            "/api/v1/projects",
+            &json!({"call_id": seed.call_id, "title": "Progetto di altri", "lead_entity": "Unione",
+                "granted_contribution": "1000.00", "budget": [{"category": "design_training", "amount": "1000.00"}]}),
+        )
+        .await;
+    let other = other["id"].as_str().expect("id").to_owned();
+    let p = seed.project_id.clone();
+    let e0 = seed.entities[0].clone();
+    add_member(app, "revisore@prova.it", &p, "viewer", &[]).await;
+    add_member(app, "responsabile@prova.it", &p, "project_manager", &[&e0]).await;
+    add_member(app, "ragioneria@prova.it", &p, "finance_officer", &[]).await;
+    add_member(app, "estraneo@prova.it", &other, "project_manager", &[]).await;
+    let target_user = app
+        .create(
+            "/api/v1/users",
+            &json!({"email": "bersaglio@prova.it", "password": PASSWORD}),
+        )
+        .await["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let mut clients = HashMap::new();
+    let mut emails = HashMap::new();
+    clients.insert(Role::Anonymous, app.anon.clone());
+    clients.insert(Role::Admin, app.client.clone());
+    emails.insert(Role::Admin, crate::common::ADMIN_EMAIL.to_owned());
+    for (role, email) in [
+        (Role::Viewer, "revisore@prova.it"),
+        (Role::Manager, "responsabile@prova.it"),
+        (Role::Finance, "ragioneria@prova.it"),
+        (Role::Outsider, "estraneo@prova.it"),
+    ] {
+        let token = token_of(app, email).await;
+        clients.insert(
+            role,
+            client_with_token(token["token"].as_str().expect("token")),
+        );
+        emails.insert(role, email.to_owned());
+    }
+    let submission = app
+        .create(&format!("/api/v1/projects/{p}/submissions"), &json!({}))
+        .await["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    World {
+        seed,
+        submission,
+        target_user,
+        clients,
+        emails,
+    }
+}
+
+/// Creates what the row needs; returns its id.
+async fn prepare(app: &TestApp, w: &World, fresh: Fresh, role: Role, n: u32) -> String {
+    let p = &w.seed.project_id;
+    let expense = |entity: usize| async move {
+        let e = app
+            .create(&w.seed.expenses_path(), &w.expense(entity, 100_000 + n))
+            .await;
+        e["id"].as_str().expect("id").to_owned()
+    };
+    let step = |id: String, step: &'static str| async move {
+        let r = app
+            .client
+            .post(app.url(&format!("/api/v1/expenses/{id}/{step}")))
+            .send()
+            .await
+            .expect("step");
+        assert_eq!(r.status(), StatusCode::OK, "{step}");
+        id
+    };
+    let id = match fresh {
+        Fresh::Nothing => String::new(),
+        Fresh::Draft(entity) => expense(entity).await,
+        Fresh::Ready => step(expense(0).await, "ready").await,
+        Fresh::Included => {
+            let id = step(step(expense(0).await, "ready").await, "verify").await;
+            app.create(&format!("/api/v1/projects/{p}/submissions"), &json!({}))
+                .await;
+            id
+        }
+        Fresh::Variation => app
+            .create(
+                &format!("/api/v1/projects/{p}/variations"),
+                &json!({"act": format!("Det. {n}"), "date": "2021-01-10", "changes": [{"category": "technology", "amount": "1.00"}]}),
+            )
+            .await["id"]
+            .as_str()
+            .expect("id")
+            .to_owned(),
+        Fresh::Milestone => app
+            .create(
+                &format!("/api/v1/projects/{p}/milestones"),
+                &json!({"name": format!("Scadenza {n}"), "due_date": "2020-12-01"}),
+            )
+            .await["id"]
+            .as_str()
+            .expect("id")
+            .to_owned(),
+        Fresh::Member => {
+            let r = app
+                .client
+                .put(app.url(&format!("/api/v1/projects/{p}/members/{}", w.target_user)))
+                .json(&json!({"role": "viewer"}))
+                .send()
+                .await
+                .expect("member");
+            assert_eq!(r.status(), StatusCode::OK);
+            w.target_user.clone()
+        }
+        Fresh::OwnToken => match w.emails.get(&role) {
+            Some(email) => token_of(app, email).await["id"]
+                .as_str()
+                .expect("id")
+                .to_owned(),
+            None => "1".to_owned(),
+        },
+    };
+    id
+}
+
+/// The current ETag of what `path` names, read as the admin.
+async fn etag_of(app: &TestApp, path: &str) -> String {
+    let response = app.get(path).await;
+    assert_eq!(response.status(), StatusCode::OK, "GET {path}");
+    response.headers()["etag"]
+        .to_str()
+        .expect("etag")
+        .to_owned()
+}
+
+/// Everything a refused request must leave as it was, including the audit trail.
+async fn state(app: &TestApp) -> Vec<i64> {
+    let mut f = app.db.fingerprint().await;
+    for table in [
+        "audit_log",
+        "users",
+        "memberships",
+        "api_tokens",
+        "submissions",
+        "budget_variations",
+        "milestones",
+        "tranches",
+        "narrative_sections",
+    ] {
+        f.push(
+            app.db
+                .scalar(&format!("SELECT COUNT(*) FROM {table}"))
+                .await,
+        );
+    }
+    f
+}
+
+async fn every_endpoint_for_every_role(app: TestApp) {
+    let w = world(&app).await;
+    let rows = rows();
+
+    // Every operation of the OpenAPI document is in the matrix (or is public sign-in).
+    let spec = json_of(app.get("/api/v1/openapi.json").await).await;
+    let mut documented = BTreeSet::new();
+    for (path, ops) in spec["paths"].as_object().expect("paths") {
+        for method in ops.as_object().expect("ops").keys() {
+            documented.insert((method.to_uppercase(), path.clone()));
+        }
+    }
+    let covered: BTreeSet<(String, String)> = rows
+        .iter()
+        .map(|r| (r.method.to_string(), r.api.to_owned()))
+        .chain(
+            PUBLIC
+                .iter()
+                .map(|(m, p)| ((*m).to_owned(), (*p).to_owned())),
+        )
+        .collect();
+    let missing: Vec<_> = documented.difference(&covered).collect();
+    assert!(
+        missing.is_empty(),
+        "endpoints without a row in the matrix: {missing:?}"
+    );
+    let stale: Vec<_> = covered.difference(&documented).collect();
+    assert!(
+        stale.is_empty(),
+        "rows for endpoints not in the OpenAPI document: {stale:?}"
+    );
+
+    let mut n = 0u32;
+    for row in &rows {
+        for role in ROLES {
+            n += 1;
+            let fresh = prepare(&app, &w, row.fresh, role, n).await;
+            let path = row
+                .path
+                .replace("{p}", &w.seed.project_id)
+                .replace("{c}", &w.seed.call_id)
+                .replace("{s}", &w.submission)
+                .replace("{u}", &w.target_user)
+                .replace("{x}", &fresh);
+            let mut request = w.clients[&role].request(row.method.clone(), app.url(&path));
+            if row.if_match {
+                request = request.header("if-match", etag_of(&app, &path).await);
+            }
+            if let Some(body) = (row.body)(&w, n) {
+                let content_type = if row.method == Method::PATCH {
+                    "application/merge-patch+json"
+                } else {
+                    "application/json"
+                };
+                request = request
+                    .header("content-type", content_type)
+                    .body(body.to_string());
+            }
+            let before = state(&app).await;
+            let response = request.send().await.expect("request");
+            let status = response.status();
+            let text = response.text().await.unwrap_or_default();
+            let what = format!("{} {path} as {role:?}", row.method);
+            if row.allowed.contains(&role) {
+                assert!(
+                    status.is_success(),
+                    "{what}: expected success, got {status}: {text}"
+                );
+            } else {
+                let expected = if role == Role::Anonymous {
+                    StatusCode::UNAUTHORIZED
+                } else {
+                    StatusCode::FORBIDDEN
+                };
+                assert_eq!(status, expected, "{what}: {text}");
+                let problem: Value = serde_json::from_str(&text).expect("problem json");
+                assert!(
+                    problem["detail"].as_str().is_some_and(|d| !d.is_empty()),
+                    "{what}: no reason given"
+                );
+                assert_eq!(state(&app).await, before, "{what} changed the database");
+            }
+        }
+    }
+}
+
+/// The project list shows a user only the projects they have a role on.
+async fn lists_show_only_ones_own_projects(app: TestApp) {
+    let w = world(&app).await;
+    let list = json_of(
+        w.clients[&Role::Outsider]
+            .get(app.url("/api/v1/projects"))
+            .send()
+            .await
+            .expect("get"),
+    )
+    .await;
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["items"][0]["title"], "Progetto di altri");
+    let all = json_of(app.get("/api/v1/projects").await).await;
+    assert_eq!(all["total"], 2);
+}
+
+crate::on_both_backends!(
+    every_endpoint_for_every_role,
+    lists_show_only_ones_own_projects
+);
