@@ -189,6 +189,14 @@ async fn require_edit(
     Ok(())
 }
 
+/// The expense, if `who` may edit it now: refused (403) or locked (409) before any input is read.
+pub async fn get_for_edit(app: &App, who: &Actor, id: ExpenseId) -> Result<Expense, ServiceError> {
+    let current = find(app, id).await?;
+    require_edit(app, who, &current, None).await?;
+    ensure_editable(&current)?;
+    Ok(current)
+}
+
 /// Replaces the expense's data. Editing a verified expense sends it back to verification.
 pub async fn update(
     app: &App,

@@ -561,7 +561,7 @@ async fn patch(
     JsonBytes(body): JsonBytes,
 ) -> ApiResult<Response> {
     let id = parse_expense_id(&id)?;
-    let current = expenses::get(&app, &who, id).await?;
+    let current = expenses::get_for_edit(&app, &who, id).await?;
     if current.version != version {
         return Err(ServiceError::Stale.into());
     }

@@ -485,6 +485,8 @@ async fn patch_milestone(
 ) -> ApiResult<Response> {
     let project = parse_project_id(&id)?;
     let mid = sub_id(&mid, "scadenza")?;
+    crate::services::projects::get_for(&app, &who, project, crate::domain::access::Need::Funding)
+        .await?;
     let current = funding::milestone(&app, &who, project, mid).await?;
     if current.version != version {
         return Err(ServiceError::Stale.into());

@@ -1,6 +1,7 @@
 //! `/api/v1/projects` and their entities.
 
 use super::auth::Who;
+use crate::domain::access::Need;
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -334,7 +335,7 @@ async fn patch(
     JsonBytes(body): JsonBytes,
 ) -> ApiResult<Response> {
     let id = parse_project_id(&id)?;
-    let current = projects::get(&app, &who, id).await?;
+    let current = projects::get_for(&app, &who, id, Need::EditProject).await?;
     if current.version != version {
         return Err(crate::services::ServiceError::Stale.into());
     }

@@ -8,3 +8,4 @@ mod bad_input;
 mod concurrency;
 mod story;
 mod summary;
+mod workflow;
