@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 use super::template::Template;
 use super::ReportError;
 use crate::domain::rules::{eligible_amount, Exclusion, WarningCode};
+use crate::domain::submission::{adjustments, Adjustment, PriorClaim};
 use crate::domain::text::italian_date;
 use crate::domain::{DocumentType, Expense, ExpenseId, ExpenseStatus, Money, Nature, Signatory};
 use crate::services::summary::Snapshot;
@@ -84,6 +85,8 @@ pub struct ReportModel<'a> {
     pub fingerprint: String,
     /// For a submission: the audit trail's sequence number and hash when it was made.
     pub audit_head: Option<(i64, String)>,
+    /// Corrections to what earlier submissions claimed, with the expense as it is now.
+    pub adjustments: Vec<(Adjustment, Option<Expense>)>,
 }
 
 pub fn document_type_it(kind: DocumentType) -> &'static str {
@@ -267,7 +270,61 @@ impl<'a> ReportModel<'a> {
             pending,
             fingerprint,
             audit_head: None,
+            adjustments: Vec::new(),
         })
+    }
+
+    /// Compares what earlier submissions claimed with what this document counts. The fingerprint
+    /// then covers the adjustments too (they are data the document shows).
+    pub fn set_adjustments(&mut self, prior: &[PriorClaim]) {
+        let counted: HashMap<ExpenseId, Money> = self
+            .sections
+            .iter()
+            .flat_map(|s| s.lines.iter())
+            .map(|l| (l.expense.id, l.expense.data.amounts.claimed()))
+            .collect();
+        let found = adjustments(prior, &counted);
+        if found.is_empty() {
+            return;
+        }
+        let mut h = Sha256::new();
+        h.update(self.fingerprint.as_bytes());
+        for a in &found {
+            h.update(format!(
+                "|{}:{}:{}:{}",
+                a.expense, a.submission, a.before, a.after
+            ));
+        }
+        self.fingerprint = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        let expenses: HashMap<ExpenseId, &Expense> =
+            self.snapshot.expenses.iter().map(|e| (e.id, e)).collect();
+        self.adjustments = found
+            .into_iter()
+            .map(|a| (a, expenses.get(&a.expense).map(|e| (*e).clone())))
+            .collect();
+    }
+
+    /// One adjustment as documents print it: document, earlier submission, before, after, change.
+    pub fn adjustment_cells(a: &Adjustment, expense: Option<&Expense>) -> [String; 5] {
+        let document = expense.map_or_else(
+            || format!("spesa {} (eliminata)", a.expense),
+            |e| {
+                format!(
+                    "{} – {} {} del {}",
+                    e.data.document.supplier_name,
+                    document_type_it(e.data.document.kind),
+                    e.data.document.number,
+                    italian_date(e.data.document.date)
+                )
+            },
+        );
+        [
+            document,
+            format!("n. {}", a.submission),
+            a.before.italian(),
+            a.after.italian(),
+            a.delta().italian(),
+        ]
     }
 
     /// The line that ties a submission's documents to the audit trail.

@@ -96,6 +96,9 @@ pub fn render(model: &ReportModel<'_>) -> Result<Vec<u8>, ReportError> {
         &styles,
     )?;
     entities_sheet(workbook.add_worksheet(), model, &styles)?;
+    if !model.adjustments.is_empty() {
+        adjustments_sheet(workbook.add_worksheet(), model, &styles)?;
+    }
     Ok(workbook.save_to_buffer()?)
 }
 
@@ -501,6 +504,43 @@ fn excluded_sheet(
     }
     if row > 1 {
         ws.autofilter(0, 0, row - 1, reason_col)?;
+    }
+    Ok(())
+}
+
+/// Corrections to what earlier submissions claimed: amounts as numbers, the change as a formula
+/// with its cached result.
+fn adjustments_sheet(
+    ws: &mut Worksheet,
+    model: &ReportModel<'_>,
+    st: &Styles,
+) -> Result<(), ReportError> {
+    ws.set_name("Rettifiche")?;
+    for (col, (header, width)) in (0u16..).zip([
+        ("Documento", 60),
+        ("Rendicontazione", 16),
+        ("Importo rendicontato allora", 20),
+        ("Importo ora", 18),
+        ("Differenza", 18),
+    ]) {
+        ws.write_string_with_format(0, col, header, &st.header)?;
+        ws.set_column_width(col, width)?;
+    }
+    ws.set_freeze_panes(1, 0)?;
+    for (row, (a, expense)) in (1u32..).zip(&model.adjustments) {
+        let [document, submission, ..] = ReportModel::adjustment_cells(a, expense.as_ref());
+        ws.write_string(row, 0, document)?;
+        ws.write_string(row, 1, submission)?;
+        ws.write_number_with_format(row, 2, number(a.before.to_decimal()), &st.euro)?;
+        ws.write_number_with_format(row, 3, number(a.after.to_decimal()), &st.euro)?;
+        let excel_row = row + 1;
+        ws.write_formula_with_format(
+            row,
+            4,
+            Formula::new(format!("=D{excel_row}-C{excel_row}"))
+                .set_result(a.delta().to_decimal().to_string()),
+            &st.euro,
+        )?;
     }
     Ok(())
 }

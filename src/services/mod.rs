@@ -114,6 +114,14 @@ impl From<StoreError> for ServiceError {
                     related: others,
                 }
             }
+            StoreError::Submitted(submission) => ServiceError::Conflict {
+                code: "expense_submitted",
+                message: format!(
+                    "la spesa fa parte della rendicontazione {submission} già presentata: non si può eliminare, \
+                     solo correggere dopo lo sblocco (la correzione comparirà come rettifica nella prossima)"
+                ),
+                related: Vec::new(),
+            },
             StoreError::Refused(why) => ServiceError::Conflict {
                 code: "invalid_transition",
                 message: why.into(),

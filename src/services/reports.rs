@@ -68,6 +68,7 @@ pub async fn rendiconto(
             template,
             signatory: Signatory::default(),
             audit_head: None,
+            before_submission: None,
         },
         Some(id) => {
             remade = submissions(app, who, project)
@@ -84,6 +85,7 @@ pub async fn rendiconto(
                     remade.audit_seq.unwrap_or(0),
                     remade.audit_hash.clone().unwrap_or_default(),
                 )),
+                before_submission: Some(id),
             }
         }
     };
@@ -105,6 +107,8 @@ struct Order<'a> {
     template: Option<&'a str>,
     signatory: Signatory,
     audit_head: Option<(i64, String)>,
+    /// Adjustments are measured against the submissions before this one (all when `None`).
+    before_submission: Option<i64>,
 }
 
 /// Documents made from one snapshot.
@@ -131,6 +135,7 @@ async fn make(
         template,
         signatory,
         audit_head,
+        before_submission,
     } = order;
     let snap = if audit_head.is_some() {
         snapshot_as_submitted(app, who, project, as_of).await?
@@ -151,6 +156,8 @@ async fn make(
     let signatory = snap.project.data.signatory.overridden_by(&signatory);
     let mut model = ReportModel::build(&snap, &template, &signatory)?;
     model.audit_head = audit_head;
+    let prior = app.store.prior_claims(project, before_submission).await?;
+    model.set_adjustments(&prior);
     let mut files = Vec::with_capacity(kinds.len());
     for kind in kinds {
         files.push(match kind {
@@ -216,6 +223,7 @@ pub async fn submit(
             template,
             signatory: signatory.clone(),
             audit_head: Some(audit_head.clone()),
+            before_submission: None,
         },
     )
     .await?;

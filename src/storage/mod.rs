@@ -48,6 +48,9 @@ pub enum StoreError {
     /// The transaction carrying the request could not commit: nothing of it was written.
     #[error("commit failed: {0}")]
     CommitFailed(String),
+    /// The expense was part of this submission: it may be corrected, never deleted.
+    #[error("submitted in {0}")]
+    Submitted(i64),
     /// The row's state does not allow the change (an expense's workflow step, say).
     #[error("refused: {0}")]
     Refused(&'static str),
@@ -305,6 +308,12 @@ pub trait Store: AccountStore {
         &self,
         project: ProjectId,
     ) -> Result<Vec<crate::domain::submission::Submission>, StoreError>;
+    /// What the project's submissions (those before `before`, or all) claimed of each expense.
+    async fn prior_claims(
+        &self,
+        project: ProjectId,
+        before: Option<i64>,
+    ) -> Result<Vec<crate::domain::submission::PriorClaim>, StoreError>;
     /// A stored document, byte for byte as first made.
     async fn submission_file(
         &self,

@@ -310,23 +310,112 @@ async fn summary_warns_and_submissions_take_verified_only(app: TestApp) {
     )
     .await;
     assert_eq!(unlocked["status"], "ready");
+    // Reopened for a correction, it still cannot disappear from the record.
+    let deleted = app
+        .client
+        .delete(app.url(&format!("/api/v1/expenses/{first}")))
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(
+        code_of(deleted).await,
+        (StatusCode::CONFLICT, "expense_submitted".into())
+    );
     let history = json_of(app.get(&format!("/api/v1/expenses/{first}/history")).await).await;
     let last = history.as_array().expect("h").last().expect("last").clone();
     assert_eq!(last["action"], "expense.unlock");
     assert_eq!(last["after"]["note"], "fattura rettificata dal fornitore");
-    // The submission's documents did not change.
     let sid = submission["id"].as_str().expect("id");
-    let stored = app
+    let first_pdf = app
         .get(&format!("{base}/submissions/{sid}/rendiconto.pdf"))
         .await
         .bytes()
         .await
         .expect("pdf");
-    assert!(stored.starts_with(b"%PDF"));
+
+    // The correction: a lower claim, verified again, then a second submission.
+    let claimed_before = unlocked["claimed_amount"]
+        .as_str()
+        .expect("claimed")
+        .to_owned();
+    let tag = format!("\"v{}\"", unlocked["version"]);
+    let corrected = app
+        .patch(
+            &format!("/api/v1/expenses/{first}"),
+            Some(&tag),
+            &json!({"claimed_amount": "100.00"}),
+        )
+        .await;
+    assert_eq!(corrected.status(), StatusCode::OK);
     assert_eq!(
-        json_of(app.get(&format!("{base}/submissions")).await).await["items"][0]["fingerprint"],
-        submission["fingerprint"]
+        step(&app, &app.client, &first, "verify", None)
+            .await
+            .status(),
+        StatusCode::OK
     );
+    let second = app
+        .create(
+            &format!("{base}/submissions"),
+            &json!({"as_of": "2021-02-15"}),
+        )
+        .await;
+    let second_id = second["id"].as_str().expect("id");
+    // The first submission is as it was, byte for byte; the second shows the adjustment.
+    let first_again = app
+        .get(&format!("{base}/submissions/{sid}/rendiconto.pdf"))
+        .await
+        .bytes()
+        .await
+        .expect("pdf");
+    assert!(first_again == first_pdf);
+    let second_pdf = app
+        .get(&format!("{base}/submissions/{second_id}/rendiconto.pdf"))
+        .await
+        .bytes()
+        .await
+        .expect("pdf");
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("second.pdf");
+    std::fs::write(&file, &second_pdf).expect("write");
+    if let Ok(out) = std::process::Command::new("pdftotext")
+        .args(["-layout"])
+        .arg(&file)
+        .arg("-")
+        .output()
+    {
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("Rettifiche rispetto alle rendicontazioni precedenti"),
+            "{text}"
+        );
+        use rendiconta::domain::Money;
+        let before: Money = claimed_before.parse().expect("money");
+        let delta = Money::from_cents(10_000) - before;
+        let italian = |m: Money| m.italian();
+        let line = text
+            .lines()
+            .find(|l| l.contains(&format!("n. {sid}")))
+            .unwrap_or_else(|| panic!("no adjustment line in {text}"));
+        assert!(line.contains(&italian(before)), "{line}");
+        assert!(line.contains("100,00 €"), "{line}");
+        assert!(line.contains(&italian(delta)), "{line}");
+    } else {
+        assert!(
+            std::env::var_os("RENDICONTA_REQUIRE_POSTGRES").is_none(),
+            "pdftotext is missing"
+        );
+    }
+    // Re-made later, the second submission is still byte-identical (it compares against the
+    // submissions before it, not against itself).
+    let remade = app
+        .get(&format!(
+            "{base}/reports/rendiconto.pdf?submission={second_id}"
+        ))
+        .await
+        .bytes()
+        .await
+        .expect("pdf");
+    assert!(remade == second_pdf);
 }
 
 async fn injection_in_filters_and_sort_is_refused(app: TestApp) {

@@ -256,6 +256,22 @@ pub fn render(model: &ReportModel<'_>) -> Result<Vec<u8>, ReportError> {
         w.end_table();
     }
 
+    if !model.adjustments.is_empty() {
+        w.heading("Rettifiche rispetto alle rendicontazioni precedenti");
+        w.table(vec![
+            col("Documento", 330.0, Align::Left),
+            col("Rendicontazione", 80.0, Align::Left),
+            col("Allora", 80.0, Align::Right),
+            col("Ora", 80.0, Align::Right),
+            col("Differenza", 80.0, Align::Right),
+        ]);
+        for (a, expense) in &model.adjustments {
+            let cells = ReportModel::adjustment_cells(a, expense.as_ref());
+            w.row(&cells, Weight::Regular);
+        }
+        w.end_table();
+    }
+
     w.heading("Riparto fra gli enti");
     w.table(vec![
         col("Ente", 260.0, Align::Left),

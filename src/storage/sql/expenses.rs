@@ -246,6 +246,15 @@ pub(super) async fn delete(
     expected_version: Option<i64>,
 ) -> Result<Expense, StoreError> {
     let before = locked(tx, id).await?;
+    let submitted: Option<(i64,)> = sqlx::query_as(
+        "SELECT submission_id FROM submission_expenses WHERE expense_id = $1 ORDER BY submission_id LIMIT 1",
+    )
+    .bind(id.0)
+    .fetch_optional(&mut **tx)
+    .await?;
+    if let Some((submission,)) = submitted {
+        return Err(StoreError::Submitted(submission));
+    }
     let deleted: Option<(i64,)> = sqlx::query_as(
         "DELETE FROM expenses WHERE id = $1 AND ($2 IS NULL OR version = $2) RETURNING project_id",
     )

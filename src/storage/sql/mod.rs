@@ -567,6 +567,14 @@ impl Store for SqlStore {
         submissions::list(&self.pool, project).await
     }
 
+    async fn prior_claims(
+        &self,
+        project: ProjectId,
+        before: Option<i64>,
+    ) -> Result<Vec<crate::domain::submission::PriorClaim>, StoreError> {
+        submissions::prior_claims(&self.pool, project, before).await
+    }
+
     async fn submission_file(
         &self,
         project: ProjectId,

@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{Pool, Transaction};
 
 use super::{Db, DIALECT};
-use crate::domain::submission::{NewSubmission, Submission, SubmittedFile};
+use crate::domain::submission::{NewSubmission, PriorClaim, Submission, SubmittedFile};
 use crate::domain::{ExpenseId, ExpenseStatus, Money, ProjectId, Signatory};
 use crate::storage::StoreError;
 
@@ -166,4 +166,29 @@ pub(super) async fn file(
     .fetch_optional(pool)
     .await?;
     Ok(row.map(|(b,)| b))
+}
+
+pub(super) async fn prior_claims(
+    pool: &Pool<Db>,
+    project: ProjectId,
+    before: Option<i64>,
+) -> Result<Vec<PriorClaim>, StoreError> {
+    let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
+        "SELECT se.expense_id, se.submission_id, se.claimed_cents FROM submission_expenses se \
+         JOIN submissions s ON s.id = se.submission_id \
+         WHERE s.project_id = $1 AND ($2 IS NULL OR s.id < $2) AND se.claimed_cents IS NOT NULL \
+         ORDER BY se.submission_id, se.expense_id",
+    )
+    .bind(project.0)
+    .bind(before)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(expense, submission, cents)| PriorClaim {
+            expense: ExpenseId(expense),
+            submission,
+            claimed: Money::from_cents(cents),
+        })
+        .collect())
 }
