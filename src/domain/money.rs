@@ -128,6 +128,44 @@ impl Money {
     }
 }
 
+impl Money {
+    /// Parses an amount as a person types it in a form: Italian (`1.234,56`, `1234,56`, `1.234`)
+    /// or plain (`1234.56`), with spaces or a trailing `€` tolerated. A single `.` followed by
+    /// exactly three digits is a thousands separator (an amount has two decimals at most).
+    pub fn parse_typed(s: &str) -> Result<Money, MoneyError> {
+        let t: String = s
+            .trim()
+            .trim_end_matches('€')
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '\u{a0}')
+            .collect();
+        let thousands = |int: &str| -> Result<String, MoneyError> {
+            let (sign, digits) = match int.strip_prefix('-') {
+                Some(rest) => ("-", rest),
+                None => ("", int),
+            };
+            let groups: Vec<&str> = digits.split('.').collect();
+            let well_formed = groups.len() > 1
+                && !groups[0].is_empty()
+                && groups[0].len() <= 3
+                && groups[1..].iter().all(|g| g.len() == 3);
+            if groups.len() > 1 && !well_formed {
+                return Err(MoneyError::NotANumber);
+            }
+            Ok(format!("{sign}{}", groups.concat()))
+        };
+        let plain = match t.rsplit_once(',') {
+            Some((int, frac)) => format!("{}.{frac}", thousands(int)?),
+            None if t.matches('.').count() > 1 => thousands(&t)?,
+            None => match t.split_once('.') {
+                Some((_, frac)) if frac.len() == 3 => thousands(&t)?,
+                _ => t,
+            },
+        };
+        plain.parse()
+    }
+}
+
 impl FromStr for Money {
     type Err = MoneyError;
 
@@ -333,6 +371,24 @@ impl Serialize for Rate {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn typed_amounts_are_read_the_italian_or_the_plain_way() {
+        let ok = |s: &str, cents: i64| {
+            assert_eq!(Money::parse_typed(s), Ok(Money::from_cents(cents)), "{s}")
+        };
+        ok("1.234,56", 123_456);
+        ok("1234,56", 123_456);
+        ok("1234.56", 123_456);
+        ok(" 1.234,5 € ", 123_450);
+        ok("1.234", 123_400);
+        ok("1.234.567", 123_456_700);
+        ok("0,5", 50);
+        ok("-12,00", -1_200);
+        assert!(Money::parse_typed("1.23.4,00").is_err());
+        assert!(Money::parse_typed("12,345").is_err());
+        assert!(Money::parse_typed("abc").is_err());
+    }
+
     use super::*;
 
     #[test]

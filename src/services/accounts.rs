@@ -29,6 +29,11 @@ fn secret(prefix: &str) -> String {
     format!("{prefix}{hex}")
 }
 
+/// A fresh random token (for forms' CSRF protection before a session exists).
+pub fn new_secret() -> String {
+    secret("")
+}
+
 /// How secrets are stored: high-entropy random values need no slow hash, only a one-way one.
 pub fn digest(secret: &str) -> String {
     Sha256::digest(secret.as_bytes())

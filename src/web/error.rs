@@ -109,6 +109,15 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         self.status
     }
+
+    pub fn detail(&self) -> &str {
+        &self.detail
+    }
+
+    /// The fields at fault, for a form to show each message beside its field.
+    pub fn field_errors(&self) -> &[FieldError] {
+        &self.errors
+    }
 }
 
 fn title(status: StatusCode) -> &'static str {

@@ -477,7 +477,7 @@ async fn create(
 }
 
 /// Parses the list filters; a bad one is a 422 naming the parameter.
-fn filter(q: &QueryPairs) -> Result<ExpenseFilter, ApiError> {
+pub(crate) fn filter(q: &QueryPairs) -> Result<ExpenseFilter, ApiError> {
     let mut v = Violations::new();
     let entity = fields::id(&mut v, "entity", q.get("entity"));
     let status = fields::choice(

@@ -272,6 +272,47 @@ pub struct ExtensionInput {
     reporting_deadline: Option<String>,
 }
 
+impl TryFrom<ExtensionInput> for NewExtension {
+    type Error = ApiError;
+
+    fn try_from(input: ExtensionInput) -> Result<NewExtension, ApiError> {
+        let mut v = Violations::new();
+        let act = fields::required_text(&mut v, "act", input.act.as_deref(), 300);
+        let date = fields::required_date(&mut v, "date", input.date.as_deref());
+        let end_date = fields::date(&mut v, "end_date", input.end_date.as_deref());
+        let payment_deadline = fields::date(
+            &mut v,
+            "payment_deadline",
+            input.payment_deadline.as_deref(),
+        );
+        let reporting_deadline = fields::date(
+            &mut v,
+            "reporting_deadline",
+            input.reporting_deadline.as_deref(),
+        );
+        if input.end_date.is_none()
+            && input.payment_deadline.is_none()
+            && input.reporting_deadline.is_none()
+        {
+            v.add(
+                "end_date",
+                "nothing_to_extend",
+                "indicare almeno una data prorogata: end_date, payment_deadline o reporting_deadline",
+            );
+        }
+        v.finish(|| {
+            Some(NewExtension {
+                act: act?,
+                date: date?,
+                end_date,
+                payment_deadline,
+                reporting_deadline,
+            })
+        })
+        .map_err(ApiError::invalid)
+    }
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct ExtensionView {
     id: String,
@@ -306,41 +347,7 @@ async fn create_extension(
     ApiJson(input): ApiJson<ExtensionInput>,
 ) -> ApiResult<Response> {
     let project = parse_project_id(&id)?;
-    let mut v = Violations::new();
-    let act = fields::required_text(&mut v, "act", input.act.as_deref(), 300);
-    let date = fields::required_date(&mut v, "date", input.date.as_deref());
-    let end_date = fields::date(&mut v, "end_date", input.end_date.as_deref());
-    let payment_deadline = fields::date(
-        &mut v,
-        "payment_deadline",
-        input.payment_deadline.as_deref(),
-    );
-    let reporting_deadline = fields::date(
-        &mut v,
-        "reporting_deadline",
-        input.reporting_deadline.as_deref(),
-    );
-    if input.end_date.is_none()
-        && input.payment_deadline.is_none()
-        && input.reporting_deadline.is_none()
-    {
-        v.add(
-            "end_date",
-            "nothing_to_extend",
-            "indicare almeno una data prorogata: end_date, payment_deadline o reporting_deadline",
-        );
-    }
-    let new = v
-        .finish(|| {
-            Some(NewExtension {
-                act: act?,
-                date: date?,
-                end_date,
-                payment_deadline,
-                reporting_deadline,
-            })
-        })
-        .map_err(ApiError::invalid)?;
+    let new = NewExtension::try_from(input)?;
     let extension = funding::add_extension(&app, &who, project, new).await?;
     Ok(created(
         format!("/api/v1/projects/{project}/extensions/{}", extension.id),
@@ -522,6 +529,43 @@ pub struct TrancheInput {
     kind: Option<String>,
 }
 
+impl TryFrom<TrancheInput> for NewTranche {
+    type Error = ApiError;
+
+    fn try_from(input: TrancheInput) -> Result<NewTranche, ApiError> {
+        let mut v = Violations::new();
+        let amount = fields::required_amount(&mut v, "amount", input.amount.as_deref());
+        if amount.is_some_and(|a| !a.is_positive()) {
+            v.add(
+                "amount",
+                "not_positive",
+                "l'importo ricevuto deve essere maggiore di zero",
+            );
+        }
+        let date = fields::required_date(&mut v, "date", input.date.as_deref());
+        let act = fields::required_text(&mut v, "act", input.act.as_deref(), 300);
+        let kind = match input.kind.as_deref() {
+            None => Some(TrancheKind::Advance),
+            raw => fields::choice(
+                &mut v,
+                "kind",
+                raw,
+                TrancheKind::parse,
+                &TrancheKind::choices(),
+            ),
+        };
+        v.finish(|| {
+            Some(NewTranche {
+                amount: amount?,
+                date: date?,
+                act: act?,
+                kind: kind?,
+            })
+        })
+        .map_err(ApiError::invalid)
+    }
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct TrancheView {
     id: String,
@@ -554,37 +598,7 @@ async fn create_tranche(
     ApiJson(input): ApiJson<TrancheInput>,
 ) -> ApiResult<Response> {
     let project = parse_project_id(&id)?;
-    let mut v = Violations::new();
-    let amount = fields::required_amount(&mut v, "amount", input.amount.as_deref());
-    if amount.is_some_and(|a| !a.is_positive()) {
-        v.add(
-            "amount",
-            "not_positive",
-            "l'importo ricevuto deve essere maggiore di zero",
-        );
-    }
-    let date = fields::required_date(&mut v, "date", input.date.as_deref());
-    let act = fields::required_text(&mut v, "act", input.act.as_deref(), 300);
-    let kind = match input.kind.as_deref() {
-        None => Some(TrancheKind::Advance),
-        raw => fields::choice(
-            &mut v,
-            "kind",
-            raw,
-            TrancheKind::parse,
-            &TrancheKind::choices(),
-        ),
-    };
-    let new = v
-        .finish(|| {
-            Some(NewTranche {
-                amount: amount?,
-                date: date?,
-                act: act?,
-                kind: kind?,
-            })
-        })
-        .map_err(ApiError::invalid)?;
+    let new = NewTranche::try_from(input)?;
     let tranche = funding::add_tranche(&app, &who, project, new).await?;
     Ok(created(
         format!("/api/v1/projects/{project}/tranches/{}", tranche.id),

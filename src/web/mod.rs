@@ -3,16 +3,17 @@
 pub mod auth;
 mod calls;
 pub mod error;
-mod expenses;
-mod extract;
+pub(crate) mod expenses;
+pub(crate) mod extract;
 mod fields;
-mod funding;
+pub(crate) mod funding;
 mod merge_patch;
 mod narrative;
-mod pagination;
+pub(crate) mod pagination;
 mod projects;
-mod reports;
+pub(crate) mod reports;
 mod summary;
+mod ui;
 mod users;
 
 use std::future::Future;
@@ -103,6 +104,7 @@ pub fn router(app: App) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/api/v1/openapi.json", get(openapi))
+        .merge(ui::router())
         .merge(auth::router())
         .merge(users::router())
         .merge(calls::router())

@@ -8,4 +8,5 @@ mod bad_input;
 mod concurrency;
 mod story;
 mod summary;
+mod ui;
 mod workflow;

@@ -302,6 +302,11 @@ pub(super) async fn record_failure(
     email: &str,
     at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
+    // Failures older than a day no longer count for anything: swept here, no background job.
+    sqlx::query("DELETE FROM login_failures WHERE failed_at < $1")
+        .bind(at - chrono::Duration::days(1))
+        .execute(pool)
+        .await?;
     sqlx::query("INSERT INTO login_failures (email, failed_at) VALUES ($1, $2)")
         .bind(email)
         .bind(at)

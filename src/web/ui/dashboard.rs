@@ -1,0 +1,439 @@
+//! The project list, the dashboard (the project's state in ten seconds), the per-entity view and
+//! the documents page.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Serialize;
+
+use super::page::{render, UiError, UiResult};
+use super::session::{CsrfForm, UiSession};
+use super::svg;
+use crate::domain::rules::{DeadlineStatus, Scope, Summary};
+use crate::domain::text::italian_date;
+use crate::domain::{ProjectId, Signatory};
+use crate::services::summary::{snapshot, Snapshot};
+use crate::services::{projects, reports, App};
+use crate::storage::PageRequest;
+use crate::web::extract::QueryPairs;
+use chrono::NaiveDate;
+
+pub fn router() -> Router<App> {
+    Router::new()
+        .route("/progetti", get(list))
+        .route("/progetti/{id}", get(dashboard))
+        .route("/progetti/{id}/enti", get(entities))
+        .route("/progetti/{id}/documenti", get(documents))
+        .route("/progetti/{id}/documenti/presenta", post(submit))
+}
+
+pub fn project_id(raw: &str) -> UiResult<ProjectId> {
+    raw.parse().map_err(|_| UiError::not_found("progetto"))
+}
+
+/// What every page shows at the top: who is signed in, and the CSRF token for its forms.
+#[derive(Serialize)]
+pub struct Frame {
+    pub user: String,
+    pub is_admin: bool,
+    pub csrf: String,
+}
+
+impl From<&UiSession> for Frame {
+    fn from(s: &UiSession) -> Frame {
+        Frame {
+            user: s.user.email.clone(),
+            is_admin: s.user.is_admin,
+            csrf: s.csrf.clone(),
+        }
+    }
+}
+
+/// The tabs of a project's pages.
+#[derive(Serialize)]
+pub struct ProjectNav {
+    pub id: String,
+    pub title: String,
+    pub active: &'static str,
+}
+
+impl ProjectNav {
+    pub fn new(snap_or_title: (&ProjectId, &str), active: &'static str) -> ProjectNav {
+        ProjectNav {
+            id: snap_or_title.0.to_string(),
+            title: snap_or_title.1.to_owned(),
+            active,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct DeadlineView {
+    name: String,
+    date: String,
+    days: String,
+    class: &'static str,
+}
+
+fn deadline_views(s: &Summary) -> Vec<DeadlineView> {
+    s.deadlines
+        .iter()
+        .map(|d| {
+            let days = (d.date - s.as_of).num_days();
+            let (class, words) = match d.status {
+                DeadlineStatus::Done => ("done", "fatto".to_owned()),
+                DeadlineStatus::Overdue => ("overdue", format!("scaduta da {} giorni", -days)),
+                DeadlineStatus::DueSoon | DeadlineStatus::Upcoming if days == 0 => {
+                    ("due_soon", "oggi".to_owned())
+                }
+                DeadlineStatus::DueSoon => ("due_soon", format!("tra {days} giorni")),
+                DeadlineStatus::Upcoming if days < 0 => ("done", format!("{} giorni fa", -days)),
+                DeadlineStatus::Upcoming => ("upcoming", format!("tra {days} giorni")),
+            };
+            DeadlineView {
+                name: d.name.clone(),
+                date: italian_date(d.date),
+                days: words,
+                class,
+            }
+        })
+        .collect()
+}
+
+#[derive(Serialize)]
+struct ProjectRow {
+    id: String,
+    title: String,
+    status: &'static str,
+    status_class: &'static str,
+    due: String,
+    granted: String,
+    next_deadline: Option<DeadlineView>,
+}
+
+#[derive(Serialize)]
+struct ProjectsPage {
+    frame: Frame,
+    projects: Vec<ProjectRow>,
+}
+
+fn status_of(snap: &Snapshot, submitted: bool) -> (&'static str, &'static str) {
+    let s = &snap.summary;
+    let overdue = s
+        .deadlines
+        .iter()
+        .any(|d| d.status == DeadlineStatus::Overdue);
+    if submitted {
+        ("Rendicontato", "ok")
+    } else if overdue {
+        ("Scadenze superate", "alert")
+    } else if s.as_of <= snap.dates.end_date {
+        ("In corso", "info")
+    } else {
+        ("Da rendicontare", "warn")
+    }
+}
+
+async fn list(State(app): State<App>, session: UiSession) -> UiResult<Html<String>> {
+    let who = session.actor();
+    let page = projects::list(
+        &app,
+        &who,
+        PageRequest {
+            page: 1,
+            per_page: 500,
+        },
+    )
+    .await?;
+    let mut rows = Vec::new();
+    for p in &page.items {
+        let snap = snapshot(&app, &who, p.id, None, Scope::All).await?;
+        let submitted = !reports::submissions(&app, &who, p.id).await?.is_empty();
+        let (status, status_class) = status_of(&snap, submitted);
+        let next_deadline = deadline_views(&snap.summary)
+            .into_iter()
+            .find(|d| d.class != "done");
+        rows.push(ProjectRow {
+            id: p.id.to_string(),
+            title: p.data.title.clone(),
+            status,
+            status_class,
+            due: snap.summary.contribution_due.italian(),
+            granted: p.data.granted_contribution.italian(),
+            next_deadline,
+        });
+    }
+    render(
+        "projects.html",
+        ProjectsPage {
+            frame: Frame::from(&session),
+            projects: rows,
+        },
+    )
+}
+
+#[derive(Serialize)]
+struct Notice {
+    message: String,
+    expense: Option<String>,
+}
+
+#[derive(Serialize)]
+struct DashboardPage {
+    frame: Frame,
+    nav: ProjectNav,
+    as_of: String,
+    as_of_iso: String,
+    call: String,
+    cup: Option<String>,
+    due: String,
+    granted: String,
+    due_gauge: String,
+    recognised: String,
+    approved: String,
+    share: String,
+    threshold: Option<String>,
+    revoked: bool,
+    share_gauge: String,
+    balance: String,
+    balance_class: &'static str,
+    advances: String,
+    bars: String,
+    deadlines: Vec<DeadlineView>,
+    warnings: Vec<Notice>,
+    exclusions: Vec<Notice>,
+}
+
+/// The reference date a page was asked for (`?as_of=YYYY-MM-DD`), today otherwise.
+fn as_of(query: &QueryPairs) -> UiResult<Option<NaiveDate>> {
+    match query.get("as_of").filter(|d| !d.is_empty()) {
+        None => Ok(None),
+        Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| {
+                UiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "Data non valida: usare il selettore della data.",
+                )
+            }),
+    }
+}
+
+async fn dashboard(
+    State(app): State<App>,
+    session: UiSession,
+    Path(id): Path<String>,
+    query: QueryPairs,
+) -> UiResult<Html<String>> {
+    let id = project_id(&id)?;
+    let who = session.actor();
+    let as_of = as_of(&query)?;
+    let snap = snapshot(&app, &who, id, as_of, Scope::All).await?;
+    let s = &snap.summary;
+    let p = &snap.project.data;
+    let bars: Vec<svg::CategoryBars<'_>> = s
+        .categories
+        .iter()
+        .map(|c| svg::CategoryBars {
+            name: &c.name,
+            approved: c.approved,
+            eligible: c.eligible,
+            recognised: c.recognised,
+        })
+        .collect();
+    let (balance_class, balance) = if s.balance_due.is_negative() {
+        (
+            "alert",
+            format!("Da restituire: {}", s.balance_due.abs().italian()),
+        )
+    } else {
+        (
+            "ok",
+            format!("Saldo da ricevere: {}", s.balance_due.italian()),
+        )
+    };
+    let notice = |message: &str, expense: Option<crate::domain::ExpenseId>| Notice {
+        message: message.to_owned(),
+        expense: expense.map(|e| e.to_string()),
+    };
+    render(
+        "dashboard.html",
+        DashboardPage {
+            frame: Frame::from(&session),
+            nav: ProjectNav::new((&id, &p.title), "cruscotto"),
+            as_of: italian_date(s.as_of),
+            as_of_iso: s.as_of.to_string(),
+            call: format!("{} – {}", snap.call.funder, snap.call.act),
+            cup: p.cup.as_ref().map(ToString::to_string),
+            due: s.contribution_due.italian(),
+            granted: p.granted_contribution.italian(),
+            due_gauge: svg::gauge(
+                "Contributo dovuto rispetto al concesso",
+                s.contribution_due,
+                p.granted_contribution,
+                None,
+            ),
+            recognised: s.recognised_total.italian(),
+            approved: s.approved_total.italian(),
+            share: svg::percent(s.realisation_share),
+            threshold: s.revocation_threshold.map(|t| t.italian()),
+            revoked: s.revoked,
+            share_gauge: svg::gauge(
+                "Spesa riconosciuta rispetto al budget approvato, con la soglia di revoca",
+                s.recognised_total,
+                s.approved_total,
+                s.revocation_threshold,
+            ),
+            balance,
+            balance_class,
+            advances: s.advances_received.italian(),
+            bars: svg::category_bars(&bars),
+            deadlines: deadline_views(s),
+            warnings: s
+                .warnings
+                .iter()
+                .map(|w| notice(&w.message, w.expense_id))
+                .collect(),
+            exclusions: s
+                .excluded
+                .iter()
+                .map(|x| notice(&x.message, Some(x.expense_id)))
+                .collect(),
+        },
+    )
+}
+
+#[derive(Serialize)]
+struct EntityRow {
+    name: String,
+    eligible: String,
+    recognised: String,
+    share: String,
+}
+
+#[derive(Serialize)]
+struct EntitiesPage {
+    frame: Frame,
+    nav: ProjectNav,
+    as_of: String,
+    rows: Vec<EntityRow>,
+    total_recognised: String,
+    total_share: String,
+}
+
+async fn entities(
+    State(app): State<App>,
+    session: UiSession,
+    Path(id): Path<String>,
+) -> UiResult<Html<String>> {
+    let id = project_id(&id)?;
+    let snap = snapshot(&app, &session.actor(), id, None, Scope::All).await?;
+    let s = &snap.summary;
+    render(
+        "entities.html",
+        EntitiesPage {
+            frame: Frame::from(&session),
+            nav: ProjectNav::new((&id, &snap.project.data.title), "enti"),
+            as_of: italian_date(s.as_of),
+            rows: s
+                .entities
+                .iter()
+                .map(|e| EntityRow {
+                    name: e.name.clone(),
+                    eligible: e.eligible.italian(),
+                    recognised: e.recognised.italian(),
+                    share: e.contribution_share.italian(),
+                })
+                .collect(),
+            total_recognised: s.recognised_total.italian(),
+            total_share: s
+                .entities
+                .iter()
+                .map(|e| e.contribution_share)
+                .sum::<crate::domain::Money>()
+                .italian(),
+        },
+    )
+}
+
+#[derive(Serialize)]
+struct SubmissionRow {
+    id: String,
+    as_of: String,
+    due: String,
+    expenses: i64,
+    fingerprint: String,
+    audit: Option<String>,
+}
+
+#[derive(Serialize)]
+struct DocumentsPage {
+    frame: Frame,
+    nav: ProjectNav,
+    submissions: Vec<SubmissionRow>,
+    message: Option<String>,
+}
+
+async fn documents_page(
+    app: &App,
+    session: &UiSession,
+    id: ProjectId,
+    message: Option<String>,
+) -> UiResult<Html<String>> {
+    let who = session.actor();
+    let project = projects::get(app, &who, id).await?;
+    let list = reports::submissions(app, &who, id).await?;
+    render(
+        "documents.html",
+        DocumentsPage {
+            frame: Frame::from(session),
+            nav: ProjectNav::new((&id, &project.data.title), "documenti"),
+            submissions: list
+                .iter()
+                .rev()
+                .map(|s| SubmissionRow {
+                    id: s.id.to_string(),
+                    as_of: italian_date(s.as_of),
+                    due: s.contribution_due.italian(),
+                    expenses: s.expense_count,
+                    fingerprint: s.fingerprint.clone(),
+                    audit: s.audit_seq.map(|seq| format!("voce {seq}")),
+                })
+                .collect(),
+            message,
+        },
+    )
+}
+
+async fn documents(
+    State(app): State<App>,
+    session: UiSession,
+    Path(id): Path<String>,
+) -> UiResult<Html<String>> {
+    documents_page(&app, &session, project_id(&id)?, None).await
+}
+
+async fn submit(State(app): State<App>, Path(id): Path<String>, form: CsrfForm) -> Response {
+    let id = match project_id(&id) {
+        Ok(id) => id,
+        Err(e) => return e.into_response(),
+    };
+    let who = form.session.actor();
+    let signatory = Signatory {
+        name: form.get("signatory_name").map(str::to_owned),
+        role: form.get("signatory_role").map(str::to_owned),
+        place: form.get("signatory_place").map(str::to_owned),
+    };
+    match reports::submit(&app, &who, id, None, None, &signatory).await {
+        Ok(_) => Redirect::to(&format!("/progetti/{id}/documenti")).into_response(),
+        Err(e) => {
+            let e = UiError::from(e);
+            match documents_page(&app, &form.session, id, Some(e.message().to_owned())).await {
+                Ok(html) => (StatusCode::CONFLICT, html).into_response(),
+                Err(e) => e.into_response(),
+            }
+        }
+    }
+}

@@ -1,0 +1,862 @@
+//! The expense table (filters, sort, pages, totals of the filtered rows, CSV for Italian Excel),
+//! the expense form (create and edit, errors beside each field, amounts typed the Italian way), the
+//! workflow buttons and the expense's history.
+
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::dashboard::{project_id, Frame, ProjectNav};
+use super::page::{render, UiError, UiResult};
+use super::session::{CsrfForm, UiSession};
+use crate::domain::audit::Entry;
+use crate::domain::text::italian_date;
+use crate::domain::{Entity, Expense, ExpenseData, ExpenseId, ExpenseStatus, Money, Step};
+use crate::services::{audit, expenses, projects, App, ServiceError};
+use crate::storage::{ExpenseSortField, PageRequest, Sort};
+use crate::web::expenses::ExpenseInput;
+use crate::web::extract::QueryPairs;
+
+const PER_PAGE: u32 = 50;
+
+pub fn router() -> Router<App> {
+    Router::new()
+        .route("/progetti/{id}/spese", get(table))
+        .route("/progetti/{id}/spese.csv", get(csv_export))
+        .route("/progetti/{id}/spese/nuova", get(new_form).post(create))
+        .route("/spese/{id}", get(edit_form).post(update))
+        .route("/spese/{id}/passo", post(step))
+}
+
+pub fn status_it(status: ExpenseStatus) -> &'static str {
+    match status {
+        ExpenseStatus::Draft => "bozza",
+        ExpenseStatus::Ready => "da verificare",
+        ExpenseStatus::Verified => "verificata",
+        ExpenseStatus::Rejected => "respinta",
+        ExpenseStatus::Included => "rendicontata",
+    }
+}
+
+fn document_it(kind: crate::domain::DocumentType) -> &'static str {
+    crate::reports::model::document_type_it(kind)
+}
+
+/// The query without its empty fields (an untouched filter of the form sends `entity=`).
+fn non_empty(query: &QueryPairs) -> QueryPairs {
+    QueryPairs(
+        query
+            .0
+            .iter()
+            .filter(|(_, v)| !v.trim().is_empty())
+            .cloned()
+            .collect(),
+    )
+}
+
+#[derive(Serialize)]
+struct Row {
+    id: String,
+    entity: String,
+    category: String,
+    supplier: String,
+    document: String,
+    date: String,
+    claimed: String,
+    status: &'static str,
+    status_code: &'static str,
+}
+
+#[derive(Serialize)]
+struct Choice {
+    value: String,
+    label: String,
+    selected: bool,
+}
+
+#[derive(Serialize)]
+struct TablePage {
+    frame: Frame,
+    nav: ProjectNav,
+    rows: Vec<Row>,
+    total: i64,
+    totals_net: String,
+    totals_vat: String,
+    totals_claimed: String,
+    entities: Vec<Choice>,
+    categories: Vec<Choice>,
+    statuses: Vec<Choice>,
+    sorts: Vec<Choice>,
+    q: String,
+    date_from: String,
+    date_to: String,
+    page: u32,
+    pages: u32,
+    prev: Option<String>,
+    next: Option<String>,
+    csv: String,
+    error: Option<String>,
+}
+
+fn choices(options: Vec<(String, String)>, selected: Option<&str>) -> Vec<Choice> {
+    options
+        .into_iter()
+        .map(|(value, label)| Choice {
+            selected: selected == Some(value.as_str()),
+            value,
+            label,
+        })
+        .collect()
+}
+
+fn query_string(pairs: &[(String, String)]) -> String {
+    serde_urlencoded::to_string(pairs).unwrap_or_default()
+}
+
+async fn table(
+    State(app): State<App>,
+    session: UiSession,
+    Path(id): Path<String>,
+    query: QueryPairs,
+) -> UiResult<Response> {
+    let id = project_id(&id)?;
+    let who = session.actor();
+    let project = projects::get(&app, &who, id).await?;
+    let call = crate::services::calls::get(&app, &who, project.data.call_id).await?;
+    let entities = projects::entities(&app, &who, id).await?;
+    let q = non_empty(&query);
+    let (filter, error) = match crate::web::expenses::filter(&q) {
+        Ok(f) => (f, None),
+        Err(e) => (Default::default(), Some(e.detail().to_owned())),
+    };
+    let sort = crate::web::pagination::sort(&q, ExpenseSortField::NAMES, ExpenseSortField::Id)
+        .unwrap_or(Sort {
+            field: ExpenseSortField::Id,
+            descending: false,
+        });
+    let page: u32 = q
+        .get("page")
+        .and_then(|p| p.parse().ok())
+        .filter(|p| *p >= 1)
+        .unwrap_or(1);
+    let (result, totals) = expenses::list(
+        &app,
+        &who,
+        id,
+        &filter,
+        sort,
+        PageRequest {
+            page,
+            per_page: PER_PAGE,
+        },
+    )
+    .await?;
+    let names: std::collections::HashMap<_, _> =
+        entities.iter().map(|e| (e.id, e.name.clone())).collect();
+    let rows = result
+        .items
+        .iter()
+        .map(|e| Row {
+            id: e.id.to_string(),
+            entity: names.get(&e.data.entity_id).cloned().unwrap_or_default(),
+            category: e
+                .data
+                .category
+                .as_ref()
+                .and_then(|c| call.category(c.as_str()).map(|c| c.name.clone()))
+                .unwrap_or_else(|| "—".into()),
+            supplier: e.data.document.supplier_name.clone(),
+            document: format!(
+                "{} {}",
+                document_it(e.data.document.kind),
+                e.data.document.number
+            ),
+            date: italian_date(e.data.document.date),
+            claimed: signed(e).italian(),
+            status: status_it(e.status),
+            status_code: e.status.as_str(),
+        })
+        .collect();
+    let pages = u32::try_from((result.total + i64::from(PER_PAGE) - 1) / i64::from(PER_PAGE))
+        .unwrap_or(1)
+        .max(1);
+    let keep: Vec<(String, String)> = q.0.iter().filter(|(k, _)| k != "page").cloned().collect();
+    let link = |p: u32| {
+        let mut pairs = keep.clone();
+        pairs.push(("page".into(), p.to_string()));
+        format!("/progetti/{id}/spese?{}", query_string(&pairs))
+    };
+    let html = render(
+        "expenses.html",
+        TablePage {
+            frame: Frame::from(&session),
+            nav: ProjectNav::new((&id, &project.data.title), "spese"),
+            rows,
+            total: result.total,
+            totals_net: totals.net.italian(),
+            totals_vat: totals.vat.italian(),
+            totals_claimed: totals.claimed.italian(),
+            entities: choices(
+                entities
+                    .iter()
+                    .map(|e| (e.id.to_string(), e.name.clone()))
+                    .collect(),
+                q.get("entity"),
+            ),
+            categories: choices(
+                call.categories
+                    .iter()
+                    .map(|c| (c.code.as_str().to_owned(), c.name.clone()))
+                    .collect(),
+                q.get("category"),
+            ),
+            statuses: choices(
+                ExpenseStatus::ALL
+                    .iter()
+                    .map(|s| (s.as_str().to_owned(), status_it(*s).to_owned()))
+                    .collect(),
+                q.get("status"),
+            ),
+            sorts: choices(
+                [
+                    ("id", "Ordine di inserimento"),
+                    ("document_date", "Data del documento"),
+                    ("-document_date", "Data del documento (recenti prima)"),
+                    ("supplier_name", "Fornitore"),
+                    ("-claimed_amount", "Importo (dal maggiore)"),
+                    ("claimed_amount", "Importo (dal minore)"),
+                    ("status", "Stato"),
+                ]
+                .iter()
+                .map(|(v, l)| ((*v).to_owned(), (*l).to_owned()))
+                .collect(),
+                q.get("sort"),
+            ),
+            q: q.get("q").unwrap_or("").to_owned(),
+            date_from: q.get("date_from").unwrap_or("").to_owned(),
+            date_to: q.get("date_to").unwrap_or("").to_owned(),
+            page,
+            pages,
+            prev: (page > 1).then(|| link(page - 1)),
+            next: (page < pages).then(|| link(page + 1)),
+            csv: format!("/progetti/{id}/spese.csv?{}", query_string(&keep)),
+            error,
+        },
+    )?;
+    Ok(html.into_response())
+}
+
+/// What the expense claims, negative for a credit note (as the totals count it).
+fn signed(e: &Expense) -> Money {
+    let claimed = e.data.amounts.claimed();
+    if e.data.document.kind == crate::domain::DocumentType::CreditNote {
+        Money::ZERO - claimed
+    } else {
+        claimed
+    }
+}
+
+/// The filtered rows as CSV that Italian Excel opens directly: `;` between fields, decimal comma,
+/// dates as dd/mm/yyyy, UTF-8 with a byte-order mark.
+async fn csv_export(
+    State(app): State<App>,
+    session: UiSession,
+    Path(id): Path<String>,
+    query: QueryPairs,
+) -> UiResult<Response> {
+    let id = project_id(&id)?;
+    let who = session.actor();
+    let q = non_empty(&query);
+    let filter = crate::web::expenses::filter(&q)?;
+    let sort = crate::web::pagination::sort(&q, ExpenseSortField::NAMES, ExpenseSortField::Id)?;
+    let entities = projects::entities(&app, &who, id).await?;
+    let names: std::collections::HashMap<_, _> =
+        entities.iter().map(|e| (e.id, e.name.clone())).collect();
+    let (result, _) = expenses::list(
+        &app,
+        &who,
+        id,
+        &filter,
+        sort,
+        PageRequest {
+            page: 1,
+            per_page: u32::MAX,
+        },
+    )
+    .await?;
+    let mut out = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::from("\u{feff}".as_bytes()));
+    let internal = |e: csv::Error| {
+        tracing::error!(error = %e, "csv export");
+        UiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Errore interno nell'esportazione.",
+        )
+    };
+    out.write_record([
+        "N.",
+        "Ente",
+        "Categoria",
+        "Fornitore",
+        "Partita IVA",
+        "Tipo",
+        "Numero",
+        "Data",
+        "Descrizione",
+        "Imponibile",
+        "IVA",
+        "Rendicontato",
+        "Data pagamento",
+        "Stato",
+    ])
+    .map_err(internal)?;
+    for e in &result.items {
+        let d = &e.data;
+        let amount = |m: Money| m.to_decimal().to_string().replace('.', ",");
+        out.write_record([
+            e.id.to_string(),
+            names.get(&d.entity_id).cloned().unwrap_or_default(),
+            d.category
+                .as_ref()
+                .map(|c| c.as_str().to_owned())
+                .unwrap_or_default(),
+            d.document.supplier_name.clone(),
+            d.document
+                .supplier_vat
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            document_it(d.document.kind).to_owned(),
+            d.document.number.clone(),
+            italian_date(d.document.date),
+            d.description.clone(),
+            amount(d.amounts.net()),
+            amount(d.amounts.vat()),
+            amount(signed(e)),
+            d.payment.paid_on.map(italian_date).unwrap_or_default(),
+            status_it(e.status).to_owned(),
+        ])
+        .map_err(internal)?;
+    }
+    let bytes = out
+        .into_inner()
+        .map_err(|e| internal(e.into_error().into()))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"spese-progetto-{id}.csv\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// The form's fields, in order: name, label, kind.
+const FIELDS: &[(&str, &str, &str)] = &[
+    ("supplier_name", "Fornitore", "text"),
+    (
+        "supplier_vat",
+        "Partita IVA o codice fiscale del fornitore",
+        "text",
+    ),
+    ("document_number", "Numero del documento", "text"),
+    ("document_date", "Data del documento", "date"),
+    ("description", "Descrizione", "text"),
+    ("net_amount", "Imponibile (€)", "amount"),
+    ("vat_amount", "IVA (€)", "amount"),
+    (
+        "claimed_amount",
+        "Importo rendicontato (€, vuoto = totale)",
+        "amount",
+    ),
+    ("cig", "CIG", "text"),
+    ("cup", "CUP", "text"),
+    ("commitment_act", "Atto di impegno", "text"),
+    ("liquidation_act", "Atto di liquidazione", "text"),
+    ("payment_order_number", "Numero del mandato", "text"),
+    ("payment_order_date", "Data del mandato", "date"),
+    ("payment_date", "Data di pagamento (quietanza)", "date"),
+];
+
+#[derive(Serialize)]
+struct FieldView {
+    name: &'static str,
+    label: &'static str,
+    kind: &'static str,
+    value: String,
+    error: Option<String>,
+}
+
+#[derive(Serialize)]
+struct HistoryRow {
+    at: String,
+    actor: String,
+    action: &'static str,
+    note: Option<String>,
+}
+
+#[derive(Serialize)]
+struct FormPage {
+    frame: Frame,
+    nav: ProjectNav,
+    action: String,
+    expense_id: Option<String>,
+    version: Option<i64>,
+    status: Option<&'static str>,
+    status_code: Option<&'static str>,
+    rejection_reason: Option<String>,
+    fields: Vec<FieldView>,
+    entities: Vec<Choice>,
+    entity_error: Option<String>,
+    categories: Vec<Choice>,
+    category_error: Option<String>,
+    natures: Vec<Choice>,
+    document_types: Vec<Choice>,
+    vat_recoverable: bool,
+    message: Option<String>,
+    history: Vec<HistoryRow>,
+}
+
+/// The values a form shows: what was typed, or the expense as stored.
+type Values = std::collections::HashMap<String, String>;
+
+fn values_of(e: &Expense) -> Values {
+    let d = &e.data;
+    let mut v = Values::new();
+    let mut put = |k: &str, s: Option<String>| {
+        if let Some(s) = s {
+            v.insert(k.to_owned(), s);
+        }
+    };
+    put("entity_id", Some(d.entity_id.to_string()));
+    put(
+        "category",
+        d.category.as_ref().map(|c| c.as_str().to_owned()),
+    );
+    put("nature", Some(d.nature.as_str().to_owned()));
+    put("document_type", Some(d.document.kind.as_str().to_owned()));
+    put("supplier_name", Some(d.document.supplier_name.clone()));
+    put(
+        "supplier_vat",
+        d.document.supplier_vat.as_ref().map(ToString::to_string),
+    );
+    put("document_number", Some(d.document.number.clone()));
+    put("document_date", Some(d.document.date.to_string()));
+    put("description", Some(d.description.clone()));
+    put("net_amount", Some(d.amounts.net().italian_number()));
+    put("vat_amount", Some(d.amounts.vat().italian_number()));
+    put("claimed_amount", Some(d.amounts.claimed().italian_number()));
+    put("cig", d.cig.as_ref().map(ToString::to_string));
+    put("cup", d.cup.as_ref().map(ToString::to_string));
+    put("commitment_act", d.payment.commitment_act.clone());
+    put("liquidation_act", d.payment.liquidation_act.clone());
+    put("payment_order_number", d.payment.order_number.clone());
+    put(
+        "payment_order_date",
+        d.payment.order_date.map(|x| x.to_string()),
+    );
+    put("payment_date", d.payment.paid_on.map(|x| x.to_string()));
+    if d.vat_recoverable {
+        put("vat_recoverable", Some("on".into()));
+    }
+    v
+}
+
+fn action_it(action: &str) -> &'static str {
+    match action {
+        "expense.create" => "registrata",
+        "expense.update" => "modificata",
+        "expense.ready" => "inviata alla verifica",
+        "expense.verify" => "verificata",
+        "expense.reject" => "respinta",
+        "expense.unlock" => "sbloccata",
+        "expense.include" => "inclusa in una rendicontazione",
+        "expense.delete" => "eliminata",
+        _ => "modificata",
+    }
+}
+
+fn history_rows(entries: &[Entry]) -> Vec<HistoryRow> {
+    entries
+        .iter()
+        .map(|e| HistoryRow {
+            at: format!(
+                "{} {}",
+                italian_date(e.at.date_naive()),
+                e.at.format("%H:%M")
+            ),
+            actor: e.actor.clone(),
+            action: action_it(&e.action),
+            note: e
+                .after
+                .as_deref()
+                .and_then(|a| serde_json::from_str::<Value>(a).ok())
+                .and_then(|v| v.get("note").and_then(Value::as_str).map(str::to_owned)),
+        })
+        .collect()
+}
+
+struct FormContext<'a> {
+    session: &'a UiSession,
+    project: (crate::domain::ProjectId, String),
+    call: crate::domain::Call,
+    entities: Vec<Entity>,
+}
+
+async fn form_context<'a>(
+    app: &App,
+    session: &'a UiSession,
+    project: crate::domain::ProjectId,
+) -> UiResult<FormContext<'a>> {
+    let who = session.actor();
+    let p = projects::get(app, &who, project).await?;
+    let call = crate::services::calls::get(app, &who, p.data.call_id).await?;
+    let entities = projects::entities(app, &who, project).await?;
+    Ok(FormContext {
+        session,
+        project: (project, p.data.title),
+        call,
+        entities,
+    })
+}
+
+fn form_page(
+    ctx: &FormContext<'_>,
+    expense: Option<&Expense>,
+    values: &Values,
+    errors: &[crate::domain::FieldError],
+    message: Option<String>,
+    history: Vec<HistoryRow>,
+) -> FormPage {
+    let error_of = |name: &str| {
+        let messages: Vec<&str> = errors
+            .iter()
+            .filter(|e| e.field == name)
+            .map(|e| e.message.as_str())
+            .collect();
+        (!messages.is_empty()).then(|| messages.join("; "))
+    };
+    let value = |k: &str| values.get(k).cloned().unwrap_or_default();
+    let (id, title) = &ctx.project;
+    FormPage {
+        frame: Frame::from(ctx.session),
+        nav: ProjectNav::new((id, title), "spese"),
+        action: match expense {
+            Some(e) => format!("/spese/{}", e.id),
+            None => format!("/progetti/{id}/spese/nuova"),
+        },
+        expense_id: expense.map(|e| e.id.to_string()),
+        version: values
+            .get("version")
+            .and_then(|v| v.parse().ok())
+            .or(expense.map(|e| e.version)),
+        status: expense.map(|e| status_it(e.status)),
+        status_code: expense.map(|e| e.status.as_str()),
+        rejection_reason: expense.and_then(|e| e.rejection_reason.clone()),
+        fields: FIELDS
+            .iter()
+            .map(|(name, label, kind)| FieldView {
+                name,
+                label,
+                kind,
+                value: value(name),
+                error: error_of(name),
+            })
+            .collect(),
+        entities: choices(
+            ctx.entities
+                .iter()
+                .map(|e| (e.id.to_string(), e.name.clone()))
+                .collect(),
+            values.get("entity_id").map(String::as_str),
+        ),
+        entity_error: error_of("entity_id"),
+        categories: choices(
+            ctx.call
+                .categories
+                .iter()
+                .map(|c| (c.code.as_str().to_owned(), c.name.clone()))
+                .collect(),
+            values.get("category").map(String::as_str),
+        ),
+        category_error: error_of("category"),
+        natures: choices(
+            vec![
+                ("current".into(), "Spesa corrente".into()),
+                ("capital".into(), "Spesa in conto capitale".into()),
+            ],
+            Some(values.get("nature").map_or("current", String::as_str)),
+        ),
+        document_types: choices(
+            vec![
+                ("invoice".into(), "Fattura".into()),
+                ("credit_note".into(), "Nota di credito".into()),
+                ("receipt".into(), "Ricevuta".into()),
+                ("other".into(), "Altro".into()),
+            ],
+            Some(
+                values
+                    .get("document_type")
+                    .map_or("invoice", String::as_str),
+            ),
+        ),
+        vat_recoverable: values.contains_key("vat_recoverable"),
+        message,
+        history,
+    }
+}
+
+async fn new_form(
+    State(app): State<App>,
+    session: UiSession,
+    Path(id): Path<String>,
+) -> UiResult<Html<String>> {
+    let ctx = form_context(&app, &session, project_id(&id)?).await?;
+    render(
+        "expense_form.html",
+        form_page(&ctx, None, &Values::new(), &[], None, Vec::new()),
+    )
+}
+
+async fn edit_form(
+    State(app): State<App>,
+    session: UiSession,
+    Path(id): Path<String>,
+) -> UiResult<Html<String>> {
+    let id: ExpenseId = id.parse().map_err(|_| UiError::not_found("spesa"))?;
+    let who = session.actor();
+    let expense = expenses::get(&app, &who, id).await?;
+    let ctx = form_context(&app, &session, expense.project_id).await?;
+    let history = history_rows(&audit::expense_history(&app, &who, id).await?);
+    render(
+        "expense_form.html",
+        form_page(
+            &ctx,
+            Some(&expense),
+            &values_of(&expense),
+            &[],
+            None,
+            history,
+        ),
+    )
+}
+
+/// The typed values as the API's input: amounts read the Italian way, empty fields left out.
+fn input_of(form: &CsrfForm) -> (Values, Result<ExpenseData, Vec<crate::domain::FieldError>>) {
+    let mut values = Values::new();
+    for (k, v) in &form.fields {
+        if k != "_csrf" && !v.trim().is_empty() {
+            values.insert(k.clone(), v.trim().to_owned());
+        }
+    }
+    let mut json = Map::new();
+    let mut typed_errors = Vec::new();
+    for (k, v) in &values {
+        let known = FIELDS.iter().any(|(n, _, _)| n == k)
+            || ["entity_id", "category", "nature", "document_type"].contains(&k.as_str());
+        if !known {
+            continue;
+        }
+        let v = if k.ends_with("_amount") {
+            match Money::parse_typed(v) {
+                Ok(m) => m.to_string(),
+                Err(e) => {
+                    // Said in the form's terms: amounts are typed the Italian way here.
+                    let message = match e {
+                        crate::domain::money::MoneyError::NotANumber => {
+                            "non è un importo valido (scrivere ad esempio 1.234,56)"
+                        }
+                        other => other.message_it(),
+                    };
+                    typed_errors.push(crate::domain::FieldError {
+                        field: k.clone(),
+                        code: e.code().to_owned(),
+                        message: message.to_owned(),
+                    });
+                    continue;
+                }
+            }
+        } else {
+            v.clone()
+        };
+        json.insert(k.clone(), Value::String(v));
+    }
+    json.insert(
+        "vat_recoverable".into(),
+        Value::Bool(values.contains_key("vat_recoverable")),
+    );
+    let data = serde_json::from_value::<ExpenseInput>(Value::Object(json))
+        .map_err(|e| {
+            vec![crate::domain::FieldError {
+                field: String::new(),
+                code: "invalid".into(),
+                message: e.to_string(),
+            }]
+        })
+        .and_then(|input| ExpenseData::try_from(input).map_err(|e| e.field_errors().to_vec()));
+    let data = match data {
+        Ok(_) if !typed_errors.is_empty() => Err(typed_errors),
+        Ok(d) => Ok(d),
+        Err(mut errors) => {
+            // A field left out because it was mistyped is not also "missing".
+            errors.retain(|e| !typed_errors.iter().any(|t| t.field == e.field));
+            typed_errors.extend(errors);
+            Err(typed_errors)
+        }
+    };
+    (values, data)
+}
+
+fn unprocessable(html: Html<String>) -> Response {
+    (StatusCode::UNPROCESSABLE_ENTITY, html).into_response()
+}
+
+/// A service refusal shown on the form: field errors beside their fields, others on top.
+fn refusal(e: ServiceError) -> Result<(Vec<crate::domain::FieldError>, Option<String>), UiError> {
+    match e {
+        ServiceError::Invalid(errors) => Ok((errors, None)),
+        ServiceError::Conflict { message, .. } => Ok((Vec::new(), Some(message))),
+        ServiceError::Stale => Ok((
+            Vec::new(),
+            Some(
+                "Qualcun altro ha modificato questa spesa mentre la stavi modificando: le tue modifiche \
+                 non sono state salvate. Qui sotto restano i valori che hai scritto; la pagina ora si \
+                 riferisce alla versione attuale: controlla e salva di nuovo per sovrascriverla."
+                    .into(),
+            ),
+        )),
+        other => Err(UiError::from(other)),
+    }
+}
+
+async fn create(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    form: CsrfForm,
+) -> UiResult<Response> {
+    let project = project_id(&id)?;
+    let who = form.session.actor();
+    let ctx = form_context(&app, &form.session, project).await?;
+    let (values, data) = input_of(&form);
+    let outcome = match data {
+        Err(errors) => (errors, None),
+        Ok(data) => match expenses::create(&app, &who, project, data).await {
+            Ok(e) => return Ok(Redirect::to(&format!("/spese/{}?salvata=1", e.id)).into_response()),
+            Err(e) => refusal(e)?,
+        },
+    };
+    let page = form_page(&ctx, None, &values, &outcome.0, outcome.1, Vec::new());
+    Ok(unprocessable(render("expense_form.html", page)?))
+}
+
+async fn update(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    form: CsrfForm,
+) -> UiResult<Response> {
+    let id: ExpenseId = id.parse().map_err(|_| UiError::not_found("spesa"))?;
+    let who = form.session.actor();
+    let current = expenses::get(&app, &who, id).await?;
+    let ctx = form_context(&app, &form.session, current.project_id).await?;
+    let (mut values, data) = input_of(&form);
+    let version: i64 = form
+        .get("version")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let outcome = match data {
+        Err(errors) => (errors, None),
+        Ok(data) => match expenses::update(&app, &who, id, version, data).await {
+            Ok(e) => return Ok(Redirect::to(&format!("/spese/{}?salvata=1", e.id)).into_response()),
+            Err(e) => {
+                let stale = matches!(e, ServiceError::Stale);
+                let r = refusal(e)?;
+                if stale {
+                    // Saving again now means overwriting the current version, knowingly.
+                    values.insert("version".into(), current.version.to_string());
+                }
+                r
+            }
+        },
+    };
+    let history = history_rows(&audit::expense_history(&app, &who, id).await?);
+    let page = form_page(
+        &ctx,
+        Some(&current),
+        &values,
+        &outcome.0,
+        outcome.1,
+        history,
+    );
+    let status = if outcome.0.is_empty() {
+        StatusCode::CONFLICT
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((status, render("expense_form.html", page)?).into_response())
+}
+
+async fn step(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    form: CsrfForm,
+) -> UiResult<Response> {
+    let id: ExpenseId = id.parse().map_err(|_| UiError::not_found("spesa"))?;
+    let who = form.session.actor();
+    let step = match form.get("passo") {
+        Some("ready") => Step::Ready,
+        Some("verify") => Step::Verify,
+        Some("reject") => Step::Reject,
+        Some("unlock") => Step::Unlock,
+        _ => {
+            return Err(UiError::new(
+                StatusCode::BAD_REQUEST,
+                "Operazione sconosciuta.",
+            ))
+        }
+    };
+    let note = form.get("nota").map(str::to_owned);
+    match expenses::step(&app, &who, id, None, step, note).await {
+        Ok(_) => Ok(Redirect::to(&format!("/spese/{id}")).into_response()),
+        Err(e) => {
+            let expense = expenses::get(&app, &who, id).await?;
+            let ctx = form_context(&app, &form.session, expense.project_id).await?;
+            let status = match &e {
+                ServiceError::Forbidden(_) => StatusCode::FORBIDDEN,
+                ServiceError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                _ => StatusCode::CONFLICT,
+            };
+            let message = match e {
+                ServiceError::Forbidden(why) => why,
+                other => {
+                    let (errors, message) = refusal(other)?;
+                    message.unwrap_or_else(|| {
+                        errors
+                            .iter()
+                            .map(|e| e.message.clone())
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    })
+                }
+            };
+            let history = history_rows(&audit::expense_history(&app, &who, id).await?);
+            let page = form_page(
+                &ctx,
+                Some(&expense),
+                &values_of(&expense),
+                &[],
+                Some(message),
+                history,
+            );
+            Ok((status, render("expense_form.html", page)?).into_response())
+        }
+    }
+}

@@ -1,0 +1,319 @@
+//! Budget, variations, extensions, milestones and tranches: seen together, added with short forms,
+//! a requested variation approved or rejected, a milestone marked done.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::dashboard::{project_id, Frame, ProjectNav};
+use super::page::{render, UiError, UiResult};
+use super::session::{CsrfForm, UiSession};
+use crate::domain::funding::{
+    NewExtension, NewMilestone, NewTranche, NewVariation, TrancheKind, VariationStatus,
+};
+use crate::domain::rules::Scope;
+use crate::domain::text::italian_date;
+use crate::domain::{Money, ProjectId};
+use crate::services::summary::snapshot;
+use crate::services::{funding, App, ServiceError};
+use crate::web::funding::{ExtensionInput, MilestoneInput, TrancheInput, VariationInput};
+
+pub fn router() -> Router<App> {
+    Router::new()
+        .route("/progetti/{id}/finanziamento", get(page))
+        .route("/progetti/{id}/finanziamento/{what}", post(add))
+        .route("/progetti/{id}/variazioni/{vid}", post(decide_variation))
+        .route("/progetti/{id}/scadenze/{mid}", post(milestone_done))
+}
+
+#[derive(Serialize)]
+struct Line {
+    cells: Vec<String>,
+    id: String,
+    version: i64,
+    pending: bool,
+}
+
+#[derive(Serialize)]
+struct FundingPage {
+    frame: Frame,
+    nav: ProjectNav,
+    budget: Vec<Vec<String>>,
+    categories: Vec<(String, String)>,
+    variations: Vec<Line>,
+    extensions: Vec<Vec<String>>,
+    milestones: Vec<Line>,
+    tranches: Vec<Vec<String>>,
+    advances: String,
+    message: Option<String>,
+}
+
+async fn funding_page(
+    app: &App,
+    session: &UiSession,
+    id: ProjectId,
+    message: Option<String>,
+) -> UiResult<Html<String>> {
+    let who = session.actor();
+    let snap = snapshot(app, &who, id, None, Scope::All).await?;
+    let variations = funding::variations(app, &who, id).await?;
+    let extensions = funding::extensions(app, &who, id).await?;
+    let milestones = funding::milestones(app, &who, id).await?;
+    let tranches = funding::tranches(app, &who, id).await?;
+    let status_it = |s: VariationStatus| match s {
+        VariationStatus::Requested => "richiesta",
+        VariationStatus::Approved => "approvata",
+        VariationStatus::Rejected => "respinta",
+    };
+    let optional = |d: Option<chrono::NaiveDate>| d.map(italian_date).unwrap_or_else(|| "—".into());
+    render(
+        "funding.html",
+        FundingPage {
+            frame: Frame::from(session),
+            nav: ProjectNav::new((&id, &snap.project.data.title), "finanziamento"),
+            budget: snap
+                .summary
+                .categories
+                .iter()
+                .map(|c| {
+                    vec![
+                        c.name.clone(),
+                        c.approved_original.italian(),
+                        c.approved.italian(),
+                    ]
+                })
+                .collect(),
+            categories: snap
+                .call
+                .categories
+                .iter()
+                .map(|c| (c.code.as_str().to_owned(), c.name.clone()))
+                .collect(),
+            variations: variations
+                .iter()
+                .map(|v| Line {
+                    cells: vec![
+                        v.act.clone(),
+                        italian_date(v.date),
+                        v.changes
+                            .iter()
+                            .map(|(c, m)| format!("{}: {}", c.as_str(), m.italian()))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        status_it(v.status).to_owned(),
+                    ],
+                    id: v.id.to_string(),
+                    version: v.version,
+                    pending: v.status == VariationStatus::Requested,
+                })
+                .collect(),
+            extensions: extensions
+                .iter()
+                .map(|e| {
+                    vec![
+                        e.act.clone(),
+                        italian_date(e.date),
+                        optional(e.end_date),
+                        optional(e.payment_deadline),
+                        optional(e.reporting_deadline),
+                    ]
+                })
+                .collect(),
+            milestones: milestones
+                .iter()
+                .map(|m| Line {
+                    cells: vec![
+                        m.name.clone(),
+                        italian_date(m.due_date),
+                        if m.done { "fatta" } else { "da fare" }.to_owned(),
+                    ],
+                    id: m.id.to_string(),
+                    version: m.version,
+                    pending: !m.done,
+                })
+                .collect(),
+            tranches: tranches
+                .iter()
+                .map(|t| {
+                    vec![
+                        italian_date(t.date),
+                        t.act.clone(),
+                        match t.kind {
+                            TrancheKind::Advance => "anticipo",
+                            TrancheKind::Balance => "saldo",
+                        }
+                        .to_owned(),
+                        t.amount.italian(),
+                    ]
+                })
+                .collect(),
+            advances: snap.summary.advances_received.italian(),
+            message,
+        },
+    )
+}
+
+async fn page(
+    State(app): State<App>,
+    session: UiSession,
+    Path(id): Path<String>,
+) -> UiResult<Html<String>> {
+    funding_page(&app, &session, project_id(&id)?, None).await
+}
+
+/// The form's fields as the API's JSON input: empty fields left out, amounts read the Italian way.
+fn json_of(form: &CsrfForm, amounts: &[&str]) -> Value {
+    let mut json = Map::new();
+    for (k, v) in &form.fields {
+        if k == "_csrf" || k.starts_with("change_") || v.trim().is_empty() {
+            continue;
+        }
+        let v = v.trim();
+        let v = if amounts.contains(&k.as_str()) {
+            Money::parse_typed(v).map_or_else(|_| v.to_owned(), |m| m.to_string())
+        } else {
+            v.to_owned()
+        };
+        json.insert(k.clone(), Value::String(v));
+    }
+    Value::Object(json)
+}
+
+fn parse<I: serde::de::DeserializeOwned, T: TryFrom<I, Error = crate::web::error::ApiError>>(
+    json: Value,
+) -> Result<T, String> {
+    let input: I = serde_json::from_value(json).map_err(|e| e.to_string())?;
+    T::try_from(input).map_err(|e| {
+        let errors: Vec<String> = e.field_errors().iter().map(|f| f.message.clone()).collect();
+        if errors.is_empty() {
+            e.detail().to_owned()
+        } else {
+            errors.join("; ")
+        }
+    })
+}
+
+async fn add(
+    State(app): State<App>,
+    Path((id, what)): Path<(String, String)>,
+    form: CsrfForm,
+) -> UiResult<Response> {
+    let id = project_id(&id)?;
+    let who = form.session.actor();
+    let outcome: Result<(), String> = match what.as_str() {
+        "variazione" => {
+            let mut json = json_of(&form, &[]);
+            let changes: Vec<Value> = form
+                .fields
+                .iter()
+                .filter_map(|(k, v)| {
+                    let category = k.strip_prefix("change_")?;
+                    let amount = Money::parse_typed(v.trim()).ok()?;
+                    (amount != Money::ZERO).then(
+                        || serde_json::json!({"category": category, "amount": amount.to_string()}),
+                    )
+                })
+                .collect();
+            json["changes"] = Value::Array(changes);
+            match parse::<VariationInput, NewVariation>(json) {
+                Ok(new) => service(funding::add_variation(&app, &who, id, new).await)?,
+                Err(e) => Err(e),
+            }
+        }
+        "proroga" => match parse::<ExtensionInput, NewExtension>(json_of(&form, &[])) {
+            Ok(new) => service(funding::add_extension(&app, &who, id, new).await)?,
+            Err(e) => Err(e),
+        },
+        "scadenza" => match parse::<MilestoneInput, NewMilestone>(json_of(&form, &[])) {
+            Ok(new) => service(funding::add_milestone(&app, &who, id, new).await)?,
+            Err(e) => Err(e),
+        },
+        "erogazione" => match parse::<TrancheInput, NewTranche>(json_of(&form, &["amount"])) {
+            Ok(new) => service(funding::add_tranche(&app, &who, id, new).await)?,
+            Err(e) => Err(e),
+        },
+        _ => return Err(UiError::not_found("modulo")),
+    };
+    done(&app, &form, id, outcome).await
+}
+
+/// A service outcome: refusals the user can act on become a message; others an error page.
+fn service<T>(result: Result<T, ServiceError>) -> UiResult<Result<(), String>> {
+    match result {
+        Ok(_) => Ok(Ok(())),
+        Err(ServiceError::Invalid(errors)) => Ok(Err(errors
+            .iter()
+            .map(|e| e.message.clone())
+            .collect::<Vec<_>>()
+            .join("; "))),
+        Err(ServiceError::Conflict { message, .. }) => Ok(Err(message)),
+        Err(ServiceError::Stale) => Ok(Err(
+            "Qualcun altro l'ha modificata nel frattempo: ricaricare la pagina.".into(),
+        )),
+        Err(other) => Err(UiError::from(other)),
+    }
+}
+
+async fn done(
+    app: &App,
+    form: &CsrfForm,
+    id: ProjectId,
+    outcome: Result<(), String>,
+) -> UiResult<Response> {
+    match outcome {
+        Ok(()) => Ok(Redirect::to(&format!("/progetti/{id}/finanziamento")).into_response()),
+        Err(message) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            funding_page(app, &form.session, id, Some(message)).await?,
+        )
+            .into_response()),
+    }
+}
+
+async fn decide_variation(
+    State(app): State<App>,
+    Path((id, vid)): Path<(String, String)>,
+    form: CsrfForm,
+) -> UiResult<Response> {
+    let id = project_id(&id)?;
+    let vid: i64 = vid.parse().map_err(|_| UiError::not_found("variazione"))?;
+    let status = match form.get("esito") {
+        Some("approved") => VariationStatus::Approved,
+        Some("rejected") => VariationStatus::Rejected,
+        _ => return Err(UiError::new(StatusCode::BAD_REQUEST, "Esito sconosciuto.")),
+    };
+    let version: i64 = form
+        .get("version")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let outcome = service(
+        funding::set_variation_status(&app, &form.session.actor(), id, vid, version, status).await,
+    )?;
+    done(&app, &form, id, outcome).await
+}
+
+async fn milestone_done(
+    State(app): State<App>,
+    Path((id, mid)): Path<(String, String)>,
+    form: CsrfForm,
+) -> UiResult<Response> {
+    let id = project_id(&id)?;
+    let mid: i64 = mid.parse().map_err(|_| UiError::not_found("scadenza"))?;
+    let who = form.session.actor();
+    let current = funding::milestone(&app, &who, id, mid).await?;
+    let version: i64 = form
+        .get("version")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let new = NewMilestone {
+        name: current.name.clone(),
+        due_date: current.due_date,
+        done: true,
+    };
+    let outcome = service(funding::update_milestone(&app, &who, id, mid, version, new).await)?;
+    done(&app, &form, id, outcome).await
+}

@@ -1,0 +1,52 @@
+//! The web workspace: server-rendered pages in Italian for project managers and finance officers.
+//! Templates are minijinja, compiled into the binary and HTML-escaped automatically, so user text
+//! (a description `<script>`) is shown, never run. Forms post with the session's CSRF token; pages
+//! work without JavaScript, which only adds small helps (the VAT from a rate).
+
+mod dashboard;
+mod expenses;
+mod funding;
+mod page;
+mod session;
+mod svg;
+
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+
+use crate::services::App;
+
+const CSS: &str = include_str!("../../../assets/ui/app.css");
+const JS: &str = include_str!("../../../assets/ui/app.js");
+
+pub fn router() -> Router<App> {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/progetti") }))
+        .route("/static/app.css", get(css))
+        .route("/static/app.js", get(js))
+        .merge(session::router())
+        .merge(dashboard::router())
+        .merge(expenses::router())
+        .merge(funding::router())
+}
+
+async fn css() -> Response {
+    asset("text/css; charset=utf-8", CSS)
+}
+
+async fn js() -> Response {
+    asset("text/javascript; charset=utf-8", JS)
+}
+
+fn asset(content_type: &'static str, body: &'static str) -> Response {
+    (
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        body,
+    )
+        .into_response()
+}

@@ -1,0 +1,147 @@
+//! Rendering: one template environment for the process, the page frame, and errors as pages.
+
+use std::sync::OnceLock;
+
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use minijinja::Environment;
+use serde::Serialize;
+
+use crate::services::ServiceError;
+
+macro_rules! templates {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("templates/", $name)))),*]
+    };
+}
+
+const TEMPLATES: &[(&str, &str)] = templates!(
+    "base.html",
+    "sign_in.html",
+    "error.html",
+    "projects.html",
+    "dashboard.html",
+    "expenses.html",
+    "expense_form.html",
+    "funding.html",
+    "documents.html",
+    "entities.html",
+);
+
+fn environment() -> &'static Environment<'static> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Environment::new();
+        for (name, source) in TEMPLATES {
+            // The templates are ours and compiled in: a broken one fails the test suite at once.
+            if let Err(e) = env.add_template(name, source) {
+                tracing::error!(template = name, error = %e, "broken UI template");
+            }
+        }
+        env
+    })
+}
+
+/// Renders a page; `.html` templates escape every value.
+pub fn render(name: &str, context: impl Serialize) -> Result<Html<String>, UiError> {
+    environment()
+        .get_template(name)
+        .and_then(|t| t.render(minijinja::Value::from_serialize(&context)))
+        .map(Html)
+        .map_err(|e| {
+            tracing::error!(template = name, error = %e, "page rendering failed");
+            UiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Errore interno nella preparazione della pagina.",
+            )
+        })
+}
+
+/// A failure shown as a page, in Italian.
+#[derive(Debug)]
+pub struct UiError {
+    status: StatusCode,
+    message: String,
+}
+
+pub type UiResult<T> = Result<T, UiError>;
+
+impl UiError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> UiError {
+        UiError {
+            status,
+            message: message.into(),
+        }
+    }
+
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    pub fn not_found(what: &str) -> UiError {
+        UiError::new(StatusCode::NOT_FOUND, format!("{what}: non trovato"))
+    }
+}
+
+impl From<ServiceError> for UiError {
+    fn from(e: ServiceError) -> UiError {
+        match e {
+            ServiceError::NotFound(what) => UiError::not_found(what),
+            ServiceError::Forbidden(why) => UiError::new(StatusCode::FORBIDDEN, why),
+            ServiceError::Conflict { message, .. } => UiError::new(StatusCode::CONFLICT, message),
+            ServiceError::Stale => UiError::new(
+                StatusCode::PRECONDITION_FAILED,
+                "Qualcun altro ha modificato questo elemento dopo che lo hai aperto: ricaricalo.",
+            ),
+            ServiceError::Invalid(errors) => UiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                errors
+                    .iter()
+                    .map(|e| e.message.clone())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+            other => {
+                tracing::error!(error = %other, "ui failure");
+                UiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Errore interno: l'operazione non è stata eseguita. Riprovare più tardi.",
+                )
+            }
+        }
+    }
+}
+
+impl From<crate::web::error::ApiError> for UiError {
+    fn from(e: crate::web::error::ApiError) -> UiError {
+        UiError::new(e.status(), e.detail().to_owned())
+    }
+}
+
+#[derive(Serialize)]
+struct ErrorPage<'a> {
+    title: &'a str,
+    message: &'a str,
+    status: u16,
+}
+
+impl IntoResponse for UiError {
+    fn into_response(self) -> Response {
+        let title = match self.status.as_u16() {
+            403 => "Operazione non consentita",
+            404 => "Pagina non trovata",
+            409 => "Operazione non possibile",
+            412 => "Modificato da un altro utente",
+            _ => "Errore",
+        };
+        let page = ErrorPage {
+            title,
+            message: &self.message,
+            status: self.status.as_u16(),
+        };
+        match render("error.html", &page) {
+            Ok(html) => (self.status, html).into_response(),
+            Err(_) => (self.status, self.message).into_response(),
+        }
+    }
+}

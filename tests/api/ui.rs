@@ -1,0 +1,261 @@
+//! The workspace's pages over plain HTTP: signing in through the form, CSRF on every form, roles
+//! enforced as in the API, the CSV export in the conventions Italian Excel opens directly.
+
+use reqwest::{Client, StatusCode};
+use serde_json::{json, Value};
+
+use crate::common::{TestApp, PASSWORD};
+
+/// A browser-like client that does not follow redirects (so the tests see them).
+fn client() -> Client {
+    Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&marker)
+        .map(|i| i + marker.len())
+        .expect("hidden field");
+    html[start..].split('"').next().unwrap_or("").to_owned()
+}
+
+fn cookie(response: &reqwest::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .and_then(|v| v.split(';').next())
+        .map(str::to_owned)
+}
+
+/// Signs in through the form; returns the session cookie.
+async fn sign_in(app: &TestApp, email: &str) -> String {
+    let c = client();
+    let page = c
+        .get(app.url("/accedi?next=/progetti"))
+        .send()
+        .await
+        .expect("get");
+    let login_cookie = cookie(&page, "rendiconta_login").expect("login cookie");
+    let html = page.text().await.expect("html");
+    assert!(html.contains("<html lang=\"it\">"));
+    let csrf = hidden(&html, "_csrf");
+    let response = c
+        .post(app.url("/accedi"))
+        .header("cookie", &login_cookie)
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("next", "/progetti"),
+            ("email", email),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(response.headers()["location"], "/progetti");
+    cookie(&response, "rendiconta_session").expect("session cookie")
+}
+
+async fn page(app: &TestApp, session: &str, path: &str) -> (StatusCode, String) {
+    let r = client()
+        .get(app.url(path))
+        .header("cookie", session)
+        .send()
+        .await
+        .expect("get");
+    (r.status(), r.text().await.unwrap_or_default())
+}
+
+async fn forms_need_their_csrf_token_and_roles_hold(app: TestApp) {
+    let seed = app.seed().await;
+    let p = &seed.project_id;
+    // Without a session, pages send to the sign-in form and back.
+    let r = client()
+        .get(app.url(&format!("/progetti/{p}/spese")))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(r.headers()["location"]
+        .to_str()
+        .expect("loc")
+        .starts_with("/accedi?next="));
+    // A wrong password shows the form again with the reason, in Italian.
+    let c = client();
+    let login = c.get(app.url("/accedi")).send().await.expect("get");
+    let login_cookie = cookie(&login, "rendiconta_login").expect("cookie");
+    let csrf = hidden(&login.text().await.expect("html"), "_csrf");
+    let wrong = c
+        .post(app.url("/accedi"))
+        .header("cookie", &login_cookie)
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("email", crate::common::ADMIN_EMAIL),
+            ("password", "sbagliata"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    assert!(wrong
+        .text()
+        .await
+        .expect("html")
+        .contains("Email o password non corretti"));
+
+    let admin = sign_in(&app, crate::common::ADMIN_EMAIL).await;
+    let (status, html) = page(&app, &admin, &format!("/progetti/{p}/spese/nuova")).await;
+    assert_eq!(status, StatusCode::OK);
+    let csrf = hidden(&html, "_csrf");
+    let fields = |csrf: &str| {
+        vec![
+            ("_csrf".to_owned(), csrf.to_owned()),
+            ("entity_id".to_owned(), seed.entities[0].clone()),
+            ("category".to_owned(), "design_training".to_owned()),
+            ("nature".to_owned(), "current".to_owned()),
+            ("document_type".to_owned(), "invoice".to_owned()),
+            ("supplier_name".to_owned(), "Fornitore & figli".to_owned()),
+            ("document_number".to_owned(), "5/2020".to_owned()),
+            ("document_date".to_owned(), "2020-10-15".to_owned()),
+            ("description".to_owned(), "Corso".to_owned()),
+            ("net_amount".to_owned(), "1.000,00".to_owned()),
+            ("vat_amount".to_owned(), "220".to_owned()),
+        ]
+    };
+    let before = app.db.fingerprint().await;
+    let forged = client()
+        .post(app.url(&format!("/progetti/{p}/spese/nuova")))
+        .header("cookie", &admin)
+        .form(&fields(""))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    assert!(forged.text().await.expect("html").contains("CSRF"));
+    assert_eq!(app.db.fingerprint().await, before);
+    let saved = client()
+        .post(app.url(&format!("/progetti/{p}/spese/nuova")))
+        .header("cookie", &admin)
+        .form(&fields(&csrf))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    let list: Value = app
+        .get(&seed.expenses_path())
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(list["items"][0]["net_amount"], "1000.00");
+    assert_eq!(list["items"][0]["vat_amount"], "220.00");
+
+    // A viewer reads the pages but the form refuses them, saying why.
+    app.create(
+        "/api/v1/users",
+        &json!({"email": "revisore@prova.it", "password": PASSWORD}),
+    )
+    .await;
+    let users: Value = app.get("/api/v1/users").await.json().await.expect("json");
+    let viewer_id = users["items"]
+        .as_array()
+        .expect("users")
+        .iter()
+        .find(|u| u["email"] == "revisore@prova.it")
+        .expect("viewer")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let r = app
+        .client
+        .put(app.url(&format!("/api/v1/projects/{p}/members/{viewer_id}")))
+        .json(&json!({"role": "viewer"}))
+        .send()
+        .await
+        .expect("member");
+    assert_eq!(r.status(), StatusCode::OK);
+    let viewer = sign_in(&app, "revisore@prova.it").await;
+    let (status, html) = page(&app, &viewer, &format!("/progetti/{p}")).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    let (_, form) = page(&app, &viewer, &format!("/progetti/{p}/spese/nuova")).await;
+    let csrf = hidden(&form, "_csrf");
+    let before = app.db.fingerprint().await;
+    let refused = client()
+        .post(app.url(&format!("/progetti/{p}/spese/nuova")))
+        .header("cookie", &viewer)
+        .form(&fields(&csrf))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert!(refused.text().await.expect("html").contains("non consente"));
+    assert_eq!(app.db.fingerprint().await, before);
+
+    // Signing out ends the session.
+    let (_, html) = page(&app, &admin, "/progetti").await;
+    let csrf = hidden(&html, "_csrf");
+    let out = client()
+        .post(app.url("/esci"))
+        .header("cookie", &admin)
+        .form(&[("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(out.status(), StatusCode::SEE_OTHER);
+    let (status, _) = page(&app, &admin, "/progetti").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+}
+
+async fn csv_opens_in_italian_excel(app: TestApp) {
+    let seed = app.seed().await;
+    let p = &seed.project_id;
+    for (n, net) in [("1/2020", "1234.56"), ("2/2020", "10.00")] {
+        app.create(&seed.expenses_path(), &seed.expense(n, net, "0.00"))
+            .await;
+    }
+    let admin = sign_in(&app, crate::common::ADMIN_EMAIL).await;
+    let r = client()
+        .get(app.url(&format!("/progetti/{p}/spese.csv?q=&sort=-claimed_amount")))
+        .header("cookie", &admin)
+        .send()
+        .await
+        .expect("csv");
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers()["content-disposition"]
+        .to_str()
+        .expect("cd")
+        .contains("attachment"));
+    let bytes = r.bytes().await.expect("bytes");
+    assert!(
+        bytes.starts_with("\u{feff}".as_bytes()),
+        "no byte-order mark"
+    );
+    let text = String::from_utf8(bytes[3..].to_vec()).expect("utf-8");
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_reader(text.as_bytes());
+    let headers = reader.headers().expect("headers").clone();
+    assert_eq!(&headers[0], "N.");
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+    assert_eq!(rows.len(), 2);
+    let claimed = headers
+        .iter()
+        .position(|h| h == "Rendicontato")
+        .expect("column");
+    let date = headers.iter().position(|h| h == "Data").expect("column");
+    assert_eq!(&rows[0][claimed], "1234,56");
+    assert_eq!(&rows[1][claimed], "10,00");
+    assert_eq!(&rows[0][date], "15/10/2020");
+}
+
+crate::on_both_backends!(
+    forms_need_their_csrf_token_and_roles_hold,
+    csv_opens_in_italian_excel
+);

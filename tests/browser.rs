@@ -1,0 +1,429 @@
+//! The web workspace in a real browser: headless Chromium driven over WebDriver (chromedriver)
+//! against the real server on a random port, with the demo project loaded. It signs in as the
+//! demo's finance officer and does what a user does: reads the dashboard, adds an expense through
+//! the form and sees the dashboard change, types a wrong amount and reads the Italian message
+//! beside the field (nothing saved), filters the table and checks the total of the filtered rows,
+//! downloads the XLSX. A screenshot of the dashboard is saved under `target/screenshots/`.
+
+mod common;
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{Backend, TestApp};
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+
+const EMAIL: &str = "ragioneria@demo.rendiconta.it";
+
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+/// chromedriver on a free port, or `None` when it is not installed (and not required).
+fn start_driver() -> Option<(Driver, u16)> {
+    let port = free_port();
+    let child = match Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+    {
+        Ok(c) => c,
+        Err(e) => {
+            assert!(
+                std::env::var_os("RENDICONTA_REQUIRE_BROWSER").is_none(),
+                "chromedriver is missing: install chromium and chromium-driver ({e})"
+            );
+            eprintln!("chromedriver not installed: browser tests skipped");
+            return None;
+        }
+    };
+    let driver = Driver(child);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Some((driver, port));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("chromedriver did not start");
+}
+
+async fn browser(port: u16, profile: &std::path::Path) -> Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": "/usr/bin/chromium",
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--window-size=1280,1800",
+                format!("--user-data-dir={}", profile.display()),
+            ]
+        }),
+    );
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("start chromium")
+}
+
+async fn text_of(c: &Client, css: &str) -> String {
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .text()
+        .await
+        .expect("text")
+}
+
+async fn fill(c: &Client, css: &str, value: &str) {
+    let field = c.find(Locator::Css(css)).await.expect(css);
+    field.clear().await.expect("clear");
+    field.send_keys(value).await.expect("type");
+}
+
+async fn select(c: &Client, css: &str, value: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .expect(css)
+        .select_by_value(value)
+        .await
+        .expect("select");
+}
+
+async fn submit(c: &Client, form_css: &str) {
+    c.find(Locator::Css(&format!("{form_css} button[type=submit]")))
+        .await
+        .expect("submit button")
+        .click()
+        .await
+        .expect("click");
+}
+
+async fn api(app: &TestApp, path: &str) -> Value {
+    app.get(path).await.json().await.expect("json")
+}
+
+fn count_in(heading: &str) -> i64 {
+    heading
+        .split('(')
+        .nth(1)
+        .and_then(|r| r.split(')').next())
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(-1)
+}
+
+/// Money as the pages write it: `1.234,56 €`.
+fn italian(amount: &str) -> String {
+    amount
+        .parse::<rendiconta::domain::Money>()
+        .map(|m| m.italian())
+        .expect("money")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_day_in_the_workspace() {
+    let Some((_driver, port)) = start_driver() else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite).await.expect("app");
+    {
+        let store = rendiconta::storage::open(&app.database_url)
+            .await
+            .expect("store");
+        let loader = rendiconta::services::App::new(store);
+        rendiconta::services::demo::load_if_empty(&loader)
+            .await
+            .expect("demo");
+    }
+    let profile = tempfile::tempdir().expect("profile");
+    let c = browser(port, profile.path()).await;
+    let outcome = std::panic::AssertUnwindSafe(day(&app, &c))
+        .catch_unwind_async()
+        .await;
+    let _ = c.close().await;
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+/// `catch_unwind` for a future, so the browser is closed even when an assertion fails.
+trait CatchUnwind: std::future::Future + Sized {
+    async fn catch_unwind_async(self) -> std::thread::Result<Self::Output>;
+}
+
+impl<F: std::future::Future + std::panic::UnwindSafe> CatchUnwind for F {
+    async fn catch_unwind_async(self) -> std::thread::Result<F::Output> {
+        let mut fut = std::pin::pin!(self);
+        std::future::poll_fn(move |cx| {
+            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
+                Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
+                Ok(std::task::Poll::Ready(v)) => std::task::Poll::Ready(Ok(v)),
+                Err(e) => std::task::Poll::Ready(Err(e)),
+            }
+        })
+        .await
+    }
+}
+
+async fn day(app: &TestApp, c: &Client) {
+    let base = &app.base;
+    // Signing in: a protected page sends to the form, and back after it.
+    c.goto(&format!("{base}/progetti/1")).await.expect("goto");
+    assert!(c
+        .current_url()
+        .await
+        .expect("url")
+        .path()
+        .starts_with("/accedi"));
+    fill(c, "#email", EMAIL).await;
+    fill(c, "#password", rendiconta::services::demo::DEMO_PASSWORD).await;
+    submit(c, "form").await;
+    let due = text_of(c, "#contributo-dovuto").await;
+    assert_eq!(c.current_url().await.expect("url").path(), "/progetti/1");
+    let summary = api(app, "/api/v1/projects/1/summary").await;
+    assert_eq!(
+        due,
+        italian(summary["contribution_due"].as_str().expect("due"))
+    );
+    let lang = c
+        .execute("return document.documentElement.lang", vec![])
+        .await
+        .expect("lang");
+    assert_eq!(lang, json!("it"));
+    let shots = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    std::fs::create_dir_all(&shots).expect("dir");
+    let png = c.screenshot().await.expect("screenshot");
+    assert!(png.starts_with(b"\x89PNG"));
+    std::fs::write(shots.join("dashboard.png"), png).expect("save");
+    let warnings_before = count_in(&text_of(c, "#avvisi").await);
+
+    // An expense through the form, amounts typed the Italian way; the dashboard changes.
+    let expenses_before = api(app, "/api/v1/projects/1/expenses").await["total"]
+        .as_i64()
+        .expect("total");
+    c.goto(&format!("{base}/progetti/1/spese/nuova"))
+        .await
+        .expect("goto");
+    let entity = api(app, "/api/v1/projects/1/entities").await["items"][0]["id"]
+        .as_str()
+        .expect("entity")
+        .to_owned();
+    select(c, "#entity_id", &entity).await;
+    select(c, "#category", "design_training").await;
+    fill(c, "#supplier_name", "Studio Formazione Rossi").await;
+    fill(c, "#supplier_vat", "IT01234567897").await;
+    fill(c, "#document_number", "77/2020").await;
+    c.execute(
+        "document.getElementById('document_date').value = '2020-11-10'",
+        vec![],
+    )
+    .await
+    .expect("date");
+    c.execute(
+        "document.getElementById('payment_date').value = '2020-11-20'",
+        vec![],
+    )
+    .await
+    .expect("date");
+    fill(c, "#description", "Formazione dei dirigenti").await;
+    fill(c, "#net_amount", "1.234,56").await;
+    select(c, "#vat_rate", "22").await;
+    c.find(Locator::Id("calcola-iva"))
+        .await
+        .expect("vat help")
+        .click()
+        .await
+        .expect("click");
+    let vat = c
+        .find(Locator::Id("vat_amount"))
+        .await
+        .expect("vat")
+        .prop("value")
+        .await
+        .expect("value");
+    assert_eq!(vat.as_deref(), Some("271,60"), "1.234,56 × 22 % half-up");
+    submit(c, "form.expense").await;
+    let heading = text_of(c, "h1").await;
+    assert!(heading.starts_with("Spesa "), "{heading}");
+    let list = api(app, "/api/v1/projects/1/expenses?sort=-id&per_page=1").await;
+    assert_eq!(list["total"].as_i64(), Some(expenses_before + 1));
+    assert_eq!(list["items"][0]["net_amount"], "1234.56");
+    assert_eq!(list["items"][0]["vat_amount"], "271.60");
+    let new_id = c
+        .current_url()
+        .await
+        .expect("url")
+        .path()
+        .trim_start_matches("/spese/")
+        .to_owned();
+    c.goto(&format!("{base}/progetti/1")).await.expect("goto");
+    let warnings_after = count_in(&text_of(c, "#avvisi").await);
+    assert!(
+        warnings_after > warnings_before,
+        "{warnings_before} → {warnings_after}"
+    );
+    // Its warnings link to it; one says it awaits verification.
+    let links = c
+        .find_all(Locator::Css(&format!(".notices a[href='/spese/{new_id}']")))
+        .await
+        .expect("links");
+    assert!(
+        !links.is_empty(),
+        "no warning links to the new expense {new_id}"
+    );
+    let mut texts = Vec::new();
+    for link in &links {
+        let item = link.find(Locator::XPath("..")).await.expect("item");
+        texts.push(item.text().await.expect("text"));
+    }
+    assert!(
+        texts.iter().any(|t| t.contains("non ancora verificata")),
+        "{texts:?}"
+    );
+
+    // A wrong amount: the Italian message beside the field, nothing saved.
+    c.goto(&format!("{base}/progetti/1/spese/nuova"))
+        .await
+        .expect("goto");
+    select(c, "#entity_id", &entity).await;
+    fill(c, "#supplier_name", "Fornitore").await;
+    fill(c, "#document_number", "78/2020").await;
+    c.execute(
+        "document.getElementById('document_date').value = '2020-11-10'",
+        vec![],
+    )
+    .await
+    .expect("date");
+    fill(c, "#description", "Prova").await;
+    fill(c, "#net_amount", "12,345").await;
+    fill(c, "#vat_amount", "0").await;
+    submit(c, "form.expense").await;
+    let message = text_of(c, "#net_amount-error").await;
+    assert!(message.contains("decimali"), "{message}");
+    let invalid = c
+        .find(Locator::Id("net_amount"))
+        .await
+        .expect("field")
+        .attr("aria-invalid")
+        .await
+        .expect("attr");
+    assert_eq!(invalid.as_deref(), Some("true"));
+    assert_eq!(
+        api(app, "/api/v1/projects/1/expenses").await["total"].as_i64(),
+        Some(expenses_before + 1)
+    );
+
+    // The table filtered by category: its total is the API's, to the cent.
+    c.goto(&format!("{base}/progetti/1/spese"))
+        .await
+        .expect("goto");
+    select(c, "select[name=category]", "technology").await;
+    submit(c, "form.filters").await;
+    let shown = text_of(c, "#totale-filtrato").await;
+    let filtered = api(app, "/api/v1/projects/1/expenses?category=technology").await;
+    assert_eq!(
+        shown,
+        italian(filtered["totals"]["claimed"].as_str().expect("claimed"))
+    );
+    assert_eq!(
+        text_of(c, "#righe").await,
+        filtered["total"].as_i64().expect("total").to_string()
+    );
+
+    // The XLSX, fetched by the browser with its session from the documents page.
+    c.goto(&format!("{base}/progetti/1/documenti"))
+        .await
+        .expect("goto");
+    let fetched = c
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             fetch(document.getElementById('scarica-xlsx').href)
+               .then(r => r.arrayBuffer().then(b => done({status: r.status, type: r.headers.get('content-type'),
+                 bytes: Array.from(new Uint8Array(b))})))
+               .catch(e => done({error: String(e)}));",
+            vec![],
+        )
+        .await
+        .expect("fetch");
+    assert_eq!(fetched["status"], 200, "{}", fetched["error"]);
+    assert!(fetched["type"]
+        .as_str()
+        .is_some_and(|t| t.contains("spreadsheetml")));
+    let bytes: Vec<u8> = fetched["bytes"]
+        .as_array()
+        .expect("bytes")
+        .iter()
+        .map(|b| u8::try_from(b.as_u64().unwrap_or(0)).unwrap_or(0))
+        .collect();
+    assert!(bytes.starts_with(b"PK"), "not an XLSX");
+    if let Some(python) = common::python() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let file = dir.path().join("r.xlsx");
+        std::fs::write(&file, &bytes).expect("write");
+        let out = Command::new(python)
+            .args([
+                "-c",
+                "import sys, openpyxl; print(openpyxl.load_workbook(sys.argv[1]).sheetnames)",
+            ])
+            .arg(&file)
+            .output()
+            .expect("openpyxl");
+        let names = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            names.contains("Riepilogo") && names.contains("Spese"),
+            "{names}"
+        );
+    }
+
+    // User text is shown, never run.
+    let mut body = json!({
+        "entity_id": entity, "category": "design_training", "supplier_name": "<script>window.pwned = 1</script>",
+        "document_number": "99/2020", "document_date": "2020-11-12", "description": "<img src=x onerror=\"window.pwned=2\">",
+        "net_amount": "10.00", "vat_amount": "0.00"
+    });
+    body["nature"] = json!("current");
+    body["document_type"] = json!("invoice");
+    let created = app.create("/api/v1/projects/1/expenses", &body).await;
+    let id = created["id"].as_str().expect("id");
+    c.goto(&format!("{base}/progetti/1/spese?q=pwned"))
+        .await
+        .expect("goto");
+    let cell = text_of(c, "#spese tbody tr td:nth-child(4)").await;
+    assert_eq!(cell, "<script>window.pwned = 1</script>");
+    c.goto(&format!("{base}/spese/{id}")).await.expect("goto");
+    let shown = c
+        .find(Locator::Id("description"))
+        .await
+        .expect("field")
+        .prop("value")
+        .await
+        .expect("value");
+    assert_eq!(
+        shown.as_deref(),
+        Some("<img src=x onerror=\"window.pwned=2\">")
+    );
+    let pwned = c
+        .execute("return window.pwned === undefined", vec![])
+        .await
+        .expect("script");
+    assert_eq!(pwned, json!(true), "user text ran as script");
+}
