@@ -60,10 +60,10 @@ pub struct ProjectNav {
 }
 
 impl ProjectNav {
-    pub fn new(snap_or_title: (&ProjectId, &str), active: &'static str) -> ProjectNav {
+    pub fn new(id: ProjectId, title: &str, active: &'static str) -> ProjectNav {
         ProjectNav {
-            id: snap_or_title.0.to_string(),
-            title: snap_or_title.1.to_owned(),
+            id: id.to_string(),
+            title: title.to_owned(),
             active,
         }
     }
@@ -202,8 +202,46 @@ struct DashboardPage {
     advances: String,
     bars: String,
     deadlines: Vec<DeadlineView>,
-    warnings: Vec<Notice>,
-    exclusions: Vec<Notice>,
+    warning_count: usize,
+    warnings: Vec<NoticeGroup>,
+    exclusion_count: usize,
+    exclusions: Vec<NoticeGroup>,
+}
+
+/// Notices of one kind: the first ones listed, the rest counted, so a project with thousands of
+/// expenses still reads in ten seconds.
+#[derive(Serialize)]
+struct NoticeGroup {
+    items: Vec<Notice>,
+    more: usize,
+}
+
+const NOTICES_PER_KIND: usize = 25;
+
+fn grouped<'a>(notices: impl Iterator<Item = (&'a str, Notice)>) -> Vec<NoticeGroup> {
+    let mut groups: Vec<(&str, NoticeGroup)> = Vec::new();
+    for (kind, n) in notices {
+        let index = match groups.iter().position(|(k, _)| *k == kind) {
+            Some(i) => i,
+            None => {
+                groups.push((
+                    kind,
+                    NoticeGroup {
+                        items: Vec::new(),
+                        more: 0,
+                    },
+                ));
+                groups.len() - 1
+            }
+        };
+        let group = &mut groups[index].1;
+        if group.items.len() < NOTICES_PER_KIND {
+            group.items.push(n);
+        } else {
+            group.more += 1;
+        }
+    }
+    groups.into_iter().map(|(_, g)| g).collect()
 }
 
 /// The reference date a page was asked for (`?as_of=YYYY-MM-DD`), today otherwise.
@@ -262,7 +300,7 @@ async fn dashboard(
         "dashboard.html",
         DashboardPage {
             frame: Frame::from(&session),
-            nav: ProjectNav::new((&id, &p.title), "cruscotto"),
+            nav: ProjectNav::new(id, &p.title, "cruscotto"),
             as_of: italian_date(s.as_of),
             as_of_iso: s.as_of.to_string(),
             call: format!("{} – {}", snap.call.funder, snap.call.act),
@@ -291,16 +329,18 @@ async fn dashboard(
             advances: s.advances_received.italian(),
             bars: svg::category_bars(&bars),
             deadlines: deadline_views(s),
-            warnings: s
-                .warnings
-                .iter()
-                .map(|w| notice(&w.message, w.expense_id))
-                .collect(),
-            exclusions: s
-                .excluded
-                .iter()
-                .map(|x| notice(&x.message, Some(x.expense_id)))
-                .collect(),
+            warning_count: s.warnings.len(),
+            warnings: grouped(
+                s.warnings
+                    .iter()
+                    .map(|w| (w.code.code(), notice(&w.message, w.expense_id))),
+            ),
+            exclusion_count: s.excluded.len(),
+            exclusions: grouped(
+                s.excluded
+                    .iter()
+                    .map(|x| (x.reason.code(), notice(&x.message, Some(x.expense_id)))),
+            ),
         },
     )
 }
@@ -335,7 +375,7 @@ async fn entities(
         "entities.html",
         EntitiesPage {
             frame: Frame::from(&session),
-            nav: ProjectNav::new((&id, &snap.project.data.title), "enti"),
+            nav: ProjectNav::new(id, &snap.project.data.title, "enti"),
             as_of: italian_date(s.as_of),
             rows: s
                 .entities
@@ -389,7 +429,7 @@ async fn documents_page(
         "documents.html",
         DocumentsPage {
             frame: Frame::from(session),
-            nav: ProjectNav::new((&id, &project.data.title), "documenti"),
+            nav: ProjectNav::new(id, &project.data.title, "documenti"),
             submissions: list
                 .iter()
                 .rev()
@@ -431,7 +471,7 @@ async fn submit(State(app): State<App>, Path(id): Path<String>, form: CsrfForm) 
         Err(e) => {
             let e = UiError::from(e);
             match documents_page(&app, &form.session, id, Some(e.message().to_owned())).await {
-                Ok(html) => (StatusCode::CONFLICT, html).into_response(),
+                Ok(html) => (e.status(), html).into_response(),
                 Err(e) => e.into_response(),
             }
         }

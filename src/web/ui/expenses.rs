@@ -194,7 +194,7 @@ async fn table(
         "expenses.html",
         TablePage {
             frame: Frame::from(&session),
-            nav: ProjectNav::new((&id, &project.data.title), "spese"),
+            nav: ProjectNav::new(id, &project.data.title, "spese"),
             rows,
             total: result.total,
             totals_net: totals.net.italian(),
@@ -549,7 +549,7 @@ fn form_page(
     let (id, title) = &ctx.project;
     FormPage {
         frame: Frame::from(ctx.session),
-        nav: ProjectNav::new((id, title), "spese"),
+        nav: ProjectNav::new(*id, title, "spese"),
         action: match expense {
             Some(e) => format!("/spese/{}", e.id),
             None => format!("/progetti/{id}/spese/nuova"),

@@ -74,7 +74,7 @@ async fn funding_page(
         "funding.html",
         FundingPage {
             frame: Frame::from(session),
-            nav: ProjectNav::new((&id, &snap.project.data.title), "finanziamento"),
+            nav: ProjectNav::new(id, &snap.project.data.title, "finanziamento"),
             budget: snap
                 .summary
                 .categories

@@ -74,6 +74,10 @@ impl UiError {
         }
     }
 
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
     pub fn message(&self) -> &str {
         &self.message
     }

@@ -251,8 +251,8 @@ async fn sign_in(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Res
     }
 }
 
-async fn sign_out(State(app): State<App>, headers: HeaderMap, form: CsrfForm) -> Response {
-    let _ = form;
+/// Signs out; the `CsrfForm` extractor makes sure the request came from our own page.
+async fn sign_out(State(app): State<App>, headers: HeaderMap, _form: CsrfForm) -> Response {
     if let Some(token) = session_cookie(&headers) {
         if let Err(e) = accounts::end_session(&app, &token).await {
             return UiError::from(e).into_response();
