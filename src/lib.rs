@@ -8,6 +8,7 @@
 
 pub mod cli;
 pub mod domain;
+pub mod imports;
 pub mod reports;
 pub mod services;
 pub mod storage;
