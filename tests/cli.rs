@@ -242,3 +242,98 @@ fn report_writes_the_workbook() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("nessuno"));
 }
+
+/// `import fatturapa` on a folder: progress, a summary, refused files named (exit 1); a second
+/// run creates nothing and says so (exit 0 when files were only skipped); a dry run writes nothing.
+#[test]
+fn importing_a_folder_of_e_invoices() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("i.db").display());
+    drop(Server::start(&url, &["--demo"]));
+    let fixtures =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fatturapa");
+    let good = dir.path().join("buone");
+    std::fs::create_dir(&good).expect("dir");
+    for name in [
+        "IT01234567890_FPA03.xml",
+        "IT02182030391_31.xml.p7m",
+        "invoice-credit-note.xml",
+    ] {
+        std::fs::copy(fixtures.join(name), good.join(name)).expect("copy");
+    }
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_rendiconta"))
+            .args([
+                "import",
+                "fatturapa",
+                "--database-url",
+                &url,
+                "--project",
+                "1",
+                "--entity",
+                "1",
+            ])
+            .args(args)
+            .output()
+            .expect("run import");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let count = || {
+        let out = Command::new("sqlite3")
+            .arg(dir.path().join("i.db"))
+            .arg("SELECT COUNT(*) FROM expenses")
+            .output();
+        out.ok().and_then(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .trim()
+                .parse::<i64>()
+                .ok()
+        })
+    };
+    let before = count();
+    let good_dir = good.display().to_string();
+
+    let (code, text) = run(&["--dry-run", &good_dir]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("anteprima") && text.contains("prova senza scrivere nulla"),
+        "{text}"
+    );
+    assert_eq!(count(), before);
+
+    let (code, text) = run(&["--category", "design_training", &good_dir]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("[1/3]") && text.contains("[3/3]"),
+        "progress: {text}"
+    );
+    assert!(
+        text.contains("3 file: 3 importati (4 spese create), 0 saltati, 0 rifiutati"),
+        "{text}"
+    );
+    if let (Some(b), Some(a)) = (before, count()) {
+        assert_eq!(a, b + 4);
+    }
+
+    let (code, text) = run(&[&good_dir]);
+    assert_eq!(code, Some(0), "only skipped: {text}");
+    assert!(
+        text.contains("0 importati (0 spese create), 3 saltati"),
+        "{text}"
+    );
+    assert!(text.contains("già importata"), "{text}");
+
+    let tampered = fixtures.join("IT02182030391_31_tampered.xml.p7m");
+    let (code, text) = run(&[&tampered.display().to_string()]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains("RIFIUTATO") && text.contains("alterata"),
+        "{text}"
+    );
+    if let (Some(b), Some(a)) = (before, count()) {
+        assert_eq!(a, b + 4, "a refused file creates nothing");
+    }
+}

@@ -4,6 +4,7 @@
 
 mod accounts;
 mod check_report;
+mod import;
 
 use std::process::ExitCode;
 
@@ -64,6 +65,15 @@ enum Command {
     Token {
         #[command(subcommand)]
         command: accounts::TokenCommand,
+        #[command(flatten)]
+        db: DatabaseArg,
+    },
+    /// Imports FatturaPA e-invoices (XML or signed .p7m) as expenses: `import fatturapa --project ID
+    /// --entity ID [--category CODE] [--nature current|capital] [--dry-run] FILE...`. Exit 1 when
+    /// any file was refused; files already imported are skipped.
+    Import {
+        #[command(subcommand)]
+        command: import::ImportCommand,
         #[command(flatten)]
         db: DatabaseArg,
     },
@@ -211,6 +221,7 @@ async fn execute(command: Command) -> Result<Outcome, String> {
         Command::User { command, db } => accounts::user(command, &open(&db).await?).await,
         Command::Token { command, db } => accounts::token(command, &open(&db).await?).await,
         Command::Audit { command, db } => accounts::audit(command, &open(&db).await?).await,
+        Command::Import { command, db } => import::run(command, &open(&db).await?).await,
         Command::Serve {
             addr,
             db,

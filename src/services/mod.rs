@@ -10,6 +10,7 @@ pub mod calls;
 pub mod demo;
 pub mod expenses;
 pub mod funding;
+pub mod imports;
 pub mod narrative;
 pub mod projects;
 pub mod reports;

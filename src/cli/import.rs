@@ -1,0 +1,142 @@
+//! `import fatturapa`: a folder of e-invoices at once, with progress and a summary.
+
+use clap::Subcommand;
+
+use super::{describe, project_id, Outcome};
+use crate::domain::access::Actor;
+use crate::domain::{CategoryCode, Nature};
+use crate::services::imports::{self, Outcome as FileOutcome, Target};
+use crate::services::App;
+
+#[derive(Subcommand)]
+pub enum ImportCommand {
+    /// FatturaPA files (plain XML or signed .p7m, binary or Base64); a folder imports its files.
+    Fatturapa {
+        #[arg(long)]
+        project: String,
+        #[arg(long)]
+        entity: String,
+        /// One of the call's categories; without it the expenses wait, excluded, for one.
+        #[arg(long)]
+        category: Option<String>,
+        #[arg(long, default_value = "current")]
+        nature: String,
+        /// Shows what would be created and writes nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(required = true)]
+        files: Vec<std::path::PathBuf>,
+    },
+}
+
+/// The files named, a folder standing for the files in it (sorted, so runs are repeatable).
+fn expand(paths: &[std::path::PathBuf]) -> Result<Vec<std::path::PathBuf>, String> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut inside: Vec<_> = std::fs::read_dir(p)
+                .map_err(|e| format!("{}: {e}", p.display()))?
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|f| f.is_file())
+                .collect();
+            inside.sort();
+            out.extend(inside);
+        } else {
+            out.push(p.clone());
+        }
+    }
+    Ok(out)
+}
+
+pub async fn run(command: ImportCommand, app: &App) -> Result<Outcome, String> {
+    let ImportCommand::Fatturapa {
+        project,
+        entity,
+        category,
+        nature,
+        dry_run,
+        files,
+    } = command;
+    let target = Target {
+        project: project_id(&project)?,
+        entity: entity
+            .parse()
+            .map_err(|()| format!("--entity {entity}: identificativo non valido"))?,
+        category: category
+            .map(|c| {
+                CategoryCode::parse(&c).ok_or_else(|| format!("--category {c}: codice non valido"))
+            })
+            .transpose()?,
+        nature: Nature::parse(&nature)
+            .ok_or_else(|| format!("--nature {nature}: usare current oppure capital"))?,
+        dry_run,
+    };
+    let files = expand(&files)?;
+    let operator = Actor::cli();
+    let (mut created, mut skipped, mut refused, mut expenses) = (0, 0, 0, 0);
+    for (i, path) in files.iter().enumerate() {
+        let name = path.display().to_string();
+        let outcome = match std::fs::read(path) {
+            Err(e) => {
+                refused += 1;
+                println!("[{}/{}] {name}: RIFIUTATO – {e}", i + 1, files.len());
+                continue;
+            }
+            Ok(bytes) => imports::fatturapa(app, &operator, &target, &name, &bytes)
+                .await
+                .map_err(|e| describe(e, &project))?,
+        };
+        let word = match outcome.outcome {
+            FileOutcome::Preview => "anteprima",
+            FileOutcome::Created => {
+                created += 1;
+                expenses += outcome.created.len();
+                "importato"
+            }
+            FileOutcome::Skipped => {
+                skipped += 1;
+                "saltato"
+            }
+            FileOutcome::Refused => {
+                refused += 1;
+                "RIFIUTATO"
+            }
+        };
+        println!(
+            "[{}/{}] {name}: {word}{}",
+            i + 1,
+            files.len(),
+            outcome
+                .message
+                .as_deref()
+                .map(|m| format!(" – {m}"))
+                .unwrap_or_default()
+        );
+        for e in &outcome.expenses {
+            println!(
+                "    {} {} del {}: imponibile {} IVA {}{}",
+                e.supplier_name,
+                e.number,
+                e.date,
+                e.net,
+                e.vat,
+                if e.warnings.is_empty() {
+                    String::new()
+                } else {
+                    format!(" [{}]", e.warnings.join("; "))
+                }
+            );
+        }
+    }
+    println!(
+        "{} file: {created} importati ({expenses} spese create), {skipped} saltati, {refused} rifiutati{}",
+        files.len(),
+        if dry_run { " – prova senza scrivere nulla" } else { "" }
+    );
+    Ok(if refused > 0 {
+        Outcome::Attention
+    } else {
+        Outcome::Ok
+    })
+}
