@@ -7,6 +7,7 @@ pub(crate) mod expenses;
 pub(crate) mod extract;
 mod fields;
 pub(crate) mod funding;
+mod imports;
 mod merge_patch;
 mod narrative;
 pub(crate) mod pagination;
@@ -49,11 +50,12 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
         funding::create_tranche, funding::list_tranches,
         expenses::mark_ready, expenses::verify, expenses::reject, expenses::unlock, expenses::history,
         auth::create_token, auth::list_tokens, auth::revoke_token, auth::sign_in, auth::sign_out, auth::me, auth::change_password,
+        imports::fatturapa,
         users::create, users::list, users::members, users::set_member, users::remove_member, users::project_audit,
     ),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
-    tags((name = "calls"), (name = "projects"), (name = "expenses"), (name = "summary"), (name = "funding"), (name = "reports"), (name = "auth"), (name = "users"))
+    tags((name = "calls"), (name = "projects"), (name = "expenses"), (name = "summary"), (name = "funding"), (name = "reports"), (name = "auth"), (name = "users"), (name = "imports"))
 )]
 pub struct ApiDoc;
 
@@ -107,6 +109,7 @@ pub fn router(app: App) -> Router {
         .merge(ui::router())
         .merge(auth::router())
         .merge(users::router())
+        .merge(imports::router())
         .merge(calls::router())
         .merge(projects::router())
         .merge(expenses::router())

@@ -73,6 +73,8 @@ struct Row {
     fresh: Fresh,
     /// Send the fresh object's (or the project's) current ETag.
     if_match: bool,
+    /// Send this fixture file as the body instead of JSON.
+    file: Option<&'static str>,
 }
 
 fn no_body(_: &World, _: u32) -> Option<Value> {
@@ -109,6 +111,7 @@ fn rows() -> Vec<Row> {
         allowed,
         fresh,
         if_match: false,
+        file: None,
     };
     let get = |api, path, allowed| row(Method::GET, api, path, allowed, Nothing);
     let with = |mut r: Row, body: fn(&World, u32) -> Option<Value>| {
@@ -516,6 +519,16 @@ fn rows() -> Vec<Row> {
             "/api/v1/projects/{p}/audit",
             READERS,
         ),
+        Row {
+            file: Some("IT01234567890_FPA01.xml"),
+            ..row(
+                Method::POST,
+                "/api/v1/projects/{id}/imports/fatturapa",
+                "/api/v1/projects/{p}/imports/fatturapa?entity={e}",
+                EDITORS,
+                Nothing,
+            )
+        },
         get("/api/v1/auth/me", "/api/v1/auth/me", SIGNED_IN),
         get("/api/v1/auth/tokens", "/api/v1/auth/tokens", SIGNED_IN),
         row(
@@ -799,12 +812,20 @@ async fn every_endpoint_for_every_role(app: TestApp) {
                 .replace("{c}", &w.seed.call_id)
                 .replace("{s}", &w.submission)
                 .replace("{u}", &w.target_user)
-                .replace("{x}", &fresh);
+                .replace("{x}", &fresh)
+                .replace("{e}", &w.seed.entities[0]);
             let mut request = w.clients[&role].request(row.method.clone(), app.url(&path));
             if row.if_match {
                 request = request.header("if-match", etag_of(&app, &path).await);
             }
-            if let Some(body) = (row.body)(&w, n) {
+            if let Some(name) = row.file {
+                let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("tests/fixtures/fatturapa")
+                    .join(name);
+                request = request
+                    .header("content-type", "application/octet-stream")
+                    .body(std::fs::read(path).expect("fixture"));
+            } else if let Some(body) = (row.body)(&w, n) {
                 let content_type = if row.method == Method::PATCH {
                     "application/merge-patch+json"
                 } else {

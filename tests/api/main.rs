@@ -6,6 +6,7 @@ mod common;
 mod access;
 mod bad_input;
 mod concurrency;
+mod imports;
 mod story;
 mod summary;
 mod ui;
