@@ -71,7 +71,10 @@ async fn e_invoices_become_expenses_once(app: TestApp) {
         expense["supplier_name"], "M\u{aa}F. Services",
         "the ª survives the round trip"
     );
-    assert_eq!(expense["supplier_vat"], "12345678903", "a partita IVA, stored without IT");
+    assert_eq!(
+        expense["supplier_vat"], "12345678903",
+        "a partita IVA, stored without IT"
+    );
     assert_eq!(expense["status"], "draft");
     let warnings = created["expenses"][0]["warnings"].to_string();
     assert!(warnings.contains("totale dichiarato"), "{warnings}");
