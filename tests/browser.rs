@@ -118,6 +118,20 @@ async fn submit(c: &Client, form_css: &str) {
         .expect("click");
 }
 
+/// Waits until the browser has navigated to a URL that satisfies `ready` (a submit returns before
+/// the next page has loaded).
+async fn wait_for_url(c: &Client, ready: impl Fn(&str) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let url = c.current_url().await.expect("url").to_string();
+        if ready(&url) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "still at {url}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 async fn api(app: &TestApp, path: &str) -> Value {
     app.get(path).await.json().await.expect("json")
 }
@@ -197,6 +211,7 @@ async fn day(app: &TestApp, c: &Client) {
     fill(c, "#email", EMAIL).await;
     fill(c, "#password", rendiconta::services::demo::DEMO_PASSWORD).await;
     submit(c, "form").await;
+    wait_for_url(c, |u| u.ends_with("/progetti/1")).await;
     let due = text_of(c, "#contributo-dovuto").await;
     assert_eq!(c.current_url().await.expect("url").path(), "/progetti/1");
     let summary = api(app, "/api/v1/projects/1/summary").await;
@@ -262,6 +277,7 @@ async fn day(app: &TestApp, c: &Client) {
         .expect("value");
     assert_eq!(vat.as_deref(), Some("271,60"), "1.234,56 × 22 % half-up");
     submit(c, "form.expense").await;
+    wait_for_url(c, |u| u.contains("/spese/") && !u.contains("/spese/nuova")).await;
     let heading = text_of(c, "h1").await;
     assert!(heading.starts_with("Spesa "), "{heading}");
     let list = api(app, "/api/v1/projects/1/expenses?sort=-id&per_page=1").await;
@@ -317,6 +333,7 @@ async fn day(app: &TestApp, c: &Client) {
     fill(c, "#net_amount", "12,345").await;
     fill(c, "#vat_amount", "0").await;
     submit(c, "form.expense").await;
+    // The refused form answers at the same address: wait for its error instead.
     let message = text_of(c, "#net_amount-error").await;
     assert!(message.contains("decimali"), "{message}");
     let invalid = c
@@ -338,6 +355,7 @@ async fn day(app: &TestApp, c: &Client) {
         .expect("goto");
     select(c, "select[name=category]", "technology").await;
     submit(c, "form.filters").await;
+    wait_for_url(c, |u| u.contains("category=technology")).await;
     let shown = text_of(c, "#totale-filtrato").await;
     let filtered = api(app, "/api/v1/projects/1/expenses?category=technology").await;
     assert_eq!(

@@ -255,7 +255,99 @@ async fn csv_opens_in_italian_excel(app: TestApp) {
     assert_eq!(&rows[0][date], "15/10/2020");
 }
 
+/// Two people edit the same expense: the second save is refused with a clear message, their typed
+/// values kept; saving again from that page overwrites knowingly.
+async fn an_edit_colliding_with_another_is_explained(app: TestApp) {
+    let seed = app.seed().await;
+    let created = app
+        .create(
+            &seed.expenses_path(),
+            &seed.expense("9/2020", "100.00", "22.00"),
+        )
+        .await;
+    let id = created["id"].as_str().expect("id");
+    let admin = sign_in(&app, crate::common::ADMIN_EMAIL).await;
+    let (_, html) = page(&app, &admin, &format!("/spese/{id}")).await;
+    let csrf = hidden(&html, "_csrf");
+    let version = hidden(&html, "version");
+    // Someone else saves first, through the API.
+    let theirs = app
+        .patch(
+            &format!("/api/v1/expenses/{id}"),
+            Some(&format!("\"v{version}\"")),
+            &json!({"description": "la loro modifica"}),
+        )
+        .await;
+    assert_eq!(theirs.status(), StatusCode::OK);
+    let form = |version: &str| {
+        vec![
+            ("_csrf".to_owned(), csrf.clone()),
+            ("version".to_owned(), version.to_owned()),
+            ("entity_id".to_owned(), seed.entities[0].clone()),
+            ("category".to_owned(), "design_training".to_owned()),
+            ("nature".to_owned(), "current".to_owned()),
+            ("document_type".to_owned(), "invoice".to_owned()),
+            (
+                "supplier_name".to_owned(),
+                "Formazione Emilia S.r.l.".to_owned(),
+            ),
+            ("supplier_vat".to_owned(), "IT01234567897".to_owned()),
+            ("document_number".to_owned(), "9/2020".to_owned()),
+            ("document_date".to_owned(), "2020-10-15".to_owned()),
+            ("description".to_owned(), "la mia modifica".to_owned()),
+            ("net_amount".to_owned(), "100,00".to_owned()),
+            ("vat_amount".to_owned(), "22,00".to_owned()),
+        ]
+    };
+    let mine = client()
+        .post(app.url(&format!("/spese/{id}")))
+        .header("cookie", &admin)
+        .form(&form(&version))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(mine.status(), StatusCode::CONFLICT);
+    let html = mine.text().await.expect("html");
+    assert!(
+        html.contains("Qualcun altro ha modificato questa spesa"),
+        "{html}"
+    );
+    assert!(
+        html.contains("la mia modifica"),
+        "the typed values are kept"
+    );
+    let stored: Value = app
+        .get(&format!("/api/v1/expenses/{id}"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        stored["description"], "la loro modifica",
+        "nothing was overwritten"
+    );
+    // The page now carries the current version: saving again is a conscious overwrite.
+    let current = hidden(&html, "version");
+    assert_ne!(current, version);
+    let again = client()
+        .post(app.url(&format!("/spese/{id}")))
+        .header("cookie", &admin)
+        .form(&form(&current))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(again.status(), StatusCode::SEE_OTHER);
+    let stored: Value = app
+        .get(&format!("/api/v1/expenses/{id}"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(stored["description"], "la mia modifica");
+}
+
 crate::on_both_backends!(
     forms_need_their_csrf_token_and_roles_hold,
-    csv_opens_in_italian_excel
+    csv_opens_in_italian_excel,
+    an_edit_colliding_with_another_is_explained,
 );
