@@ -346,8 +346,66 @@ async fn an_edit_colliding_with_another_is_explained(app: TestApp) {
     assert_eq!(stored["description"], "la mia modifica");
 }
 
+/// Uploading e-invoices from the browser form: refused without the CSRF token, imported with it,
+/// the report on the page.
+async fn e_invoices_uploaded_from_the_page(app: TestApp) {
+    let seed = app.seed().await;
+    let p = &seed.project_id;
+    let admin = sign_in(&app, crate::common::ADMIN_EMAIL).await;
+    let (status, html) = page(&app, &admin, &format!("/progetti/{p}/importa")).await;
+    assert_eq!(status, StatusCode::OK);
+    let csrf = hidden(&html, "_csrf");
+    let file = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/fatturapa/IT01234567890_FPA03.xml"),
+    )
+    .expect("fixture");
+    let form = |csrf: &str| {
+        reqwest::multipart::Form::new()
+            .text("_csrf", csrf.to_owned())
+            .text("entity_id", seed.entities[0].clone())
+            .text("category", "design_training")
+            .text("nature", "current")
+            .part(
+                "files",
+                reqwest::multipart::Part::bytes(file.clone()).file_name("IT01234567890_FPA03.xml"),
+            )
+    };
+    let before = app.db.fingerprint().await;
+    let forged = client()
+        .post(app.url(&format!("/progetti/{p}/importa")))
+        .header("cookie", &admin)
+        .multipart(form("0"))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.db.fingerprint().await, before);
+    let done = client()
+        .post(app.url(&format!("/progetti/{p}/importa")))
+        .header("cookie", &admin)
+        .multipart(form(&csrf))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(done.status(), StatusCode::OK);
+    let html = done.text().await.expect("html");
+    assert!(
+        html.contains("importato") && html.contains("IT01234567890_FPA03.xml"),
+        "{html}"
+    );
+    let list: Value = app
+        .get(&seed.expenses_path())
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(list["total"], 2, "one expense per body");
+}
+
 crate::on_both_backends!(
     forms_need_their_csrf_token_and_roles_hold,
     csv_opens_in_italian_excel,
     an_edit_colliding_with_another_is_explained,
+    e_invoices_uploaded_from_the_page,
 );

@@ -6,6 +6,7 @@
 mod dashboard;
 mod expenses;
 mod funding;
+mod imports;
 mod page;
 mod session;
 mod svg;
@@ -29,6 +30,7 @@ pub fn router() -> Router<App> {
         .merge(dashboard::router())
         .merge(expenses::router())
         .merge(funding::router())
+        .merge(imports::router())
 }
 
 async fn css() -> Response {

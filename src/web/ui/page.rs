@@ -26,6 +26,7 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "funding.html",
     "documents.html",
     "entities.html",
+    "import.html",
 );
 
 fn environment() -> &'static Environment<'static> {
