@@ -171,6 +171,15 @@ impl ExpenseData {
         }
     }
 
+    /// An amount of this document as it counts in totals: negative for a credit note.
+    pub fn signed(&self, amount: Money) -> Money {
+        if self.document.kind == DocumentType::CreditNote {
+            -amount
+        } else {
+            amount
+        }
+    }
+
     /// The key that ties the parts of one supplier document together.
     pub fn document_key(&self) -> Option<DocumentKey> {
         self.document.supplier_vat.as_ref().map(|vat| DocumentKey {

@@ -31,11 +31,7 @@ impl Line {
     /// An amount of the document as the tables show it: negative for a credit note, so that column
     /// sums reduce as the rules do.
     pub fn signed(&self, amount: Money) -> Money {
-        if self.expense.data.document.kind == DocumentType::CreditNote {
-            -amount
-        } else {
-            amount
-        }
+        self.expense.data.signed(amount)
     }
 }
 

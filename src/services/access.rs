@@ -23,11 +23,24 @@ pub async fn require(
     project: ProjectId,
     need: Need,
 ) -> Result<(), ServiceError> {
+    require_all(app, who, project, [need]).await
+}
+
+/// As [`require`] for several needs at once (a batch of expenses), reading the role once.
+pub async fn require_all(
+    app: &App,
+    who: &Actor,
+    project: ProjectId,
+    needs: impl IntoIterator<Item = Need>,
+) -> Result<(), ServiceError> {
     if who.is_superuser() {
         return Ok(());
     }
     let m = membership(app, who, project).await?;
-    permits(who, m.as_ref(), need).map_err(|denied| ServiceError::Forbidden(denied.0))
+    for need in needs {
+        permits(who, m.as_ref(), need).map_err(|denied| ServiceError::Forbidden(denied.0))?;
+    }
+    Ok(())
 }
 
 /// Set-up that only the admin (or the local operator) may do: calls, projects, users.

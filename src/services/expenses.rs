@@ -79,18 +79,10 @@ pub async fn create_many(
     project: ProjectId,
     rows: Vec<ExpenseData>,
 ) -> Result<Vec<Expense>, ServiceError> {
-    access::require(app, who, project, Need::Read).await?;
-    for data in &rows {
-        access::require(
-            app,
-            who,
-            project,
-            Need::RecordExpense {
-                entity: data.entity_id,
-            },
-        )
-        .await?;
-    }
+    let needs = rows.iter().map(|data| Need::RecordExpense {
+        entity: data.entity_id,
+    });
+    access::require_all(app, who, project, std::iter::once(Need::Read).chain(needs)).await?;
     let rules = ProjectRules::load(app, project).await?;
     let mut v = Violations::new();
     for (i, data) in rows.iter().enumerate() {
@@ -109,17 +101,12 @@ pub async fn create(
     project: ProjectId,
     data: ExpenseData,
 ) -> Result<Expense, ServiceError> {
-    access::require(app, who, project, Need::Read).await?;
+    // The role first: someone who may not record here learns that, not what is wrong in the data.
+    let record = Need::RecordExpense {
+        entity: data.entity_id,
+    };
+    access::require_all(app, who, project, [Need::Read, record]).await?;
     check_against_project(app, project, &data).await?;
-    access::require(
-        app,
-        who,
-        project,
-        Need::RecordExpense {
-            entity: data.entity_id,
-        },
-    )
-    .await?;
     Ok(app
         .store
         .insert_expense(project, &data, &app.change(who))
@@ -172,21 +159,19 @@ async fn require_edit(
     expense: &Expense,
     new_entity: Option<EntityId>,
 ) -> Result<(), ServiceError> {
-    let project = expense.project_id;
-    access::require(app, who, project, Need::Read).await?;
-    for entity in std::iter::once(expense.data.entity_id).chain(new_entity) {
-        access::require(
-            app,
-            who,
-            project,
-            Need::EditExpense {
-                entity,
-                status: expense.status,
-            },
-        )
-        .await?;
-    }
-    Ok(())
+    let edits = std::iter::once(expense.data.entity_id)
+        .chain(new_entity)
+        .map(|entity| Need::EditExpense {
+            entity,
+            status: expense.status,
+        });
+    access::require_all(
+        app,
+        who,
+        expense.project_id,
+        std::iter::once(Need::Read).chain(edits),
+    )
+    .await
 }
 
 /// The expense, if `who` may edit it now: refused (403) or locked (409) before any input is read.
@@ -245,7 +230,6 @@ pub async fn step(
 ) -> Result<Expense, ServiceError> {
     let current = find(app, id).await?;
     let project = current.project_id;
-    access::require(app, who, project, Need::Read).await?;
     let need = match step {
         Step::Ready => Need::MarkReady {
             entity: current.data.entity_id,
@@ -256,7 +240,7 @@ pub async fn step(
         Step::Reject => Need::Reject,
         Step::Unlock => Need::Unlock,
     };
-    access::require(app, who, project, need).await?;
+    access::require_all(app, who, project, [Need::Read, need]).await?;
     let note = note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
     match (step, &note) {
         (Step::Reject, None) => {

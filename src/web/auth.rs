@@ -52,19 +52,24 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
-pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
+/// The value of the request's cookie `name`.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
+        .find(|(n, _)| *n == name)
         .map(|(_, value)| value.to_owned())
 }
 
+pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    cookie(headers, SESSION_COOKIE)
+}
+
 /// Compares without stopping at the first difference, so timing tells nothing about the token.
-fn same_secret(a: &str, b: &str) -> bool {
+pub fn same_secret(a: &str, b: &str) -> bool {
     a.len() == b.len()
         && a.bytes()
             .zip(b.bytes())
@@ -237,7 +242,8 @@ async fn revoke_token(
     Ok(StatusCode::NO_CONTENT)
 }
 
-fn session_cookie_header(app: &App, value: &str, max_age: i64) -> HeaderValue {
+/// The `Set-Cookie` value of the session cookie (`Max-Age=0` with an empty value clears it).
+pub fn session_cookie_header(app: &App, value: &str, max_age: i64) -> HeaderValue {
     let secure = if app.secure_cookies { "; Secure" } else { "" };
     HeaderValue::from_str(&format!(
         "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"

@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{json, Value};
 
-use crate::common::{call_body, client_with_token, Seed, TestApp, PASSWORD};
+use crate::common::{call_body, client_with_token, json_of, Seed, TestApp, PASSWORD};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Role {
@@ -564,51 +564,6 @@ const PUBLIC: &[(&str, &str)] = &[
     ("POST", "/api/v1/auth/session"),
 ];
 
-async fn json_of(response: reqwest::Response) -> Value {
-    let status = response.status();
-    let text = response.text().await.unwrap_or_default();
-    serde_json::from_str(&text).unwrap_or_else(|_| panic!("{status}: {text}"))
-}
-
-/// Signs in and returns an API token.
-async fn token_of(app: &TestApp, email: &str) -> Value {
-    let response = app
-        .anon
-        .post(app.url("/api/v1/auth/token"))
-        .json(&json!({"email": email, "password": PASSWORD}))
-        .send()
-        .await
-        .expect("token");
-    assert_eq!(response.status(), StatusCode::CREATED, "sign-in of {email}");
-    json_of(response).await
-}
-
-/// Creates a user (as the admin) with a role on a project; returns their id.
-async fn add_member(
-    app: &TestApp,
-    email: &str,
-    project: &str,
-    role: &str,
-    entities: &[&str],
-) -> String {
-    let user = app
-        .create(
-            "/api/v1/users",
-            &json!({"email": email, "password": PASSWORD}),
-        )
-        .await;
-    let id = user["id"].as_str().expect("id").to_owned();
-    let response = app
-        .client
-        .put(app.url(&format!("/api/v1/projects/{project}/members/{id}")))
-        .json(&json!({"role": role, "entities": entities}))
-        .send()
-        .await
-        .expect("member");
-    assert_eq!(response.status(), StatusCode::OK);
-    id
-}
-
 async fn world(app: &TestApp) -> World {
     let seed = app.seed().await;
     let other = app
@@ -621,10 +576,13 @@ async fn world(app: &TestApp) -> World {
     let other = other["id"].as_str().expect("id").to_owned();
     let p = seed.project_id.clone();
     let e0 = seed.entities[0].clone();
-    add_member(app, "revisore@prova.it", &p, "viewer", &[]).await;
-    add_member(app, "responsabile@prova.it", &p, "project_manager", &[&e0]).await;
-    add_member(app, "ragioneria@prova.it", &p, "finance_officer", &[]).await;
-    add_member(app, "estraneo@prova.it", &other, "project_manager", &[]).await;
+    app.add_member("revisore@prova.it", &p, "viewer", &[]).await;
+    app.add_member("responsabile@prova.it", &p, "project_manager", &[&e0])
+        .await;
+    app.add_member("ragioneria@prova.it", &p, "finance_officer", &[])
+        .await;
+    app.add_member("estraneo@prova.it", &other, "project_manager", &[])
+        .await;
     let target_user = app
         .create(
             "/api/v1/users",
@@ -645,7 +603,7 @@ async fn world(app: &TestApp) -> World {
         (Role::Finance, "ragioneria@prova.it"),
         (Role::Outsider, "estraneo@prova.it"),
     ] {
-        let token = token_of(app, email).await;
+        let token = app.token_of(email).await;
         clients.insert(
             role,
             client_with_token(token["token"].as_str().expect("token")),
@@ -726,7 +684,7 @@ async fn prepare(app: &TestApp, w: &World, fresh: Fresh, role: Role, n: u32) -> 
             w.target_user.clone()
         }
         Fresh::OwnToken => match w.emails.get(&role) {
-            Some(email) => token_of(app, email).await["id"]
+            Some(email) => app.token_of(email).await["id"]
                 .as_str()
                 .expect("id")
                 .to_owned(),

@@ -4,25 +4,7 @@
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 
-use crate::common::{client_with_token, worked_example, TestApp, PASSWORD};
-
-async fn json_of(response: reqwest::Response) -> Value {
-    let status = response.status();
-    let text = response.text().await.unwrap_or_default();
-    serde_json::from_str(&text).unwrap_or_else(|_| panic!("{status}: {text}"))
-}
-
-async fn sign_in(app: &TestApp, email: &str) -> Client {
-    let response = app
-        .anon
-        .post(app.url("/api/v1/auth/token"))
-        .json(&json!({"email": email, "password": PASSWORD}))
-        .send()
-        .await
-        .expect("token");
-    assert_eq!(response.status(), StatusCode::CREATED, "sign-in of {email}");
-    client_with_token(json_of(response).await["token"].as_str().expect("token"))
-}
+use crate::common::{client_with_token, json_of, worked_example, TestApp, PASSWORD};
 
 async fn member(
     app: &TestApp,
@@ -31,22 +13,8 @@ async fn member(
     role: &str,
     entities: &[&str],
 ) -> Client {
-    let user = app
-        .create(
-            "/api/v1/users",
-            &json!({"email": email, "password": PASSWORD}),
-        )
-        .await;
-    let id = user["id"].as_str().expect("id");
-    let r = app
-        .client
-        .put(app.url(&format!("/api/v1/projects/{project}/members/{id}")))
-        .json(&json!({"role": role, "entities": entities}))
-        .send()
-        .await
-        .expect("member");
-    assert_eq!(r.status(), StatusCode::OK);
-    sign_in(app, email).await
+    app.add_member(email, project, role, entities).await;
+    app.sign_in(email).await
 }
 
 async fn step(
@@ -630,7 +598,7 @@ async fn guessing_is_throttled_and_revoked_tokens_stop_working(app: TestApp) {
     );
 
     // A token works until revoked, then never again.
-    let admin = sign_in(&app, crate::common::ADMIN_EMAIL).await;
+    let admin = app.sign_in(crate::common::ADMIN_EMAIL).await;
     let tokens = json_of(
         admin
             .get(app.url("/api/v1/auth/tokens"))

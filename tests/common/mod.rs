@@ -412,6 +412,59 @@ impl TestApp {
     }
 }
 
+/// A JSON body, or a panic that shows the status and the text.
+pub async fn json_of(response: Response) -> Value {
+    let status = response.status();
+    let text = response.text().await.unwrap_or_default();
+    serde_json::from_str(&text).unwrap_or_else(|_| panic!("{status}: {text}"))
+}
+
+impl TestApp {
+    /// Signs in as `email` (password [`PASSWORD`]) and returns the new token's JSON.
+    pub async fn token_of(&self, email: &str) -> Value {
+        let response = self
+            .anon
+            .post(self.url("/api/v1/auth/token"))
+            .json(&json!({"email": email, "password": PASSWORD}))
+            .send()
+            .await
+            .expect("token");
+        assert_eq!(response.status(), StatusCode::CREATED, "sign-in of {email}");
+        json_of(response).await
+    }
+
+    /// A client signed in as `email`.
+    pub async fn sign_in(&self, email: &str) -> Client {
+        client_with_token(self.token_of(email).await["token"].as_str().expect("token"))
+    }
+
+    /// Creates a user (as the admin) with a role on a project; returns their id.
+    pub async fn add_member(
+        &self,
+        email: &str,
+        project: &str,
+        role: &str,
+        entities: &[&str],
+    ) -> String {
+        let user = self
+            .create(
+                "/api/v1/users",
+                &json!({"email": email, "password": PASSWORD}),
+            )
+            .await;
+        let id = user["id"].as_str().expect("id").to_owned();
+        let response = self
+            .client
+            .put(self.url(&format!("/api/v1/projects/{project}/members/{id}")))
+            .json(&json!({"role": role, "entities": entities}))
+            .send()
+            .await
+            .expect("member");
+        assert_eq!(response.status(), StatusCode::OK);
+        id
+    }
+}
+
 pub async fn worked_example(app: &TestApp) -> Seed {
     let call = app
         .create(

@@ -16,6 +16,7 @@ use super::session::{CsrfForm, UiSession};
 use crate::domain::audit::Entry;
 use crate::domain::text::italian_date;
 use crate::domain::{Entity, Expense, ExpenseData, ExpenseId, ExpenseStatus, Money, Step};
+use crate::reports::model::{document_type_it, status_it};
 use crate::services::{audit, expenses, projects, App, ServiceError};
 use crate::storage::{ExpenseSortField, PageRequest, Sort};
 use crate::web::expenses::ExpenseInput;
@@ -30,20 +31,6 @@ pub fn router() -> Router<App> {
         .route("/progetti/{id}/spese/nuova", get(new_form).post(create))
         .route("/spese/{id}", get(edit_form).post(update))
         .route("/spese/{id}/passo", post(step))
-}
-
-pub fn status_it(status: ExpenseStatus) -> &'static str {
-    match status {
-        ExpenseStatus::Draft => "bozza",
-        ExpenseStatus::Ready => "da verificare",
-        ExpenseStatus::Verified => "verificata",
-        ExpenseStatus::Rejected => "respinta",
-        ExpenseStatus::Included => "rendicontata",
-    }
-}
-
-fn document_it(kind: crate::domain::DocumentType) -> &'static str {
-    crate::reports::model::document_type_it(kind)
 }
 
 /// The query without its empty fields (an untouched filter of the form sends `entity=`).
@@ -71,8 +58,9 @@ struct Row {
     status_code: &'static str,
 }
 
+/// An option of a `<select>`.
 #[derive(Serialize)]
-struct Choice {
+pub(super) struct Choice {
     value: String,
     label: String,
     selected: bool,
@@ -102,7 +90,7 @@ struct TablePage {
     error: Option<String>,
 }
 
-fn choices(options: Vec<(String, String)>, selected: Option<&str>) -> Vec<Choice> {
+pub(super) fn choices(options: Vec<(String, String)>, selected: Option<&str>) -> Vec<Choice> {
     options
         .into_iter()
         .map(|(value, label)| Choice {
@@ -172,11 +160,11 @@ async fn table(
             supplier: e.data.document.supplier_name.clone(),
             document: format!(
                 "{} {}",
-                document_it(e.data.document.kind),
+                document_type_it(e.data.document.kind),
                 e.data.document.number
             ),
             date: italian_date(e.data.document.date),
-            claimed: signed(e).italian(),
+            claimed: e.data.signed(e.data.amounts.claimed()).italian(),
             status: status_it(e.status),
             status_code: e.status.as_str(),
         })
@@ -248,16 +236,6 @@ async fn table(
         },
     )?;
     Ok(html.into_response())
-}
-
-/// What the expense claims, negative for a credit note (as the totals count it).
-fn signed(e: &Expense) -> Money {
-    let claimed = e.data.amounts.claimed();
-    if e.data.document.kind == crate::domain::DocumentType::CreditNote {
-        Money::ZERO - claimed
-    } else {
-        claimed
-    }
 }
 
 /// The filtered rows as CSV that Italian Excel opens directly: `;` between fields, decimal comma,
@@ -332,13 +310,13 @@ async fn csv_export(
                 .as_ref()
                 .map(ToString::to_string)
                 .unwrap_or_default(),
-            document_it(d.document.kind).to_owned(),
+            document_type_it(d.document.kind).to_owned(),
             d.document.number.clone(),
             italian_date(d.document.date),
             d.description.clone(),
             amount(d.amounts.net()),
             amount(d.amounts.vat()),
-            amount(signed(e)),
+            amount(d.signed(d.amounts.claimed())),
             d.payment.paid_on.map(italian_date).unwrap_or_default(),
             status_it(e.status).to_owned(),
         ])

@@ -9,6 +9,7 @@ use axum::Router;
 use serde::Serialize;
 
 use super::dashboard::{project_id, Frame, ProjectNav};
+use super::expenses::{choices, Choice};
 use super::page::{render, UiError, UiResult};
 use super::session::UiSession;
 use crate::domain::{CategoryCode, EntityId, Nature, ProjectId};
@@ -23,12 +24,6 @@ pub fn router() -> Router<App> {
             .post(upload)
             .layer(DefaultBodyLimit::max(MAX_BYTES)),
     )
-}
-
-#[derive(Serialize)]
-struct Choice {
-    value: String,
-    label: String,
 }
 
 #[derive(Serialize)]
@@ -66,21 +61,20 @@ async fn render_page(
         ImportPage {
             frame: Frame::from(session),
             nav: ProjectNav::new(id, &project.data.title, "spese"),
-            entities: entities
-                .iter()
-                .map(|e| Choice {
-                    value: e.id.to_string(),
-                    label: e.name.clone(),
-                })
-                .collect(),
-            categories: call
-                .categories
-                .iter()
-                .map(|c| Choice {
-                    value: c.code.as_str().to_owned(),
-                    label: c.name.clone(),
-                })
-                .collect(),
+            entities: choices(
+                entities
+                    .iter()
+                    .map(|e| (e.id.to_string(), e.name.clone()))
+                    .collect(),
+                None,
+            ),
+            categories: choices(
+                call.categories
+                    .iter()
+                    .map(|c| (c.code.as_str().to_owned(), c.name.clone()))
+                    .collect(),
+                None,
+            ),
             reports: reports
                 .into_iter()
                 .map(|r| {
@@ -142,12 +136,7 @@ async fn upload(
         match name.as_str() {
             "_csrf" => {
                 let sent = field.text().await.map_err(|_| bad("codice di sicurezza"))?;
-                csrf_ok = sent.len() == session.csrf.len()
-                    && sent
-                        .bytes()
-                        .zip(session.csrf.bytes())
-                        .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                        == 0;
+                csrf_ok = crate::web::auth::same_secret(&sent, &session.csrf);
             }
             "entity_id" => {
                 entity = field

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::page::{render, UiError};
 use crate::domain::access::{Actor, User};
 use crate::services::{accounts, App, ServiceError};
-use crate::web::auth::{session_cookie, SESSION_COOKIE};
+use crate::web::auth::{cookie, same_secret, session_cookie, session_cookie_header};
 
 /// The pre-session cookie of the sign-in form (double-submit CSRF protection).
 const LOGIN_CSRF_COOKIE: &str = "rendiconta_login";
@@ -74,14 +74,6 @@ impl CsrfForm {
     }
 }
 
-fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
-}
-
 fn csrf_refused() -> UiError {
     UiError::new(
         StatusCode::FORBIDDEN,
@@ -106,7 +98,7 @@ impl FromRequest<App> for CsrfForm {
             .find(|(k, _)| k == "_csrf")
             .map(|(_, v)| v.as_str())
             .unwrap_or("");
-        if !same(sent, &session.csrf) {
+        if !same_secret(sent, &session.csrf) {
             return Err(csrf_refused().into_response());
         }
         Ok(CsrfForm { session, fields })
@@ -185,17 +177,6 @@ async fn sign_in_page(State(app): State<App>, Query(q): Query<Next>) -> Response
     )
 }
 
-fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(n, _)| *n == name)
-        .map(|(_, v)| v.to_owned())
-}
-
 async fn sign_in(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Response {
     let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
     let get = |k: &str| {
@@ -207,8 +188,8 @@ async fn sign_in(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Res
     };
     let next = safe_next(Some(&get("next")));
     let email = get("email");
-    let cookie = cookie_value(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
-    if cookie.is_empty() || !same(&cookie, &get("_csrf")) {
+    let cookie = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
+    if cookie.is_empty() || !same_secret(&cookie, &get("_csrf")) {
         return csrf_refused().into_response();
     }
     let user = match accounts::authenticate(&app, &email, &get("password")).await {
@@ -239,12 +220,7 @@ async fn sign_in(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Res
     };
     match accounts::start_session(&app, &user).await {
         Ok(keys) => {
-            let secure = if app.secure_cookies { "; Secure" } else { "" };
-            let cookie = format!(
-                "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
-                keys.token,
-                accounts::SESSION_HOURS * 3600
-            );
+            let cookie = session_cookie_header(&app, &keys.token, accounts::SESSION_HOURS * 3600);
             ([(header::SET_COOKIE, cookie)], Redirect::to(&next)).into_response()
         }
         Err(e) => UiError::from(e).into_response(),
@@ -259,10 +235,7 @@ async fn sign_out(State(app): State<App>, headers: HeaderMap, _form: CsrfForm) -
         }
     }
     (
-        [(
-            header::SET_COOKIE,
-            format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
-        )],
+        [(header::SET_COOKIE, session_cookie_header(&app, "", 0))],
         Redirect::to("/accedi"),
     )
         .into_response()
