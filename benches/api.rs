@@ -162,7 +162,10 @@ async fn main() {
     let db_url = format!("sqlite://{}", dir.path().join("bench.db").display());
     let token = {
         let store = rendiconta::storage::open(&db_url).await.expect("open");
-        common::admin_token(&rendiconta::services::App::new(store)).await
+        let blobs =
+            rendiconta::storage::blobs::open(&dir.path().join("allegati").display().to_string())
+                .expect("files");
+        common::admin_token(&rendiconta::services::App::new(store, blobs)).await
     };
     let server = start(&dir.path().join("bench.db"));
     let pid = server.child.id();

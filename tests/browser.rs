@@ -160,10 +160,7 @@ async fn a_day_in_the_workspace() {
     };
     let app = TestApp::spawn(Backend::Sqlite).await.expect("app");
     {
-        let store = rendiconta::storage::open(&app.database_url)
-            .await
-            .expect("store");
-        let loader = rendiconta::services::App::new(store);
+        let loader = app.services().await;
         rendiconta::services::demo::load_if_empty(&loader)
             .await
             .expect("demo");

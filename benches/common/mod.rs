@@ -193,13 +193,19 @@ pub async fn load(app: &App, csv_path: &Path) -> ProjectId {
             },
         });
         if batch.len() == 10_000 {
-            expenses::create_many(app, &operator(), project.id, std::mem::take(&mut batch))
-                .await
-                .expect("load");
+            expenses::create_many(
+                app,
+                &operator(),
+                project.id,
+                std::mem::take(&mut batch),
+                None,
+            )
+            .await
+            .expect("load");
         }
     }
     if !batch.is_empty() {
-        expenses::create_many(app, &operator(), project.id, batch)
+        expenses::create_many(app, &operator(), project.id, batch, None)
             .await
             .expect("load");
     }
@@ -271,7 +277,9 @@ pub async fn prepare(peer: &Path, work: &Path, n: usize) -> (PathBuf, String, Ap
     }
     let url = format!("sqlite://{}", db.display());
     let store = rendiconta::storage::open(&url).await.expect("store");
-    let app = App::new(store);
+    let blobs = rendiconta::storage::blobs::open(&data.join("allegati").display().to_string())
+        .expect("files");
+    let app = App::new(store, blobs);
     let t = Instant::now();
     let project = load(&app, &data.join("expenses.csv")).await;
     (data, url, app, project, t.elapsed().as_secs_f64())

@@ -37,6 +37,28 @@ struct DatabaseArg {
         global = true
     )]
     database_url: String,
+    /// Where attachments are kept: a directory, or `s3://BUCKET[/PREFIX]` with the usual `AWS_*`
+    /// variables (default: `allegati/` beside an SQLite database, in the working directory for
+    /// PostgreSQL).
+    #[arg(long, env = "RENDICONTA_FILES", global = true)]
+    files: Option<String>,
+}
+
+impl DatabaseArg {
+    fn files(&self) -> String {
+        if let Some(files) = &self.files {
+            return files.clone();
+        }
+        let path = self
+            .database_url
+            .strip_prefix("sqlite://")
+            .or_else(|| self.database_url.strip_prefix("sqlite:"))
+            .map(|p| p.split('?').next().unwrap_or(p));
+        match path.and_then(|p| std::path::Path::new(p).parent()) {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.join("allegati").display().to_string(),
+            _ => "allegati".into(),
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -153,7 +175,10 @@ async fn open(db: &DatabaseArg) -> Result<App, String> {
     let store = storage::open(&db.database_url)
         .await
         .map_err(|e| format!("database {}: {e}", redact(&db.database_url)))?;
-    Ok(App::new(store))
+    let files = db.files();
+    let blobs =
+        crate::storage::blobs::open(&files).map_err(|e| format!("allegati {files}: {e}"))?;
+    Ok(App::new(store, blobs))
 }
 
 async fn execute(command: Command) -> Result<Outcome, String> {

@@ -35,6 +35,7 @@ macro_rules! string_enum {
 }
 
 pub mod access;
+pub mod attachment;
 pub mod audit;
 pub mod call;
 pub mod codes;

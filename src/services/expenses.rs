@@ -2,6 +2,7 @@
 
 use super::{access, projects, App, ServiceError};
 use crate::domain::access::{Actor, Need};
+use crate::domain::attachment::NewAttachment;
 use crate::domain::{
     Call, EntityId, Expense, ExpenseData, ExpenseId, ExpenseStatus, ProjectId, Step, Violations,
 };
@@ -73,11 +74,13 @@ async fn check_against_project(
 }
 
 /// Records many expenses at once, all or nothing; errors name the row (`rows[i].field`).
+/// `evidence` (an imported file, already in the file store) is attached to each of them.
 pub async fn create_many(
     app: &App,
     who: &Actor,
     project: ProjectId,
     rows: Vec<ExpenseData>,
+    evidence: Option<&NewAttachment>,
 ) -> Result<Vec<Expense>, ServiceError> {
     let needs = rows.iter().map(|data| Need::RecordExpense {
         entity: data.entity_id,
@@ -91,7 +94,7 @@ pub async fn create_many(
     v.finish(|| Some(())).map_err(ServiceError::Invalid)?;
     Ok(app
         .store
-        .insert_expenses(project, &rows, &app.change(who))
+        .insert_expenses(project, &rows, evidence, &app.change(who))
         .await?)
 }
 

@@ -5,8 +5,9 @@
 
 use serde::Serialize;
 
-use super::{access, projects, App, ServiceError};
+use super::{access, attachments, projects, App, ServiceError};
 use crate::domain::access::{Actor, Need};
+use crate::domain::attachment::AttachmentKind;
 use crate::domain::{
     Amounts, CategoryCode, Cig, Cup, Document as Doc, DocumentType, EntityId, ExpenseData, Nature,
     Payment, ProjectId, TaxId,
@@ -242,7 +243,21 @@ pub async fn fatturapa(
             format!("già importata: {already} documenti già registrati, nessuna spesa creata");
         return Ok(report(Outcome::Skipped, Some(message), planned, Vec::new()));
     }
-    match super::expenses::create_many(app, who, target.project, data).await {
+    // The original file becomes the evidence of every expense it creates.
+    let evidence =
+        match attachments::store_file(app, AttachmentKind::Invoice, file, bytes.to_vec()).await {
+            Ok(evidence) => evidence,
+            Err(ServiceError::Invalid(errors)) => {
+                let message = errors
+                    .into_iter()
+                    .map(|e| e.message)
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                return Ok(report(Outcome::Refused, Some(message), planned, Vec::new()));
+            }
+            Err(other) => return Err(other),
+        };
+    match super::expenses::create_many(app, who, target.project, data, Some(&evidence)).await {
         Ok(created) => Ok(report(
             Outcome::Created,
             None,

@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod attachments;
 pub mod audit;
 pub mod calls;
 pub mod demo;
@@ -22,6 +23,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::domain::access::Actor;
 use crate::domain::{ExpenseId, FieldError};
+use crate::storage::blobs::DynBlobs;
 use crate::storage::{Change, DynStore, StoreError};
 
 /// Where "now" comes from: injected so tests and documents can fix it.
@@ -133,21 +135,27 @@ impl From<StoreError> for ServiceError {
     }
 }
 
-/// The application: storage plus clock, shared by every request.
+/// The application: storage, file store and clock, shared by every request.
 #[derive(Clone)]
 pub struct App {
     pub store: DynStore,
+    /// The bytes of attachments, by SHA-256.
+    pub blobs: DynBlobs,
     pub clock: Arc<dyn Clock>,
     /// Mark the session cookie `Secure` (behind HTTPS).
     pub secure_cookies: bool,
+    /// The largest attachment or imported file accepted, in bytes.
+    pub max_file_bytes: usize,
 }
 
 impl App {
-    pub fn new(store: DynStore) -> App {
+    pub fn new(store: DynStore, blobs: DynBlobs) -> App {
         App {
             store,
+            blobs,
             clock: Arc::new(SystemClock),
             secure_cookies: false,
+            max_file_bytes: crate::domain::attachment::DEFAULT_MAX_BYTES,
         }
     }
 

@@ -3,6 +3,7 @@
 //! `sql/` and compiled for each backend, so they cannot drift apart; what differs (connection set-up,
 //! migrations, locking) lives in `sqlite.rs` and `postgres.rs`.
 
+pub mod blobs;
 pub mod postgres;
 pub mod sqlite;
 
@@ -12,6 +13,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::domain::access::{Actor, ApiToken, Membership, Role, User};
+use crate::domain::attachment::{Attachment, NewAttachment};
 use crate::domain::audit::{Anchor, Entry};
 use crate::domain::funding::{
     Extension, Milestone, NewExtension, NewMilestone, NewTranche, NewVariation, Tranche, Variation,
@@ -54,6 +56,9 @@ pub enum StoreError {
     /// The row's state does not allow the change (an expense's workflow step, say).
     #[error("refused: {0}")]
     Refused(&'static str),
+    /// The file store (directory or bucket) failed.
+    #[error("files: {0}")]
+    Files(String),
 }
 
 /// What the shared SQL of `sql/` needs to know about the engine it runs on.
@@ -203,10 +208,12 @@ pub trait Store: AccountStore {
     ) -> Result<Expense, StoreError>;
     /// Inserts many expenses in one transaction, each guarded like [`Store::insert_expense`]: all
     /// or nothing (imports).
+    /// `evidence`, when given, is attached to every expense created (the imported file).
     async fn insert_expenses(
         &self,
         project: ProjectId,
         data: &[ExpenseData],
+        evidence: Option<&NewAttachment>,
         change: &Change,
     ) -> Result<Vec<Expense>, StoreError>;
     async fn get_expense(&self, id: ExpenseId) -> Result<Option<Expense>, StoreError>;
@@ -243,6 +250,20 @@ pub trait Store: AccountStore {
         note: Option<&str>,
         change: &Change,
     ) -> Result<Expense, StoreError>;
+    /// Records a file (already in the file store) as evidence of an expense.
+    async fn insert_attachment(
+        &self,
+        expense: ExpenseId,
+        new: &NewAttachment,
+        change: &Change,
+    ) -> Result<Attachment, StoreError>;
+    async fn get_attachment(&self, id: i64) -> Result<Option<Attachment>, StoreError>;
+    async fn attachments(&self, expense: ExpenseId) -> Result<Vec<Attachment>, StoreError>;
+    /// Every attachment of a project, by expense.
+    async fn project_attachments(&self, project: ProjectId) -> Result<Vec<Attachment>, StoreError>;
+    /// Removes an attachment, unless its expense was submitted (`Submitted`).
+    async fn delete_attachment(&self, id: i64, change: &Change) -> Result<(), StoreError>;
+
     /// What other projects claim of this project's supplier documents.
     async fn claims_elsewhere(
         &self,

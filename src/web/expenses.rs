@@ -299,7 +299,7 @@ fn expense_response(status: StatusCode, expense: &Expense) -> Response {
     response
 }
 
-fn parse_expense_id(raw: &str) -> Result<ExpenseId, ApiError> {
+pub(super) fn parse_expense_id(raw: &str) -> Result<ExpenseId, ApiError> {
     raw.parse().map_err(|_| ApiError::not_found("spesa"))
 }
 

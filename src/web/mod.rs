@@ -1,5 +1,6 @@
 //! The web layer: the JSON API under `/api/v1`, its OpenAPI description, and the server.
 
+mod attachments;
 pub mod auth;
 mod calls;
 pub mod error;
@@ -51,11 +52,12 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
         expenses::mark_ready, expenses::verify, expenses::reject, expenses::unlock, expenses::history,
         auth::create_token, auth::list_tokens, auth::revoke_token, auth::sign_in, auth::sign_out, auth::me, auth::change_password,
         imports::fatturapa,
+        attachments::upload, attachments::list, attachments::download, attachments::remove,
         users::create, users::list, users::members, users::set_member, users::remove_member, users::project_audit,
     ),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
-    tags((name = "calls"), (name = "projects"), (name = "expenses"), (name = "summary"), (name = "funding"), (name = "reports"), (name = "auth"), (name = "users"), (name = "imports"))
+    tags((name = "calls"), (name = "projects"), (name = "expenses"), (name = "summary"), (name = "funding"), (name = "reports"), (name = "auth"), (name = "users"), (name = "imports"), (name = "attachments"))
 )]
 pub struct ApiDoc;
 
@@ -110,6 +112,7 @@ pub fn router(app: App) -> Router {
         .merge(auth::router())
         .merge(users::router())
         .merge(imports::router())
+        .merge(attachments::router())
         .merge(calls::router())
         .merge(projects::router())
         .merge(expenses::router())

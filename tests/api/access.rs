@@ -59,6 +59,8 @@ enum Fresh {
     Member,
     /// A new API token of the acting user.
     OwnToken,
+    /// A PDF attached to a draft expense of entity 0.
+    Attachment,
 }
 
 struct Row {
@@ -520,7 +522,7 @@ fn rows() -> Vec<Row> {
             READERS,
         ),
         Row {
-            file: Some("IT01234567890_FPA01.xml"),
+            file: Some("fatturapa/IT01234567890_FPA01.xml"),
             ..row(
                 Method::POST,
                 "/api/v1/projects/{id}/imports/fatturapa",
@@ -529,6 +531,37 @@ fn rows() -> Vec<Row> {
                 Nothing,
             )
         },
+        Row {
+            file: Some("attachments/quietanza.pdf"),
+            ..row(
+                Method::POST,
+                "/api/v1/expenses/{id}/attachments",
+                "/api/v1/expenses/{x}/attachments?kind=receipt&file=quietanza.pdf",
+                EDITORS,
+                Draft(0),
+            )
+        },
+        row(
+            Method::GET,
+            "/api/v1/expenses/{id}/attachments",
+            "/api/v1/expenses/{x}/attachments",
+            READERS,
+            Draft(0),
+        ),
+        row(
+            Method::GET,
+            "/api/v1/attachments/{id}",
+            "/api/v1/attachments/{x}",
+            READERS,
+            Attachment,
+        ),
+        row(
+            Method::DELETE,
+            "/api/v1/attachments/{id}",
+            "/api/v1/attachments/{x}",
+            EDITORS,
+            Attachment,
+        ),
         get("/api/v1/auth/me", "/api/v1/auth/me", SIGNED_IN),
         get("/api/v1/auth/tokens", "/api/v1/auth/tokens", SIGNED_IN),
         row(
@@ -683,6 +716,25 @@ async fn prepare(app: &TestApp, w: &World, fresh: Fresh, role: Role, n: u32) -> 
             assert_eq!(r.status(), StatusCode::OK);
             w.target_user.clone()
         }
+        Fresh::Attachment => {
+            let id = expense(0).await;
+            let pdf = std::fs::read(
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("tests/fixtures/attachments/quietanza.pdf"),
+            )
+            .expect("fixture");
+            // A different file each time, so no two attachments share bytes by accident.
+            let mut bytes = pdf;
+            bytes.extend_from_slice(format!("\n% {n}\n").as_bytes());
+            let r = app
+                .post_raw(
+                    &format!("/api/v1/expenses/{id}/attachments?kind=receipt"),
+                    "application/pdf",
+                    bytes,
+                )
+                .await;
+            json_of(r).await["id"].as_str().expect("id").to_owned()
+        }
         Fresh::OwnToken => match w.emails.get(&role) {
             Some(email) => app.token_of(email).await["id"]
                 .as_str()
@@ -709,6 +761,7 @@ async fn state(app: &TestApp) -> Vec<i64> {
     let mut f = app.db.fingerprint().await;
     for table in [
         "audit_log",
+        "attachments",
         "users",
         "memberships",
         "api_tokens",
@@ -778,7 +831,7 @@ async fn every_endpoint_for_every_role(app: TestApp) {
             }
             if let Some(name) = row.file {
                 let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                    .join("tests/fixtures/fatturapa")
+                    .join("tests/fixtures")
                     .join(name);
                 request = request
                     .header("content-type", "application/octet-stream")

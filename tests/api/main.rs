@@ -4,6 +4,7 @@
 mod common;
 
 mod access;
+mod attachments;
 mod bad_input;
 mod concurrency;
 mod imports;

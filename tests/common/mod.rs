@@ -83,8 +83,11 @@ pub struct TestApp {
     pub db: Db,
     pub backend: Backend,
     pub database_url: String,
+    /// Where the attachments' bytes are (shared by a second instance).
+    pub files_dir: std::path::PathBuf,
     shutdown: Option<oneshot::Sender<()>>,
     _dir: Option<tempfile::TempDir>,
+    _files: Option<tempfile::TempDir>,
 }
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
@@ -165,17 +168,44 @@ pub fn client_with_token(token: &str) -> Client {
 impl TestApp {
     pub async fn spawn(backend: Backend) -> Option<TestApp> {
         let (url, dir) = fresh_database(backend).await?;
-        Some(TestApp::start(backend, url, dir).await)
+        let files = tempfile::tempdir().expect("files dir");
+        let path = files.path().to_owned();
+        Some(TestApp::start(backend, url, dir, path, Some(files)).await)
     }
 
-    /// Another server on the same database, as a second instance behind a load balancer.
+    /// Another server on the same database and files, as a second instance behind a load balancer.
     pub async fn second_instance(&self) -> TestApp {
-        TestApp::start(self.backend, self.database_url.clone(), None).await
+        TestApp::start(
+            self.backend,
+            self.database_url.clone(),
+            None,
+            self.files_dir.clone(),
+            None,
+        )
+        .await
     }
 
-    async fn start(backend: Backend, url: String, dir: Option<tempfile::TempDir>) -> TestApp {
+    /// The application on the same database and files, for loading data without HTTP.
+    pub async fn services(&self) -> rendiconta::services::App {
+        let store = rendiconta::storage::open(&self.database_url)
+            .await
+            .expect("open store");
+        let blobs =
+            rendiconta::storage::blobs::open(&self.files_dir.display().to_string()).expect("files");
+        rendiconta::services::App::new(store, blobs)
+    }
+
+    async fn start(
+        backend: Backend,
+        url: String,
+        dir: Option<tempfile::TempDir>,
+        files_dir: std::path::PathBuf,
+        files: Option<tempfile::TempDir>,
+    ) -> TestApp {
         let store = rendiconta::storage::open(&url).await.expect("open store");
-        let app = rendiconta::services::App::new(store);
+        let blobs =
+            rendiconta::storage::blobs::open(&files_dir.display().to_string()).expect("files");
+        let app = rendiconta::services::App::new(store, blobs);
         let admin_token = admin_token(&app).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -201,8 +231,10 @@ impl TestApp {
             db,
             backend,
             database_url: url,
+            files_dir,
             shutdown: Some(tx),
             _dir: dir,
+            _files: files,
         }
     }
 

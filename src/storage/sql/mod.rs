@@ -3,6 +3,7 @@
 //! queries are written once and each backend gets concrete, fully typed sqlx code.
 
 mod accounts;
+mod attachments;
 mod audit;
 mod calls;
 mod expense_cache;
@@ -23,6 +24,7 @@ use sqlx::{Pool, Transaction};
 
 use super::{Db, DIALECT};
 use crate::domain::access::{ApiToken, Membership, Role, User};
+use crate::domain::attachment::{Attachment, NewAttachment};
 use crate::domain::audit::{Anchor, Entry, Record};
 use crate::domain::funding::{
     Extension, Milestone, NewExtension, NewMilestone, NewTranche, NewVariation, Tranche, Variation,
@@ -240,15 +242,64 @@ impl Store for SqlStore {
         &self,
         project: ProjectId,
         data: &[ExpenseData],
+        evidence: Option<&NewAttachment>,
         change: &Change,
     ) -> Result<Vec<Expense>, StoreError> {
         let mut tx = self.begin_write().await?;
         let mut created = Vec::with_capacity(data.len());
         for expense in data {
-            created.push(insert_audited(&mut tx, project, expense, change).await?);
+            let expense = insert_audited(&mut tx, project, expense, change).await?;
+            if let Some(file) = evidence {
+                attach_audited(&mut tx, project, expense.id, file, change).await?;
+            }
+            created.push(expense);
         }
         tx.commit().await?;
         Ok(created)
+    }
+
+    async fn insert_attachment(
+        &self,
+        expense: ExpenseId,
+        new: &NewAttachment,
+        change: &Change,
+    ) -> Result<Attachment, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let (project,): (i64,) = sqlx::query_as("SELECT project_id FROM expenses WHERE id = $1")
+            .bind(expense.0)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let attachment = attach_audited(&mut tx, ProjectId(project), expense, new, change).await?;
+        tx.commit().await?;
+        Ok(attachment)
+    }
+
+    async fn get_attachment(&self, id: i64) -> Result<Option<Attachment>, StoreError> {
+        attachments::get(&self.pool, id).await
+    }
+
+    async fn attachments(&self, expense: ExpenseId) -> Result<Vec<Attachment>, StoreError> {
+        attachments::of_expense(&self.pool, expense).await
+    }
+
+    async fn project_attachments(&self, project: ProjectId) -> Result<Vec<Attachment>, StoreError> {
+        attachments::of_project(&self.pool, project).await
+    }
+
+    async fn delete_attachment(&self, id: i64, change: &Change) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        let before = attachments::delete(&mut tx, id).await?;
+        audit::append(
+            &mut tx,
+            change,
+            Record::new("attachment.delete", "attachment", id)
+                .project(before.project_id.0)
+                .before(&before),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn get_expense(&self, id: ExpenseId) -> Result<Option<Expense>, StoreError> {
@@ -873,6 +924,26 @@ async fn insert_audited(
     )
     .await?;
     Ok(expense)
+}
+
+async fn attach_audited(
+    tx: &mut Transaction<'static, Db>,
+    project: ProjectId,
+    expense: ExpenseId,
+    file: &NewAttachment,
+    change: &Change,
+) -> Result<Attachment, StoreError> {
+    let attachment =
+        attachments::insert(tx, project, expense, file, change.now, change.actor.label()).await?;
+    audit::append(
+        tx,
+        change,
+        Record::new("attachment.create", "attachment", attachment.id)
+            .project(project.0)
+            .after(&attachment),
+    )
+    .await?;
+    Ok(attachment)
 }
 
 impl SqlStore {

@@ -1,0 +1,139 @@
+//! What each attached file is and which expense it proves (the bytes are in the file store).
+
+use chrono::{DateTime, Utc};
+use sqlx::{Pool, Transaction};
+
+use super::rows::corrupt;
+use super::Db;
+use crate::domain::attachment::{
+    Attachment, AttachmentKind, ContentType, Digest, FileName, NewAttachment,
+};
+use crate::domain::{ExpenseId, ProjectId};
+use crate::storage::StoreError;
+
+const COLUMNS: &str = "id, project_id, expense_id, kind, file_name, content_type, size_bytes, \
+                       sha256, created_at, created_by";
+
+type Row = (
+    i64,
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    i64,
+    String,
+    DateTime<Utc>,
+    String,
+);
+
+fn into_domain(row: Row) -> Result<Attachment, StoreError> {
+    let (id, project, expense, kind, name, content_type, size, sha, at, by) = row;
+    Ok(Attachment {
+        id,
+        project_id: ProjectId(project),
+        expense_id: ExpenseId(expense),
+        kind: AttachmentKind::parse(&kind).ok_or_else(|| corrupt("attachment kind", &kind))?,
+        file_name: FileName::stored(name),
+        content_type: ContentType::from_mime(&content_type)
+            .ok_or_else(|| corrupt("content type", &content_type))?,
+        size,
+        digest: Digest::parse(&sha).ok_or_else(|| corrupt("sha256", &sha))?,
+        created_at: at,
+        created_by: by,
+    })
+}
+
+pub(super) async fn insert(
+    tx: &mut Transaction<'static, Db>,
+    project: ProjectId,
+    expense: ExpenseId,
+    new: &NewAttachment,
+    now: DateTime<Utc>,
+    by: &str,
+) -> Result<Attachment, StoreError> {
+    let row: Row = sqlx::query_as(&format!(
+        "INSERT INTO attachments (project_id, expense_id, kind, file_name, content_type, size_bytes, \
+         sha256, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {COLUMNS}"
+    ))
+    .bind(project.0)
+    .bind(expense.0)
+    .bind(new.kind.as_str())
+    .bind(new.file_name.as_str())
+    .bind(new.content_type.mime())
+    .bind(new.size)
+    .bind(new.digest.as_str())
+    .bind(now)
+    .bind(by)
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(|e| match e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => {
+            StoreError::Duplicate("file già allegato a questa spesa".into())
+        }
+        other => other.into(),
+    })?;
+    into_domain(row)
+}
+
+pub(super) async fn get(pool: &Pool<Db>, id: i64) -> Result<Option<Attachment>, StoreError> {
+    let row: Option<Row> =
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM attachments WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(pool)
+            .await?;
+    row.map(into_domain).transpose()
+}
+
+pub(super) async fn of_expense(
+    pool: &Pool<Db>,
+    expense: ExpenseId,
+) -> Result<Vec<Attachment>, StoreError> {
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM attachments WHERE expense_id = $1 ORDER BY id"
+    ))
+    .bind(expense.0)
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter().map(into_domain).collect()
+}
+
+pub(super) async fn of_project(
+    pool: &Pool<Db>,
+    project: ProjectId,
+) -> Result<Vec<Attachment>, StoreError> {
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM attachments WHERE project_id = $1 ORDER BY expense_id, id"
+    ))
+    .bind(project.0)
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter().map(into_domain).collect()
+}
+
+/// Deletes the row, unless its expense was part of a submission (its evidence is then frozen).
+pub(super) async fn delete(
+    tx: &mut Transaction<'static, Db>,
+    id: i64,
+) -> Result<Attachment, StoreError> {
+    let row: Option<Row> =
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM attachments WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    let attachment = into_domain(row.ok_or(StoreError::NotFound)?)?;
+    let submitted: Option<(i64,)> = sqlx::query_as(
+        "SELECT submission_id FROM submission_expenses WHERE expense_id = $1 ORDER BY submission_id LIMIT 1",
+    )
+    .bind(attachment.expense_id.0)
+    .fetch_optional(&mut **tx)
+    .await?;
+    if let Some((submission,)) = submitted {
+        return Err(StoreError::Submitted(submission));
+    }
+    sqlx::query("DELETE FROM attachments WHERE id = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(attachment)
+}
