@@ -2,4 +2,5 @@
 //! parsing, no database: every input is untrusted, every failure is an error that says why in
 //! Italian, and nothing here may panic on any input.
 
+pub mod csv;
 pub mod fatturapa;

@@ -73,15 +73,13 @@ async fn check_against_project(
     v.finish(|| Some(())).map_err(ServiceError::Invalid)
 }
 
-/// Records many expenses at once, all or nothing; errors name the row (`rows[i].field`).
-/// `evidence` (an imported file, already in the file store) is attached to each of them.
-pub async fn create_many(
+/// Everything [`create_many`] checks, without writing: a dry run of an import.
+pub async fn validate_many(
     app: &App,
     who: &Actor,
     project: ProjectId,
-    rows: Vec<ExpenseData>,
-    evidence: Option<&NewAttachment>,
-) -> Result<Vec<Expense>, ServiceError> {
+    rows: &[ExpenseData],
+) -> Result<(), ServiceError> {
     let needs = rows.iter().map(|data| Need::RecordExpense {
         entity: data.entity_id,
     });
@@ -91,7 +89,19 @@ pub async fn create_many(
     for (i, data) in rows.iter().enumerate() {
         rules.check(data, &format!("rows[{i}]."), &mut v);
     }
-    v.finish(|| Some(())).map_err(ServiceError::Invalid)?;
+    v.finish(|| Some(())).map_err(ServiceError::Invalid)
+}
+
+/// Records many expenses at once, all or nothing; errors name the row (`rows[i].field`).
+/// `evidence` (an imported file, already in the file store) is attached to each of them.
+pub async fn create_many(
+    app: &App,
+    who: &Actor,
+    project: ProjectId,
+    rows: Vec<ExpenseData>,
+    evidence: Option<&NewAttachment>,
+) -> Result<Vec<Expense>, ServiceError> {
+    validate_many(app, who, project, &rows).await?;
     Ok(app
         .store
         .insert_expenses(project, &rows, evidence, &app.change(who))

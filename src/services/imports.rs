@@ -278,3 +278,25 @@ pub async fn fatturapa(
         Err(other) => Err(other),
     }
 }
+
+/// The project's entities, if `who` may record expenses for at least one of them (a file import
+/// is refused before it is read otherwise).
+pub async fn recordable_entities(
+    app: &App,
+    who: &Actor,
+    project: crate::domain::ProjectId,
+) -> Result<Vec<crate::domain::Entity>, ServiceError> {
+    let entities = projects::entities(app, who, project).await?;
+    let membership = access::membership(app, who, project).await?;
+    let mut refusal = None;
+    for entity in &entities {
+        let need = Need::RecordExpense { entity: entity.id };
+        match crate::domain::access::permits(who, membership.as_ref(), need) {
+            Ok(()) => return Ok(entities),
+            Err(denied) => refusal = refusal.or(Some(denied.0)),
+        }
+    }
+    Err(ServiceError::Forbidden(refusal.unwrap_or_else(|| {
+        "il progetto non ha enti per cui registrare spese".into()
+    })))
+}

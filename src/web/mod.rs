@@ -3,6 +3,7 @@
 mod attachments;
 pub mod auth;
 mod calls;
+mod csv_import;
 pub mod error;
 pub(crate) mod expenses;
 pub(crate) mod extract;
@@ -51,7 +52,7 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
         funding::create_tranche, funding::list_tranches,
         expenses::mark_ready, expenses::verify, expenses::reject, expenses::unlock, expenses::history,
         auth::create_token, auth::list_tokens, auth::revoke_token, auth::sign_in, auth::sign_out, auth::me, auth::change_password,
-        imports::fatturapa,
+        imports::fatturapa, csv_import::import,
         attachments::upload, attachments::list, attachments::download, attachments::remove,
         users::create, users::list, users::members, users::set_member, users::remove_member, users::project_audit,
     ),
@@ -112,6 +113,7 @@ pub fn router(app: App) -> Router {
         .merge(auth::router())
         .merge(users::router())
         .merge(imports::router())
+        .merge(csv_import::router())
         .merge(attachments::router())
         .merge(calls::router())
         .merge(projects::router())

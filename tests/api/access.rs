@@ -532,6 +532,16 @@ fn rows() -> Vec<Row> {
             )
         },
         Row {
+            file: Some("csv/spese.csv"),
+            ..row(
+                Method::POST,
+                "/api/v1/projects/{id}/imports/expenses.csv",
+                "/api/v1/projects/{p}/imports/expenses.csv",
+                EDITORS,
+                Nothing,
+            )
+        },
+        Row {
             file: Some("attachments/quietanza.pdf"),
             ..row(
                 Method::POST,

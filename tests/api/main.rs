@@ -7,6 +7,7 @@ mod access;
 mod attachments;
 mod bad_input;
 mod concurrency;
+mod csv_import;
 mod imports;
 mod story;
 mod summary;

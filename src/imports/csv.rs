@@ -1,0 +1,498 @@
+//! Expenses from a spreadsheet saved as CSV, with the conventions of Italian spreadsheets: `;`
+//! between fields (`,` or tab are recognised too), decimal comma and thousands dots, dates as
+//! `dd/mm/yyyy`, UTF-8 with or without BOM or Windows-1252 (what Excel writes in Italy).
+//!
+//! Columns are found by their header: each field has its usual Italian names, and a mapping may
+//! name another header for any field. Every row comes out as the API's field names with values
+//! in the API's forms (ISO dates, `1234.56`, codes), or with the errors that say why not, so the
+//! same validation as the JSON API applies after it.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+
+use crate::domain::{FieldError, Money};
+
+/// The fields a column can fill, with the headers recognised for each (compared folded: case,
+/// accents, spaces and punctuation ignored).
+pub const FIELDS: &[(&str, &[&str])] = &[
+    (
+        "entity_id",
+        &["ente", "ente partner", "ente pagatore", "entity_id"],
+    ),
+    ("category", &["categoria", "voce di spesa", "category"]),
+    ("nature", &["natura", "natura della spesa", "nature"]),
+    (
+        "supplier_name",
+        &[
+            "fornitore",
+            "ragione sociale",
+            "beneficiario",
+            "supplier_name",
+        ],
+    ),
+    (
+        "supplier_vat",
+        &[
+            "partita iva",
+            "p.iva",
+            "piva",
+            "partita iva fornitore",
+            "codice fiscale",
+            "supplier_vat",
+        ],
+    ),
+    (
+        "document_type",
+        &["tipo documento", "tipo", "document_type"],
+    ),
+    (
+        "document_number",
+        &[
+            "numero documento",
+            "numero fattura",
+            "n. fattura",
+            "n. documento",
+            "numero",
+            "document_number",
+        ],
+    ),
+    (
+        "document_date",
+        &["data documento", "data fattura", "data", "document_date"],
+    ),
+    ("description", &["descrizione", "oggetto", "description"]),
+    (
+        "net_amount",
+        &["imponibile", "importo netto", "netto", "net_amount"],
+    ),
+    ("vat_amount", &["iva", "importo iva", "vat_amount"]),
+    (
+        "claimed_amount",
+        &[
+            "importo rendicontato",
+            "importo richiesto",
+            "claimed_amount",
+        ],
+    ),
+    (
+        "vat_recoverable",
+        &["iva recuperabile", "iva detraibile", "vat_recoverable"],
+    ),
+    ("cig", &["cig"]),
+    ("cup", &["cup"]),
+    (
+        "commitment_act",
+        &[
+            "atto di impegno",
+            "impegno",
+            "determina di impegno",
+            "commitment_act",
+        ],
+    ),
+    (
+        "liquidation_act",
+        &["atto di liquidazione", "liquidazione", "liquidation_act"],
+    ),
+    (
+        "payment_order_number",
+        &[
+            "mandato",
+            "numero mandato",
+            "n. mandato",
+            "payment_order_number",
+        ],
+    ),
+    (
+        "payment_order_date",
+        &["data mandato", "payment_order_date"],
+    ),
+    (
+        "payment_date",
+        &["data pagamento", "data quietanza", "payment_date"],
+    ),
+];
+
+const AMOUNTS: &[&str] = &["net_amount", "vat_amount", "claimed_amount"];
+const DATES: &[&str] = &["document_date", "payment_order_date", "payment_date"];
+
+/// At most this many data rows in one file (a project has hundreds).
+pub const MAX_ROWS: usize = 50_000;
+
+/// Headers named by the user for some fields (`field → header`).
+#[derive(Debug, Clone, Default)]
+pub struct Mapping(pub BTreeMap<String, String>);
+
+/// One data row: its line in the file (the header is line 1), its values under the API's field
+/// names, and what was wrong in its cells.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    pub line: usize,
+    pub values: BTreeMap<&'static str, String>,
+    pub errors: Vec<FieldError>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sheet {
+    /// The header each field was read from.
+    pub columns: BTreeMap<&'static str, String>,
+    /// Headers that fill no field.
+    pub ignored: Vec<String>,
+    pub rows: Vec<Row>,
+}
+
+/// Why the file as a whole cannot be read; `field` is `file` or `map.FIELD`.
+pub type SheetError = FieldError;
+
+fn sheet_error(field: &str, code: &str, message: String) -> SheetError {
+    FieldError {
+        field: field.into(),
+        code: code.into(),
+        message,
+    }
+}
+
+/// Case, accents, spaces and punctuation folded away: `P.IVA` and `piva` are one header.
+fn fold_header(header: &str) -> String {
+    crate::domain::text::fold(header)
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .collect()
+}
+
+fn decode(bytes: &[u8]) -> String {
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text.to_owned(),
+        Err(_) => encoding_rs::WINDOWS_1252.decode(bytes).0.into_owned(),
+    }
+}
+
+fn delimiter(first_line: &str) -> u8 {
+    let count = |c| first_line.matches(c).count();
+    if count(';') > 0 {
+        b';'
+    } else if count('\t') > 0 {
+        b'\t'
+    } else {
+        b','
+    }
+}
+
+/// Reads the file. `Err` when it cannot be read at all (no header, a mapping naming a missing
+/// column); otherwise every row, each with its own errors.
+pub fn parse(bytes: &[u8], mapping: &Mapping) -> Result<Sheet, Vec<SheetError>> {
+    let text = decode(bytes);
+    let first_line = text.lines().next().unwrap_or("");
+    let mut reader = ::csv::ReaderBuilder::new()
+        .delimiter(delimiter(first_line))
+        .flexible(true)
+        .has_headers(true)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = match reader.headers() {
+        Ok(h) => h.iter().map(|s| s.trim().to_owned()).collect(),
+        Err(e) => {
+            return Err(vec![sheet_error(
+                "file",
+                "unreadable_csv",
+                format!("file CSV illeggibile: {e}"),
+            )])
+        }
+    };
+    if headers.iter().all(String::is_empty) {
+        return Err(vec![sheet_error(
+            "file",
+            "no_header",
+            "la prima riga deve contenere le intestazioni delle colonne".into(),
+        )]);
+    }
+    let folded: Vec<String> = headers.iter().map(|h| fold_header(h)).collect();
+    let mut errors = Vec::new();
+    for field in mapping.0.keys() {
+        if !FIELDS.iter().any(|(f, _)| f == field) {
+            errors.push(sheet_error(
+                &format!("map.{field}"),
+                "unknown_field",
+                format!(
+                    "campo sconosciuto «{field}»: i campi sono {}",
+                    FIELDS
+                        .iter()
+                        .map(|(f, _)| *f)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        }
+    }
+    let mut columns: BTreeMap<&'static str, (usize, String)> = BTreeMap::new();
+    for (field, aliases) in FIELDS {
+        let index = match mapping.0.get(*field) {
+            Some(header) => {
+                let wanted = fold_header(header);
+                match folded.iter().position(|h| *h == wanted) {
+                    Some(i) => Some(i),
+                    None => {
+                        errors.push(sheet_error(
+                            &format!("map.{field}"),
+                            "missing_column",
+                            format!("la colonna «{header}» indicata per {field} non c'è nel file"),
+                        ));
+                        None
+                    }
+                }
+            }
+            None => aliases
+                .iter()
+                .find_map(|alias| folded.iter().position(|h| *h == fold_header(alias))),
+        };
+        if let Some(i) = index {
+            if let Some((other, _)) = columns.iter().find(|(_, (j, _))| *j == i) {
+                errors.push(sheet_error(
+                    &format!("map.{field}"),
+                    "column_used_twice",
+                    format!("la colonna «{}» è già usata per {other}", headers[i]),
+                ));
+                continue;
+            }
+            columns.insert(field, (i, headers[i].clone()));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let ignored = headers
+        .iter()
+        .enumerate()
+        .filter(|(i, h)| !h.is_empty() && !columns.values().any(|(j, _)| j == i))
+        .map(|(_, h)| h.clone())
+        .collect();
+
+    let mut rows = Vec::new();
+    for (n, record) in reader.records().enumerate() {
+        // The line the spreadsheet shows (blank lines and quoted line breaks included).
+        let line = match &record {
+            Ok(r) => r.position(),
+            Err(e) => e.position(),
+        }
+        .and_then(|p| usize::try_from(p.byte()).ok())
+        .map_or(n + 2, |byte| line_at(text.as_bytes(), byte));
+        if rows.len() >= MAX_ROWS {
+            return Err(vec![sheet_error(
+                "file",
+                "too_many_rows",
+                format!("il file ha più di {MAX_ROWS} righe: dividerlo in più file"),
+            )]);
+        }
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                rows.push(Row {
+                    line,
+                    values: BTreeMap::new(),
+                    errors: vec![sheet_error(
+                        "",
+                        "unreadable_row",
+                        format!("riga illeggibile: {e}"),
+                    )],
+                });
+                continue;
+            }
+        };
+        if record.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let mut row = Row {
+            line,
+            values: BTreeMap::new(),
+            errors: Vec::new(),
+        };
+        for (field, (i, header)) in &columns {
+            let cell = record.get(*i).unwrap_or("").trim();
+            if cell.is_empty() {
+                continue;
+            }
+            match normalise(field, cell) {
+                Ok(value) => {
+                    row.values.insert(field, value);
+                }
+                Err((code, message)) => row.errors.push(FieldError {
+                    field: (*field).into(),
+                    code: code.into(),
+                    message: format!("colonna «{header}»: {message}"),
+                }),
+            }
+        }
+        rows.push(row);
+    }
+    Ok(Sheet {
+        columns: columns.into_iter().map(|(f, (_, h))| (f, h)).collect(),
+        ignored,
+        rows,
+    })
+}
+
+/// The line of the record starting at `byte`: the reader counts the blank lines before a record
+/// as part of it, a person does not.
+fn line_at(text: &[u8], byte: usize) -> usize {
+    let newlines = |bytes: &[u8]| bytes.iter().filter(|b| **b == b'\n').count();
+    let before = text.get(..byte).unwrap_or(text);
+    let blank = text
+        .get(byte..)
+        .unwrap_or(&[])
+        .iter()
+        .take_while(|b| matches!(b, b'\n' | b'\r'))
+        .filter(|b| **b == b'\n')
+        .count();
+    newlines(before) + blank + 1
+}
+
+/// A cell in the API's form, or `(code, Italian message)`.
+fn normalise(field: &str, cell: &str) -> Result<String, (&'static str, String)> {
+    if AMOUNTS.contains(&field) {
+        return Money::parse_typed(cell)
+            .map(|m| m.to_string())
+            .map_err(|_| {
+                (
+                    "invalid_amount",
+                    format!("importo «{cell}» non valido: scrivere ad esempio 1.234,56"),
+                )
+            });
+    }
+    if DATES.contains(&field) {
+        return italian_date(cell).map(|d| d.to_string()).ok_or((
+            "invalid_date",
+            format!("data «{cell}» non valida: usare GG/MM/AAAA"),
+        ));
+    }
+    let word = crate::domain::text::fold(cell);
+    let word = word.trim();
+    match field {
+        "document_type" => match word {
+            "fattura" | "invoice" | "ft" | "td01" => Ok("invoice".into()),
+            "nota di credito" | "nota credito" | "nc" | "credit_note" | "td04" => {
+                Ok("credit_note".into())
+            }
+            "ricevuta" | "receipt" => Ok("receipt".into()),
+            "altro" | "other" => Ok("other".into()),
+            _ => Err((
+                "invalid_choice",
+                format!("tipo «{cell}» non valido: fattura, nota di credito, ricevuta o altro"),
+            )),
+        },
+        "nature" => match word {
+            "corrente" | "spesa corrente" | "current" => Ok("current".into()),
+            "capitale" | "in conto capitale" | "conto capitale" | "capital" => Ok("capital".into()),
+            _ => Err((
+                "invalid_choice",
+                format!("natura «{cell}» non valida: corrente o capitale"),
+            )),
+        },
+        "vat_recoverable" => match word {
+            "si" | "s" | "x" | "true" | "1" => Ok("true".into()),
+            "no" | "n" | "false" | "0" => Ok("false".into()),
+            _ => Err((
+                "invalid_boolean",
+                format!("valore «{cell}» non valido: sì o no"),
+            )),
+        },
+        _ => Ok(cell.to_owned()),
+    }
+}
+
+/// `31/01/2021`, `1/2/2021`, `31.01.2021`, `31-01-2021` or ISO `2021-01-31`; only real dates.
+fn italian_date(cell: &str) -> Option<NaiveDate> {
+    if let Ok(d) = NaiveDate::parse_from_str(cell, "%Y-%m-%d") {
+        return Some(d);
+    }
+    let parts: Vec<&str> = cell.split(['/', '.', '-']).collect();
+    let [d, m, y] = parts.as_slice() else {
+        return None;
+    };
+    if y.len() != 4 || d.is_empty() || d.len() > 2 || m.is_empty() || m.len() > 2 {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sheet(text: &str) -> Sheet {
+        parse(text.as_bytes(), &Mapping::default()).expect("sheet")
+    }
+
+    #[test]
+    fn reads_italian_spreadsheets() {
+        let s = sheet(
+            "\u{feff}Ente;Fornitore;P.IVA;N. fattura;Data fattura;Imponibile;IVA;Tipo documento;Note\n\
+             Unione;Alfa S.r.l.;01234567897;12/A;31/01/2021;1.234,56;271,60;Nota di credito;x\n\
+             \n\
+             Unione;Beta;;7;1/2/2021;10;2,2;;\n",
+        );
+        assert_eq!(s.ignored, vec!["Note".to_string()]);
+        assert_eq!(s.rows.len(), 2, "blank lines skipped");
+        let r = &s.rows[0];
+        assert_eq!(r.line, 2);
+        assert!(r.errors.is_empty(), "{:?}", r.errors);
+        assert_eq!(r.values["net_amount"], "1234.56");
+        assert_eq!(r.values["vat_amount"], "271.60");
+        assert_eq!(r.values["document_date"], "2021-01-31");
+        assert_eq!(r.values["document_type"], "credit_note");
+        assert_eq!(r.values["supplier_vat"], "01234567897");
+        assert_eq!(
+            s.rows[1].line, 4,
+            "lines count as the spreadsheet shows them"
+        );
+        assert_eq!(s.rows[1].values["document_date"], "2021-02-01");
+        assert!(!s.rows[1].values.contains_key("supplier_vat"));
+    }
+
+    #[test]
+    fn every_bad_cell_is_named() {
+        let s = sheet("fornitore;data;imponibile;iva\nA;31/02/2021;12,3,4;abc\n");
+        let errors = &s.rows[0].errors;
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, vec!["document_date", "net_amount", "vat_amount"]);
+        assert!(
+            errors[0].message.contains("colonna «data»"),
+            "{}",
+            errors[0].message
+        );
+    }
+
+    #[test]
+    fn mapping_names_other_headers() {
+        let mut m = Mapping::default();
+        m.0.insert("net_amount".into(), "Netto fattura".into());
+        let s = parse(b"Fornitore;Netto fattura\nA;5,00\n", &m).expect("sheet");
+        assert_eq!(s.rows[0].values["net_amount"], "5.00");
+        m.0.insert("vat_amount".into(), "Manca".into());
+        m.0.insert("colore".into(), "Fornitore".into());
+        let errors = parse(b"Fornitore;Netto fattura\nA;5,00\n", &m).expect_err("errors");
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, vec!["map.colore", "map.vat_amount"]);
+    }
+
+    #[test]
+    fn windows_1252_and_commas() {
+        let bytes = b"Fornitore,Descrizione\nCaf\xe9,Attivit\xe0\n";
+        let s = parse(bytes, &Mapping::default()).expect("sheet");
+        assert_eq!(s.rows[0].values["supplier_name"], "Café");
+        assert_eq!(s.rows[0].values["description"], "Attività");
+    }
+
+    #[test]
+    fn no_input_panics() {
+        for input in [
+            &b""[..],
+            b"\xff\xfe",
+            b";;;\n;;",
+            b"\"",
+            b"a;b\n\"x",
+            b"data\n99/99/99999999999",
+        ] {
+            let _ = parse(input, &Mapping::default());
+        }
+    }
+}
