@@ -131,6 +131,8 @@ pub enum Need {
     /// Narrative sections and indicators of the final report.
     Narrative,
     Submit,
+    /// Match the accounting system's payments to the expenses and record them.
+    Reconcile,
     ManageMembers,
 }
 
@@ -151,7 +153,12 @@ pub fn permits(actor: &Actor, membership: Option<&Membership>, need: Need) -> Re
     let assigned = |entity: EntityId| manager && m.entities.contains(&entity);
     let ok = match need {
         Need::Read => true,
-        Need::EditProject | Need::Funding | Need::Reject | Need::Unlock | Need::Submit => finance,
+        Need::EditProject
+        | Need::Funding
+        | Need::Reject
+        | Need::Unlock
+        | Need::Submit
+        | Need::Reconcile => finance,
         Need::ManageMembers => false,
         Need::Narrative => finance || manager,
         Need::RecordExpense { entity } | Need::MarkReady { entity } => finance || assigned(entity),

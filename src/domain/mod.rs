@@ -45,6 +45,7 @@ pub mod ids;
 pub mod money;
 pub mod narrative;
 pub mod project;
+pub mod reconciliation;
 pub mod rules;
 pub mod split;
 pub mod submission;

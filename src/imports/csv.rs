@@ -113,7 +113,76 @@ pub const FIELDS: &[(&str, &[&str])] = &[
     ),
 ];
 
-const AMOUNTS: &[&str] = &["net_amount", "vat_amount", "claimed_amount"];
+/// The columns of an accounting system's payments export (for reconciliation).
+pub const PAYMENT_FIELDS: &[(&str, &[&str])] = &[
+    (
+        "payment_order_number",
+        &[
+            "numero mandato",
+            "mandato",
+            "n. mandato",
+            "ordinativo",
+            "numero ordinativo",
+            "payment_order_number",
+        ],
+    ),
+    (
+        "payment_order_date",
+        &[
+            "data mandato",
+            "data ordinativo",
+            "data emissione",
+            "payment_order_date",
+        ],
+    ),
+    (
+        "supplier_vat",
+        &[
+            "partita iva",
+            "p.iva",
+            "piva",
+            "partita iva fornitore",
+            "codice fiscale",
+            "cf/piva",
+            "supplier_vat",
+        ],
+    ),
+    (
+        "document_number",
+        &[
+            "numero fattura",
+            "n. fattura",
+            "fattura",
+            "numero documento",
+            "documento",
+            "document_number",
+        ],
+    ),
+    (
+        "amount",
+        &["importo", "importo pagato", "importo mandato", "amount"],
+    ),
+    (
+        "payment_date",
+        &[
+            "data pagamento",
+            "data quietanza",
+            "data esecuzione",
+            "payment_date",
+        ],
+    ),
+    (
+        "supplier_name",
+        &[
+            "fornitore",
+            "beneficiario",
+            "ragione sociale",
+            "supplier_name",
+        ],
+    ),
+];
+
+const AMOUNTS: &[&str] = &["net_amount", "vat_amount", "claimed_amount", "amount"];
 const DATES: &[&str] = &["document_date", "payment_order_date", "payment_date"];
 
 /// At most this many data rows in one file (a project has hundreds).
@@ -179,9 +248,18 @@ fn delimiter(first_line: &str) -> u8 {
     }
 }
 
-/// Reads the file. `Err` when it cannot be read at all (no header, a mapping naming a missing
-/// column); otherwise every row, each with its own errors.
+/// Reads a file of expenses (see [`read`]).
 pub fn parse(bytes: &[u8], mapping: &Mapping) -> Result<Sheet, Vec<SheetError>> {
+    read(bytes, mapping, FIELDS)
+}
+
+/// Reads the file with the columns of `fields`. `Err` when it cannot be read at all (no header,
+/// a mapping naming a missing column); otherwise every row, each with its own errors.
+pub fn read(
+    bytes: &[u8],
+    mapping: &Mapping,
+    fields: &'static [(&'static str, &'static [&'static str])],
+) -> Result<Sheet, Vec<SheetError>> {
     let text = decode(bytes);
     let first_line = text.lines().next().unwrap_or("");
     let mut reader = ::csv::ReaderBuilder::new()
@@ -209,13 +287,13 @@ pub fn parse(bytes: &[u8], mapping: &Mapping) -> Result<Sheet, Vec<SheetError>> 
     let folded: Vec<String> = headers.iter().map(|h| fold_header(h)).collect();
     let mut errors = Vec::new();
     for field in mapping.0.keys() {
-        if !FIELDS.iter().any(|(f, _)| f == field) {
+        if !fields.iter().any(|(f, _)| f == field) {
             errors.push(sheet_error(
                 &format!("map.{field}"),
                 "unknown_field",
                 format!(
                     "campo sconosciuto «{field}»: i campi sono {}",
-                    FIELDS
+                    fields
                         .iter()
                         .map(|(f, _)| *f)
                         .collect::<Vec<_>>()
@@ -225,7 +303,7 @@ pub fn parse(bytes: &[u8], mapping: &Mapping) -> Result<Sheet, Vec<SheetError>> 
         }
     }
     let mut columns: BTreeMap<&'static str, (usize, String)> = BTreeMap::new();
-    for (field, aliases) in FIELDS {
+    for (field, aliases) in fields {
         let index = match mapping.0.get(*field) {
             Some(header) => {
                 let wanted = fold_header(header);

@@ -14,6 +14,7 @@ pub mod funding;
 pub mod imports;
 pub mod narrative;
 pub mod projects;
+pub mod reconciliation;
 pub mod reports;
 pub mod summary;
 

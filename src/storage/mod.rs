@@ -234,6 +234,14 @@ pub trait Store: AccountStore {
         data: &ExpenseData,
         change: &Change,
     ) -> Result<Expense, StoreError>;
+    /// Replaces several expenses' data in one transaction, each at its expected version: all or
+    /// nothing (reconciliation with the accounts). `action` names the change in the audit trail.
+    async fn update_expenses(
+        &self,
+        updates: &[(ExpenseId, i64, ExpenseData)],
+        action: &'static str,
+        change: &Change,
+    ) -> Result<Vec<Expense>, StoreError>;
     async fn delete_expense(
         &self,
         id: ExpenseId,

@@ -14,6 +14,7 @@ mod merge_patch;
 mod narrative;
 pub(crate) mod pagination;
 mod projects;
+mod reconciliation;
 pub(crate) mod reports;
 mod summary;
 mod ui;
@@ -52,7 +53,7 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
         funding::create_tranche, funding::list_tranches,
         expenses::mark_ready, expenses::verify, expenses::reject, expenses::unlock, expenses::history,
         auth::create_token, auth::list_tokens, auth::revoke_token, auth::sign_in, auth::sign_out, auth::me, auth::change_password,
-        imports::fatturapa, csv_import::import,
+        imports::fatturapa, csv_import::import, reconciliation::reconcile,
         attachments::upload, attachments::list, attachments::download, attachments::remove,
         users::create, users::list, users::members, users::set_member, users::remove_member, users::project_audit,
     ),
@@ -114,6 +115,7 @@ pub fn router(app: App) -> Router {
         .merge(users::router())
         .merge(imports::router())
         .merge(csv_import::router())
+        .merge(reconciliation::router())
         .merge(attachments::router())
         .merge(calls::router())
         .merge(projects::router())

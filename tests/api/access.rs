@@ -532,6 +532,16 @@ fn rows() -> Vec<Row> {
             )
         },
         Row {
+            file: Some("csv/pagamenti.csv"),
+            ..row(
+                Method::POST,
+                "/api/v1/projects/{id}/reconciliation",
+                "/api/v1/projects/{p}/reconciliation",
+                FINANCE,
+                Nothing,
+            )
+        },
+        Row {
             file: Some("csv/spese.csv"),
             ..row(
                 Method::POST,

@@ -9,6 +9,7 @@ mod bad_input;
 mod concurrency;
 mod csv_import;
 mod imports;
+mod reconciliation;
 mod story;
 mod summary;
 mod ui;

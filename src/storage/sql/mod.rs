@@ -356,6 +356,32 @@ impl Store for SqlStore {
         Ok(after)
     }
 
+    async fn update_expenses(
+        &self,
+        updates: &[(ExpenseId, i64, ExpenseData)],
+        action: &'static str,
+        change: &Change,
+    ) -> Result<Vec<Expense>, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let mut done = Vec::with_capacity(updates.len());
+        for (id, expected_version, data) in updates {
+            let (before, after) =
+                expenses::update(&mut tx, *id, *expected_version, data, change.now).await?;
+            audit::append(
+                &mut tx,
+                change,
+                Record::new(action, "expense", id)
+                    .project(after.project_id.0)
+                    .before(&before)
+                    .after(&after),
+            )
+            .await?;
+            done.push(after);
+        }
+        tx.commit().await?;
+        Ok(done)
+    }
+
     async fn delete_expense(
         &self,
         id: ExpenseId,
