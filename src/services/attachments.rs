@@ -54,14 +54,20 @@ pub async fn list(
     Ok(app.store.attachments(expense).await?)
 }
 
+/// What the attachment is, if `who` may read its project.
+pub async fn get(app: &App, who: &Actor, id: i64) -> Result<Attachment, ServiceError> {
+    let attachment = find(app, id).await?;
+    access::require(app, who, attachment.project_id, Need::Read).await?;
+    Ok(attachment)
+}
+
 /// The attachment and its bytes, if `who` may read its project.
 pub async fn download(
     app: &App,
     who: &Actor,
     id: i64,
 ) -> Result<(Attachment, Vec<u8>), ServiceError> {
-    let attachment = find(app, id).await?;
-    access::require(app, who, attachment.project_id, Need::Read).await?;
+    let attachment = get(app, who, id).await?;
     let bytes = app
         .blobs
         .get(&attachment.digest)

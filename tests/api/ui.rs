@@ -112,7 +112,7 @@ async fn forms_need_their_csrf_token_and_roles_hold(app: TestApp) {
 
     let admin = sign_in(&app, crate::common::ADMIN_EMAIL).await;
     let (status, html) = page(&app, &admin, &format!("/progetti/{p}/spese/nuova")).await;
-    assert_eq!(status, StatusCode::OK);
+    assert_eq!(status, StatusCode::OK, "{html}");
     let csrf = hidden(&html, "_csrf");
     let fields = |csrf: &str| {
         vec![
@@ -403,7 +403,203 @@ async fn e_invoices_uploaded_from_the_page(app: TestApp) {
     assert_eq!(list["total"], 2, "one expense per body");
 }
 
+fn fixture(path: &str) -> Vec<u8> {
+    std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(path),
+    )
+    .expect("fixture")
+}
+
+/// Posts a multipart form with the session cookie.
+async fn post_form(
+    app: &TestApp,
+    session: &str,
+    path: &str,
+    form: reqwest::multipart::Form,
+) -> reqwest::Response {
+    client()
+        .post(app.url(path))
+        .header("cookie", session)
+        .multipart(form)
+        .send()
+        .await
+        .expect("post")
+}
+
+async fn spreadsheets_files_and_payments_from_the_pages(app: TestApp) {
+    use reqwest::multipart::{Form, Part};
+    let seed = app.seed().await;
+    let p = &seed.project_id;
+    let admin = sign_in(&app, crate::common::ADMIN_EMAIL).await;
+    let (_, html) = page(&app, &admin, &format!("/progetti/{p}/importa")).await;
+    let csrf = hidden(&html, "_csrf");
+    let csv_form = |name: &str, dry_run: bool| {
+        let form = Form::new()
+            .text("_csrf", csrf.clone())
+            .text("entity_id", "");
+        let form = if dry_run {
+            form.text("dry_run", "on")
+        } else {
+            form
+        };
+        form.part(
+            "csv",
+            Part::bytes(fixture(&format!("csv/{name}"))).file_name(name.to_owned()),
+        )
+    };
+
+    // A spreadsheet with errors: every row's errors on the page, nothing written.
+    let before = app.db.fingerprint().await;
+    let r = post_form(
+        &app,
+        &admin,
+        &format!("/progetti/{p}/importa/csv"),
+        csv_form("errori.csv", true),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.expect("html");
+    assert!(html.contains("Errori da correggere"), "{html}");
+    assert!(
+        html.contains("«Data fattura»") && html.contains("Comune Inesistente"),
+        "{html}"
+    );
+    assert_eq!(app.db.fingerprint().await, before);
+    // A good one, imported: amounts shown the Italian way.
+    let r = post_form(
+        &app,
+        &admin,
+        &format!("/progetti/{p}/importa/csv"),
+        csv_form("spese.csv", false),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.expect("html");
+    assert!(
+        html.contains("spese create") && html.contains("1.234,56 €"),
+        "{html}"
+    );
+    assert_eq!(app.db.scalar("SELECT COUNT(*) FROM expenses").await, 2);
+
+    // A file attached from the expense's page, listed with a working download link.
+    let mut body = seed.expense("R1/2020", "1000.00", "220.00");
+    for field in ["payment_order_number", "payment_order_date", "payment_date"] {
+        body[field] = Value::Null;
+    }
+    let expense = app.create(&seed.expenses_path(), &body).await["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let (status, html) = page(&app, &admin, &format!("/spese/{expense}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Nessun documento allegato"), "{html}");
+    let file_form = |csrf: &str| {
+        Form::new()
+            .text("_csrf", csrf.to_owned())
+            .text("kind", "receipt")
+            .part(
+                "file",
+                Part::bytes(fixture("attachments/quietanza.pdf")).file_name("quietanza n. 3.pdf"),
+            )
+    };
+    let forged = post_form(
+        &app,
+        &admin,
+        &format!("/spese/{expense}/allegati"),
+        file_form("0"),
+    )
+    .await;
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.db.scalar("SELECT COUNT(*) FROM attachments").await, 0);
+    let r = post_form(
+        &app,
+        &admin,
+        &format!("/spese/{expense}/allegati"),
+        file_form(&csrf),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, html) = page(&app, &admin, &format!("/spese/{expense}")).await;
+    assert!(
+        html.contains("quietanza n. 3.pdf") && html.contains("quietanza</td>"),
+        "{html}"
+    );
+    let link = html
+        .replace("&#x2f;", "/")
+        .split("href=\"")
+        .map(|s| s.split('"').next().unwrap_or(""))
+        .find(|h| h.starts_with("/api/v1/attachments/"))
+        .expect("download link")
+        .to_owned();
+    let download = client()
+        .get(app.url(&link))
+        .header("cookie", &admin)
+        .send()
+        .await
+        .expect("download");
+    assert_eq!(download.status(), StatusCode::OK);
+    assert_eq!(
+        download.bytes().await.expect("bytes").to_vec(),
+        fixture("attachments/quietanza.pdf")
+    );
+
+    // Reconciliation: the finance officer's page; matched, unmatched and unpaid listed.
+    let viewer = {
+        app.add_member("revisore@prova.it", p, "viewer", &[]).await;
+        sign_in(&app, "revisore@prova.it").await
+    };
+    let (status, _) = page(&app, &viewer, &format!("/progetti/{p}/riconciliazione")).await;
+    assert_eq!(status, StatusCode::OK, "anyone may open the page");
+    let (_, html) = page(&app, &viewer, &format!("/progetti/{p}/riconciliazione")).await;
+    let viewer_csrf = hidden(&html, "_csrf");
+    let payments = |csrf: &str| {
+        Form::new().text("_csrf", csrf.to_owned()).part(
+            "pagamenti",
+            Part::bytes(fixture("csv/pagamenti.csv")).file_name("mandati.csv"),
+        )
+    };
+    let r = post_form(
+        &app,
+        &viewer,
+        &format!("/progetti/{p}/riconciliazione"),
+        payments(&viewer_csrf),
+    )
+    .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::FORBIDDEN,
+        "only the finance office reconciles"
+    );
+    let r = post_form(
+        &app,
+        &admin,
+        &format!("/progetti/{p}/riconciliazione"),
+        payments(&csrf),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.expect("html");
+    let section = |id: &str| {
+        html.split(&format!("id=\"{id}\""))
+            .nth(1)
+            .and_then(|s| s.split("</table>").next())
+            .unwrap_or("")
+            .to_owned()
+    };
+    assert!(section("abbinati").contains("4101"), "{html}");
+    assert!(section("non-abbinati").contains("X9"), "{html}");
+    assert!(
+        section("senza-pagamento").contains("H 7"),
+        "the spreadsheet's expenses are unpaid: {html}"
+    );
+    let e = crate::common::json_of(app.get(&format!("/api/v1/expenses/{expense}")).await).await;
+    assert_eq!(e["payment_order_number"], "4101");
+}
+
 crate::on_both_backends!(
+    spreadsheets_files_and_payments_from_the_pages,
     forms_need_their_csrf_token_and_roles_hold,
     csv_opens_in_italian_excel,
     an_edit_colliding_with_another_is_explained,

@@ -402,6 +402,9 @@ struct FormPage {
     vat_recoverable: bool,
     message: Option<String>,
     history: Vec<HistoryRow>,
+    /// The expense's files, when the page shows a stored expense.
+    attachments: Option<Vec<super::attachments::AttachmentRow>>,
+    attachment_kinds: Vec<Choice>,
 }
 
 /// The values a form shows: what was typed, or the expense as stored.
@@ -590,6 +593,8 @@ fn form_page(
         vat_recoverable: values.contains_key("vat_recoverable"),
         message,
         history,
+        attachments: None,
+        attachment_kinds: super::attachments::kind_choices(),
     }
 }
 
@@ -615,17 +620,16 @@ async fn edit_form(
     let expense = expenses::get(&app, &who, id).await?;
     let ctx = form_context(&app, &session, expense.project_id).await?;
     let history = history_rows(&audit::expense_history(&app, &who, id).await?);
-    render(
-        "expense_form.html",
-        form_page(
-            &ctx,
-            Some(&expense),
-            &values_of(&expense),
-            &[],
-            None,
-            history,
-        ),
-    )
+    let mut page = form_page(
+        &ctx,
+        Some(&expense),
+        &values_of(&expense),
+        &[],
+        None,
+        history,
+    );
+    page.attachments = Some(super::attachments::rows(&app, &who, id).await?);
+    render("expense_form.html", page)
 }
 
 /// The typed values as the API's input: amounts read the Italian way, empty fields left out.

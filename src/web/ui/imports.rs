@@ -4,7 +4,7 @@
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use serde::Serialize;
 
@@ -12,18 +12,25 @@ use super::dashboard::{project_id, Frame, ProjectNav};
 use super::expenses::{choices, Choice};
 use super::page::{render, UiError, UiResult};
 use super::session::UiSession;
+use super::upload;
 use crate::domain::{CategoryCode, EntityId, Nature, ProjectId};
 use crate::imports::fatturapa::MAX_BYTES;
 use crate::services::imports::{self, FileReport, Outcome, Target};
 use crate::services::{calls, projects, App};
+use crate::web::csv_import::{self, CsvReport, Options};
 
 pub fn router() -> Router<App> {
-    Router::new().route(
-        "/progetti/{id}/importa",
-        get(page)
-            .post(upload)
-            .layer(DefaultBodyLimit::max(MAX_BYTES)),
-    )
+    Router::new()
+        .route(
+            "/progetti/{id}/importa",
+            get(page)
+                .post(upload)
+                .layer(DefaultBodyLimit::max(MAX_BYTES)),
+        )
+        .route(
+            "/progetti/{id}/importa/csv",
+            post(upload_csv).layer(DefaultBodyLimit::max(MAX_BYTES)),
+        )
 }
 
 #[derive(Serialize)]
@@ -42,7 +49,16 @@ struct ImportPage {
     entities: Vec<Choice>,
     categories: Vec<Choice>,
     reports: Vec<ReportView>,
+    csv: Option<CsvView>,
     error: Option<String>,
+}
+
+/// The outcome of a spreadsheet import, as the page shows it.
+#[derive(Serialize)]
+struct CsvView {
+    outcome: &'static str,
+    class: &'static str,
+    report: CsvReport,
 }
 
 async fn render_page(
@@ -50,6 +66,7 @@ async fn render_page(
     session: &UiSession,
     id: ProjectId,
     reports: Vec<FileReport>,
+    csv: Option<CsvView>,
     error: Option<String>,
 ) -> UiResult<Html<String>> {
     let who = session.actor();
@@ -93,6 +110,7 @@ async fn render_page(
                     }
                 })
                 .collect(),
+            csv,
             error,
         },
     )
@@ -103,89 +121,40 @@ async fn page(
     session: UiSession,
     Path(id): Path<String>,
 ) -> UiResult<Html<String>> {
-    render_page(&app, &session, project_id(&id)?, Vec::new(), None).await
+    render_page(&app, &session, project_id(&id)?, Vec::new(), None, None).await
 }
 
-/// The multipart form: the CSRF token must come first (it is the form's first field), so no file
-/// is read for a forged request.
+/// The upload form (see [`upload::read`]: the CSRF token is checked before any file is read).
 async fn upload(
     State(app): State<App>,
     session: UiSession,
     Path(id): Path<String>,
-    mut form: Multipart,
+    form: Multipart,
 ) -> UiResult<Response> {
     let id = project_id(&id)?;
-    let bad = |what: &str| {
-        UiError::new(
-            StatusCode::BAD_REQUEST,
-            format!("Modulo illeggibile: {what}."),
-        )
-    };
-    let mut csrf_ok = false;
-    let (mut entity, mut category, mut nature, mut dry_run) = (None, None, Nature::Current, false);
-    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
-    while let Some(field) = form
-        .next_field()
-        .await
-        .map_err(|_| bad("parte non valida"))?
-    {
-        let name = field.name().unwrap_or("").to_owned();
-        if name != "_csrf" && !csrf_ok {
-            break;
-        }
-        match name.as_str() {
-            "_csrf" => {
-                let sent = field.text().await.map_err(|_| bad("codice di sicurezza"))?;
-                csrf_ok = crate::web::auth::same_secret(&sent, &session.csrf);
-            }
-            "entity_id" => {
-                entity = field
-                    .text()
-                    .await
-                    .ok()
-                    .and_then(|t| t.parse::<EntityId>().ok());
-            }
-            "category" => {
-                category = field
-                    .text()
-                    .await
-                    .ok()
-                    .and_then(|t| CategoryCode::parse(t.trim()));
-            }
-            "nature" => {
-                nature = field
-                    .text()
-                    .await
-                    .ok()
-                    .and_then(|t| Nature::parse(&t))
-                    .unwrap_or(Nature::Current);
-            }
-            "dry_run" => dry_run = true,
-            "files" => {
-                let file = field.file_name().unwrap_or("fattura.xml").to_owned();
-                let bytes = field
-                    .bytes()
-                    .await
-                    .map_err(|_| bad("file troppo grande o interrotto"))?;
-                if !bytes.is_empty() {
-                    files.push((file, bytes.to_vec()));
-                }
-            }
-            _ => {}
-        }
-    }
-    if !csrf_ok {
-        return Err(UiError::new(
-            StatusCode::FORBIDDEN,
-            "Modulo rifiutato: il codice di sicurezza (CSRF) manca o è scaduto. Ricaricare la pagina e riprovare.",
-        ));
-    }
+    let form = upload::read(&session, form).await?;
+    let entity = form
+        .field("entity_id")
+        .and_then(|t| t.parse::<EntityId>().ok());
+    let category = form.field("category").and_then(CategoryCode::parse);
+    let nature = form
+        .field("nature")
+        .and_then(Nature::parse)
+        .unwrap_or(Nature::Current);
+    let dry_run = form.checked("dry_run");
+    let files: Vec<(String, Vec<u8>)> = form
+        .files
+        .into_iter()
+        .filter(|(field, _, _)| field == "files")
+        .map(|(_, name, bytes)| (name, bytes))
+        .collect();
     let Some(entity) = entity else {
         let html = render_page(
             &app,
             &session,
             id,
             Vec::new(),
+            None,
             Some("Scegliere l'ente che ha sostenuto le spese.".into()),
         )
         .await?;
@@ -197,6 +166,7 @@ async fn upload(
             &session,
             id,
             Vec::new(),
+            None,
             Some("Scegliere almeno un file.".into()),
         )
         .await?;
@@ -214,7 +184,70 @@ async fn upload(
     for (name, bytes) in &files {
         reports.push(imports::fatturapa(&app, &who, &target, name, bytes).await?);
     }
-    Ok(render_page(&app, &session, id, reports, None)
+    Ok(render_page(&app, &session, id, reports, None, None)
         .await?
         .into_response())
+}
+
+/// A spreadsheet of expenses: checked (dry run, the default) or imported all together.
+async fn upload_csv(
+    State(app): State<App>,
+    session: UiSession,
+    Path(id): Path<String>,
+    form: Multipart,
+) -> UiResult<Response> {
+    let id = project_id(&id)?;
+    let form = upload::read(&session, form).await?;
+    let Some((_, _, bytes)) = form.files.iter().find(|(field, _, _)| field == "csv") else {
+        let html = render_page(
+            &app,
+            &session,
+            id,
+            Vec::new(),
+            None,
+            Some("Scegliere il file CSV.".into()),
+        )
+        .await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response());
+    };
+    let options = Options {
+        mapping: Default::default(),
+        entity: form.field("entity_id").map(str::to_owned),
+        dry_run: form.checked("dry_run"),
+    };
+    let who = session.actor();
+    let report = match csv_import::run(&app, &who, id, bytes, &options).await {
+        Ok(report) => report,
+        Err(e) if e.status() == StatusCode::UNPROCESSABLE_ENTITY => {
+            let message = e
+                .field_errors()
+                .iter()
+                .map(|f| f.message.clone())
+                .collect::<Vec<_>>()
+                .join("; ");
+            let html = render_page(&app, &session, id, Vec::new(), None, Some(message)).await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response());
+        }
+        Err(e) => return Err(UiError::new(e.status(), e.detail().to_owned())),
+    };
+    let (outcome, class) = match report.outcome {
+        "created" => ("importato: spese create", "ok"),
+        "preview" if report.errors.is_empty() => {
+            ("controllo riuscito: nulla è stato scritto", "info")
+        }
+        "preview" => ("controllo: ci sono errori, nulla è stato scritto", "warn"),
+        _ => ("rifiutato: nessuna spesa creata", "alert"),
+    };
+    let status = if report.outcome == "refused" {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let csv = CsvView {
+        outcome,
+        class,
+        report,
+    };
+    let html = render_page(&app, &session, id, Vec::new(), Some(csv), None).await?;
+    Ok((status, html).into_response())
 }

@@ -3,13 +3,16 @@
 //! (a description `<script>`) is shown, never run. Forms post with the session's CSRF token; pages
 //! work without JavaScript, which only adds small helps (the VAT from a rate).
 
+mod attachments;
 mod dashboard;
 mod expenses;
 mod funding;
 mod imports;
 mod page;
+mod reconciliation;
 mod session;
 mod svg;
+mod upload;
 
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -31,6 +34,8 @@ pub fn router() -> Router<App> {
         .merge(expenses::router())
         .merge(funding::router())
         .merge(imports::router())
+        .merge(attachments::router())
+        .merge(reconciliation::router())
 }
 
 async fn css() -> Response {

@@ -27,12 +27,22 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "documents.html",
     "entities.html",
     "import.html",
+    "reconciliation.html",
 );
 
 fn environment() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
     ENV.get_or_init(|| {
         let mut env = Environment::new();
+        // API forms shown the Italian way: `1234.56` → `1.234,56 €`, `2021-01-31` → `31/01/2021`.
+        env.add_filter("euro", |raw: String| {
+            raw.parse::<crate::domain::Money>()
+                .map_or(raw, |m| m.italian())
+        });
+        env.add_filter("data", |raw: String| {
+            chrono::NaiveDate::parse_from_str(&raw, "%Y-%m-%d")
+                .map_or(raw, crate::domain::text::italian_date)
+        });
         for (name, source) in TEMPLATES {
             // The templates are ours and compiled in: a broken one fails the test suite at once.
             if let Err(e) = env.add_template(name, source) {
