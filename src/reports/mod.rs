@@ -2,6 +2,7 @@
 //! then written as XLSX (and, later, PDF) from a template. The same data and date always give the
 //! same bytes: dates and metadata come from the as-of date, rows have a stable order.
 
+pub mod evidence;
 pub mod model;
 pub mod pdf;
 pub mod template;
@@ -24,4 +25,6 @@ pub enum ReportError {
     Xlsx(#[from] rust_xlsxwriter::XlsxError),
     #[error("composizione del PDF: {0}")]
     Pdf(&'static str),
+    #[error("composizione dell'archivio ZIP: {0}")]
+    Zip(String),
 }

@@ -11,7 +11,7 @@ use crate::domain::Signatory;
 use crate::domain::{Call, ExpenseId, ProjectId};
 use crate::reports::model::ReportModel;
 use crate::reports::template::{templates_dir, Template};
-use crate::reports::{pdf, xlsx, ReportError};
+use crate::reports::{evidence, pdf, xlsx, ReportError};
 
 /// A document made for download.
 pub struct Document {
@@ -61,9 +61,10 @@ pub async fn rendiconto(
     submission: Option<i64>,
 ) -> Result<Document, ServiceError> {
     let remade;
+    let kinds = [kind];
     let order = match submission {
         None => Order {
-            kinds: &[kind],
+            kinds: &kinds,
             as_of,
             template,
             signatory: Signatory::default(),
@@ -71,22 +72,8 @@ pub async fn rendiconto(
             before_submission: None,
         },
         Some(id) => {
-            remade = submissions(app, who, project)
-                .await?
-                .into_iter()
-                .find(|s| s.id == id)
-                .ok_or(ServiceError::NotFound("rendicontazione"))?;
-            Order {
-                kinds: &[kind],
-                as_of: Some(remade.as_of),
-                template: Some(&remade.template),
-                signatory: remade.signatory.clone(),
-                audit_head: Some((
-                    remade.audit_seq.unwrap_or(0),
-                    remade.audit_hash.clone().unwrap_or_default(),
-                )),
-                before_submission: Some(id),
-            }
+            remade = find_submission(app, who, project, id).await?;
+            Order::as_submitted(&remade, &kinds)
         }
     };
     let made = make(app, who, project, order).await?;
@@ -111,6 +98,91 @@ struct Order<'a> {
     before_submission: Option<i64>,
 }
 
+impl<'a> Order<'a> {
+    /// A submission's documents made again from the stored data: its date, template, signatory
+    /// and audit head.
+    fn as_submitted(submission: &'a Submission, kinds: &'a [Kind]) -> Order<'a> {
+        Order {
+            kinds,
+            as_of: Some(submission.as_of),
+            template: Some(&submission.template),
+            signatory: submission.signatory.clone(),
+            audit_head: Some((
+                submission.audit_seq.unwrap_or(0),
+                submission.audit_hash.clone().unwrap_or_default(),
+            )),
+            before_submission: Some(submission.id),
+        }
+    }
+}
+
+async fn find_submission(
+    app: &App,
+    who: &Actor,
+    project: ProjectId,
+    id: i64,
+) -> Result<Submission, ServiceError> {
+    submissions(app, who, project)
+        .await?
+        .into_iter()
+        .find(|s| s.id == id)
+        .ok_or(ServiceError::NotFound("rendicontazione"))
+}
+
+/// The evidence pack of a submission: its documents, and each claimed expense's files under its
+/// row number in the rendiconto, with an index (see [`crate::reports::evidence`]).
+pub async fn evidence_pack(
+    app: &App,
+    who: &Actor,
+    project: ProjectId,
+    id: i64,
+) -> Result<Document, ServiceError> {
+    let submitted = find_submission(app, who, project, id).await?;
+    let made = make(app, who, project, Order::as_submitted(&submitted, &[])).await?;
+    let mut files: std::collections::HashMap<ExpenseId, Vec<_>> = std::collections::HashMap::new();
+    for attachment in app.store.project_attachments(project).await? {
+        files
+            .entry(attachment.expense_id)
+            .or_default()
+            .push(attachment);
+    }
+    let mut rows = Vec::with_capacity(made.lines.len());
+    for line in made.lines {
+        let mut with_bytes = Vec::new();
+        for attachment in files.remove(&line.expense.id).unwrap_or_default() {
+            let bytes = app.blobs.get(&attachment.digest).await?;
+            with_bytes.push((attachment, bytes));
+        }
+        rows.push(evidence::EvidenceRow {
+            row: line.row,
+            entity: line.entity,
+            category: line.category,
+            expense: line.expense,
+            files: with_bytes,
+        });
+    }
+    let mut documents = Vec::new();
+    for kind in [Kind::Pdf, Kind::Xlsx] {
+        documents.push((
+            kind.file(),
+            submission_file(app, who, project, id, kind).await?,
+        ));
+    }
+    let project_data = super::projects::get(app, who, project).await?;
+    let bytes = evidence::render(&evidence::EvidencePack {
+        project_title: &project_data.data.title,
+        submission: id,
+        as_of: submitted.as_of,
+        documents,
+        rows,
+    })?;
+    Ok(Document {
+        bytes,
+        fingerprint: made.fingerprint,
+        file_name: format!("evidenze-rendicontazione-{id}.zip"),
+    })
+}
+
 /// Documents made from one snapshot.
 struct Made {
     files: Vec<Vec<u8>>,
@@ -120,6 +192,8 @@ struct Made {
     signatory: Signatory,
     contribution_due: crate::domain::Money,
     counted: Vec<(ExpenseId, crate::domain::Money)>,
+    /// The counted expenses as the rendiconto numbers them.
+    lines: Vec<crate::reports::model::Line>,
 }
 
 /// Makes the `kinds` of documents from one snapshot; `signatory` overrides the project's settings.
@@ -179,7 +253,13 @@ async fn make(
                 .map(|l| (l.expense.id, l.expense.data.amounts.claimed()))
         })
         .collect();
+    let lines = model
+        .sections
+        .iter()
+        .flat_map(|s| s.lines.iter().cloned())
+        .collect();
     Ok(Made {
+        lines,
         files,
         fingerprint: model.fingerprint.clone(),
         as_of: snap.summary.as_of,

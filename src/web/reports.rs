@@ -15,7 +15,9 @@ use super::projects::parse_project_id;
 use crate::domain::submission::Submission;
 use crate::domain::Signatory;
 use crate::domain::Violations;
-use crate::services::reports::{rendiconto, submission_file, submissions, submit, Document, Kind};
+use crate::services::reports::{
+    evidence_pack, rendiconto, submission_file, submissions, submit, Document, Kind,
+};
 use crate::services::App;
 
 pub const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -263,9 +265,10 @@ async fn list_submissions(
 }
 
 /// A submitted document, byte for byte as first made: `rendiconto.xlsx`, `rendiconto.pdf` or
-/// `relazione.pdf`.
+/// `relazione.pdf`; or `evidenze.zip`, the evidence pack: those documents, every claimed expense's
+/// files in a folder named after its row in the rendiconto, and `indice.xlsx` linking rows to files.
 #[utoipa::path(get, path = "/api/v1/projects/{id}/submissions/{sid}/{file}", tag = "reports",
-    params(("id" = String, Path), ("sid" = String, Path), ("file" = String, Path, description = "rendiconto.xlsx, rendiconto.pdf or relazione.pdf")),
+    params(("id" = String, Path), ("sid" = String, Path), ("file" = String, Path, description = "rendiconto.xlsx, rendiconto.pdf, relazione.pdf or evidenze.zip")),
     responses((status = 200, body = Vec<u8>), (status = 404, body = Problem)))]
 async fn submission_document(
     State(app): State<App>,
@@ -276,6 +279,10 @@ async fn submission_document(
     let sid: crate::domain::ExpenseId = sid
         .parse()
         .map_err(|_| ApiError::not_found("rendicontazione"))?;
+    if file == "evidenze.zip" {
+        let pack = evidence_pack(&app, &who, project, sid.0).await?;
+        return Ok(download(pack, "application/zip"));
+    }
     let kind = match file.as_str() {
         "rendiconto.xlsx" => Kind::Xlsx,
         "rendiconto.pdf" => Kind::Pdf,
