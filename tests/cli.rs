@@ -317,6 +317,9 @@ fn importing_a_folder_of_e_invoices() {
     if let (Some(b), Some(a)) = (before, count()) {
         assert_eq!(a, b + 4);
     }
+    // Each file kept as evidence, beside the database by default.
+    let kept = walk(&dir.path().join("allegati"));
+    assert_eq!(kept, 3, "one stored file per imported file");
 
     let (code, text) = run(&[&good_dir]);
     assert_eq!(code, Some(0), "only skipped: {text}");
@@ -336,4 +339,23 @@ fn importing_a_folder_of_e_invoices() {
     if let (Some(b), Some(a)) = (before, count()) {
         assert_eq!(a, b + 4, "a refused file creates nothing");
     }
+}
+
+/// Regular files under a folder (not temporary ones).
+fn walk(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| {
+                    let path = e.path();
+                    if path.is_dir() {
+                        walk(&path)
+                    } else {
+                        usize::from(!e.file_name().to_string_lossy().starts_with(".tmp"))
+                    }
+                })
+                .sum()
+        })
+        .unwrap_or(0)
 }

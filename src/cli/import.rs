@@ -49,6 +49,9 @@ fn expand(paths: &[std::path::PathBuf]) -> Result<Vec<std::path::PathBuf>, Strin
     Ok(out)
 }
 
+/// Files per transaction.
+const BATCH: usize = 250;
+
 pub async fn run(command: ImportCommand, app: &App) -> Result<Outcome, String> {
     let ImportCommand::Fatturapa {
         project,
@@ -75,59 +78,73 @@ pub async fn run(command: ImportCommand, app: &App) -> Result<Outcome, String> {
     let files = expand(&files)?;
     let operator = Actor::cli();
     let (mut created, mut skipped, mut refused, mut expenses) = (0, 0, 0, 0);
-    for (i, path) in files.iter().enumerate() {
-        let name = path.display().to_string();
-        let outcome = match std::fs::read(path) {
-            Err(e) => {
-                refused += 1;
-                println!("[{}/{}] {name}: RIFIUTATO – {e}", i + 1, files.len());
-                continue;
-            }
-            Ok(bytes) => imports::fatturapa(app, &operator, &target, &name, &bytes)
-                .await
-                .map_err(|e| describe(e, &project))?,
-        };
-        let word = match outcome.outcome {
-            FileOutcome::Preview => "anteprima",
-            FileOutcome::Created => {
-                created += 1;
-                expenses += outcome.created.len();
-                "importato"
-            }
-            FileOutcome::Skipped => {
-                skipped += 1;
-                "saltato"
-            }
-            FileOutcome::Refused => {
-                refused += 1;
-                "RIFIUTATO"
-            }
-        };
-        println!(
-            "[{}/{}] {name}: {word}{}",
-            i + 1,
-            files.len(),
-            outcome
-                .message
-                .as_deref()
-                .map(|m| format!(" – {m}"))
-                .unwrap_or_default()
-        );
-        for e in &outcome.expenses {
-            println!(
-                "    {} {} del {}: imponibile {} IVA {}{}",
-                e.supplier_name,
-                e.number,
-                e.date,
-                e.net,
-                e.vat,
-                if e.warnings.is_empty() {
-                    String::new()
-                } else {
-                    format!(" [{}]", e.warnings.join("; "))
+    let mut done = 0;
+    // A batch of files shares one transaction (each file all or nothing within it): one commit,
+    // one sync, for many files.
+    for chunk in files.chunks(BATCH) {
+        let mut batch = Vec::with_capacity(chunk.len());
+        for path in chunk {
+            let name = path.display().to_string();
+            match std::fs::read(path) {
+                Ok(bytes) => batch.push((name, bytes)),
+                Err(e) => {
+                    refused += 1;
+                    done += 1;
+                    println!("[{done}/{}] {name}: RIFIUTATO – {e}", files.len());
                 }
-            );
+            }
         }
+        let reports = imports::fatturapa_batch(app, &operator, &target, batch)
+            .await
+            .map_err(|e| describe(e, &project))?;
+        for outcome in reports {
+            done += 1;
+            let name = &outcome.file;
+            let word = match outcome.outcome {
+                FileOutcome::Preview => "anteprima",
+                FileOutcome::Created => {
+                    created += 1;
+                    expenses += outcome.created.len();
+                    "importato"
+                }
+                FileOutcome::Skipped => {
+                    skipped += 1;
+                    "saltato"
+                }
+                FileOutcome::Refused => {
+                    refused += 1;
+                    "RIFIUTATO"
+                }
+            };
+            println!(
+                "[{done}/{}] {name}: {word}{}",
+                files.len(),
+                outcome
+                    .message
+                    .as_deref()
+                    .map(|m| format!(" – {m}"))
+                    .unwrap_or_default()
+            );
+            for e in &outcome.expenses {
+                println!(
+                    "    {} {} del {}: imponibile {} IVA {}{}",
+                    e.supplier_name,
+                    e.number,
+                    e.date,
+                    e.net,
+                    e.vat,
+                    if e.warnings.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" [{}]", e.warnings.join("; "))
+                    }
+                );
+            }
+        }
+        eprintln!(
+            "{done}/{} file: {created} importati, {skipped} saltati, {refused} rifiutati",
+            files.len()
+        );
     }
     println!(
         "{} file: {created} importati ({expenses} spese create), {skipped} saltati, {refused} rifiutati{}",

@@ -40,14 +40,14 @@ struct DatabaseArg {
     /// Where attachments are kept: a directory, or `s3://BUCKET[/PREFIX]` with the usual `AWS_*`
     /// variables (default: `allegati/` beside an SQLite database, in the working directory for
     /// PostgreSQL).
-    #[arg(long, env = "RENDICONTA_FILES", global = true)]
-    files: Option<String>,
+    #[arg(long, env = "RENDICONTA_FILE_STORE", global = true)]
+    file_store: Option<String>,
 }
 
 impl DatabaseArg {
     fn files(&self) -> String {
-        if let Some(files) = &self.files {
-            return files.clone();
+        if let Some(store) = &self.file_store {
+            return store.clone();
         }
         let path = self
             .database_url

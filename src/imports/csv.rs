@@ -346,6 +346,7 @@ pub fn read(
         .collect();
 
     let mut rows = Vec::new();
+    let mut lines = LineCounter { pos: 0, breaks: 0 };
     for (n, record) in reader.records().enumerate() {
         // The line the spreadsheet shows (blank lines and quoted line breaks included).
         let line = match &record {
@@ -353,7 +354,7 @@ pub fn read(
             Err(e) => e.position(),
         }
         .and_then(|p| usize::try_from(p.byte()).ok())
-        .map_or(n + 2, |byte| line_at(text.as_bytes(), byte));
+        .map_or(n + 2, |byte| lines.line_at(text.as_bytes(), byte));
         if rows.len() >= MAX_ROWS {
             return Err(vec![sheet_error(
                 "file",
@@ -409,19 +410,29 @@ pub fn read(
     })
 }
 
-/// The line of the record starting at `byte`: the reader counts the blank lines before a record
-/// as part of it, a person does not.
-fn line_at(text: &[u8], byte: usize) -> usize {
-    let newlines = |bytes: &[u8]| bytes.iter().filter(|b| **b == b'\n').count();
-    let before = text.get(..byte).unwrap_or(text);
-    let blank = text
-        .get(byte..)
-        .unwrap_or(&[])
-        .iter()
-        .take_while(|b| matches!(b, b'\n' | b'\r'))
-        .filter(|b| **b == b'\n')
-        .count();
-    newlines(before) + blank + 1
+/// The line of each record, as a person counts lines: the reader takes the blank lines before a
+/// record as part of it. Records come in order, so counting goes on from the last one.
+struct LineCounter {
+    pos: usize,
+    breaks: usize,
+}
+
+impl LineCounter {
+    fn line_at(&mut self, text: &[u8], byte: usize) -> usize {
+        let blank = text
+            .get(byte..)
+            .unwrap_or(&[])
+            .iter()
+            .take_while(|b| matches!(b, b'\n' | b'\r'))
+            .count();
+        let end = (byte + blank).min(text.len());
+        // A line ends with `\n`, `\r\n` or a lone `\r` (old Mac files), as the reader counts them.
+        self.breaks += (self.pos..end)
+            .filter(|&i| text[i] == b'\n' || (text[i] == b'\r' && text.get(i + 1) != Some(&b'\n')))
+            .count();
+        self.pos = self.pos.max(end);
+        self.breaks + 1
+    }
 }
 
 /// A cell in the API's form, or `(code, Italian message)`.
@@ -558,6 +569,13 @@ mod tests {
         let s = parse(bytes, &Mapping::default()).expect("sheet");
         assert_eq!(s.rows[0].values["supplier_name"], "Café");
         assert_eq!(s.rows[0].values["description"], "Attività");
+    }
+
+    #[test]
+    fn lines_count_every_kind_of_line_end() {
+        let s = sheet("Fornitore;Imponibile\r\rA;1\rB;2\r\nC;3\n");
+        let lines: Vec<usize> = s.rows.iter().map(|r| r.line).collect();
+        assert_eq!(lines, vec![3, 4, 5]);
     }
 
     #[test]

@@ -1,18 +1,22 @@
 //! Importing FatturaPA e-invoices as expenses: a preview of what each file would create, with
 //! warnings a person should read (CUP different from the project's, document outside the period,
-//! supplier invoice already recorded), then, unless it is a dry run, each file's documents in one
-//! transaction: all or nothing per file. A file already imported creates nothing and says so.
+//! supplier invoice already recorded), then, unless it is a dry run, a batch of files in one
+//! transaction with each file all or nothing (a savepoint each). A file already imported creates
+//! nothing and says so.
+
+use std::collections::HashSet;
 
 use serde::Serialize;
 
-use super::{access, attachments, projects, App, ServiceError};
+use super::{access, projects, App, ServiceError};
 use crate::domain::access::{Actor, Need};
-use crate::domain::attachment::AttachmentKind;
+use crate::domain::attachment::{AttachmentKind, NewAttachment};
 use crate::domain::{
     Amounts, CategoryCode, Cig, Cup, Document as Doc, DocumentType, EntityId, ExpenseData, Nature,
     Payment, ProjectId, TaxId,
 };
 use crate::imports::fatturapa::{self, Fattura};
+use crate::storage::ExpenseFile;
 
 /// What to import into, shared by every file of a batch.
 #[derive(Debug, Clone)]
@@ -60,13 +64,12 @@ pub struct FileReport {
 
 /// Turns one file into the expenses it would create, with warnings; `Err` says why the file is
 /// refused.
-async fn plan(
-    app: &App,
+fn plan(
     target: &Target,
     project: &crate::domain::Project,
     fattura: &Fattura,
+    seen: &Seen,
 ) -> Result<(Vec<ExpenseData>, Vec<PlannedExpense>, usize), ServiceError> {
-    let existing = app.store.all_expenses(target.project).await?;
     let supplier_vat = TaxId::parse(&fattura.supplier_vat).ok();
     let mut data = Vec::new();
     let mut planned = Vec::new();
@@ -113,14 +116,12 @@ async fn plan(
                     .into(),
             );
         }
-        // The same supplier document: by VAT number, or by name when the file's is unusable.
-        let duplicate = existing.iter().any(|e| {
-            e.data.document.number == doc.number
-                && e.data.document.date == doc.date
-                && e.data.document.supplier_vat == supplier_vat
-                && (supplier_vat.is_some()
-                    || e.data.document.supplier_name == fattura.supplier_name)
-        });
+        let duplicate = seen.contains(&document_key(
+            supplier_vat.as_ref(),
+            &fattura.supplier_name,
+            &doc.number,
+            doc.date,
+        ));
         if duplicate {
             already += 1;
             warnings.push("fattura del fornitore già registrata in questo progetto".into());
@@ -169,6 +170,20 @@ async fn plan(
     Ok((data, planned, already))
 }
 
+/// The supplier documents already recorded (or planned earlier in the batch): by VAT number, or
+/// by name when the file's VAT number is unusable.
+type Seen = HashSet<(String, String, chrono::NaiveDate)>;
+
+fn document_key(
+    vat: Option<&TaxId>,
+    name: &str,
+    number: &str,
+    date: chrono::NaiveDate,
+) -> (String, String, chrono::NaiveDate) {
+    let who = vat.map_or_else(|| format!("nome:{name}"), |v| format!("iva:{v}"));
+    (who, number.to_owned(), date)
+}
+
 /// Imports one file (plain XML or signed `.p7m`).
 pub async fn fatturapa(
     app: &App,
@@ -177,6 +192,21 @@ pub async fn fatturapa(
     file: &str,
     bytes: &[u8],
 ) -> Result<FileReport, ServiceError> {
+    let mut reports =
+        fatturapa_batch(app, who, target, vec![(file.to_owned(), bytes.to_vec())]).await?;
+    reports
+        .pop()
+        .ok_or_else(|| ServiceError::Store(crate::storage::StoreError::Corrupt("no report".into())))
+}
+
+/// Imports several files in one transaction, each all or nothing: a refused file leaves the
+/// others. The same document twice in a batch is created once. One report per file, in order.
+pub async fn fatturapa_batch(
+    app: &App,
+    who: &Actor,
+    target: &Target,
+    files: Vec<(String, Vec<u8>)>,
+) -> Result<Vec<FileReport>, ServiceError> {
     let project = projects::get(app, who, target.project).await?;
     access::require(
         app,
@@ -200,83 +230,170 @@ pub async fn fatturapa(
             "l'ente indicato non è un partner di questo progetto",
         ));
     }
-    let report = |outcome, message: Option<String>, expenses, created| FileReport {
-        file: file.to_owned(),
-        outcome,
-        message,
-        expenses,
-        created,
-    };
-    let fattura = match fatturapa::parse(bytes) {
-        Ok(f) => f,
-        Err(e) => {
-            return Ok(report(
-                Outcome::Refused,
-                Some(e.to_string()),
-                Vec::new(),
-                Vec::new(),
-            ))
-        }
-    };
-    let (data, planned, already) = match plan(app, target, &project, &fattura).await {
-        Ok(p) => p,
-        Err(ServiceError::Invalid(errors)) => {
-            let message = errors
-                .into_iter()
-                .map(|e| e.message)
-                .collect::<Vec<_>>()
-                .join("; ");
-            return Ok(report(
-                Outcome::Refused,
-                Some(message),
-                Vec::new(),
-                Vec::new(),
-            ));
-        }
-        Err(other) => return Err(other),
-    };
-    if target.dry_run {
-        return Ok(report(Outcome::Preview, None, planned, Vec::new()));
+    let mut seen: Seen = app
+        .store
+        .all_expenses(target.project)
+        .await?
+        .iter()
+        .map(|e| {
+            let d = &e.data.document;
+            document_key(d.supplier_vat.as_ref(), &d.supplier_name, &d.number, d.date)
+        })
+        .collect();
+
+    /// What became of a file before the database is written.
+    enum Step {
+        Done(FileReport),
+        Write {
+            name: String,
+            planned: Vec<PlannedExpense>,
+            index: usize,
+        },
     }
-    if data.is_empty() {
-        let message =
-            format!("già importata: {already} documenti già registrati, nessuna spesa creata");
-        return Ok(report(Outcome::Skipped, Some(message), planned, Vec::new()));
-    }
-    // The original file becomes the evidence of every expense it creates.
-    let evidence =
-        match attachments::store_file(app, AttachmentKind::Invoice, file, bytes.to_vec()).await {
-            Ok(evidence) => evidence,
+    let mut steps = Vec::with_capacity(files.len());
+    let mut writes: Vec<ExpenseFile> = Vec::new();
+    let mut blobs = tokio::task::JoinSet::new();
+    for (name, bytes) in files {
+        let report = |outcome, message: Option<String>, expenses| FileReport {
+            file: name.clone(),
+            outcome,
+            message,
+            expenses,
+            created: Vec::new(),
+        };
+        let fattura = match fatturapa::parse(&bytes) {
+            Ok(f) => f,
+            Err(e) => {
+                steps.push(Step::Done(report(
+                    Outcome::Refused,
+                    Some(e.to_string()),
+                    Vec::new(),
+                )));
+                continue;
+            }
+        };
+        let (data, planned, already) = match plan(target, &project, &fattura, &seen) {
+            Ok(p) => p,
             Err(ServiceError::Invalid(errors)) => {
-                let message = errors
-                    .into_iter()
-                    .map(|e| e.message)
-                    .collect::<Vec<_>>()
-                    .join("; ");
-                return Ok(report(Outcome::Refused, Some(message), planned, Vec::new()));
+                steps.push(Step::Done(report(
+                    Outcome::Refused,
+                    Some(messages(errors)),
+                    Vec::new(),
+                )));
+                continue;
             }
             Err(other) => return Err(other),
         };
-    match super::expenses::create_many(app, who, target.project, data, Some(&evidence)).await {
-        Ok(created) => Ok(report(
-            Outcome::Created,
-            None,
+        if target.dry_run {
+            steps.push(Step::Done(report(Outcome::Preview, None, planned)));
+            continue;
+        }
+        if data.is_empty() {
+            let message =
+                format!("già importata: {already} documenti già registrati, nessuna spesa creata");
+            steps.push(Step::Done(report(Outcome::Skipped, Some(message), planned)));
+            continue;
+        }
+        // The original file becomes the evidence of every expense it creates.
+        let evidence = match NewAttachment::check(
+            AttachmentKind::Invoice,
+            &name,
+            &bytes,
+            app.max_file_bytes,
+        ) {
+            Ok(e) => e,
+            Err(e) => {
+                steps.push(Step::Done(report(
+                    Outcome::Refused,
+                    Some(e.message),
+                    planned,
+                )));
+                continue;
+            }
+        };
+        for d in &data {
+            let doc = &d.document;
+            seen.insert(document_key(
+                doc.supplier_vat.as_ref(),
+                &doc.supplier_name,
+                &doc.number,
+                doc.date,
+            ));
+        }
+        // The bytes are stored (and synced) while the next files are read; all of them before
+        // any row refers to them.
+        let store = app.blobs.clone();
+        let digest = evidence.digest.clone();
+        blobs.spawn(async move { store.put(&digest, bytes).await });
+        steps.push(Step::Write {
+            name,
             planned,
-            created.iter().map(|e| e.id.to_string()).collect(),
-        )),
-        Err(ServiceError::Invalid(errors)) => {
-            let message = errors
-                .into_iter()
-                .map(|e| format!("{}: {}", e.field, e.message))
-                .collect::<Vec<_>>()
-                .join("; ");
-            Ok(report(Outcome::Refused, Some(message), planned, Vec::new()))
-        }
-        Err(ServiceError::Conflict { message, .. }) => {
-            Ok(report(Outcome::Refused, Some(message), planned, Vec::new()))
-        }
-        Err(other) => Err(other),
+            index: writes.len(),
+        });
+        writes.push(ExpenseFile {
+            expenses: data,
+            evidence: Some(evidence),
+        });
     }
+    while let Some(put) = blobs.join_next().await {
+        put.map_err(|e| ServiceError::Store(crate::storage::StoreError::Files(e.to_string())))??;
+    }
+    let all: Vec<ExpenseData> = writes.iter().flat_map(|w| w.expenses.clone()).collect();
+    let mut outcomes = Vec::new();
+    if !writes.is_empty() {
+        super::expenses::validate_many(app, who, target.project, &all).await?;
+        outcomes = app
+            .store
+            .insert_expense_files(target.project, &writes, &app.change(who))
+            .await?;
+    }
+    let mut outcomes: Vec<Option<Result<_, _>>> = outcomes.into_iter().map(Some).collect();
+    Ok(steps
+        .into_iter()
+        .map(|step| match step {
+            Step::Done(report) => report,
+            Step::Write {
+                name,
+                planned,
+                index,
+            } => {
+                let result = outcomes.get_mut(index).and_then(Option::take);
+                let (outcome, message, created) = match result {
+                    Some(Ok(created)) => (
+                        Outcome::Created,
+                        None,
+                        created
+                            .iter()
+                            .map(|e: &crate::domain::Expense| e.id.to_string())
+                            .collect(),
+                    ),
+                    Some(Err(e)) => {
+                        let message = match ServiceError::from(e) {
+                            ServiceError::Conflict { message, .. } => message,
+                            other => other.to_string(),
+                        };
+                        (Outcome::Refused, Some(message), Vec::new())
+                    }
+                    None => (Outcome::Refused, Some("non scritto".into()), Vec::new()),
+                };
+                FileReport {
+                    file: name,
+                    outcome,
+                    message,
+                    expenses: planned,
+                    created,
+                }
+            }
+        })
+        .collect())
+}
+
+fn messages(errors: Vec<crate::domain::FieldError>) -> String {
+    errors
+        .into_iter()
+        .map(|e| e.message)
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// The project's entities, if `who` may record expenses for at least one of them (a file import

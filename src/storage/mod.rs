@@ -216,6 +216,15 @@ pub trait Store: AccountStore {
         evidence: Option<&NewAttachment>,
         change: &Change,
     ) -> Result<Vec<Expense>, StoreError>;
+    /// Inserts the expenses of many files in one transaction, each file all or nothing (a
+    /// savepoint each): a file whose expenses break a rule gets its error, the others are kept.
+    /// `Err` only when the transaction itself fails (then nothing is written).
+    async fn insert_expense_files(
+        &self,
+        project: ProjectId,
+        files: &[ExpenseFile],
+        change: &Change,
+    ) -> Result<Vec<Result<Vec<Expense>, StoreError>>, StoreError>;
     async fn get_expense(&self, id: ExpenseId) -> Result<Option<Expense>, StoreError>;
     async fn list_expenses(
         &self,
@@ -461,6 +470,13 @@ pub trait AccountStore: Send + Sync + 'static {
     async fn audit_scan(&self, after_seq: i64, limit: i64) -> Result<Vec<Entry>, StoreError>;
     /// The heads the submissions recorded.
     async fn audit_anchors(&self) -> Result<Vec<Anchor>, StoreError>;
+}
+
+/// The expenses one imported file creates, with the file as their evidence.
+#[derive(Debug, Clone)]
+pub struct ExpenseFile {
+    pub expenses: Vec<ExpenseData>,
+    pub evidence: Option<NewAttachment>,
 }
 
 /// Who makes a change and when. Every write appends it to the audit trail in its own transaction.

@@ -35,8 +35,8 @@ use crate::domain::{
     Money, NewCall, NewEntity, Project, ProjectData, ProjectId, Step, UserId,
 };
 use crate::storage::{
-    AccountStore, Change, ExpenseFilter, ExpenseSortField, ExpenseTotals, NewSession, Page,
-    PageRequest, Sort, Store, StoreError,
+    AccountStore, Change, ExpenseFile, ExpenseFilter, ExpenseSortField, ExpenseTotals, NewSession,
+    Page, PageRequest, Sort, Store, StoreError,
 };
 
 pub struct SqlStore {
@@ -256,6 +256,63 @@ impl Store for SqlStore {
         }
         tx.commit().await?;
         Ok(created)
+    }
+
+    async fn insert_expense_files(
+        &self,
+        project: ProjectId,
+        files: &[ExpenseFile],
+        change: &Change,
+    ) -> Result<Vec<Result<Vec<Expense>, StoreError>>, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let mut outcomes = Vec::with_capacity(files.len());
+        for file in files {
+            sqlx::query("SAVEPOINT import_file")
+                .execute(&mut *tx)
+                .await?;
+            let mut created = Vec::with_capacity(file.expenses.len());
+            let mut failure = None;
+            for data in &file.expenses {
+                match insert_audited(&mut tx, project, data, change).await {
+                    Ok(expense) => {
+                        if let Some(evidence) = &file.evidence {
+                            if let Err(e) =
+                                attach_audited(&mut tx, project, expense.id, evidence, change).await
+                            {
+                                failure = Some(e);
+                                break;
+                            }
+                        }
+                        created.push(expense);
+                    }
+                    Err(e) => {
+                        failure = Some(e);
+                        break;
+                    }
+                }
+            }
+            match failure {
+                None => {
+                    sqlx::query("RELEASE SAVEPOINT import_file")
+                        .execute(&mut *tx)
+                        .await?;
+                    outcomes.push(Ok(created));
+                }
+                // A rule broken by this file: undo only its rows. A database failure ends all.
+                Some(e @ (StoreError::DocumentOverclaimed { .. } | StoreError::Duplicate(_))) => {
+                    sqlx::query("ROLLBACK TO SAVEPOINT import_file")
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query("RELEASE SAVEPOINT import_file")
+                        .execute(&mut *tx)
+                        .await?;
+                    outcomes.push(Err(e));
+                }
+                Some(other) => return Err(other),
+            }
+        }
+        tx.commit().await?;
+        Ok(outcomes)
     }
 
     async fn insert_attachment(
