@@ -178,6 +178,55 @@ fn a_tampered_envelope_is_refused() {
     );
 }
 
+/// Forged signed attributes (content and digest left consistent) fail the RSA signature; so does a
+/// signature with one bit changed. The genuine envelopes of both signers verify.
+#[test]
+fn the_rsa_signature_is_checked() {
+    use rendiconta::imports::fatturapa::p7m::P7mError;
+    for genuine in ["IT02182030391_31.xml.p7m", "IT00484960588_ERKHK.xml.p7m"] {
+        assert!(parse(&read(genuine)).is_ok(), "{genuine} verifies");
+    }
+    let bytes = read("IT02182030391_31.xml.p7m");
+    // signingTime (1.2.840.113549.1.9.5), a signed attribute: change one digit of its UTCTime.
+    let oid = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x05];
+    let at = bytes
+        .windows(oid.len())
+        .position(|w| w == oid)
+        .expect("signing time");
+    let time = at
+        + bytes[at..]
+            .iter()
+            .position(|b| *b == 0x17)
+            .expect("UTCTime")
+        + 2;
+    let mut forged = bytes.clone();
+    forged[time] = if forged[time] == b'1' { b'2' } else { b'1' };
+    assert_eq!(
+        parse(&forged).map(|_| ()),
+        Err(FatturaError::Signed(P7mError::BadSignature))
+    );
+    // The last byte of the RSA signature value (the OCTET STRING after sha256WithRSA/rsaEncryption
+    // in the signer info).
+    let rsa = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01];
+    let alg = bytes
+        .windows(rsa.len())
+        .rposition(|w| w == rsa)
+        .expect("signature algorithm");
+    let value = alg
+        + bytes[alg..]
+            .iter()
+            .position(|b| *b == 0x04)
+            .expect("OCTET STRING");
+    let len = usize::from(bytes[value + 2]) << 8 | usize::from(bytes[value + 3]);
+    assert_eq!(bytes[value + 1], 0x82, "a two-byte length");
+    let mut flipped = bytes.clone();
+    flipped[value + 3 + len] ^= 0x01;
+    assert_eq!(
+        parse(&flipped).map(|_| ()),
+        Err(FatturaError::Signed(P7mError::BadSignature))
+    );
+}
+
 #[test]
 fn descriptions_come_from_causale_or_the_first_line() {
     // Two Causale elements are one text, joined.

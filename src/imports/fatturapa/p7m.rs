@@ -1,10 +1,12 @@
 //! Signed FatturaPA files (`.xml.p7m`): a CMS SignedData envelope (CAdES), binary DER/BER or the
-//! same as Base64 text. We take the signed XML out of it and check that it is the content the
-//! signer signed: the SHA-256 of the XML must equal the `messageDigest` among the signed
-//! attributes. A file altered after signing fails that check or does not even parse.
+//! same as Base64 text. We take the signed XML out of it and check that it is what the signer
+//! signed: the SHA-256 of the XML must equal the `messageDigest` among the signed attributes, and
+//! the RSA signature over those attributes must verify with the public key of the signer's
+//! certificate in the envelope. Content altered after signing, or signed attributes forged to
+//! match altered content, are refused.
 //!
-//! Not checked here: the RSA signature over the signed attributes and the signer's certificate
-//! chain (qualified certificates, revocation), which need a trust store of the Italian CAs.
+//! Not checked here: whether that certificate is a qualified one issued by an Italian CA, and
+//! its revocation status, which need the AgID trust list and network access.
 
 use base64::Engine;
 use sha2::{Digest, Sha256};
@@ -28,6 +30,10 @@ pub enum P7mError {
     DigestMismatch,
     #[error("busta firmata senza impronta SHA-256 del contenuto: impossibile verificarla")]
     NoDigest,
+    #[error("la firma digitale non è valida: la busta è stata alterata dopo la firma")]
+    BadSignature,
+    #[error("firma digitale non verificabile: {0}")]
+    Unverifiable(&'static str),
 }
 
 /// Reads one element at `data[pos..]`; returns it and the position after it. Indefinite lengths
@@ -130,6 +136,8 @@ fn octets(tlv: &Tlv<'_>, depth: usize, out: &mut Vec<u8>) -> Result<(), P7mError
 const OID_SIGNED_DATA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02];
 const OID_MESSAGE_DIGEST: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x04];
 const OID_SHA256: &[u8] = &[0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01];
+const OID_RSA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
+const OID_SHA256_RSA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b];
 
 /// Does this look like a signed envelope rather than XML? DER starts with a SEQUENCE; Base64
 /// of one starts with `MI`.
@@ -191,7 +199,122 @@ pub fn unwrap(bytes: &[u8]) -> Result<Vec<u8>, P7mError> {
     if Sha256::digest(&xml).as_slice() != expected.as_slice() {
         return Err(P7mError::DigestMismatch);
     }
+    let certificates = parts
+        .iter()
+        .find(|p| p.tag == 0xa0)
+        .ok_or(P7mError::Unverifiable("manca il certificato del firmatario"))?;
+    verify_signature(signer_infos, certificates)?;
     Ok(xml)
+}
+
+/// An INTEGER's magnitude without the sign-padding zero.
+fn unsigned<'a>(int: &Tlv<'a>) -> &'a [u8] {
+    let bytes = int.content;
+    match bytes.iter().position(|b| *b != 0) {
+        Some(i) => &bytes[i..],
+        None => &bytes[bytes.len().saturating_sub(1)..],
+    }
+}
+
+/// The RSA signature of the first signer over its signed attributes (DER, as a SET), checked with
+/// the public key of the envelope's certificate whose serial number the signer names.
+fn verify_signature(signer_infos: &Tlv<'_>, certificates: &Tlv<'_>) -> Result<(), P7mError> {
+    use rsa::{BigUint, Pkcs1v15Sign, RsaPublicKey};
+    let unverifiable = P7mError::Unverifiable;
+    let signers = children(signer_infos, 3)?;
+    let signer = signers.first().ok_or(unverifiable("nessun firmatario"))?;
+    let fields = children(signer, 4)?;
+    // issuerAndSerialNumber: SEQUENCE { issuer, serialNumber }.
+    let sid = fields
+        .get(1)
+        .filter(|f| f.tag == 0x30)
+        .ok_or(unverifiable("firmatario indicato per chiave, non per certificato"))?;
+    let sid = children(sid, 5)?;
+    let serial = sid
+        .get(1)
+        .filter(|s| s.tag == 0x02)
+        .ok_or(unverifiable("numero di serie del certificato mancante"))?;
+    let attrs = fields
+        .iter()
+        .find(|f| f.tag == 0xa0)
+        .ok_or(P7mError::NoDigest)?;
+    let after_attrs = fields
+        .iter()
+        .skip_while(|f| f.tag != 0xa0)
+        .skip(1)
+        .collect::<Vec<_>>();
+    let algorithm = after_attrs
+        .first()
+        .filter(|f| f.tag == 0x30)
+        .and_then(|f| children(f, 5).ok())
+        .and_then(|c| c.into_iter().next())
+        .map(|oid| oid.content)
+        .ok_or(unverifiable("algoritmo di firma mancante"))?;
+    if algorithm != OID_RSA && algorithm != OID_SHA256_RSA {
+        return Err(unverifiable("algoritmo di firma non RSA (non supportato)"));
+    }
+    let signature = after_attrs
+        .get(1)
+        .filter(|f| f.tag == 0x04)
+        .ok_or(unverifiable("valore della firma mancante"))?;
+    let mut signature_bytes = Vec::new();
+    octets(signature, 5, &mut signature_bytes)?;
+
+    // The certificate: SEQUENCE { tbsCertificate SEQUENCE { [0] version, serialNumber, signature,
+    // issuer, validity, subject, subjectPublicKeyInfo, … }, … }.
+    let mut key = None;
+    for cert in children(certificates, 3)? {
+        let Some(tbs) = children(&cert, 4)?.into_iter().next() else {
+            continue;
+        };
+        let tbs = children(&tbs, 5)?;
+        let offset = usize::from(tbs.first().is_some_and(|f| f.tag == 0xa0));
+        let Some(cert_serial) = tbs.get(offset) else {
+            continue;
+        };
+        if unsigned(cert_serial) != unsigned(serial) {
+            continue;
+        }
+        let spki = tbs
+            .get(offset + 5)
+            .ok_or(unverifiable("chiave pubblica del certificato mancante"))?;
+        let spki = children(spki, 6)?;
+        let bits = spki
+            .get(1)
+            .filter(|b| b.tag == 0x03 && b.content.first() == Some(&0))
+            .ok_or(unverifiable("chiave pubblica illeggibile"))?;
+        let (rsa_key, _) = read(&bits.content[1..], 0, 7)?;
+        let numbers = children(&rsa_key, 7)?;
+        if let [n, e, ..] = numbers.as_slice() {
+            key = Some(
+                RsaPublicKey::new(
+                    BigUint::from_bytes_be(unsigned(n)),
+                    BigUint::from_bytes_be(unsigned(e)),
+                )
+                .map_err(|_| unverifiable("chiave pubblica RSA non valida"))?,
+            );
+        }
+        break;
+    }
+    let key = key.ok_or(unverifiable("il certificato del firmatario non è nella busta"))?;
+    // What was signed is the DER of the attributes with the SET tag, not the [0] of the envelope.
+    let mut signed = vec![0x31];
+    let len = attrs.content.len();
+    if len < 0x80 {
+        signed.push(u8::try_from(len).unwrap_or(0));
+    } else {
+        let bytes: Vec<u8> = len
+            .to_be_bytes()
+            .into_iter()
+            .skip_while(|b| *b == 0)
+            .collect();
+        signed.push(0x80 | u8::try_from(bytes.len()).unwrap_or(0));
+        signed.extend(bytes);
+    }
+    signed.extend_from_slice(attrs.content);
+    let hashed = Sha256::digest(&signed);
+    key.verify(Pkcs1v15Sign::new::<Sha256>(), &hashed, &signature_bytes)
+        .map_err(|_| P7mError::BadSignature)
 }
 
 /// The SHA-256 `messageDigest` signed attribute of the first signer.
