@@ -262,4 +262,11 @@ fn no_input_panics() {
             let _ = parse(&flipped);
         }
     }
+    // Found by `scripts/fuzz`: a declaration whose encoding is quoted by a multi-byte character.
+    let found = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/fuzz/fatturapa-encoding-quote.xml"),
+    )
+    .expect("fuzz finding");
+    assert!(parse(&found).is_err());
 }

@@ -119,7 +119,10 @@ fn decode(bytes: &[u8]) -> Result<String, FatturaError> {
         .and_then(|decl| decl.split("encoding=").nth(1))
         .and_then(|rest| {
             let quote = rest.chars().next()?;
-            rest[1..].split(quote).next().map(str::to_owned)
+            rest[quote.len_utf8()..]
+                .split(quote)
+                .next()
+                .map(str::to_owned)
         });
     let encoding = match declared {
         Some(label) => encoding_rs::Encoding::for_label(label.trim().as_bytes())

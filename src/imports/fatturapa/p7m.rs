@@ -202,7 +202,9 @@ pub fn unwrap(bytes: &[u8]) -> Result<Vec<u8>, P7mError> {
     let certificates = parts
         .iter()
         .find(|p| p.tag == 0xa0)
-        .ok_or(P7mError::Unverifiable("manca il certificato del firmatario"))?;
+        .ok_or(P7mError::Unverifiable(
+            "manca il certificato del firmatario",
+        ))?;
     verify_signature(signer_infos, certificates)?;
     Ok(xml)
 }
@@ -225,10 +227,9 @@ fn verify_signature(signer_infos: &Tlv<'_>, certificates: &Tlv<'_>) -> Result<()
     let signer = signers.first().ok_or(unverifiable("nessun firmatario"))?;
     let fields = children(signer, 4)?;
     // issuerAndSerialNumber: SEQUENCE { issuer, serialNumber }.
-    let sid = fields
-        .get(1)
-        .filter(|f| f.tag == 0x30)
-        .ok_or(unverifiable("firmatario indicato per chiave, non per certificato"))?;
+    let sid = fields.get(1).filter(|f| f.tag == 0x30).ok_or(unverifiable(
+        "firmatario indicato per chiave, non per certificato",
+    ))?;
     let sid = children(sid, 5)?;
     let serial = sid
         .get(1)
@@ -296,7 +297,9 @@ fn verify_signature(signer_infos: &Tlv<'_>, certificates: &Tlv<'_>) -> Result<()
         }
         break;
     }
-    let key = key.ok_or(unverifiable("il certificato del firmatario non è nella busta"))?;
+    let key = key.ok_or(unverifiable(
+        "il certificato del firmatario non è nella busta",
+    ))?;
     // What was signed is the DER of the attributes with the SET tag, not the [0] of the envelope.
     let mut signed = vec![0x31];
     let len = attrs.content.len();
