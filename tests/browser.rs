@@ -288,6 +288,30 @@ async fn day(app: &TestApp, c: &Client) {
         .path()
         .trim_start_matches("/spese/")
         .to_owned();
+
+    // Its evidence: a PDF chosen in the file input of the expense's page, then listed there.
+    let pdf = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/attachments/quietanza.pdf");
+    select(c, "#allegati select[name=kind]", "receipt").await;
+    c.find(Locator::Css("#allegati input[type=file]"))
+        .await
+        .expect("file input")
+        .send_keys(&pdf.display().to_string())
+        .await
+        .expect("choose file");
+    submit(c, "#allegati form").await;
+    wait_for_url(c, |u| u.ends_with("#allegati")).await;
+    let listed = text_of(c, "#allegati table").await;
+    assert!(
+        listed.contains("quietanza.pdf") && listed.contains("quietanza"),
+        "{listed}"
+    );
+    let files = api(app, &format!("/api/v1/expenses/{new_id}/attachments")).await;
+    assert_eq!(
+        files[0]["sha256"],
+        rendiconta::domain::attachment::Digest::of(&std::fs::read(&pdf).expect("pdf")).as_str()
+    );
+
     c.goto(&format!("{base}/progetti/1")).await.expect("goto");
     let warnings_after = count_in(&text_of(c, "#avvisi").await);
     assert!(
