@@ -6,7 +6,11 @@ use libfuzzer_sys::fuzz_target;
 use rendiconta::imports::csv::{self, Mapping, FIELDS, PAYMENT_FIELDS};
 
 fuzz_target!(|data: &[u8]| {
-    let lines = data.iter().filter(|b| **b == b'\n').count() + 1;
+    // Lines end with `\n`, `\r\n` or a lone `\r`, as spreadsheets (and the reader) count them.
+    let lines = (0..data.len())
+        .filter(|&i| data[i] == b'\n' || (data[i] == b'\r' && data.get(i + 1) != Some(&b'\n')))
+        .count()
+        + 1;
     let mut mapping = Mapping::default();
     if data.len() > 2 && data[0] % 2 == 0 {
         mapping.0.insert("net_amount".into(), "Netto".into());
