@@ -367,6 +367,12 @@ pub async fn fatturapa_batch(
                             .map(|e: &crate::domain::Expense| e.id.to_string())
                             .collect(),
                     ),
+                    // Recorded meanwhile by another import: nothing of this file was written.
+                    Some(Err(crate::storage::StoreError::Duplicate(_))) => (
+                        Outcome::Skipped,
+                        Some("già importata: documento registrato nel frattempo da un'altra importazione, nessuna spesa creata".into()),
+                        Vec::new(),
+                    ),
                     Some(Err(e)) => {
                         let message = match ServiceError::from(e) {
                             ServiceError::Conflict { message, .. } => message,

@@ -106,4 +106,61 @@ async fn e_invoices_become_expenses_once(app: TestApp) {
     assert_eq!(bad["errors"][0]["field"], "entity");
 }
 
-crate::on_both_backends!(e_invoices_become_expenses_once);
+/// The same e-invoice imported by two requests at once, in batches with other files: the document
+/// is created once (the other request skips it, or has that file refused by the overclaim guard
+/// and rolled back to its savepoint), the other files of both batches are kept, and the audit
+/// chain stays whole.
+async fn concurrent_batches_keep_each_file_whole(app: TestApp) {
+    let seed = app.seed().await;
+    let services = app.services().await;
+    let target = rendiconta::services::imports::Target {
+        project: seed.project_id.parse().expect("project"),
+        entity: seed.entities[0].parse().expect("entity"),
+        category: None,
+        nature: rendiconta::domain::Nature::Current,
+        dry_run: false,
+    };
+    let operator = rendiconta::domain::access::Actor::Operator("cli:test".into());
+    let batch = |other: &str| {
+        vec![
+            ("comune.xml".to_owned(), fixture("IT01234567890_FPA01.xml")),
+            (other.to_owned(), fixture(other)),
+        ]
+    };
+    let (a, b) = tokio::join!(
+        rendiconta::services::imports::fatturapa_batch(
+            &services,
+            &operator,
+            &target,
+            batch("invoice-credit-note.xml")
+        ),
+        rendiconta::services::imports::fatturapa_batch(
+            &services,
+            &operator,
+            &target,
+            batch("IT01234567890_FPA03.xml")
+        ),
+    );
+    let (a, b) = (a.expect("batch a"), b.expect("batch b"));
+    use rendiconta::services::imports::Outcome;
+    let shared: Vec<Outcome> = vec![a[0].outcome, b[0].outcome];
+    assert_eq!(
+        shared.iter().filter(|o| **o == Outcome::Created).count(),
+        1,
+        "the shared file is created once: {a:?} {b:?}"
+    );
+    assert_eq!(a[1].outcome, Outcome::Created, "{a:?}");
+    assert_eq!(b[1].outcome, Outcome::Created, "{b:?}");
+    // FPA01 has one body, the credit note one, FPA03 two.
+    assert_eq!(app.db.scalar("SELECT COUNT(*) FROM expenses").await, 4);
+    assert_eq!(app.db.scalar("SELECT COUNT(*) FROM attachments").await, 4);
+    let check = rendiconta::services::audit::verify(&services)
+        .await
+        .expect("verify");
+    assert!(check.problems.is_empty(), "{:?}", check.problems);
+}
+
+crate::on_both_backends!(
+    e_invoices_become_expenses_once,
+    concurrent_batches_keep_each_file_whole
+);

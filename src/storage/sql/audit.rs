@@ -14,42 +14,74 @@ pub(super) async fn append(
     change: &Change,
     record: Record,
 ) -> Result<(), StoreError> {
-    let (seq, hash): (i64, String) =
-        sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
-            .fetch_one(&mut **tx)
-            .await?;
-    let entry = Entry::seal(
-        record,
-        seq + 1,
-        change.now,
-        change.actor.label(),
-        change.actor.user_id().map(|u| u.0),
-        &hash,
-    );
-    sqlx::query(
-        "INSERT INTO audit_log (seq, at, actor, user_id, action, object_type, object_id, project_id, \
-         before, after, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-    )
-    .bind(entry.seq)
-    .bind(entry.at)
-    .bind(&entry.actor)
-    .bind(entry.user_id)
-    .bind(&entry.action)
-    .bind(&entry.object_type)
-    .bind(&entry.object_id)
-    .bind(entry.project_id)
-    .bind(&entry.before)
-    .bind(&entry.after)
-    .bind(&entry.prev_hash)
-    .bind(&entry.hash)
-    .execute(&mut **tx)
-    .await?;
-    sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+    let mut chain = Chain::head(tx).await?;
+    chain.push(tx, change, record).await?;
+    chain.save(tx).await
+}
+
+/// The chain's head held in memory while one transaction appends many entries (an import): read
+/// once, each entry inserted, the head written once at the end. Clone it before a savepoint and
+/// put the clone back when rolling back to it.
+#[derive(Clone)]
+pub(super) struct Chain {
+    seq: i64,
+    hash: String,
+}
+
+impl Chain {
+    pub(super) async fn head(tx: &mut Transaction<'static, Db>) -> Result<Chain, StoreError> {
+        let (seq, hash): (i64, String) =
+            sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
+                .fetch_one(&mut **tx)
+                .await?;
+        Ok(Chain { seq, hash })
+    }
+
+    pub(super) async fn push(
+        &mut self,
+        tx: &mut Transaction<'static, Db>,
+        change: &Change,
+        record: Record,
+    ) -> Result<(), StoreError> {
+        let entry = Entry::seal(
+            record,
+            self.seq + 1,
+            change.now,
+            change.actor.label(),
+            change.actor.user_id().map(|u| u.0),
+            &self.hash,
+        );
+        sqlx::query(
+            "INSERT INTO audit_log (seq, at, actor, user_id, action, object_type, object_id, project_id, \
+             before, after, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
         .bind(entry.seq)
+        .bind(entry.at)
+        .bind(&entry.actor)
+        .bind(entry.user_id)
+        .bind(&entry.action)
+        .bind(&entry.object_type)
+        .bind(&entry.object_id)
+        .bind(entry.project_id)
+        .bind(&entry.before)
+        .bind(&entry.after)
+        .bind(&entry.prev_hash)
         .bind(&entry.hash)
         .execute(&mut **tx)
         .await?;
-    Ok(())
+        self.seq = entry.seq;
+        self.hash = entry.hash;
+        Ok(())
+    }
+
+    pub(super) async fn save(&self, tx: &mut Transaction<'static, Db>) -> Result<(), StoreError> {
+        sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+            .bind(self.seq)
+            .bind(&self.hash)
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
 }
 
 /// Takes the chain's head lock: the first statement of every writing transaction on PostgreSQL.

@@ -42,13 +42,16 @@ async fn guard_document(
     let Some(key) = data.document_key() else {
         return Ok(());
     };
-    sqlx::query(&format!(
-        "SELECT id FROM projects WHERE id = $1{}",
-        DIALECT.for_update
-    ))
-    .bind(project.0)
-    .fetch_optional(&mut **tx)
-    .await?;
+    // SQLite's write lock already serialises writers: no row to lock there.
+    if !DIALECT.for_update.is_empty() {
+        sqlx::query(&format!(
+            "SELECT id FROM projects WHERE id = $1{}",
+            DIALECT.for_update
+        ))
+        .bind(project.0)
+        .fetch_optional(&mut **tx)
+        .await?;
+    }
     let parts: Vec<(i64, i64)> = sqlx::query_as(
         "SELECT id, claimed_cents FROM expenses WHERE project_id = $1 AND supplier_vat = $2 \
          AND document_number = $3 AND document_date = $4 AND id <> $5 ORDER BY id",
@@ -70,8 +73,45 @@ async fn guard_document(
     })
 }
 
+/// Is this supplier document already recorded in the project? By VAT number, or by supplier name
+/// when the document has none (as an import's preview judges it).
+pub(super) async fn already_recorded(
+    tx: &mut Transaction<'static, Db>,
+    project: ProjectId,
+    data: &ExpenseData,
+) -> Result<bool, StoreError> {
+    let d = &data.document;
+    let found: Option<(i64,)> = match &d.supplier_vat {
+        Some(vat) => {
+            sqlx::query_as(
+                "SELECT id FROM expenses WHERE project_id = $1 AND supplier_vat = $2 \
+                 AND document_number = $3 AND document_date = $4 LIMIT 1",
+            )
+            .bind(project.0)
+            .bind(vat.as_str())
+            .bind(&d.number)
+            .bind(d.date)
+            .fetch_optional(&mut **tx)
+            .await?
+        }
+        None => {
+            sqlx::query_as(
+                "SELECT id FROM expenses WHERE project_id = $1 AND supplier_vat IS NULL \
+                 AND supplier_name = $2 AND document_number = $3 AND document_date = $4 LIMIT 1",
+            )
+            .bind(project.0)
+            .bind(&d.supplier_name)
+            .bind(&d.number)
+            .bind(d.date)
+            .fetch_optional(&mut **tx)
+            .await?
+        }
+    };
+    Ok(found.is_some())
+}
+
 /// Marks the project's expenses as changed, in the writer's transaction (see `expense_cache`).
-async fn bump_revision(
+pub(super) async fn bump_revision(
     tx: &mut Transaction<'static, Db>,
     project: ProjectId,
 ) -> Result<(), StoreError> {
@@ -89,8 +129,20 @@ pub(super) async fn insert(
     created_by: Option<UserId>,
     now: DateTime<Utc>,
 ) -> Result<Expense, StoreError> {
-    guard_document(tx, project, data, None).await?;
     bump_revision(tx, project).await?;
+    insert_row(tx, project, data, created_by, now).await
+}
+
+/// The guarded insert without marking the project's expenses changed: for a batch whose
+/// transaction marks them once.
+pub(super) async fn insert_row(
+    tx: &mut Transaction<'static, Db>,
+    project: ProjectId,
+    data: &ExpenseData,
+    created_by: Option<UserId>,
+    now: DateTime<Utc>,
+) -> Result<Expense, StoreError> {
+    guard_document(tx, project, data, None).await?;
     let d = &data.document;
     let p = &data.payment;
     let row: ExpenseRow = sqlx::query_as(&format!(

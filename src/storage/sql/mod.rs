@@ -265,52 +265,89 @@ impl Store for SqlStore {
         change: &Change,
     ) -> Result<Vec<Result<Vec<Expense>, StoreError>>, StoreError> {
         let mut tx = self.begin_write().await?;
+        // Once for the batch: the revision mark and the audit chain's head (written at the end).
+        expenses::bump_revision(&mut tx, project).await?;
+        let mut chain = audit::Chain::head(&mut tx).await?;
+        let by = change.actor.user_id();
         let mut outcomes = Vec::with_capacity(files.len());
         for file in files {
             sqlx::query("SAVEPOINT import_file")
                 .execute(&mut *tx)
                 .await?;
-            let mut created = Vec::with_capacity(file.expenses.len());
-            let mut failure = None;
+            let mark = chain.clone();
+            let mut written: Result<Vec<Expense>, StoreError> = Ok(Vec::new());
             for data in &file.expenses {
-                match insert_audited(&mut tx, project, data, change).await {
-                    Ok(expense) => {
-                        if let Some(evidence) = &file.evidence {
-                            if let Err(e) =
-                                attach_audited(&mut tx, project, expense.id, evidence, change).await
-                            {
-                                failure = Some(e);
-                                break;
-                            }
-                        }
-                        created.push(expense);
+                let step = async {
+                    // Checked again here, inside the one write transaction, so that two imports
+                    // of the same document at once cannot both record it.
+                    if expenses::already_recorded(&mut tx, project, data).await? {
+                        return Err(StoreError::Duplicate("documento già registrato".into()));
                     }
-                    Err(e) => {
-                        failure = Some(e);
+                    let expense =
+                        expenses::insert_row(&mut tx, project, data, by, change.now).await?;
+                    chain
+                        .push(
+                            &mut tx,
+                            change,
+                            Record::new("expense.create", "expense", expense.id)
+                                .project(project.0)
+                                .after(&expense),
+                        )
+                        .await?;
+                    if let Some(evidence) = &file.evidence {
+                        let attachment = attachments::insert(
+                            &mut tx,
+                            project,
+                            expense.id,
+                            evidence,
+                            change.now,
+                            change.actor.label(),
+                        )
+                        .await?;
+                        chain
+                            .push(
+                                &mut tx,
+                                change,
+                                Record::new("attachment.create", "attachment", attachment.id)
+                                    .project(project.0)
+                                    .after(&attachment),
+                            )
+                            .await?;
+                    }
+                    Ok::<_, StoreError>(expense)
+                }
+                .await;
+                match (step, &mut written) {
+                    (Ok(expense), Ok(created)) => created.push(expense),
+                    (Err(e), _) => {
+                        written = Err(e);
                         break;
                     }
+                    (Ok(_), Err(_)) => break,
                 }
             }
-            match failure {
-                None => {
+            match written {
+                Ok(created) => {
                     sqlx::query("RELEASE SAVEPOINT import_file")
                         .execute(&mut *tx)
                         .await?;
                     outcomes.push(Ok(created));
                 }
                 // A rule broken by this file: undo only its rows. A database failure ends all.
-                Some(e @ (StoreError::DocumentOverclaimed { .. } | StoreError::Duplicate(_))) => {
+                Err(e @ (StoreError::DocumentOverclaimed { .. } | StoreError::Duplicate(_))) => {
                     sqlx::query("ROLLBACK TO SAVEPOINT import_file")
                         .execute(&mut *tx)
                         .await?;
                     sqlx::query("RELEASE SAVEPOINT import_file")
                         .execute(&mut *tx)
                         .await?;
+                    chain = mark;
                     outcomes.push(Err(e));
                 }
-                Some(other) => return Err(other),
+                Err(other) => return Err(other),
             }
         }
+        chain.save(&mut tx).await?;
         tx.commit().await?;
         Ok(outcomes)
     }
