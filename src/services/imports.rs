@@ -252,7 +252,7 @@ pub async fn fatturapa_batch(
     }
     let mut steps = Vec::with_capacity(files.len());
     let mut writes: Vec<ExpenseFile> = Vec::new();
-    let mut blobs = tokio::task::JoinSet::new();
+    let mut blobs = Vec::new();
     for (name, bytes) in files {
         let report = |outcome, message: Option<String>, expenses| FileReport {
             file: name.clone(),
@@ -320,11 +320,7 @@ pub async fn fatturapa_batch(
                 doc.date,
             ));
         }
-        // The bytes are stored (and synced) while the next files are read; all of them before
-        // any row refers to them.
-        let store = app.blobs.clone();
-        let digest = evidence.digest.clone();
-        blobs.spawn(async move { store.put(&digest, bytes).await });
+        blobs.push((evidence.digest.clone(), bytes));
         steps.push(Step::Write {
             name,
             planned,
@@ -335,9 +331,8 @@ pub async fn fatturapa_batch(
             evidence: Some(evidence),
         });
     }
-    while let Some(put) = blobs.join_next().await {
-        put.map_err(|e| ServiceError::Store(crate::storage::StoreError::Files(e.to_string())))??;
-    }
+    // Every file's bytes are stored, and synced, before any row refers to them.
+    app.blobs.put_many(blobs).await?;
     let all: Vec<ExpenseData> = writes.iter().flat_map(|w| w.expenses.clone()).collect();
     let mut outcomes = Vec::new();
     if !writes.is_empty() {

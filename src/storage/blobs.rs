@@ -19,6 +19,13 @@ pub trait BlobStore: Send + Sync + 'static {
     async fn put(&self, digest: &Digest, bytes: Vec<u8>) -> Result<(), StoreError>;
     /// The bytes, checked against their digest, or `None` if they were never stored.
     async fn get(&self, digest: &Digest) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Stores many files (an import's batch); all are durable when it returns.
+    async fn put_many(&self, files: Vec<(Digest, Vec<u8>)>) -> Result<(), StoreError> {
+        for (digest, bytes) in files {
+            self.put(&digest, bytes).await?;
+        }
+        Ok(())
+    }
 }
 
 pub type DynBlobs = Arc<dyn BlobStore>;
@@ -82,22 +89,37 @@ impl BlobStore for LocalDir {
 
     async fn put(&self, digest: &Digest, bytes: Vec<u8>) -> Result<(), StoreError> {
         let path = self.path(digest);
+        tokio::task::spawn_blocking(move || write_durably(&path, &bytes))
+            .await
+            .map_err(files_error)?
+            .map_err(files_error)
+    }
+
+    async fn put_many(&self, files: Vec<(Digest, Vec<u8>)>) -> Result<(), StoreError> {
+        let jobs: Vec<(PathBuf, Vec<u8>)> = files
+            .into_iter()
+            .map(|(digest, bytes)| (self.path(&digest), bytes))
+            .collect();
+        // Each file is synced on its own; several threads let the disk take the syncs together.
         tokio::task::spawn_blocking(move || -> std::io::Result<()> {
-            if path.exists() {
-                return Ok(());
-            }
-            let dir = path.parent().unwrap_or(&path);
-            std::fs::create_dir_all(dir)?;
-            // Written aside, synced, then renamed: a reader never sees half a file, and a crash
-            // leaves at most a stray temporary file.
-            let tmp = tempfile_in(dir)?;
-            {
-                use std::io::Write as _;
-                let mut file = std::fs::File::create(&tmp)?;
-                file.write_all(&bytes)?;
-                file.sync_all()?;
-            }
-            std::fs::rename(&tmp, &path)
+            let workers = jobs.len().clamp(1, 8);
+            let share = jobs.len().div_ceil(workers).max(1);
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = jobs
+                    .chunks(share)
+                    .map(|chunk| {
+                        scope.spawn(move || {
+                            chunk
+                                .iter()
+                                .try_for_each(|(path, bytes)| write_durably(path, bytes))
+                        })
+                    })
+                    .collect();
+                handles.into_iter().try_for_each(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err(std::io::Error::other("writer thread failed")))
+                })
+            })
         })
         .await
         .map_err(files_error)?
@@ -115,6 +137,24 @@ impl BlobStore for LocalDir {
             Err(e) => Err(files_error(e)),
         }
     }
+}
+
+/// Written aside, synced, then renamed: a reader never sees half a file, and a crash leaves at
+/// most a stray temporary file. A file already there is the same bytes (same digest).
+fn write_durably(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    if path.exists() {
+        return Ok(());
+    }
+    let dir = path.parent().unwrap_or(path);
+    std::fs::create_dir_all(dir)?;
+    let tmp = tempfile_in(dir)?;
+    {
+        use std::io::Write as _;
+        let mut file = std::fs::File::create(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+    }
+    std::fs::rename(&tmp, path)
 }
 
 /// A unique temporary name in `dir` (same file system, so the rename is atomic).

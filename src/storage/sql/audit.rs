@@ -15,18 +15,29 @@ pub(super) async fn append(
     record: Record,
 ) -> Result<(), StoreError> {
     let mut chain = Chain::head(tx).await?;
-    chain.push(tx, change, record).await?;
+    chain.push(change, record);
     chain.save(tx).await
 }
 
-/// The chain's head held in memory while one transaction appends many entries (an import): read
-/// once, each entry inserted, the head written once at the end. Clone it before a savepoint and
-/// put the clone back when rolling back to it.
-#[derive(Clone)]
+/// The chain's head held in memory while one transaction appends many entries (an import): the
+/// head is read once, entries are sealed as they come and written together, and the head is
+/// written once, by [`Chain::save`]. Take a [`Mark`] before a savepoint and [`Chain::reset`] to it
+/// when rolling back to that savepoint.
 pub(super) struct Chain {
     seq: i64,
     hash: String,
+    pending: Vec<Entry>,
 }
+
+/// Where the chain stood: its head and how many entries were waiting.
+pub(super) struct Mark {
+    seq: i64,
+    hash: String,
+    pending: usize,
+}
+
+/// Rows per multi-row `INSERT` (12 parameters each; SQLite allows 32,766 per statement).
+const ROWS_PER_INSERT: usize = 1000;
 
 impl Chain {
     pub(super) async fn head(tx: &mut Transaction<'static, Db>) -> Result<Chain, StoreError> {
@@ -34,15 +45,15 @@ impl Chain {
             sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
                 .fetch_one(&mut **tx)
                 .await?;
-        Ok(Chain { seq, hash })
+        Ok(Chain {
+            seq,
+            hash,
+            pending: Vec::new(),
+        })
     }
 
-    pub(super) async fn push(
-        &mut self,
-        tx: &mut Transaction<'static, Db>,
-        change: &Change,
-        record: Record,
-    ) -> Result<(), StoreError> {
+    /// Seals the record as the next entry; written by [`Chain::save`].
+    pub(super) fn push(&mut self, change: &Change, record: Record) {
         let entry = Entry::seal(
             record,
             self.seq + 1,
@@ -51,30 +62,52 @@ impl Chain {
             change.actor.user_id().map(|u| u.0),
             &self.hash,
         );
-        sqlx::query(
-            "INSERT INTO audit_log (seq, at, actor, user_id, action, object_type, object_id, project_id, \
-             before, after, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-        )
-        .bind(entry.seq)
-        .bind(entry.at)
-        .bind(&entry.actor)
-        .bind(entry.user_id)
-        .bind(&entry.action)
-        .bind(&entry.object_type)
-        .bind(&entry.object_id)
-        .bind(entry.project_id)
-        .bind(&entry.before)
-        .bind(&entry.after)
-        .bind(&entry.prev_hash)
-        .bind(&entry.hash)
-        .execute(&mut **tx)
-        .await?;
         self.seq = entry.seq;
-        self.hash = entry.hash;
-        Ok(())
+        self.hash.clone_from(&entry.hash);
+        self.pending.push(entry);
     }
 
-    pub(super) async fn save(&self, tx: &mut Transaction<'static, Db>) -> Result<(), StoreError> {
+    pub(super) fn mark(&self) -> Mark {
+        Mark {
+            seq: self.seq,
+            hash: self.hash.clone(),
+            pending: self.pending.len(),
+        }
+    }
+
+    pub(super) fn reset(&mut self, mark: Mark) {
+        self.seq = mark.seq;
+        self.hash = mark.hash;
+        self.pending.truncate(mark.pending);
+    }
+
+    /// Writes the waiting entries and the new head.
+    pub(super) async fn save(
+        &mut self,
+        tx: &mut Transaction<'static, Db>,
+    ) -> Result<(), StoreError> {
+        for chunk in self.pending.chunks(ROWS_PER_INSERT) {
+            let mut q = sqlx::QueryBuilder::<Db>::new(
+                "INSERT INTO audit_log (seq, at, actor, user_id, action, object_type, object_id, \
+                 project_id, before, after, prev_hash, hash) ",
+            );
+            q.push_values(chunk, |mut row, e| {
+                row.push_bind(e.seq)
+                    .push_bind(e.at)
+                    .push_bind(e.actor.clone())
+                    .push_bind(e.user_id)
+                    .push_bind(e.action.clone())
+                    .push_bind(e.object_type.clone())
+                    .push_bind(e.object_id.clone())
+                    .push_bind(e.project_id)
+                    .push_bind(e.before.clone())
+                    .push_bind(e.after.clone())
+                    .push_bind(e.prev_hash.clone())
+                    .push_bind(e.hash.clone());
+            });
+            q.build().execute(&mut **tx).await?;
+        }
+        self.pending.clear();
         sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
             .bind(self.seq)
             .bind(&self.hash)

@@ -143,6 +143,18 @@ pub(super) async fn insert_row(
     now: DateTime<Utc>,
 ) -> Result<Expense, StoreError> {
     guard_document(tx, project, data, None).await?;
+    insert_new_document(tx, project, data, created_by, now).await
+}
+
+/// The insert of a document the transaction has just found unrecorded ([`already_recorded`]):
+/// with no other part of it, there is nothing to guard.
+pub(super) async fn insert_new_document(
+    tx: &mut Transaction<'static, Db>,
+    project: ProjectId,
+    data: &ExpenseData,
+    created_by: Option<UserId>,
+    now: DateTime<Utc>,
+) -> Result<Expense, StoreError> {
     let d = &data.document;
     let p = &data.payment;
     let row: ExpenseRow = sqlx::query_as(&format!(

@@ -271,10 +271,15 @@ impl Store for SqlStore {
         let by = change.actor.user_id();
         let mut outcomes = Vec::with_capacity(files.len());
         for file in files {
-            sqlx::query("SAVEPOINT import_file")
-                .execute(&mut *tx)
-                .await?;
-            let mark = chain.clone();
+            // A file of one document needs no savepoint: checked first, then written whole or
+            // failing the transaction. Several documents may stop half-way: a savepoint each.
+            let several = file.expenses.len() > 1;
+            if several {
+                sqlx::query("SAVEPOINT import_file")
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let mark = chain.mark();
             let mut written: Result<Vec<Expense>, StoreError> = Ok(Vec::new());
             for data in &file.expenses {
                 let step = async {
@@ -283,17 +288,20 @@ impl Store for SqlStore {
                     if expenses::already_recorded(&mut tx, project, data).await? {
                         return Err(StoreError::Duplicate("documento già registrato".into()));
                     }
-                    let expense =
-                        expenses::insert_row(&mut tx, project, data, by, change.now).await?;
-                    chain
-                        .push(
-                            &mut tx,
-                            change,
-                            Record::new("expense.create", "expense", expense.id)
-                                .project(project.0)
-                                .after(&expense),
-                        )
-                        .await?;
+                    // Not recorded: no other part of it to guard against, unless this very file
+                    // carries it twice.
+                    let expense = if several {
+                        expenses::insert_row(&mut tx, project, data, by, change.now).await?
+                    } else {
+                        expenses::insert_new_document(&mut tx, project, data, by, change.now)
+                            .await?
+                    };
+                    chain.push(
+                        change,
+                        Record::new("expense.create", "expense", expense.id)
+                            .project(project.0)
+                            .after(&expense),
+                    );
                     if let Some(evidence) = &file.evidence {
                         let attachment = attachments::insert(
                             &mut tx,
@@ -304,15 +312,12 @@ impl Store for SqlStore {
                             change.actor.label(),
                         )
                         .await?;
-                        chain
-                            .push(
-                                &mut tx,
-                                change,
-                                Record::new("attachment.create", "attachment", attachment.id)
-                                    .project(project.0)
-                                    .after(&attachment),
-                            )
-                            .await?;
+                        chain.push(
+                            change,
+                            Record::new("attachment.create", "attachment", attachment.id)
+                                .project(project.0)
+                                .after(&attachment),
+                        );
                     }
                     Ok::<_, StoreError>(expense)
                 }
@@ -328,20 +333,24 @@ impl Store for SqlStore {
             }
             match written {
                 Ok(created) => {
-                    sqlx::query("RELEASE SAVEPOINT import_file")
-                        .execute(&mut *tx)
-                        .await?;
+                    if several {
+                        sqlx::query("RELEASE SAVEPOINT import_file")
+                            .execute(&mut *tx)
+                            .await?;
+                    }
                     outcomes.push(Ok(created));
                 }
                 // A rule broken by this file: undo only its rows. A database failure ends all.
                 Err(e @ (StoreError::DocumentOverclaimed { .. } | StoreError::Duplicate(_))) => {
-                    sqlx::query("ROLLBACK TO SAVEPOINT import_file")
-                        .execute(&mut *tx)
-                        .await?;
-                    sqlx::query("RELEASE SAVEPOINT import_file")
-                        .execute(&mut *tx)
-                        .await?;
-                    chain = mark;
+                    if several {
+                        sqlx::query("ROLLBACK TO SAVEPOINT import_file")
+                            .execute(&mut *tx)
+                            .await?;
+                        sqlx::query("RELEASE SAVEPOINT import_file")
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    chain.reset(mark);
                     outcomes.push(Err(e));
                 }
                 Err(other) => return Err(other),
