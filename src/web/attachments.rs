@@ -2,7 +2,6 @@
 //! read from its bytes), list an expense's files, download one with headers that keep a browser
 //! from running it, and remove one.
 
-use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -13,7 +12,7 @@ use serde::Serialize;
 use super::auth::Who;
 use super::error::{ApiError, ApiResult, Problem};
 use super::expenses::parse_expense_id;
-use super::extract::QueryPairs;
+use super::extract::{FileBody, QueryPairs};
 use super::fields;
 use crate::domain::attachment::{Attachment, AttachmentKind, DEFAULT_MAX_BYTES};
 use crate::domain::Violations;
@@ -87,7 +86,7 @@ async fn upload(
     Who(who): Who,
     Path(id): Path<String>,
     query: QueryPairs,
-    body: Bytes,
+    FileBody(body): FileBody,
 ) -> ApiResult<(StatusCode, Json<AttachmentView>)> {
     let expense = parse_expense_id(&id)?;
     let mut v = Violations::new();

@@ -8,7 +8,6 @@
 
 use std::collections::BTreeMap;
 
-use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::StatusCode;
 use axum::routing::post;
@@ -19,7 +18,7 @@ use serde_json::Value;
 use super::auth::Who;
 use super::error::{ApiError, ApiResult, Problem};
 use super::expenses::ExpenseInput;
-use super::extract::QueryPairs;
+use super::extract::{FileBody, QueryPairs};
 use super::projects::parse_project_id;
 use crate::domain::access::Actor;
 use crate::domain::text::fold;
@@ -338,7 +337,7 @@ async fn import(
     Who(who): Who,
     Path(id): Path<String>,
     query: QueryPairs,
-    body: Bytes,
+    FileBody(body): FileBody,
 ) -> ApiResult<(StatusCode, Json<CsvReport>)> {
     let project = parse_project_id(&id)?;
     let options = Options::from_query(&query)?;

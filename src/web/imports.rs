@@ -1,8 +1,7 @@
 //! Importing files over the API: `POST /api/v1/projects/{id}/imports/fatturapa` with the file as
 //! the body (XML or signed `.p7m`, any content type).
 
-use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -10,7 +9,7 @@ use axum::{Json, Router};
 
 use super::auth::Who;
 use super::error::{ApiError, ApiResult, Problem};
-use super::extract::QueryPairs;
+use super::extract::{FileBody, QueryPairs};
 use super::fields;
 use super::projects::parse_project_id;
 use crate::domain::{CategoryCode, EntityId, Nature, Violations};
@@ -18,7 +17,11 @@ use crate::services::imports::{self, Outcome, Target};
 use crate::services::App;
 
 pub fn router() -> Router<App> {
-    Router::new().route("/api/v1/projects/{id}/imports/fatturapa", post(fatturapa))
+    Router::new().route(
+        "/api/v1/projects/{id}/imports/fatturapa",
+        // E-invoices may carry their attachments inside: larger than JSON bodies.
+        post(fatturapa).layer(DefaultBodyLimit::max(crate::imports::fatturapa::MAX_BYTES)),
+    )
 }
 
 /// Imports one FatturaPA file (the request body): `entity` (required), `category`, `nature`
@@ -35,7 +38,7 @@ async fn fatturapa(
     Who(who): Who,
     Path(id): Path<String>,
     query: QueryPairs,
-    body: Bytes,
+    FileBody(body): FileBody,
 ) -> ApiResult<Response> {
     let project = parse_project_id(&id)?;
     let mut v = Violations::new();

@@ -1,7 +1,6 @@
 //! Reconciliation over the API: `POST /api/v1/projects/{id}/reconciliation` with the accounting
 //! system's payments export (CSV) as the body.
 
-use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::routing::post;
 use axum::{Json, Router};
@@ -9,7 +8,7 @@ use axum::{Json, Router};
 use super::auth::Who;
 use super::csv_import::Options;
 use super::error::{ApiResult, Problem};
-use super::extract::QueryPairs;
+use super::extract::{FileBody, QueryPairs};
 use super::projects::parse_project_id;
 use crate::services::reconciliation::{self, Report};
 use crate::services::App;
@@ -40,7 +39,7 @@ async fn reconcile(
     Who(who): Who,
     Path(id): Path<String>,
     query: QueryPairs,
-    body: Bytes,
+    FileBody(body): FileBody,
 ) -> ApiResult<Json<Report>> {
     let project = parse_project_id(&id)?;
     let options = Options::from_query(&query)?;

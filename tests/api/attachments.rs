@@ -186,6 +186,10 @@ async fn bad_files_are_refused_with_nothing_written(app: TestApp) {
         assert_eq!(problem["errors"][0]["field"], "file", "{problem}");
         assert_eq!(problem["errors"][0]["code"], code, "{problem}");
     }
+    // Beyond what the route reads at all: a problem document too, not axum's plain text.
+    let (status, problem) = upload(&app, id, "kind=other", vec![b' '; 21 * 1024 * 1024]).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(problem["code"], "file_too_large", "{problem}");
     let (status, problem) = upload(
         &app,
         id,
