@@ -253,11 +253,16 @@ async fn make(
                 .map(|l| (l.expense.id, l.expense.data.amounts.claimed()))
         })
         .collect();
-    let lines = model
-        .sections
-        .iter()
-        .flat_map(|s| s.lines.iter().cloned())
-        .collect();
+    // Only the evidence pack, which makes no document, needs the numbered lines afterwards.
+    let lines = if kinds.is_empty() {
+        model
+            .sections
+            .iter()
+            .flat_map(|s| s.lines.iter().cloned())
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(Made {
         lines,
         files,
