@@ -21,10 +21,11 @@ use super::expenses::ExpenseInput;
 use super::extract::{FileBody, QueryPairs};
 use super::projects::parse_project_id;
 use crate::domain::access::Actor;
+use crate::domain::access::{permits, Need};
 use crate::domain::text::fold;
 use crate::domain::{ExpenseData, FieldError, ProjectId};
 use crate::imports::csv::{self, Mapping};
-use crate::services::{calls, expenses, imports, App, ServiceError};
+use crate::services::{access, calls, expenses, imports, App, ServiceError};
 
 pub fn router() -> Router<App> {
     Router::new().route(
@@ -195,6 +196,29 @@ pub async fn run(
             code: e.code,
         }));
     }
+    // A row for an entity the caller may not record for is that row's error, not a refusal of
+    // the whole file.
+    let membership = access::membership(app, who, project).await?;
+    parsed.retain(|(line, data)| {
+        let need = Need::RecordExpense {
+            entity: data.entity_id,
+        };
+        match permits(who, membership.as_ref(), need) {
+            Ok(()) => true,
+            Err(denied) => {
+                errors.push(RowError {
+                    row: *line,
+                    field: "entity_id".into(),
+                    code: "forbidden_entity".into(),
+                    message: with_column(
+                        &sheet.columns,
+                        &error("entity_id", "forbidden_entity", denied.0),
+                    ),
+                });
+                false
+            }
+        }
+    });
     // The project's rules (entities, categories) and the caller's rights, as the API applies them.
     let data: Vec<ExpenseData> = parsed.iter().map(|(_, d)| d.clone()).collect();
     if !data.is_empty() {

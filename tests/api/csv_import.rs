@@ -164,7 +164,44 @@ async fn a_mapping_names_other_headers(app: TestApp) {
     assert_eq!(problem["errors"][0]["field"], "map.net_amount");
 }
 
+async fn a_manager_s_rows_for_other_entities_are_row_errors(app: TestApp) {
+    let seed = app.seed().await;
+    let p = &seed.project_id;
+    app.add_member(
+        "responsabile@prova.it",
+        p,
+        "project_manager",
+        &[seed.entities[0].as_str()],
+    )
+    .await;
+    let token = app.token_of("responsabile@prova.it").await;
+    let manager = crate::common::client_with_token(token["token"].as_str().expect("token"));
+    let csv = "Ente;Fornitore;Numero fattura;Data fattura;Imponibile;IVA\n\
+               Unione delle Terre d'Argine;Alfa;1;01/10/2020;100,00;22,00\n\
+               Comune di Carpi;Beta;2;01/10/2020;100,00;22,00\n";
+    let r = manager
+        .post(app.url(&format!(
+            "/api/v1/projects/{p}/imports/expenses.csv?dry_run=true"
+        )))
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), StatusCode::OK);
+    let report = json_of(r).await;
+    assert_eq!(
+        report["errors"].as_array().expect("errors").len(),
+        1,
+        "{report}"
+    );
+    assert_eq!(report["errors"][0]["row"], 3);
+    assert_eq!(report["errors"][0]["code"], "forbidden_entity");
+    assert_eq!(report["expenses"][0]["row"], 2);
+}
+
 crate::on_both_backends!(
+    a_manager_s_rows_for_other_entities_are_row_errors,
     a_dry_run_lists_every_rows_errors_and_writes_nothing,
     a_good_file_creates_every_row,
     a_mapping_names_other_headers,
