@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::{Pool, Transaction};
 
+use super::classify;
 use super::rows::corrupt;
 use super::Db;
 use crate::domain::attachment::{
@@ -67,12 +68,7 @@ pub(super) async fn insert(
     .bind(by)
     .fetch_one(&mut **tx)
     .await
-    .map_err(|e| match e {
-        sqlx::Error::Database(d) if d.is_unique_violation() => {
-            StoreError::Duplicate("file già allegato a questa spesa".into())
-        }
-        other => other.into(),
-    })?;
+    .map_err(|e| classify(e, "file già allegato a questa spesa"))?;
     into_domain(row)
 }
 
