@@ -10,6 +10,17 @@ pub struct FieldError {
     pub message: String,
 }
 
+impl FieldError {
+    /// The messages of several errors as one Italian sentence, for a page or a report line.
+    pub fn joined(errors: &[FieldError]) -> String {
+        errors
+            .iter()
+            .map(|e| e.message.as_str())
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
 /// Accumulates field errors while a DTO is turned into domain types.
 #[derive(Debug, Default)]
 pub struct Violations(Vec<FieldError>);

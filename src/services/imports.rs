@@ -277,7 +277,7 @@ pub async fn fatturapa_batch(
             Err(ServiceError::Invalid(errors)) => {
                 steps.push(Step::Done(report(
                     Outcome::Refused,
-                    Some(messages(errors)),
+                    Some(crate::domain::FieldError::joined(&errors)),
                     Vec::new(),
                 )));
                 continue;
@@ -387,14 +387,6 @@ pub async fn fatturapa_batch(
             }
         })
         .collect())
-}
-
-fn messages(errors: Vec<crate::domain::FieldError>) -> String {
-    errors
-        .into_iter()
-        .map(|e| e.message)
-        .collect::<Vec<_>>()
-        .join("; ")
 }
 
 /// The project's entities, if `who` may record expenses for at least one of them (a file import

@@ -13,7 +13,7 @@ use super::expenses::{choices, Choice};
 use super::page::{render, UiError, UiResult};
 use super::session::UiSession;
 use super::upload;
-use crate::domain::{CategoryCode, EntityId, Nature, ProjectId};
+use crate::domain::{CategoryCode, EntityId, FieldError, Nature, ProjectId};
 use crate::imports::fatturapa::MAX_BYTES;
 use crate::services::imports::{self, FileReport, Outcome, Target};
 use crate::services::{calls, projects, App};
@@ -116,6 +116,17 @@ async fn render_page(
     )
 }
 
+/// The page again with the form's problem, as a 422.
+async fn refused(
+    app: &App,
+    session: &UiSession,
+    id: ProjectId,
+    message: impl Into<String>,
+) -> UiResult<Response> {
+    let html = render_page(app, session, id, Vec::new(), None, Some(message.into())).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
+}
+
 async fn page(
     State(app): State<App>,
     session: UiSession,
@@ -149,28 +160,16 @@ async fn upload(
         .map(|(_, name, bytes)| (name, bytes))
         .collect();
     let Some(entity) = entity else {
-        let html = render_page(
+        return refused(
             &app,
             &session,
             id,
-            Vec::new(),
-            None,
-            Some("Scegliere l'ente che ha sostenuto le spese.".into()),
+            "Scegliere l'ente che ha sostenuto le spese.",
         )
-        .await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response());
+        .await;
     };
     if files.is_empty() {
-        let html = render_page(
-            &app,
-            &session,
-            id,
-            Vec::new(),
-            None,
-            Some("Scegliere almeno un file.".into()),
-        )
-        .await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response());
+        return refused(&app, &session, id, "Scegliere almeno un file.").await;
     }
     let target = Target {
         project: id,
@@ -179,11 +178,8 @@ async fn upload(
         nature,
         dry_run,
     };
-    let who = session.actor();
-    let mut reports = Vec::with_capacity(files.len());
-    for (name, bytes) in &files {
-        reports.push(imports::fatturapa(&app, &who, &target, name, bytes).await?);
-    }
+    // One batch: one transaction, each file all or nothing within it.
+    let reports = imports::fatturapa_batch(&app, &session.actor(), &target, files).await?;
     Ok(render_page(&app, &session, id, reports, None, None)
         .await?
         .into_response())
@@ -199,16 +195,7 @@ async fn upload_csv(
     let id = project_id(&id)?;
     let form = upload::read(&session, form).await?;
     let Some((_, _, bytes)) = form.files.iter().find(|(field, _, _)| field == "csv") else {
-        let html = render_page(
-            &app,
-            &session,
-            id,
-            Vec::new(),
-            None,
-            Some("Scegliere il file CSV.".into()),
-        )
-        .await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response());
+        return refused(&app, &session, id, "Scegliere il file CSV.").await;
     };
     let options = Options {
         mapping: Default::default(),
@@ -219,14 +206,7 @@ async fn upload_csv(
     let report = match csv_import::run(&app, &who, id, bytes, &options).await {
         Ok(report) => report,
         Err(e) if e.status() == StatusCode::UNPROCESSABLE_ENTITY => {
-            let message = e
-                .field_errors()
-                .iter()
-                .map(|f| f.message.clone())
-                .collect::<Vec<_>>()
-                .join("; ");
-            let html = render_page(&app, &session, id, Vec::new(), None, Some(message)).await?;
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response());
+            return refused(&app, &session, id, FieldError::joined(e.field_errors())).await;
         }
         Err(e) => return Err(UiError::new(e.status(), e.detail().to_owned())),
     };

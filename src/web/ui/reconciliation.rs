@@ -13,7 +13,7 @@ use super::dashboard::{project_id, Frame, ProjectNav};
 use super::page::{render, UiResult};
 use super::session::UiSession;
 use super::upload;
-use crate::domain::ProjectId;
+use crate::domain::{FieldError, ProjectId};
 use crate::services::reconciliation::{self, Report};
 use crate::services::{projects, App, ServiceError};
 
@@ -91,12 +91,11 @@ async fn run(
             .await?
             .into_response()),
         Err(ServiceError::Invalid(errors)) => {
-            let message = errors
-                .into_iter()
-                .map(|e| e.message)
-                .collect::<Vec<_>>()
-                .join("; ");
-            refuse(format!("File non utilizzabile: {message}.")).await
+            refuse(format!(
+                "File non utilizzabile: {}.",
+                FieldError::joined(&errors)
+            ))
+            .await
         }
         Err(other) => Err(other.into()),
     }
