@@ -2,7 +2,7 @@
 //! template's texts rendered and a SHA-256 fingerprint of the data it was made from. Writers only
 //! lay it out; they compute nothing, so every format shows the same figures as the API.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write;
 
 use sha2::{Digest, Sha256};
@@ -15,39 +15,59 @@ use crate::domain::text::italian_date;
 use crate::domain::{DocumentType, Expense, ExpenseId, ExpenseStatus, Money, Nature, Signatory};
 use crate::services::summary::Snapshot;
 
-/// One expense as a row of the documents.
-#[derive(Debug, Clone)]
-pub struct Line {
+/// One expense as a row of the documents, borrowed from the snapshot: a 100,000-row document
+/// copies no expense.
+#[derive(Debug, Clone, Copy)]
+pub struct Line<'a> {
     /// The row number in the rendiconto (1-based, over counted expenses in table order).
     pub row: usize,
-    pub expense: Expense,
-    pub entity: String,
-    pub category: String,
+    pub expense: &'a Expense,
+    pub entity: &'a str,
+    pub category: &'a str,
     /// Signed: negative for a credit note.
     pub eligible: Money,
 }
 
-impl Line {
+impl Line<'_> {
     /// An amount of the document as the tables show it: negative for a credit note, so that column
     /// sums reduce as the rules do.
     pub fn signed(&self, amount: Money) -> Money {
         self.expense.data.signed(amount)
     }
+
+    /// The line on its own, to outlive the snapshot (the evidence pack files by row number).
+    pub fn to_numbered(self) -> NumberedExpense {
+        NumberedExpense {
+            row: self.row,
+            entity: self.entity.to_owned(),
+            category: self.category.to_owned(),
+            expense: self.expense.clone(),
+        }
+    }
+}
+
+/// An expense with its row number in the rendiconto.
+#[derive(Debug, Clone)]
+pub struct NumberedExpense {
+    pub row: usize,
+    pub entity: String,
+    pub category: String,
+    pub expense: Expense,
 }
 
 /// The counted expenses of one category, with their sums.
 #[derive(Debug, Clone)]
-pub struct Section {
-    pub code: String,
-    pub name: String,
-    pub lines: Vec<Line>,
+pub struct Section<'a> {
+    pub code: &'a str,
+    pub name: &'a str,
+    pub lines: Vec<Line<'a>>,
 }
 
 #[derive(Debug, Clone)]
-pub struct ExcludedLine {
-    pub line: Line,
+pub struct ExcludedLine<'a> {
+    pub line: Line<'a>,
     pub reason: Exclusion,
-    pub message: String,
+    pub message: &'a str,
 }
 
 /// The signatory as documents print it: blanks to fill by hand where the settings say nothing.
@@ -75,9 +95,9 @@ pub struct ReportModel<'a> {
     pub snapshot: &'a Snapshot,
     pub template: &'a Template,
     pub texts: BTreeMap<String, String>,
-    pub sections: Vec<Section>,
-    pub excluded: Vec<ExcludedLine>,
-    pub pending: Vec<Line>,
+    pub sections: Vec<Section<'a>>,
+    pub excluded: Vec<ExcludedLine<'a>>,
+    pub pending: Vec<Line<'a>>,
     pub fingerprint: String,
     /// For a submission: the audit trail's sequence number and hash when it was made.
     pub audit_head: Option<(i64, String)>,
@@ -115,7 +135,8 @@ pub fn status_it(status: ExpenseStatus) -> &'static str {
 /// call, the project, its entities, expenses and tranches, and the computed summary). Timestamps of
 /// edits are left out: the same data gives the same fingerprint.
 pub fn fingerprint(snap: &Snapshot) -> String {
-    let mut canon = String::new();
+    // The canonical text goes straight into the hash: at 100,000 expenses it is 40 MB.
+    let mut canon = Hashing(Sha256::new());
     let _ = writeln!(canon, "as_of {}", snap.summary.as_of);
     let _ = writeln!(
         canon,
@@ -141,11 +162,21 @@ pub fn fingerprint(snap: &Snapshot) -> String {
         );
     }
     let _ = writeln!(canon, "summary {:?}", snap.summary);
-    let digest = Sha256::digest(canon.as_bytes());
+    let digest = canon.0.finalize();
     digest.iter().fold(String::with_capacity(64), |mut s, b| {
         let _ = write!(s, "{b:02x}");
         s
     })
+}
+
+/// Text written into a SHA-256.
+struct Hashing(Sha256);
+
+impl Write for Hashing {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0.update(s.as_bytes());
+        Ok(())
+    }
 }
 
 impl<'a> ReportModel<'a> {
@@ -172,41 +203,36 @@ impl<'a> ReportModel<'a> {
         };
         let texts = template.render_texts(&context)?;
 
-        let entity_names: HashMap<_, _> = snapshot
+        let entity_names: HashMap<_, &str> = snapshot
             .entities
             .iter()
-            .map(|e| (e.id, e.name.clone()))
+            .map(|e| (e.id, e.name.as_str()))
             .collect();
-        let category_names: HashMap<_, _> = snapshot
+        let category_names: HashMap<&str, &str> = snapshot
             .call
             .categories
             .iter()
-            .map(|c| (c.code.as_str().to_owned(), c.name.clone()))
+            .map(|c| (c.code.as_str(), c.name.as_str()))
             .collect();
-        let excluded_reasons: HashMap<ExpenseId, (Exclusion, String)> = s
+        let excluded_reasons: HashMap<ExpenseId, (Exclusion, &str)> = s
             .excluded
             .iter()
-            .map(|x| (x.expense_id, (x.reason, x.message.clone())))
+            .map(|x| (x.expense_id, (x.reason, x.message.as_str())))
             .collect();
-        let pending_ids: Vec<ExpenseId> = s.pending.clone();
-        let line = |e: &Expense| Line {
+        let pending_ids: HashSet<ExpenseId> = s.pending.iter().copied().collect();
+        let line = |e: &'a Expense| Line {
             row: 0,
-            expense: e.clone(),
+            expense: e,
             entity: entity_names
                 .get(&e.data.entity_id)
-                .cloned()
+                .copied()
                 .unwrap_or_default(),
-            category: e
-                .data
-                .category
-                .as_ref()
-                .map(|c| {
-                    category_names
-                        .get(c.as_str())
-                        .cloned()
-                        .unwrap_or_else(|| c.as_str().to_owned())
-                })
-                .unwrap_or_else(|| "(senza categoria)".into()),
+            category: e.data.category.as_ref().map_or("(senza categoria)", |c| {
+                category_names
+                    .get(c.as_str())
+                    .copied()
+                    .unwrap_or(c.as_str())
+            }),
             eligible: eligible_amount(&snapshot.call.rules, e),
         };
         // Table order: category as in the call, then document date, then id.
@@ -217,8 +243,8 @@ impl<'a> ReportModel<'a> {
             .categories
             .iter()
             .map(|c| Section {
-                code: c.code.as_str().to_owned(),
-                name: c.name.clone(),
+                code: c.code.as_str(),
+                name: &c.name,
                 lines: Vec::new(),
             })
             .collect();
@@ -227,11 +253,11 @@ impl<'a> ReportModel<'a> {
         for e in sorted {
             if pending_ids.contains(&e.id) {
                 pending.push(line(e));
-            } else if let Some((reason, message)) = excluded_reasons.get(&e.id) {
+            } else if let Some(&(reason, message)) = excluded_reasons.get(&e.id) {
                 excluded.push(ExcludedLine {
                     line: line(e),
-                    reason: *reason,
-                    message: message.clone(),
+                    reason,
+                    message,
                 });
             } else if let Some(section) = e
                 .data

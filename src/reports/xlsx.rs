@@ -81,6 +81,9 @@ pub fn render(model: &ReportModel<'_>) -> Result<Vec<u8>, ReportError> {
         .set_comment(format!("Impronta SHA-256 dei dati: {}", model.fingerprint))
         .set_creation_datetime(&as_of);
     workbook.set_properties(&properties);
+    // Level 3, as Excel itself uses: ~5 % larger than the default 6, and the zip is a large part of
+    // the time of a 100,000-row workbook (rust_xlsxwriter's performance notes measure 30 % faster).
+    workbook.set_zip_compression_level(3);
 
     summary_sheet(workbook.add_worksheet(), model, &styles)?;
     // The expense tables are written row by row in order: constant-memory sheets keep a 100,000-row
@@ -318,13 +321,7 @@ fn summary_sheet(
 }
 
 /// Writes one expense row with the template's columns.
-fn write_line(
-    ws: &mut Worksheet,
-    row: u32,
-    columns: &[Column],
-    l: &Line,
-    st: &Styles,
-) -> Result<(), XlsxError> {
+fn write_line(ws: &mut Worksheet, row: u32, columns: &[Column], l: &Line) -> Result<(), XlsxError> {
     let d = &l.expense.data;
     for (col, c) in (0u16..).zip(columns) {
         let text = |ws: &mut Worksheet, value: Option<&str>| -> Result<(), XlsxError> {
@@ -333,16 +330,15 @@ fn write_line(
                 _ => Ok(()),
             }
         };
+        // Euro and date cells take their column's format (see `header_row`).
         let euro = |ws: &mut Worksheet, value: Money| {
-            ws.write_number_with_format(row, col, number(value.to_decimal()), &st.euro)
+            ws.write_number(row, col, number(value.to_decimal()))
                 .map(|_| ())
         };
         let date =
             |ws: &mut Worksheet, value: Option<chrono::NaiveDate>| -> Result<(), XlsxError> {
                 match value {
-                    Some(v) => ws
-                        .write_date_with_format(row, col, &excel_date(v)?, &st.date)
-                        .map(|_| ()),
+                    Some(v) => ws.write_datetime(row, col, excel_date(v)?).map(|_| ()),
                     None => Ok(()),
                 }
             };
@@ -350,8 +346,8 @@ fn write_line(
             Field::Row => ws
                 .write_number(row, col, u32::try_from(l.row).unwrap_or(0))
                 .map(|_| ())?,
-            Field::Entity => text(ws, Some(&l.entity))?,
-            Field::Category => text(ws, Some(&l.category))?,
+            Field::Entity => text(ws, Some(l.entity))?,
+            Field::Category => text(ws, Some(l.category))?,
             Field::Nature => text(ws, Some(nature_it(d.nature)))?,
             Field::SupplierName => text(ws, Some(&d.document.supplier_name))?,
             Field::SupplierVat => text(ws, d.document.supplier_vat.as_ref().map(|v| v.as_str()))?,
@@ -395,10 +391,26 @@ fn column_sum(field: Field, lines: &[&Line]) -> Money {
         .sum()
 }
 
+/// The header row, and each column's width and format. Amounts and dates are written without a
+/// format of their own and take the column's: one format lookup per column instead of one per cell
+/// (rust_xlsxwriter hashes the whole format on every lookup).
 fn header_row(ws: &mut Worksheet, columns: &[Column], st: &Styles) -> Result<(), XlsxError> {
     for (col, c) in (0u16..).zip(columns) {
         ws.write_string_with_format(0, col, &c.header, &st.header)?;
         ws.set_column_width(col, c.width)?;
+        match c.field {
+            Field::NetAmount
+            | Field::VatAmount
+            | Field::TotalAmount
+            | Field::ClaimedAmount
+            | Field::EligibleAmount => {
+                ws.set_column_format(col, &st.euro)?;
+            }
+            Field::DocumentDate | Field::PaymentOrderDate | Field::PaymentDate => {
+                ws.set_column_format(col, &st.date)?;
+            }
+            _ => {}
+        }
     }
     ws.set_freeze_panes(1, 0)?;
     ws.set_repeat_rows(0, 0)?;
@@ -426,7 +438,7 @@ fn expenses_sheet(
     for section in &model.sections {
         let first = row;
         for l in &section.lines {
-            write_line(ws, row, columns, l, st)?;
+            write_line(ws, row, columns, l)?;
             row += 1;
         }
         let lines: Vec<&Line> = section.lines.iter().collect();
@@ -489,12 +501,12 @@ fn excluded_sheet(
     ws.set_column_width(reason_col, 60)?;
     let mut row = 1u32;
     for x in &model.excluded {
-        write_line(ws, row, &columns, &x.line, st)?;
-        ws.write_string_with_format(row, reason_col, &x.message, &st.wrap)?;
+        write_line(ws, row, &columns, &x.line)?;
+        ws.write_string_with_format(row, reason_col, x.message, &st.wrap)?;
         row += 1;
     }
     for l in &model.pending {
-        write_line(ws, row, &columns, l, st)?;
+        write_line(ws, row, &columns, l)?;
         ws.write_string(
             row,
             reason_col,

@@ -193,7 +193,7 @@ struct Made {
     contribution_due: crate::domain::Money,
     counted: Vec<(ExpenseId, crate::domain::Money)>,
     /// The counted expenses as the rendiconto numbers them.
-    lines: Vec<crate::reports::model::Line>,
+    lines: Vec<crate::reports::model::NumberedExpense>,
 }
 
 /// Makes the `kinds` of documents from one snapshot; `signatory` overrides the project's settings.
@@ -258,7 +258,7 @@ async fn make(
         model
             .sections
             .iter()
-            .flat_map(|s| s.lines.iter().cloned())
+            .flat_map(|s| s.lines.iter().map(|l| l.to_numbered()))
             .collect()
     } else {
         Vec::new()

@@ -194,6 +194,33 @@ async fn draft_to_verified_with_reasons_and_four_eyes(app: TestApp) {
     );
     assert_eq!(history[2]["after"]["note"], "manca la quietanza");
     assert_eq!(history[2]["before"]["status"], "ready");
+
+    // The project's whole list, read in one piece as summaries and documents read it, has every
+    // field a single read has: states, reasons, who recorded and verified, versions, timestamps.
+    let rejected = step(
+        &app,
+        &finance,
+        own,
+        "reject",
+        Some(json!({"reason": "importo \"rivisto\": manca l'atto"})),
+    )
+    .await;
+    assert_eq!(rejected.status(), StatusCode::OK);
+    let store = app.services().await.store;
+    let project = rendiconta::domain::ProjectId(p.parse().expect("project id"));
+    let all = store.all_expenses(project).await.expect("all");
+    assert!(all.len() >= 2);
+    assert!(all.windows(2).all(|w| w[0].id < w[1].id), "in id order");
+    for e in all.iter() {
+        let single = store.get_expense(e.id).await.expect("read").expect("found");
+        assert_eq!(e, &single);
+    }
+    let own_id: i64 = own.parse().expect("id");
+    let own_row = all.iter().find(|e| e.id.0 == own_id).expect("own");
+    assert_eq!(
+        own_row.rejection_reason.as_deref(),
+        Some("importo \"rivisto\": manca l'atto")
+    );
 }
 
 async fn summary_warns_and_submissions_take_verified_only(app: TestApp) {

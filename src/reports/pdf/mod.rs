@@ -71,7 +71,7 @@ fn expense_cells(l: &ExpenseLine) -> Vec<String> {
     let d = &l.expense.data;
     vec![
         l.row.to_string(),
-        l.entity.clone(),
+        l.entity.to_owned(),
         d.document.supplier_name.clone(),
         format!(
             "{} {}",
@@ -198,7 +198,7 @@ pub fn render(model: &ReportModel<'_>) -> Result<Vec<u8>, ReportError> {
 
     w.heading("Dettaglio delle spese rendicontate");
     for section in &model.sections {
-        w.line(&section.name, 9.0, Weight::Bold);
+        w.line(section.name, 9.0, Weight::Bold);
         w.table(expense_columns());
         for l in &section.lines {
             w.row(&expense_cells(l), Weight::Regular);
@@ -233,7 +233,7 @@ pub fn render(model: &ReportModel<'_>) -> Result<Vec<u8>, ReportError> {
         for (l, reason) in model
             .excluded
             .iter()
-            .map(|x| (&x.line, x.message.clone()))
+            .map(|x| (&x.line, x.message.to_owned()))
             .chain(pending)
         {
             let d = &l.expense.data;

@@ -343,7 +343,29 @@ pub(super) async fn get(pool: &Pool<Db>, id: ExpenseId) -> Result<Option<Expense
     row.map(ExpenseRow::into_domain).transpose()
 }
 
+/// Every expense of a project, in the order of their ids.
+///
+/// On SQLite the rows come as one JSON array built by the engine: sqlx's SQLite driver copies every
+/// value of every row out of the statement and decodes it through several checks, ~10 µs a row —
+/// a second for 100,000 expenses, where reading and parsing one array takes a third of that.
+/// `ExpenseRow` reads the array's items by position, in the order of `EXPENSE_COLUMNS`. The rows
+/// are fed to the aggregate in index order, but SQL does not promise that order (and `ORDER BY`
+/// inside the aggregate costs five times as much), so they are sorted again: linear when sorted.
 pub(super) async fn all(pool: &Pool<Db>, project: ProjectId) -> Result<Vec<Expense>, StoreError> {
+    if DIALECT.name == "sqlite" {
+        let (json,): (String,) = sqlx::query_as(&format!(
+            "SELECT json_group_array(json_array({EXPENSE_COLUMNS})) \
+             FROM (SELECT {EXPENSE_COLUMNS} FROM expenses WHERE project_id = $1 ORDER BY id)"
+        ))
+        .bind(project.0)
+        .fetch_one(pool)
+        .await?;
+        let mut rows: Vec<ExpenseRow> = serde_json::from_str(&json)
+            .map_err(|e| StoreError::Corrupt(format!("expenses of project {}: {e}", project.0)))?;
+        drop(json);
+        rows.sort_by_key(|r| r.id);
+        return rows.into_iter().map(ExpenseRow::into_domain).collect();
+    }
     let rows: Vec<ExpenseRow> = sqlx::query_as(&format!(
         "SELECT {EXPENSE_COLUMNS} FROM expenses WHERE project_id = $1 ORDER BY id"
     ))

@@ -66,9 +66,11 @@ pub(super) const EXPENSE_COLUMNS: &str = "id, project_id, entity_id, category, n
     payment_order_date, payment_date, status, created_by, verified_by, rejection_reason, version, \
     created_at, updated_at";
 
-#[derive(sqlx::FromRow)]
+/// Also read from a JSON array of the columns (see `expenses::all`), hence `Deserialize` with the
+/// fields in the order of `EXPENSE_COLUMNS` and SQLite's own spellings of booleans and timestamps.
+#[derive(sqlx::FromRow, serde::Deserialize)]
 pub(super) struct ExpenseRow {
-    id: i64,
+    pub(super) id: i64,
     project_id: i64,
     entity_id: i64,
     category: Option<String>,
@@ -82,6 +84,7 @@ pub(super) struct ExpenseRow {
     net_cents: i64,
     vat_cents: i64,
     claimed_cents: i64,
+    #[serde(deserialize_with = "json::boolean")]
     vat_recoverable: bool,
     cig: Option<String>,
     cup: Option<String>,
@@ -95,8 +98,44 @@ pub(super) struct ExpenseRow {
     verified_by: Option<i64>,
     rejection_reason: Option<String>,
     version: i64,
+    #[serde(deserialize_with = "json::timestamp")]
     created_at: DateTime<Utc>,
+    #[serde(deserialize_with = "json::timestamp")]
     updated_at: DateTime<Utc>,
+}
+
+/// SQLite's values as its JSON functions give them.
+mod json {
+    use chrono::{DateTime, NaiveDateTime, Utc};
+    use serde::de::{Deserializer, Error};
+    use serde::Deserialize;
+
+    /// A boolean column is an integer in SQLite.
+    pub fn boolean<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Flag {
+            Bool(bool),
+            Int(i64),
+        }
+        Ok(match Flag::deserialize(d)? {
+            Flag::Bool(b) => b,
+            Flag::Int(i) => i != 0,
+        })
+    }
+
+    /// A timestamp is text: RFC 3339 as sqlx writes it, or SQLite's own `YYYY-MM-DD HH:MM:SS`
+    /// (UTC), the two forms sqlx's decoder accepts.
+    pub fn timestamp<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+        let text = String::deserialize(d)?;
+        let text = text.as_str();
+        DateTime::parse_from_rfc3339(text)
+            .map(|t| t.with_timezone(&Utc))
+            .or_else(|_| {
+                NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f").map(|t| t.and_utc())
+            })
+            .map_err(|_| D::Error::custom(format!("timestamp {text:?}")))
+    }
 }
 
 impl ExpenseRow {
