@@ -1,14 +1,15 @@
-//! Page layout for our PDFs. printpdf 0.12 draws operations and nothing more, so this is ours:
-//! text measured with the embedded font's advance widths, tables that repeat their header row after
-//! every page break, and — once every page is laid out — "Pagina N di M", the footer with the as-of
-//! date and the data's fingerprint, and reproducible file metadata.
+//! Page layout for our PDFs: text measured with the embedded font's advance widths, tables that
+//! repeat their header row after every page break. Each page is written as a PDF content stream
+//! while it is laid out and kept compressed (a few KB), so a 2,000-page rendiconto never holds its
+//! pages as objects; `assemble` numbers them and makes the file.
 
-use printpdf::{
-    Color, FontId, Line, LinePoint, Op, ParsedFont, PdfDocument, PdfFontHandle, PdfPage,
-    PdfSaveOptions, Point, Pt, Rgb, TextItem, TextMatrix,
-};
+use std::fmt::Write as _;
+use std::io::Write as _;
 
-use crate::domain::text::italian_date;
+use flate2::write::ZlibEncoder;
+use flate2::Compression;
+
+use super::face::Face;
 use crate::reports::model::ReportModel;
 use crate::reports::ReportError;
 
@@ -36,47 +37,6 @@ pub(super) enum Weight {
     Bold,
 }
 
-pub(super) struct Face {
-    pub(super) id: FontId,
-    pub(super) font: ParsedFont,
-}
-
-impl Face {
-    /// The advance width of `text` at `size`, in points.
-    pub(super) fn width(&self, text: &str, size: f32) -> f32 {
-        let units = f32::from(self.font.units_per_em.max(1));
-        let sum: f32 = text
-            .chars()
-            .map(|c| {
-                let gid = self.font.lookup_glyph_index(u32::from(c)).unwrap_or(0);
-                f32::from(
-                    self.font
-                        .get_glyph_width(gid)
-                        .unwrap_or(self.font.units_per_em / 2),
-                )
-            })
-            .sum();
-        sum * size / units
-    }
-
-    /// `text` cut to fit `max` points, with an ellipsis when cut.
-    pub(super) fn fit(&self, text: &str, size: f32, max: f32) -> String {
-        if self.width(text, size) <= max {
-            return text.to_owned();
-        }
-        let mut out = String::new();
-        for c in text.chars() {
-            out.push(c);
-            if self.width(&out, size) + self.width("…", size) > max {
-                out.pop();
-                break;
-            }
-        }
-        out.push('…');
-        out
-    }
-}
-
 pub(super) struct Column {
     pub(super) header: &'static str,
     pub(super) width: f32,
@@ -95,14 +55,35 @@ pub(super) fn col(header: &'static str, width: f32, align: Align) -> Column {
 pub(super) struct Writer {
     pub(super) regular: Face,
     pub(super) bold: Face,
-    pub(super) pages: Vec<Vec<Op>>,
-    pub(super) ops: Vec<Op>,
+    /// The finished pages' content streams, zlib-compressed.
+    pub(super) pages: Vec<Vec<u8>>,
+    /// The content stream of the page being written.
+    content: String,
     pub(super) y: f32,
     /// The header of the table being written, repeated after a page break.
     pub(super) header: Option<Vec<Column>>,
 }
 
+/// Compresses a content stream (zlib, as the PDF `FlateDecode` filter reads it). Writing into a
+/// vector cannot fail, hence no error to report.
+pub(super) fn deflate(content: &str) -> Vec<u8> {
+    let mut z = ZlibEncoder::new(Vec::with_capacity(content.len() / 4), Compression::new(6));
+    let _ = z.write_all(content.as_bytes());
+    z.finish().unwrap_or_default()
+}
+
 impl Writer {
+    pub(super) fn new() -> Result<Writer, ReportError> {
+        Ok(Writer {
+            regular: Face::load(REGULAR_TTF, "F1")?,
+            bold: Face::load(BOLD_TTF, "F2")?,
+            pages: Vec::new(),
+            content: String::new(),
+            y: PAGE_H - MARGIN,
+            header: None,
+        })
+    }
+
     pub(super) fn face(&self, weight: Weight) -> &Face {
         match weight {
             Weight::Regular => &self.regular,
@@ -110,62 +91,35 @@ impl Writer {
         }
     }
 
+    fn face_mut(&mut self, weight: Weight) -> &mut Face {
+        match weight {
+            Weight::Regular => &mut self.regular,
+            Weight::Bold => &mut self.bold,
+        }
+    }
+
+    /// One line of text at (x, y), its baseline at y.
     pub(super) fn text(&mut self, x: f32, y: f32, s: &str, size: f32, weight: Weight) {
-        let id = self.face(weight).id.clone();
-        self.ops.extend([
-            Op::StartTextSection,
-            Op::SetFont {
-                font: PdfFontHandle::External(id),
-                size: Pt(size),
-            },
-            Op::SetTextCursor {
-                pos: Point { x: Pt(x), y: Pt(y) },
-            },
-            Op::ShowText {
-                items: vec![TextItem::Text(s.to_owned())],
-            },
-            Op::EndTextSection,
-        ]);
+        let mut out = std::mem::take(&mut self.content);
+        let face = self.face_mut(weight);
+        let _ = write!(out, "BT /{} {size:.1} Tf {x:.2} {y:.2} Td ", face.name);
+        face.show(s, &mut out);
+        out.push_str(" Tj ET\n");
+        self.content = out;
     }
 
+    /// A horizontal rule in dark grey.
     pub(super) fn rule(&mut self, x1: f32, x2: f32, y: f32, thickness: f32) {
-        self.ops.extend([
-            Op::SetOutlineColor {
-                col: Color::Rgb(Rgb {
-                    r: 0.3,
-                    g: 0.3,
-                    b: 0.3,
-                    icc_profile: None,
-                }),
-            },
-            Op::SetOutlineThickness { pt: Pt(thickness) },
-            Op::DrawLine {
-                line: Line {
-                    points: vec![
-                        LinePoint {
-                            p: Point {
-                                x: Pt(x1),
-                                y: Pt(y),
-                            },
-                            bezier: false,
-                        },
-                        LinePoint {
-                            p: Point {
-                                x: Pt(x2),
-                                y: Pt(y),
-                            },
-                            bezier: false,
-                        },
-                    ],
-                    is_closed: false,
-                },
-            },
-        ]);
+        let _ = writeln!(
+            self.content,
+            "q 0.3 0.3 0.3 RG {thickness:.2} w {x1:.2} {y:.2} m {x2:.2} {y:.2} l S Q"
+        );
     }
 
+    /// Closes the page (compressed at once) and starts the next, repeating the table header.
     pub(super) fn new_page(&mut self) {
-        let done = std::mem::take(&mut self.ops);
-        self.pages.push(done);
+        let content = std::mem::take(&mut self.content);
+        self.pages.push(deflate(&content));
         self.y = PAGE_H - MARGIN;
         if let Some(columns) = self.header.take() {
             self.table_header(&columns);
@@ -230,17 +184,39 @@ impl Writer {
 
     pub(super) fn table_header(&mut self, columns: &[Column]) {
         self.y -= ROW_H + 2.0;
+        let y = self.y + 3.0;
+        self.cells(columns, columns.iter().map(|c| c.header), y, Weight::Bold);
+        let right = MARGIN + columns.iter().map(|c| c.width).sum::<f32>();
+        self.rule(MARGIN, right, self.y, 0.6);
+    }
+
+    /// The cells of one table row as a single text object: each cell placed with the text matrix.
+    fn cells<'s>(
+        &mut self,
+        columns: &[Column],
+        values: impl Iterator<Item = &'s str>,
+        y: f32,
+        weight: Weight,
+    ) {
+        let mut out = std::mem::take(&mut self.content);
+        let face = self.face_mut(weight);
+        let _ = write!(out, "BT /{} {TABLE_SIZE:.1} Tf", face.name);
         let mut x = MARGIN;
-        for c in columns {
-            let t = self.bold.fit(c.header, TABLE_SIZE, c.width - 4.0);
-            let tx = match c.align {
-                Align::Left => x + 2.0,
-                Align::Right => x + c.width - 2.0 - self.bold.width(&t, TABLE_SIZE),
-            };
-            self.text(tx, self.y + 3.0, &t, TABLE_SIZE, Weight::Bold);
+        for (c, value) in columns.iter().zip(values) {
+            if !value.is_empty() {
+                let t = face.fit(value, TABLE_SIZE, c.width - 4.0);
+                let tx = match c.align {
+                    Align::Left => x + 2.0,
+                    Align::Right => x + c.width - 2.0 - face.width(&t, TABLE_SIZE),
+                };
+                let _ = write!(out, " 1 0 0 1 {tx:.2} {y:.2} Tm ");
+                face.show(&t, &mut out);
+                out.push_str(" Tj");
+            }
             x += c.width;
         }
-        self.rule(MARGIN, x, self.y, 0.6);
+        out.push_str(" ET\n");
+        self.content = out;
     }
 
     pub(super) fn table(&mut self, columns: Vec<Column>) {
@@ -249,43 +225,18 @@ impl Writer {
         self.header = Some(columns);
     }
 
-    /// One table row: a single text object for all its cells (positions set with the absolute
-    /// text matrix), which keeps a 100,000-row table small in memory.
+    /// One table row; a bold row (a total) gets a rule above it.
     pub(super) fn row(&mut self, cells: &[String], weight: Weight) {
         self.need(ROW_H);
         self.y -= ROW_H;
         let Some(columns) = self.header.take() else {
             return;
         };
-        let face = self.face(weight);
-        let mut ops = vec![
-            Op::StartTextSection,
-            Op::SetFont {
-                font: PdfFontHandle::External(face.id.clone()),
-                size: Pt(TABLE_SIZE),
-            },
-        ];
-        let mut x = MARGIN;
-        for (c, value) in columns.iter().zip(cells) {
-            if !value.is_empty() {
-                let t = face.fit(value, TABLE_SIZE, c.width - 4.0);
-                let tx = match c.align {
-                    Align::Left => x + 2.0,
-                    Align::Right => x + c.width - 2.0 - face.width(&t, TABLE_SIZE),
-                };
-                ops.push(Op::SetTextMatrix {
-                    matrix: TextMatrix::Translate(Pt(tx), Pt(self.y + 3.0)),
-                });
-                ops.push(Op::ShowText {
-                    items: vec![TextItem::Text(t)],
-                });
-            }
-            x += c.width;
-        }
-        ops.push(Op::EndTextSection);
-        self.ops.extend(ops);
+        let y = self.y + 3.0;
+        self.cells(&columns, cells.iter().map(String::as_str), y, weight);
         if weight == Weight::Bold {
-            self.rule(MARGIN, x, self.y + ROW_H - 1.0, 0.3);
+            let right = MARGIN + columns.iter().map(|c| c.width).sum::<f32>();
+            self.rule(MARGIN, right, self.y + ROW_H - 1.0, 0.3);
         }
         self.header = Some(columns);
     }
@@ -297,17 +248,6 @@ impl Writer {
 }
 
 impl Writer {
-    pub(super) fn new() -> Result<Writer, ReportError> {
-        Ok(Writer {
-            regular: load_face(REGULAR_TTF, "F1")?,
-            bold: load_face(BOLD_TTF, "F2")?,
-            pages: Vec::new(),
-            ops: Vec::new(),
-            y: PAGE_H - MARGIN,
-            header: None,
-        })
-    }
-
     /// The title block every document opens with.
     pub(super) fn title_block(&mut self, model: &ReportModel<'_>, title: &str) {
         self.line(title, 16.0, Weight::Bold);
@@ -344,83 +284,9 @@ impl Writer {
     }
 }
 
-/// Numbers the pages, adds the footer and writes the file with reproducible metadata.
-pub(super) fn finish(mut w: Writer, model: &ReportModel<'_>) -> Result<Vec<u8>, ReportError> {
-    let s = &model.snapshot.summary;
-    // Page numbers and footer, now that the number of pages is known.
-    let total = w.pages.len();
-    let footer = format!(
-        "Dati al {} – impronta SHA-256 dei dati: {}",
-        italian_date(s.as_of),
-        model.fingerprint
-    );
-    let audit_line = model.audit_line();
-    let pages: Vec<Vec<Op>> = std::mem::take(&mut w.pages);
-    let mut finished = Vec::with_capacity(total);
-    for (i, mut ops) in pages.into_iter().enumerate() {
-        std::mem::swap(&mut w.ops, &mut ops);
-        w.rule(MARGIN, PAGE_W - MARGIN, MARGIN + 12.0, 0.3);
-        w.text(MARGIN, MARGIN, &footer, 6.5, Weight::Regular);
-        if let Some(line) = &audit_line {
-            w.text(MARGIN, MARGIN - 8.0, line, 6.5, Weight::Regular);
-        }
-        let number = format!("Pagina {} di {}", i + 1, total);
-        let nx = PAGE_W - MARGIN - w.regular.width(&number, 8.0);
-        w.text(nx, MARGIN, &number, 8.0, Weight::Regular);
-        finished.push(PdfPage::new(
-            printpdf::Mm(297.0),
-            printpdf::Mm(210.0),
-            std::mem::take(&mut w.ops),
-        ));
+impl Writer {
+    /// The page being written, as it stands (for the footer of every page, written last).
+    pub(super) fn take_content(&mut self) -> String {
+        std::mem::take(&mut self.content)
     }
-
-    let mut doc = PdfDocument::new(model.text("title"));
-    doc.resources.fonts.map.insert(
-        w.regular.id.clone(),
-        printpdf::PdfFont::new(w.regular.font.clone()),
-    );
-    doc.resources.fonts.map.insert(
-        w.bold.id.clone(),
-        printpdf::PdfFont::new(w.bold.font.clone()),
-    );
-    let dated = printpdf::OffsetDateTime::from_unix_timestamp(
-        s.as_of
-            .and_hms_opt(12, 0, 0)
-            .map_or(0, |d| d.and_utc().timestamp()),
-    )
-    .map_err(|_| ReportError::Pdf("date"))?;
-    let info = &mut doc.metadata.info;
-    info.creation_date = dated;
-    info.modification_date = dated;
-    info.metadata_date = dated;
-    info.author = model.snapshot.project.data.lead_entity.clone();
-    info.creator = "rendiconta".into();
-    info.producer = "rendiconta".into();
-    info.subject = format!("Impronta SHA-256 dei dati: {}", model.fingerprint);
-    doc.with_pages(finished);
-    let opts = PdfSaveOptions {
-        subset_fonts: false,
-        ..PdfSaveOptions::default()
-    };
-    let mut lo = doc.to_lopdf_document(&opts, &mut Vec::new());
-    // printpdf draws the file identifier at random: derive it from the data instead.
-    let id = lopdf::Object::String(
-        model.fingerprint.as_bytes()[..32].to_vec(),
-        lopdf::StringFormat::Literal,
-    );
-    lo.trailer
-        .set("ID", lopdf::Object::Array(vec![id.clone(), id]));
-    lo.compress();
-    let mut bytes = Vec::new();
-    lo.save_to(&mut bytes)
-        .map_err(|_| ReportError::Pdf("save"))?;
-    Ok(bytes)
-}
-
-pub(super) fn load_face(bytes: &[u8], id: &str) -> Result<Face, ReportError> {
-    let font = ParsedFont::from_bytes(bytes, 0, &mut Vec::new()).ok_or(ReportError::Pdf("font"))?;
-    Ok(Face {
-        id: FontId(id.to_owned()),
-        font,
-    })
 }

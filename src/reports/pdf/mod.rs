@@ -1,7 +1,7 @@
 //! The PDF documents: `rendiconto.pdf` (A4 landscape, for signature) and `relazione.pdf`. DejaVu
 //! Sans (free licence, `assets/fonts/`) is embedded: every Italian glyph and `€`. Fonts, dates and the
-//! file identifier are fixed from the data, so the same data and date give the same bytes; the page
-//! layout itself is in `layout.rs`.
+//! file identifier are fixed from the data, so the same data and date give the same bytes. The page
+//! layout is in `layout.rs` (measured with `face.rs`), the making of the file in `assemble.rs`.
 
 use super::model::{document_type_it, Line as ExpenseLine, ReportModel};
 use super::ReportError;
@@ -9,9 +9,12 @@ use crate::domain::narrative::{italian_value, Indicator, Section};
 use crate::domain::text::italian_date;
 use crate::domain::Money;
 
+mod assemble;
+mod face;
 mod layout;
 
-use layout::{col, finish, Align, Column, Weight, Writer};
+use assemble::finish;
+use layout::{col, Align, Column, Weight, Writer};
 
 /// `relazione.pdf`: the final activity report, from the sections and indicators the project manager
 /// recorded, with the financial outcome and the signature block.

@@ -1,0 +1,167 @@
+//! Makes the file from the laid-out pages. printpdf makes the document around them — the fonts
+//! embedded as CID fonts with their widths and the `ToUnicode` map of the characters used, the
+//! metadata — from a stand-in page that shows every character used once; our pages, already
+//! compressed, then take its place. The same data gives the same bytes: dates come from the as-of
+//! date and the file identifier from the data's fingerprint.
+
+use lopdf::{Dictionary, Object, ObjectId, Stream};
+use printpdf::{
+    FontId, Op, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt, TextItem,
+};
+
+use super::face::Face;
+use super::layout::{deflate, Weight, Writer, MARGIN, PAGE_W};
+use crate::domain::text::italian_date;
+use crate::reports::model::ReportModel;
+use crate::reports::ReportError;
+
+/// Numbers the pages, adds the footer and writes the file.
+pub(super) fn finish(mut w: Writer, model: &ReportModel<'_>) -> Result<Vec<u8>, ReportError> {
+    let s = &model.snapshot.summary;
+    // The footer of every page, as its own content stream, now that the number of pages is known.
+    let total = w.pages.len();
+    let footer = format!(
+        "Dati al {} – impronta SHA-256 dei dati: {}",
+        italian_date(s.as_of),
+        model.fingerprint
+    );
+    let audit_line = model.audit_line();
+    let mut footers = Vec::with_capacity(total);
+    for i in 1..=total {
+        w.rule(MARGIN, PAGE_W - MARGIN, MARGIN + 12.0, 0.3);
+        w.text(MARGIN, MARGIN, &footer, 6.5, Weight::Regular);
+        if let Some(line) = &audit_line {
+            w.text(MARGIN, MARGIN - 8.0, line, 6.5, Weight::Regular);
+        }
+        let number = format!("Pagina {i} di {total}");
+        let nx = PAGE_W - MARGIN - w.regular.width(&number, 8.0);
+        w.text(nx, MARGIN, &number, 8.0, Weight::Regular);
+        footers.push(deflate(&w.take_content()));
+    }
+
+    let mut doc = PdfDocument::new(model.text("title"));
+    for face in [&w.regular, &w.bold] {
+        doc.resources.fonts.map.insert(
+            FontId(face.name.to_owned()),
+            printpdf::PdfFont::new(face.font.clone()),
+        );
+    }
+    let dated = printpdf::OffsetDateTime::from_unix_timestamp(
+        s.as_of
+            .and_hms_opt(12, 0, 0)
+            .map_or(0, |d| d.and_utc().timestamp()),
+    )
+    .map_err(|_| ReportError::Pdf("date"))?;
+    let info = &mut doc.metadata.info;
+    info.creation_date = dated;
+    info.modification_date = dated;
+    info.metadata_date = dated;
+    info.author = model.snapshot.project.data.lead_entity.clone();
+    info.creator = "rendiconta".into();
+    info.producer = "rendiconta".into();
+    info.subject = format!("Impronta SHA-256 dei dati: {}", model.fingerprint);
+    doc.with_pages(vec![stand_in(&[&w.regular, &w.bold])]);
+    let opts = PdfSaveOptions {
+        subset_fonts: false,
+        ..PdfSaveOptions::default()
+    };
+    let mut lo = doc.to_lopdf_document(&opts, &mut Vec::new());
+    put_pages(&mut lo, w.pages, footers)?;
+    // printpdf draws the file identifier at random: derive it from the data instead.
+    let id = Object::String(
+        model.fingerprint.as_bytes()[..32].to_vec(),
+        lopdf::StringFormat::Literal,
+    );
+    lo.trailer.set("ID", Object::Array(vec![id.clone(), id]));
+    lo.compress();
+    let mut bytes = Vec::new();
+    lo.save_to(&mut bytes)
+        .map_err(|_| ReportError::Pdf("save"))?;
+    Ok(bytes)
+}
+
+/// One A4 landscape page showing every character each font showed, so that printpdf embeds the
+/// fonts with the widths and `ToUnicode` entries of exactly those.
+fn stand_in(faces: &[&Face]) -> PdfPage {
+    let mut ops = Vec::new();
+    for face in faces {
+        let used = face.used();
+        if used.is_empty() {
+            continue;
+        }
+        ops.extend([
+            Op::StartTextSection,
+            Op::SetFont {
+                font: PdfFontHandle::External(FontId(face.name.to_owned())),
+                size: Pt(10.0),
+            },
+            Op::SetTextCursor {
+                pos: Point {
+                    x: Pt(MARGIN),
+                    y: Pt(MARGIN),
+                },
+            },
+            Op::ShowText {
+                items: vec![TextItem::Text(used)],
+            },
+            Op::EndTextSection,
+        ]);
+    }
+    PdfPage::new(printpdf::Mm(297.0), printpdf::Mm(210.0), ops)
+}
+
+/// Replaces the stand-in page with ours: same size, same resources, each page's body and footer
+/// as two compressed content streams.
+fn put_pages(
+    lo: &mut lopdf::Document,
+    bodies: Vec<Vec<u8>>,
+    footers: Vec<Vec<u8>>,
+) -> Result<(), ReportError> {
+    let broken = || ReportError::Pdf("pages");
+    let stand_in: ObjectId = *lo.get_pages().get(&1).ok_or_else(broken)?;
+    let template = lo.get_dictionary(stand_in).map_err(|_| broken())?.clone();
+    let parent = template
+        .get(b"Parent")
+        .and_then(Object::as_reference)
+        .map_err(|_| broken())?;
+    if let Ok(contents) = template.get(b"Contents").and_then(Object::as_reference) {
+        lo.objects.remove(&contents);
+    }
+    lo.objects.remove(&stand_in);
+
+    let mut kids = Vec::with_capacity(bodies.len());
+    for (body, footer) in bodies.into_iter().zip(footers) {
+        let mut contents = Vec::with_capacity(2);
+        for compressed in [body, footer] {
+            let dict =
+                Dictionary::from_iter(vec![("Filter", Object::Name(b"FlateDecode".to_vec()))]);
+            contents.push(Object::Reference(
+                lo.add_object(Stream::new(dict, compressed)),
+            ));
+        }
+        let mut page = Dictionary::new();
+        for key in [
+            b"Type".as_slice(),
+            b"MediaBox",
+            b"TrimBox",
+            b"CropBox",
+            b"Parent",
+            b"Resources",
+        ] {
+            if let Ok(value) = template.get(key) {
+                page.set(key.to_vec(), value.clone());
+            }
+        }
+        page.set("Contents", Object::Array(contents));
+        kids.push(Object::Reference(lo.add_object(page)));
+    }
+    let count = i64::try_from(kids.len()).map_err(|_| broken())?;
+    let pages = lo
+        .get_object_mut(parent)
+        .and_then(Object::as_dict_mut)
+        .map_err(|_| broken())?;
+    pages.set("Kids", Object::Array(kids));
+    pages.set("Count", Object::Integer(count));
+    lo.renumber_objects();
+    Ok(())
+}

@@ -1,0 +1,153 @@
+//! An embedded font as the layout uses it: advance widths to measure text, glyph ids to show it,
+//! and the characters shown, for the font's `ToUnicode` map (what makes the text searchable and
+//! copyable).
+
+use std::borrow::Cow;
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+use printpdf::ParsedFont;
+
+use crate::reports::ReportError;
+
+/// A character's glyph in the font and its advance width in font units.
+#[derive(Clone, Copy)]
+struct Glyph {
+    id: u16,
+    advance: u16,
+}
+
+/// Characters of the Basic Multilingual Plane, one bit each.
+const BMP: usize = 0x1_0000;
+
+pub(super) struct Face {
+    /// The font's resource name on the pages (`/F1`).
+    pub(super) name: &'static str,
+    pub(super) font: ParsedFont,
+    units_per_em: f32,
+    /// Every BMP character's glyph, looked up once: a 2,000-page table measures and shows
+    /// millions of characters.
+    bmp: Vec<Glyph>,
+    used_bmp: Vec<u64>,
+    used_other: BTreeSet<char>,
+}
+
+impl Face {
+    pub(super) fn load(bytes: &[u8], name: &'static str) -> Result<Face, ReportError> {
+        let font =
+            ParsedFont::from_bytes(bytes, 0, &mut Vec::new()).ok_or(ReportError::Pdf("font"))?;
+        let bmp = (0..BMP as u32).map(|c| lookup(&font, c)).collect();
+        Ok(Face {
+            name,
+            units_per_em: f32::from(font.units_per_em.max(1)),
+            font,
+            bmp,
+            used_bmp: vec![0; BMP / 64],
+            used_other: BTreeSet::new(),
+        })
+    }
+
+    fn glyph(&self, c: char) -> Glyph {
+        match self.bmp.get(c as usize) {
+            Some(g) => *g,
+            None => lookup(&self.font, u32::from(c)),
+        }
+    }
+
+    /// The advance width of `text` at `size`, in points.
+    pub(super) fn width(&self, text: &str, size: f32) -> f32 {
+        let units: u32 = text.chars().map(|c| u32::from(self.glyph(c).advance)).sum();
+        units as f32 * size / self.units_per_em
+    }
+
+    /// `text` cut to fit `max` points, with an ellipsis when cut.
+    pub(super) fn fit<'t>(&self, text: &'t str, size: f32, max: f32) -> Cow<'t, str> {
+        if self.width(text, size) <= max {
+            return text.into();
+        }
+        let room = max - self.width("…", size);
+        let mut width = 0.0;
+        let mut end = 0;
+        for (i, c) in text.char_indices() {
+            width += f32::from(self.glyph(c).advance) * size / self.units_per_em;
+            if width > room {
+                break;
+            }
+            end = i + c.len_utf8();
+        }
+        format!("{}…", &text[..end]).into()
+    }
+
+    /// Appends `text` as a content stream shows it with the Identity-H encoding: a hex string of
+    /// glyph ids (the full font is embedded, so its own ids). Notes the characters shown.
+    pub(super) fn show(&mut self, text: &str, out: &mut String) {
+        out.push('<');
+        for c in text.chars() {
+            let _ = write!(out, "{:04X}", self.glyph(c).id);
+            let code = c as usize;
+            if code < BMP {
+                self.used_bmp[code / 64] |= 1 << (code % 64);
+            } else {
+                self.used_other.insert(c);
+            }
+        }
+        out.push('>');
+    }
+
+    /// Every character shown with this font, in order.
+    pub(super) fn used(&self) -> String {
+        let bmp = (0..BMP)
+            .filter(|code| self.used_bmp[code / 64] & (1 << (code % 64)) != 0)
+            .filter_map(|code| char::from_u32(code as u32));
+        bmp.chain(self.used_other.iter().copied()).collect()
+    }
+}
+
+/// A missing glyph is glyph 0 (the font's "notdef") with half an em of advance.
+fn lookup(font: &ParsedFont, codepoint: u32) -> Glyph {
+    let id = font.lookup_glyph_index(codepoint).unwrap_or(0);
+    Glyph {
+        id,
+        advance: font.get_glyph_width(id).unwrap_or(font.units_per_em / 2),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reports::pdf::layout::REGULAR_TTF;
+
+    #[test]
+    fn text_cut_to_fit_keeps_within_the_width_and_ends_with_an_ellipsis() {
+        let face = Face::load(REGULAR_TTF, "F1").expect("font");
+        let text = "Società Cooperativa Sociale Àncora – servizi di formazione";
+        assert_eq!(face.fit(text, 7.0, 1000.0), text, "fits: unchanged");
+        let cut = face.fit(text, 7.0, 60.0);
+        assert!(cut.ends_with('…'), "{cut}");
+        assert!(face.width(&cut, 7.0) <= 60.0, "{cut}");
+        let longer = format!(
+            "{}…",
+            text.chars().take(cut.chars().count()).collect::<String>()
+        );
+        assert!(
+            face.width(&longer, 7.0) > 60.0,
+            "the longest cut that fits: {cut}"
+        );
+    }
+
+    #[test]
+    fn shown_text_is_glyph_ids_and_its_characters_are_remembered() {
+        let mut face = Face::load(REGULAR_TTF, "F1").expect("font");
+        let mut out = String::new();
+        face.show("è€𝄞", &mut out);
+        let euro = face
+            .font
+            .lookup_glyph_index(u32::from('€'))
+            .expect("€ in the font");
+        assert!(out.starts_with('<') && out.ends_with('>'));
+        assert_eq!(out.len(), 2 + 3 * 4, "{out}");
+        assert_eq!(&out[5..9], format!("{euro:04X}"));
+        assert_eq!(face.used(), "è€𝄞");
+        assert!(face.width("€", 10.0) > 0.0);
+    }
+}
