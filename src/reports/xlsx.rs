@@ -70,17 +70,12 @@ fn sum_formula(cells: &str, result: Money) -> Formula {
     Formula::new(format!("=SUM({cells})")).set_result(result.to_string())
 }
 
+/// The summary sheet's row with the data's fingerprint.
+const FINGERPRINT_ROW: u32 = 6;
+
 pub fn render(model: &ReportModel<'_>) -> Result<Vec<u8>, ReportError> {
     let styles = Styles::new();
     let mut workbook = Workbook::new();
-    // Reproducible bytes: the document is dated by its as-of date, not by the clock.
-    let as_of = model.snapshot.summary.as_of;
-    let properties = DocProperties::new()
-        .set_title(model.text("title"))
-        .set_author("rendiconta")
-        .set_comment(format!("Impronta SHA-256 dei dati: {}", model.fingerprint))
-        .set_creation_datetime(&as_of);
-    workbook.set_properties(&properties);
     // Level 3, as Excel itself uses: ~5 % larger than the default 6, and the zip is a large part of
     // the time of a 100,000-row workbook (rust_xlsxwriter's performance notes measure 30 % faster).
     workbook.set_zip_compression_level(3);
@@ -102,6 +97,19 @@ pub fn render(model: &ReportModel<'_>) -> Result<Vec<u8>, ReportError> {
     if !model.adjustments.is_empty() {
         adjustments_sheet(workbook.add_worksheet(), model, &styles)?;
     }
+
+    // The fingerprint last: it may still be being computed (see `Fingerprint`).
+    let fingerprint = format!("Impronta SHA-256 dei dati: {}", model.fingerprint);
+    workbook
+        .worksheet_from_index(0)?
+        .write_string(FINGERPRINT_ROW, 0, &fingerprint)?;
+    // Reproducible bytes: the document is dated by its as-of date, not by the clock.
+    let properties = DocProperties::new()
+        .set_title(model.text("title"))
+        .set_author("rendiconta")
+        .set_comment(fingerprint)
+        .set_creation_datetime(&model.snapshot.summary.as_of);
+    workbook.set_properties(&properties);
     Ok(workbook.save_to_buffer()?)
 }
 
@@ -126,11 +134,7 @@ fn summary_sheet(
     ]) {
         ws.write_string(row, 0, model.text(key))?;
     }
-    ws.write_string(
-        6,
-        0,
-        format!("Impronta SHA-256 dei dati: {}", model.fingerprint),
-    )?;
+    // Row FINGERPRINT_ROW is written last, by `render`.
     if let Some(line) = model.audit_line() {
         ws.write_string(7, 0, line)?;
     }
@@ -374,7 +378,7 @@ fn write_line(ws: &mut Worksheet, row: u32, columns: &[Column], l: &Line) -> Res
 }
 
 /// The value of a euro column summed over lines (the cached result of its formula).
-fn column_sum(field: Field, lines: &[&Line]) -> Money {
+fn column_sum(field: Field, lines: &[Line]) -> Money {
     lines
         .iter()
         .map(|l| {
@@ -434,27 +438,29 @@ fn expenses_sheet(
     let label_col = u16::try_from(label_col).unwrap_or(0);
     let mut row = 1u32;
     let mut subtotal_rows = Vec::new();
-    let mut all: Vec<&Line> = Vec::new();
+    // The grand totals' cached results: the sums of the subtotals, exact decimals.
+    let mut totals = vec![Money::ZERO; columns.len()];
     for section in &model.sections {
         let first = row;
         for l in &section.lines {
             write_line(ws, row, columns, l)?;
             row += 1;
         }
-        let lines: Vec<&Line> = section.lines.iter().collect();
         ws.write_string_with_format(row, label_col, format!("Totale {}", section.name), &st.bold)?;
         for (col, c) in (0u16..)
             .zip(columns)
             .filter(|(_, c)| c.format == ColumnFormat::Euro)
         {
             let formula = if row > first {
+                let sum = column_sum(c.field, &section.lines);
+                totals[usize::from(col)] += sum;
                 sum_formula(
                     &format!(
                         "{}:{}",
                         row_col_to_cell(first, col),
                         row_col_to_cell(row - 1, col)
                     ),
-                    column_sum(c.field, &lines),
+                    sum,
                 )
             } else {
                 Formula::new("=0").set_result("0.00")
@@ -462,7 +468,6 @@ fn expenses_sheet(
             ws.write_formula_with_format(row, col, formula, &st.euro_bold)?;
         }
         subtotal_rows.push(row);
-        all.extend(lines);
         row += 2;
     }
     ws.autofilter(
@@ -472,7 +477,7 @@ fn expenses_sheet(
         u16::try_from(columns.len()).unwrap_or(1) - 1,
     )?;
     ws.write_string_with_format(row, label_col, "Totale generale", &st.bold)?;
-    for (col, c) in (0u16..)
+    for (col, _) in (0u16..)
         .zip(columns)
         .filter(|(_, c)| c.format == ColumnFormat::Euro)
     {
@@ -481,7 +486,7 @@ fn expenses_sheet(
             .map(|r| row_col_to_cell(*r, col))
             .collect();
         let formula = Formula::new(format!("=SUM({})", cells.join(",")))
-            .set_result(column_sum(c.field, &all).to_string());
+            .set_result(totals[usize::from(col)].to_string());
         ws.write_formula_with_format(row, col, formula, &st.euro_bold)?;
     }
     Ok(())

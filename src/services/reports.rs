@@ -9,7 +9,7 @@ use crate::domain::rules::Scope;
 use crate::domain::submission::{NewSubmission, Submission, SubmittedFile};
 use crate::domain::Signatory;
 use crate::domain::{Call, ExpenseId, ProjectId};
-use crate::reports::model::ReportModel;
+use crate::reports::model::{self, Fingerprint, ReportModel};
 use crate::reports::template::{templates_dir, Template};
 use crate::reports::{evidence, pdf, xlsx, ReportError};
 
@@ -228,45 +228,57 @@ async fn make(
         }
     }
     let signatory = snap.project.data.signatory.overridden_by(&signatory);
-    let mut model = ReportModel::build(&snap, &template, &signatory)?;
-    model.audit_head = audit_head;
     let prior = app.store.prior_claims(project, before_submission).await?;
-    model.set_adjustments(&prior);
-    let mut files = Vec::with_capacity(kinds.len());
-    for kind in kinds {
-        files.push(match kind {
-            Kind::Xlsx => xlsx::render(&model)?,
-            Kind::Pdf => pdf::render(&model)?,
-            Kind::Relazione => {
-                let sections = app.store.sections(project).await?;
-                let indicators = app.store.indicators(project).await?;
-                pdf::render_relazione(&model, &sections, &indicators)?
-            }
-        });
-    }
-    let counted = model
-        .sections
-        .iter()
-        .flat_map(|s| {
-            s.lines
-                .iter()
-                .map(|l| (l.expense.id, l.expense.data.amounts.claimed()))
-        })
-        .collect();
-    // Only the evidence pack, which makes no document, needs the numbered lines afterwards.
-    let lines = if kinds.is_empty() {
-        model
+    let narrative = if kinds.contains(&Kind::Relazione) {
+        (
+            app.store.sections(project).await?,
+            app.store.indicators(project).await?,
+        )
+    } else {
+        (Vec::new(), Vec::new())
+    };
+
+    // Everything read: the rest is computation, the fingerprint on one core and the documents on
+    // the other.
+    let rendered = std::thread::scope(|scope| -> Result<_, ReportError> {
+        let fingerprint = Fingerprint::computing(scope.spawn(|| model::fingerprint(&snap)));
+        let mut model = ReportModel::build(&snap, &template, &signatory, fingerprint)?;
+        model.audit_head = audit_head;
+        model.set_adjustments(&prior);
+        let mut files = Vec::with_capacity(kinds.len());
+        for kind in kinds {
+            files.push(match kind {
+                Kind::Xlsx => xlsx::render(&model)?,
+                Kind::Pdf => pdf::render(&model)?,
+                Kind::Relazione => pdf::render_relazione(&model, &narrative.0, &narrative.1)?,
+            });
+        }
+        let counted = model
             .sections
             .iter()
-            .flat_map(|s| s.lines.iter().map(|l| l.to_numbered()))
-            .collect()
-    } else {
-        Vec::new()
-    };
+            .flat_map(|s| {
+                s.lines
+                    .iter()
+                    .map(|l| (l.expense.id, l.expense.data.amounts.claimed()))
+            })
+            .collect();
+        // Only the evidence pack, which makes no document, needs the numbered lines afterwards.
+        let lines = if kinds.is_empty() {
+            model
+                .sections
+                .iter()
+                .flat_map(|s| s.lines.iter().map(|l| l.to_numbered()))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Ok((files, model.fingerprint.get().to_owned(), counted, lines))
+    });
+    let (files, fingerprint, counted, lines) = rendered?;
     Ok(Made {
         lines,
         files,
-        fingerprint: model.fingerprint.clone(),
+        fingerprint,
         as_of: snap.summary.as_of,
         template: key.to_owned(),
         signatory,

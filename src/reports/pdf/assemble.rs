@@ -69,7 +69,7 @@ pub(super) fn finish(mut w: Writer, model: &ReportModel<'_>) -> Result<Vec<u8>, 
     put_pages(&mut lo, w.pages, footers)?;
     // printpdf draws the file identifier at random: derive it from the data instead.
     let id = Object::String(
-        model.fingerprint.as_bytes()[..32].to_vec(),
+        model.fingerprint.get().as_bytes()[..32].to_vec(),
         lopdf::StringFormat::Literal,
     );
     lo.trailer.set("ID", Object::Array(vec![id.clone(), id]));
