@@ -1,8 +1,9 @@
 //! The submission documents: a report model built once from the project's state as of a date,
-//! then written as XLSX (and, later, PDF) from a template. The same data and date always give the
+//! then written as XLSX and PDF from a template. The same data and date always give the
 //! same bytes: dates and metadata come from the as-of date, rows have a stable order.
 
 pub mod evidence;
+pub mod fingerprint;
 pub mod model;
 pub mod pdf;
 pub mod template;

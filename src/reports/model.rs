@@ -2,13 +2,11 @@
 //! template's texts rendered and a SHA-256 fingerprint of the data it was made from. Writers only
 //! lay it out; they compute nothing, so every format shows the same figures as the API.
 
-use std::cell::{Cell, OnceCell};
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::fmt::Write;
-use std::thread::ScopedJoinHandle;
 
 use sha2::{Digest, Sha256};
 
+pub use super::fingerprint::{fingerprint, Fingerprint};
 use super::template::Template;
 use super::ReportError;
 use crate::domain::rules::{eligible_amount, Exclusion, WarningCode};
@@ -130,96 +128,6 @@ pub fn status_it(status: ExpenseStatus) -> &'static str {
         ExpenseStatus::Verified => "Verificata",
         ExpenseStatus::Rejected => "Respinta",
         ExpenseStatus::Included => "Rendicontata",
-    }
-}
-
-/// The SHA-256 of a canonical text of everything the documents are made from (the as-of date, the
-/// call, the project, its entities, expenses and tranches, and the computed summary). Timestamps of
-/// edits are left out: the same data gives the same fingerprint.
-pub fn fingerprint(snap: &Snapshot) -> String {
-    // The canonical text goes straight into the hash: at 100,000 expenses it is 40 MB.
-    let mut canon = Hashing(Sha256::new());
-    let _ = writeln!(canon, "as_of {}", snap.summary.as_of);
-    let _ = writeln!(
-        canon,
-        "call {:?} {:?} {:?} {:?}",
-        snap.call.id, snap.call.act, snap.call.rules, snap.call.categories
-    );
-    let _ = writeln!(
-        canon,
-        "project {:?} {:?}",
-        snap.project.id, snap.project.data
-    );
-    for e in &snap.entities {
-        let _ = writeln!(canon, "entity {:?} {:?} {:?}", e.id, e.name, e.tax_code);
-    }
-    for e in snap.expenses.iter() {
-        let _ = writeln!(canon, "expense {:?} {:?} {:?}", e.id, e.status, e.data);
-    }
-    for t in &snap.tranches {
-        let _ = writeln!(
-            canon,
-            "tranche {} {} {:?} {:?}",
-            t.amount, t.date, t.act, t.kind
-        );
-    }
-    let _ = writeln!(canon, "summary {:?}", snap.summary);
-    let digest = canon.0.finalize();
-    digest.iter().fold(String::with_capacity(64), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
-}
-
-/// The data's fingerprint as the documents print it. Reading every expense, it takes a fifth of a
-/// second at 100,000 expenses, so it may be computed on the other core while the documents are
-/// laid out; writers ask for it when they print it, usually last.
-pub struct Fingerprint<'scope> {
-    computing: Cell<Option<ScopedJoinHandle<'scope, String>>>,
-    value: OnceCell<String>,
-}
-
-impl<'scope> Fingerprint<'scope> {
-    pub fn ready(value: String) -> Fingerprint<'scope> {
-        Fingerprint {
-            computing: Cell::new(None),
-            value: OnceCell::from(value),
-        }
-    }
-
-    pub fn computing(handle: ScopedJoinHandle<'scope, String>) -> Fingerprint<'scope> {
-        Fingerprint {
-            computing: Cell::new(Some(handle)),
-            value: OnceCell::new(),
-        }
-    }
-
-    /// The hex digest, waiting for it if it is still being computed.
-    pub fn get(&self) -> &str {
-        self.value
-            .get_or_init(|| match self.computing.take().map(ScopedJoinHandle::join) {
-                Some(Ok(value)) => value,
-                // The computation only formats and hashes: a panic there is a bug, reported as such.
-                Some(Err(panic)) => std::panic::resume_unwind(panic),
-                // `computing` is emptied only by this initialisation, which runs once.
-                None => String::new(),
-            })
-    }
-}
-
-impl std::fmt::Display for Fingerprint<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.get())
-    }
-}
-
-/// Text written into a SHA-256.
-struct Hashing(Sha256);
-
-impl Write for Hashing {
-    fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        self.0.update(s.as_bytes());
-        Ok(())
     }
 }
 
