@@ -28,4 +28,7 @@ pub enum ReportError {
     Pdf(&'static str),
     #[error("composizione dell'archivio ZIP: {0}")]
     Zip(String),
+    /// The documents were being made when the service stopped.
+    #[error("composizione interrotta")]
+    Interrupted,
 }

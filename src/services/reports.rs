@@ -2,14 +2,15 @@
 
 use chrono::NaiveDate;
 
-use super::summary::{snapshot, snapshot_as_submitted};
+use super::summary::{snapshot, snapshot_as_submitted, Snapshot};
 use super::{access, App, ServiceError};
 use crate::domain::access::{Actor, Need};
+use crate::domain::narrative::{Indicator, Section};
 use crate::domain::rules::Scope;
-use crate::domain::submission::{NewSubmission, Submission, SubmittedFile};
+use crate::domain::submission::{NewSubmission, PriorClaim, Submission, SubmittedFile};
 use crate::domain::Signatory;
 use crate::domain::{Call, ExpenseId, ProjectId};
-use crate::reports::model::{self, Fingerprint, ReportModel};
+use crate::reports::model::{self, Fingerprint, NumberedExpense, ReportModel};
 use crate::reports::template::{templates_dir, Template};
 use crate::reports::{evidence, pdf, xlsx, ReportError};
 
@@ -193,7 +194,7 @@ struct Made {
     contribution_due: crate::domain::Money,
     counted: Vec<(ExpenseId, crate::domain::Money)>,
     /// The counted expenses as the rendiconto numbers them.
-    lines: Vec<crate::reports::model::NumberedExpense>,
+    lines: Vec<NumberedExpense>,
 }
 
 /// Makes the `kinds` of documents from one snapshot; `signatory` overrides the project's settings.
@@ -237,54 +238,106 @@ async fn make(
     } else {
         (Vec::new(), Vec::new())
     };
-
-    // Everything read: the rest is computation, the fingerprint on one core and the documents on
-    // the other.
-    let rendered = std::thread::scope(|scope| -> Result<_, ReportError> {
-        let fingerprint = Fingerprint::computing(scope.spawn(|| model::fingerprint(&snap)));
-        let mut model = ReportModel::build(&snap, &template, &signatory, fingerprint)?;
-        model.audit_head = audit_head;
-        model.set_adjustments(&prior);
-        let mut files = Vec::with_capacity(kinds.len());
-        for kind in kinds {
-            files.push(match kind {
-                Kind::Xlsx => xlsx::render(&model)?,
-                Kind::Pdf => pdf::render(&model)?,
-                Kind::Relazione => pdf::render_relazione(&model, &narrative.0, &narrative.1)?,
-            });
-        }
-        let counted = model
-            .sections
-            .iter()
-            .flat_map(|s| {
-                s.lines
-                    .iter()
-                    .map(|l| (l.expense.id, l.expense.data.amounts.claimed()))
-            })
-            .collect();
-        // Only the evidence pack, which makes no document, needs the numbered lines afterwards.
-        let lines = if kinds.is_empty() {
-            model
-                .sections
-                .iter()
-                .flat_map(|s| s.lines.iter().map(|l| l.to_numbered()))
-                .collect()
-        } else {
-            Vec::new()
-        };
-        Ok((files, model.fingerprint.get().to_owned(), counted, lines))
-    });
-    let (files, fingerprint, counted, lines) = rendered?;
+    let (as_of, contribution_due) = (snap.summary.as_of, snap.summary.contribution_due);
+    let job = Job {
+        snap,
+        template,
+        signatory: signatory.clone(),
+        audit_head,
+        prior,
+        narrative,
+        kinds: kinds.to_vec(),
+    };
+    // Everything is read: the rest is computation (a second or two at 100,000 expenses), off the
+    // async workers so that other requests are not kept waiting.
+    let rendered = match tokio::task::spawn_blocking(move || job.render()).await {
+        Ok(rendered) => rendered?,
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(_) => return Err(ReportError::Interrupted.into()),
+    };
     Ok(Made {
-        lines,
-        files,
-        fingerprint,
-        as_of: snap.summary.as_of,
+        lines: rendered.lines,
+        files: rendered.files,
+        fingerprint: rendered.fingerprint,
+        as_of,
         template: key.to_owned(),
         signatory,
-        contribution_due: snap.summary.contribution_due,
-        counted,
+        contribution_due,
+        counted: rendered.counted,
     })
+}
+
+/// What making the documents needs, all read beforehand.
+struct Job {
+    snap: Snapshot,
+    template: Template,
+    signatory: Signatory,
+    audit_head: Option<(i64, String)>,
+    prior: Vec<PriorClaim>,
+    /// The final report's sections and indicators (empty unless it is made).
+    narrative: (Vec<Section>, Vec<Indicator>),
+    kinds: Vec<Kind>,
+}
+
+struct Rendered {
+    files: Vec<Vec<u8>>,
+    fingerprint: String,
+    counted: Vec<(ExpenseId, crate::domain::Money)>,
+    lines: Vec<NumberedExpense>,
+}
+
+impl Job {
+    /// The data's fingerprint on one core, the documents on the other.
+    fn render(self) -> Result<Rendered, ReportError> {
+        let Job {
+            snap,
+            template,
+            signatory,
+            audit_head,
+            prior,
+            narrative,
+            kinds,
+        } = self;
+        std::thread::scope(|scope| {
+            let fingerprint = Fingerprint::computing(scope.spawn(|| model::fingerprint(&snap)));
+            let mut model = ReportModel::build(&snap, &template, &signatory, fingerprint)?;
+            model.audit_head = audit_head;
+            model.set_adjustments(&prior);
+            let mut files = Vec::with_capacity(kinds.len());
+            for kind in &kinds {
+                files.push(match kind {
+                    Kind::Xlsx => xlsx::render(&model)?,
+                    Kind::Pdf => pdf::render(&model)?,
+                    Kind::Relazione => pdf::render_relazione(&model, &narrative.0, &narrative.1)?,
+                });
+            }
+            let counted = model
+                .sections
+                .iter()
+                .flat_map(|s| {
+                    s.lines
+                        .iter()
+                        .map(|l| (l.expense.id, l.expense.data.amounts.claimed()))
+                })
+                .collect();
+            // Only the evidence pack, which makes no document, needs the numbered lines afterwards.
+            let lines = if kinds.is_empty() {
+                model
+                    .sections
+                    .iter()
+                    .flat_map(|s| s.lines.iter().map(|l| l.to_numbered()))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            Ok(Rendered {
+                files,
+                fingerprint: model.fingerprint.get().to_owned(),
+                counted,
+                lines,
+            })
+        })
+    }
 }
 
 /// Freezes the project's state as of a day (today by default): makes the XLSX and the PDF, stores
