@@ -135,6 +135,17 @@ async fn a_good_file_creates_every_row(app: TestApp) {
     // The totals the project reports are the file's.
     let list = json_of(app.get(&format!("/api/v1/projects/{p}/expenses")).await).await;
     assert_eq!(list["totals"]["net"], "11234.56", "{}", list["totals"]);
+
+    // One audit entry per row, chained (the batch writes them together).
+    let creates = app
+        .db
+        .scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'expense.create'")
+        .await;
+    assert_eq!(creates, 2);
+    let check = rendiconta::services::audit::verify(&app.services().await)
+        .await
+        .expect("verify");
+    assert!(check.problems.is_empty(), "{:?}", check.problems);
 }
 
 async fn a_mapping_names_other_headers(app: TestApp) {
