@@ -165,4 +165,54 @@ async fn the_evidence_pack_ties_every_row_to_its_files() {
     assert!(bare
         .iter()
         .all(|l| l["kind"] == "nessun documento allegato"));
+
+    // A file gone from the store: the pack is still made, streamed with its length, and the index
+    // marks that file missing instead of linking to nothing.
+    let order_digest = rendiconta::domain::attachment::Digest::of(&order);
+    let stored = app
+        .files_dir
+        .join(&order_digest.as_str()[..2])
+        .join(order_digest.as_str());
+    std::fs::remove_file(&stored).expect("remove the stored payment order");
+    let r = app.get(&url).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let length: usize = r.headers()["content-length"]
+        .to_str()
+        .expect("length")
+        .parse()
+        .expect("number");
+    let without = r.bytes().await.expect("bytes").to_vec();
+    assert_eq!(without.len(), length);
+    std::fs::write(&path, &without).expect("write");
+    let out = Command::new(common::python().expect("python"))
+        .args(["-c", READ_PACK])
+        .arg(&path)
+        .output()
+        .expect("python");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pack: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let order_line = pack["links"]
+        .as_array()
+        .expect("links")
+        .iter()
+        .find(|l| l["kind"] == "mandato di pagamento")
+        .expect("still listed");
+    assert!(order_line["target"].is_null(), "{order_line}");
+    assert_eq!(order_line["sha256"], order_digest.as_str());
+    let names = pack["names"].as_array().expect("names");
+    assert!(
+        !names
+            .iter()
+            .any(|n| n.as_str().is_some_and(|n| n.contains("payment_order"))),
+        "{names:?}"
+    );
+    assert_eq!(
+        names.len(),
+        5,
+        "two files and three documents left: {names:?}"
+    );
 }

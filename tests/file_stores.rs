@@ -68,7 +68,9 @@ async fn contract(store: &DynBlobs) -> Digest {
         None,
         "not yet stored"
     );
+    assert!(!store.contains(&digest).await.expect("contains"));
     store.put(&digest, bytes.clone()).await.expect("put");
+    assert!(store.contains(&digest).await.expect("contains"));
     store
         .put(&digest, bytes.clone())
         .await

@@ -1,9 +1,11 @@
 //! The evidence pack of a submission: one ZIP with the submitted documents, every claimed
 //! expense's files in a folder named after its row in the rendiconto, its supplier and its
 //! document, and `indice.xlsx`, which links each row to its files. Entries are in row order and
-//! dated by the submission's as-of date, so the same data give the same bytes.
+//! dated by the submission's as-of date, so the same data give the same bytes. The pack is written
+//! entry by entry (see [`PackWriter`]): one evidence file in memory at a time, however large the
+//! project.
 
-use std::io::Write as _;
+use std::io::{Seek, Write};
 
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::prelude::ToPrimitive;
@@ -16,22 +18,36 @@ use crate::domain::attachment::{Attachment, FileName};
 use crate::domain::text::italian_date;
 use crate::domain::{Expense, Money};
 
-/// A claimed expense with its files (`None` bytes: the file store no longer has them).
+/// A claimed expense with its files, each marked `false` if the file store no longer has it.
 pub struct EvidenceRow {
     pub row: usize,
     pub entity: String,
     pub category: String,
     pub expense: Expense,
-    pub files: Vec<(Attachment, Option<Vec<u8>>)>,
+    pub files: Vec<(Attachment, bool)>,
 }
 
 pub struct EvidencePack<'a> {
     pub project_title: &'a str,
     pub submission: i64,
     pub as_of: NaiveDate,
-    /// The submitted documents, stored at the root of the ZIP.
-    pub documents: Vec<(&'static str, Vec<u8>)>,
     pub rows: Vec<EvidenceRow>,
+}
+
+impl EvidencePack<'_> {
+    /// The evidence files the pack holds, in order: where each goes, and which file it is.
+    pub fn entries(&self) -> impl Iterator<Item = (String, &Attachment)> {
+        self.rows.iter().flat_map(|row| {
+            let dir = folder(row);
+            row.files
+                .iter()
+                .enumerate()
+                .filter(|(_, (_, present))| *present)
+                .map(move |(i, (attachment, _))| {
+                    (format!("{dir}/{}", entry_name(attachment, i)), attachment)
+                })
+        })
+    }
 }
 
 /// ASCII, no separators, at most `max` characters: safe as a folder name on every system.
@@ -66,40 +82,52 @@ fn entry_name(attachment: &Attachment, index: usize) -> String {
     )
 }
 
-pub fn render(pack: &EvidencePack<'_>) -> Result<Vec<u8>, ReportError> {
-    let zip_error = |e: zip::result::ZipError| ReportError::Zip(e.to_string());
-    let io_error = |e: std::io::Error| ReportError::Zip(e.to_string());
-    let stamp = zip::DateTime::from_date_and_time(
-        u16::try_from(pack.as_of.year()).unwrap_or(1980),
-        u8::try_from(pack.as_of.month()).unwrap_or(1),
-        u8::try_from(pack.as_of.day()).unwrap_or(1),
-        12,
-        0,
-        0,
-    )
-    .unwrap_or_default();
-    let options = SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated)
-        .last_modified_time(stamp)
-        .unix_permissions(0o644);
-    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    zip.start_file("indice.xlsx", options).map_err(zip_error)?;
-    zip.write_all(&index(pack)?).map_err(io_error)?;
-    for (name, bytes) in &pack.documents {
-        zip.start_file(*name, options).map_err(zip_error)?;
-        zip.write_all(bytes).map_err(io_error)?;
+/// Writes a pack into `out`: `indice.xlsx` first, then the submitted documents and the evidence
+/// files as they are added, in the order of [`EvidencePack::entries`].
+pub struct PackWriter<W: Write + Seek> {
+    zip: zip::ZipWriter<W>,
+    options: SimpleFileOptions,
+}
+
+fn zip_error(e: zip::result::ZipError) -> ReportError {
+    ReportError::Zip(e.to_string())
+}
+
+fn io_error(e: std::io::Error) -> ReportError {
+    ReportError::Zip(e.to_string())
+}
+
+impl<W: Write + Seek> PackWriter<W> {
+    pub fn start(out: W, pack: &EvidencePack<'_>) -> Result<PackWriter<W>, ReportError> {
+        let stamp = zip::DateTime::from_date_and_time(
+            u16::try_from(pack.as_of.year()).unwrap_or(1980),
+            u8::try_from(pack.as_of.month()).unwrap_or(1),
+            u8::try_from(pack.as_of.day()).unwrap_or(1),
+            12,
+            0,
+            0,
+        )
+        .unwrap_or_default();
+        let options = SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .last_modified_time(stamp)
+            .unix_permissions(0o644);
+        let mut writer = PackWriter {
+            zip: zip::ZipWriter::new(out),
+            options,
+        };
+        writer.add("indice.xlsx", &index(pack)?)?;
+        Ok(writer)
     }
-    for row in &pack.rows {
-        let dir = folder(row);
-        for (i, (attachment, bytes)) in row.files.iter().enumerate() {
-            if let Some(bytes) = bytes {
-                zip.start_file(format!("{dir}/{}", entry_name(attachment, i)), options)
-                    .map_err(zip_error)?;
-                zip.write_all(bytes).map_err(io_error)?;
-            }
-        }
+
+    pub fn add(&mut self, name: &str, bytes: &[u8]) -> Result<(), ReportError> {
+        self.zip.start_file(name, self.options).map_err(zip_error)?;
+        self.zip.write_all(bytes).map_err(io_error)
     }
-    Ok(zip.finish().map_err(zip_error)?.into_inner())
+
+    pub fn finish(self) -> Result<W, ReportError> {
+        self.zip.finish().map_err(zip_error)
+    }
 }
 
 /// `indice.xlsx`: one line per file (or per expense without files), linked to the file.
@@ -186,11 +214,11 @@ fn index(pack: &EvidencePack<'_>) -> Result<Vec<u8>, ReportError> {
             continue;
         }
         let dir = folder(row);
-        for (i, (attachment, bytes)) in row.files.iter().enumerate() {
+        for (i, (attachment, present)) in row.files.iter().enumerate() {
             fill(sheet, r)?;
             sheet.write_string(r, 7, attachment.kind.italian())?;
             let path = format!("{dir}/{}", entry_name(attachment, i));
-            if bytes.is_some() {
+            if *present {
                 sheet.write_url_with_text(r, 8, Url::new(format!("file:///{path}")), &path)?;
             } else {
                 sheet.write_string_with_format(

@@ -13,6 +13,7 @@ use crate::domain::{Call, ExpenseId, ProjectId};
 use crate::reports::model::{self, Fingerprint, NumberedExpense, ReportModel};
 use crate::reports::template::{templates_dir, Template};
 use crate::reports::{evidence, pdf, xlsx, ReportError};
+use crate::storage::StoreError;
 
 /// A document made for download.
 pub struct Document {
@@ -130,14 +131,24 @@ async fn find_submission(
         .ok_or(ServiceError::NotFound("rendicontazione"))
 }
 
+/// A document written to an unnamed temporary file (gone when dropped): the evidence pack, which
+/// may hold hundreds of megabytes of evidence, is never whole in memory.
+pub struct SpooledDocument {
+    pub file: std::fs::File,
+    pub len: u64,
+    pub fingerprint: String,
+    pub file_name: String,
+}
+
 /// The evidence pack of a submission: its documents, and each claimed expense's files under its
-/// row number in the rendiconto, with an index (see [`crate::reports::evidence`]).
+/// row number in the rendiconto, with an index (see [`crate::reports::evidence`]). Written to a
+/// temporary file one entry at a time, each evidence file read from the store when its turn comes.
 pub async fn evidence_pack(
     app: &App,
     who: &Actor,
     project: ProjectId,
     id: i64,
-) -> Result<Document, ServiceError> {
+) -> Result<SpooledDocument, ServiceError> {
     let submitted = find_submission(app, who, project, id).await?;
     let made = make(app, who, project, Order::as_submitted(&submitted, &[])).await?;
     let mut files: std::collections::HashMap<ExpenseId, Vec<_>> = std::collections::HashMap::new();
@@ -149,39 +160,66 @@ pub async fn evidence_pack(
     }
     let mut rows = Vec::with_capacity(made.lines.len());
     for line in made.lines {
-        let mut with_bytes = Vec::new();
+        let mut listed = Vec::new();
         for attachment in files.remove(&line.expense.id).unwrap_or_default() {
-            let bytes = app.blobs.get(&attachment.digest).await?;
-            with_bytes.push((attachment, bytes));
+            let present = app.blobs.contains(&attachment.digest).await?;
+            listed.push((attachment, present));
         }
         rows.push(evidence::EvidenceRow {
             row: line.row,
             entity: line.entity,
             category: line.category,
             expense: line.expense,
-            files: with_bytes,
+            files: listed,
         });
     }
-    let mut documents = Vec::new();
-    for kind in [Kind::Pdf, Kind::Xlsx] {
-        documents.push((
-            kind.file(),
-            submission_file(app, who, project, id, kind).await?,
-        ));
-    }
     let project_data = super::projects::get(app, who, project).await?;
-    let bytes = evidence::render(&evidence::EvidencePack {
+    let pack = evidence::EvidencePack {
         project_title: &project_data.data.title,
         submission: id,
         as_of: submitted.as_of,
-        documents,
         rows,
-    })?;
-    Ok(Document {
-        bytes,
+    };
+    let spool = tempfile::tempfile().map_err(|e| ReportError::Zip(e.to_string()))?;
+    let mut writer = evidence::PackWriter::start(spool, &pack)?;
+    for kind in [Kind::Pdf, Kind::Xlsx] {
+        let bytes = submission_file(app, who, project, id, kind).await?;
+        writer = add_entry(writer, kind.file().to_owned(), bytes).await?;
+    }
+    for (name, attachment) in pack.entries() {
+        let bytes = app.blobs.get(&attachment.digest).await?.ok_or_else(|| {
+            StoreError::Files(format!(
+                "il file {} è stato tolto dall'archivio durante la preparazione",
+                attachment.digest
+            ))
+        })?;
+        writer = add_entry(writer, name, bytes).await?;
+    }
+    let mut file = tokio::task::spawn_blocking(move || writer.finish())
+        .await
+        .map_err(|_| ReportError::Interrupted)??;
+    let len = std::io::Seek::seek(&mut file, std::io::SeekFrom::End(0))
+        .and_then(|len| std::io::Seek::rewind(&mut file).map(|()| len))
+        .map_err(|e| ReportError::Zip(e.to_string()))?;
+    Ok(SpooledDocument {
+        file,
+        len,
         fingerprint: made.fingerprint,
         file_name: format!("evidenze-rendicontazione-{id}.zip"),
     })
+}
+
+type PackWriter = evidence::PackWriter<std::fs::File>;
+
+/// Compresses and writes one entry off the async workers (an evidence file may be 20 MB).
+async fn add_entry(
+    mut writer: PackWriter,
+    name: String,
+    bytes: Vec<u8>,
+) -> Result<PackWriter, ReportError> {
+    tokio::task::spawn_blocking(move || writer.add(&name, &bytes).map(|()| writer))
+        .await
+        .map_err(|_| ReportError::Interrupted)?
 }
 
 /// Documents made from one snapshot.

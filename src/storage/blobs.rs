@@ -19,6 +19,8 @@ pub trait BlobStore: Send + Sync + 'static {
     async fn put(&self, digest: &Digest, bytes: Vec<u8>) -> Result<(), StoreError>;
     /// The bytes, checked against their digest, or `None` if they were never stored.
     async fn get(&self, digest: &Digest) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Whether the bytes are stored, without reading them (`get` checks them).
+    async fn contains(&self, digest: &Digest) -> Result<bool, StoreError>;
     /// Stores many files (an import's batch); all are durable when it returns.
     async fn put_many(&self, files: Vec<(Digest, Vec<u8>)>) -> Result<(), StoreError> {
         for (digest, bytes) in files {
@@ -137,6 +139,12 @@ impl BlobStore for LocalDir {
             Err(e) => Err(files_error(e)),
         }
     }
+
+    async fn contains(&self, digest: &Digest) -> Result<bool, StoreError> {
+        tokio::fs::try_exists(self.path(digest))
+            .await
+            .map_err(files_error)
+    }
 }
 
 /// Written aside, synced, then renamed: a reader never sees half a file, and a crash leaves at
@@ -208,6 +216,14 @@ impl BlobStore for ObjectStoreBlobs {
                 checked(digest, bytes.to_vec()).map(Some)
             }
             Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(files_error(e)),
+        }
+    }
+
+    async fn contains(&self, digest: &Digest) -> Result<bool, StoreError> {
+        match self.store.head(&self.path(digest)).await {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::NotFound { .. }) => Ok(false),
             Err(e) => Err(files_error(e)),
         }
     }

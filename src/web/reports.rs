@@ -3,7 +3,7 @@
 use super::auth::Who;
 use crate::domain::access::Actor;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderValue};
+use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -17,6 +17,7 @@ use crate::domain::Signatory;
 use crate::domain::Violations;
 use crate::services::reports::{
     evidence_pack, rendiconto, submission_file, submissions, submit, Document, Kind,
+    SpooledDocument,
 };
 use crate::services::App;
 
@@ -42,17 +43,42 @@ pub fn router() -> Router<App> {
 
 fn download(doc: Document, content_type: &'static str) -> Response {
     let mut response = doc.bytes.into_response();
+    describe(
+        response.headers_mut(),
+        content_type,
+        &doc.file_name,
+        &doc.fingerprint,
+    );
+    response
+}
+
+/// A spooled document, streamed from its temporary file.
+fn stream_download(doc: SpooledDocument, content_type: &'static str) -> Response {
+    let file = tokio::fs::File::from_std(doc.file);
+    let mut response =
+        axum::body::Body::from_stream(tokio_util::io::ReaderStream::new(file)).into_response();
     let headers = response.headers_mut();
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(doc.len));
+    describe(headers, content_type, &doc.file_name, &doc.fingerprint);
+    response
+}
+
+/// Type, file name and (when known) the data's fingerprint of a downloaded document.
+fn describe(
+    headers: &mut HeaderMap,
+    content_type: &'static str,
+    file_name: &str,
+    fingerprint: &str,
+) {
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{}\"", doc.file_name)) {
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\"")) {
         headers.insert(header::CONTENT_DISPOSITION, v);
     }
-    if !doc.fingerprint.is_empty() {
-        if let Ok(v) = HeaderValue::from_str(&doc.fingerprint) {
+    if !fingerprint.is_empty() {
+        if let Ok(v) = HeaderValue::from_str(fingerprint) {
             headers.insert("x-rendiconta-fingerprint", v);
         }
     }
-    response
 }
 
 /// The rendiconto as XLSX: summary, expenses by category with subtotals, excluded expenses, split
@@ -281,7 +307,7 @@ async fn submission_document(
         .map_err(|_| ApiError::not_found("rendicontazione"))?;
     if file == "evidenze.zip" {
         let pack = evidence_pack(&app, &who, project, sid.0).await?;
-        return Ok(download(pack, "application/zip"));
+        return Ok(stream_download(pack, "application/zip"));
     }
     let kind = match file.as_str() {
         "rendiconto.xlsx" => Kind::Xlsx,
