@@ -56,6 +56,24 @@ digests = {n: hashlib.sha256(z.read(n)).hexdigest() for n in names if not n.ends
 print(json.dumps({"names": names, "links": links, "rows": rows, "digests": digests}))
 "#;
 
+/// The pack as Python's zipfile and openpyxl read it (see `READ_PACK`).
+fn read_pack(python: &str, bytes: &[u8]) -> Value {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("evidenze.zip");
+    std::fs::write(&path, bytes).expect("write");
+    let out = Command::new(python)
+        .args(["-c", READ_PACK])
+        .arg(&path)
+        .output()
+        .expect("python");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("json")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_evidence_pack_ties_every_row_to_its_files() {
     let app = TestApp::spawn(Backend::Sqlite).await.expect("app");
@@ -92,20 +110,7 @@ async fn the_evidence_pack_ties_every_row_to_its_files() {
     let Some(python) = common::python() else {
         return;
     };
-    let dir = tempfile::tempdir().expect("dir");
-    let path = dir.path().join("evidenze.zip");
-    std::fs::write(&path, &bytes).expect("write");
-    let out = Command::new(python)
-        .args(["-c", READ_PACK])
-        .arg(&path)
-        .output()
-        .expect("python");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let pack: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let pack = read_pack(&python, &bytes);
     let names: Vec<&str> = pack["names"]
         .as_array()
         .expect("names")
@@ -183,18 +188,7 @@ async fn the_evidence_pack_ties_every_row_to_its_files() {
         .expect("number");
     let without = r.bytes().await.expect("bytes").to_vec();
     assert_eq!(without.len(), length);
-    std::fs::write(&path, &without).expect("write");
-    let out = Command::new(common::python().expect("python"))
-        .args(["-c", READ_PACK])
-        .arg(&path)
-        .output()
-        .expect("python");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let pack: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let pack = read_pack(&python, &without);
     let order_line = pack["links"]
         .as_array()
         .expect("links")

@@ -116,6 +116,11 @@ impl Writer {
         );
     }
 
+    /// The page being written, as it stands (for the footer of every page, written last).
+    pub(super) fn take_content(&mut self) -> String {
+        std::mem::take(&mut self.content)
+    }
+
     /// Closes the page (compressed at once) and starts the next, repeating the table header.
     pub(super) fn new_page(&mut self) {
         let content = std::mem::take(&mut self.content);
@@ -281,12 +286,5 @@ impl Writer {
         self.y -= 10.0;
         self.text(x, self.y, "(firma)", 7.0, Weight::Regular);
         self.new_page();
-    }
-}
-
-impl Writer {
-    /// The page being written, as it stands (for the footer of every page, written last).
-    pub(super) fn take_content(&mut self) -> String {
-        std::mem::take(&mut self.content)
     }
 }

@@ -5,8 +5,7 @@
 
 use sqlx::Transaction;
 
-use super::{attachments, audit, expenses, Db};
-use crate::domain::audit::Record;
+use super::{audit, chain_created, expenses, Db};
 use crate::domain::{Expense, ProjectId};
 use crate::storage::{Change, ExpenseFile, StoreError};
 
@@ -48,29 +47,15 @@ pub(super) async fn insert_files(
                 } else {
                     expenses::insert_new_document(tx, project, data, by, change.now).await?
                 };
-                chain.push(
+                chain_created(
+                    tx,
+                    &mut chain,
+                    project,
+                    &expense,
+                    file.evidence.as_ref(),
                     change,
-                    Record::new("expense.create", "expense", expense.id)
-                        .project(project.0)
-                        .after(&expense),
-                );
-                if let Some(evidence) = &file.evidence {
-                    let attachment = attachments::insert(
-                        tx,
-                        project,
-                        expense.id,
-                        evidence,
-                        change.now,
-                        change.actor.label(),
-                    )
-                    .await?;
-                    chain.push(
-                        change,
-                        Record::new("attachment.create", "attachment", attachment.id)
-                            .project(project.0)
-                            .after(&attachment),
-                    );
-                }
+                )
+                .await?;
                 Ok::<_, StoreError>(expense)
             }
             .await;

@@ -116,6 +116,42 @@ async fn attach_audited(
     Ok(attachment)
 }
 
+/// For a batch: seals the entry of an expense just inserted into the batch's audit chain and, with
+/// `evidence`, attaches that file to it and seals that entry too (the chain writes them at the end).
+async fn chain_created(
+    tx: &mut Transaction<'static, Db>,
+    chain: &mut audit::Chain,
+    project: ProjectId,
+    expense: &Expense,
+    evidence: Option<&NewAttachment>,
+    change: &Change,
+) -> Result<(), StoreError> {
+    chain.push(
+        change,
+        Record::new("expense.create", "expense", expense.id)
+            .project(project.0)
+            .after(expense),
+    );
+    if let Some(file) = evidence {
+        let attachment = attachments::insert(
+            tx,
+            project,
+            expense.id,
+            file,
+            change.now,
+            change.actor.label(),
+        )
+        .await?;
+        chain.push(
+            change,
+            Record::new("attachment.create", "attachment", attachment.id)
+                .project(project.0)
+                .after(&attachment),
+        );
+    }
+    Ok(())
+}
+
 impl SqlStore {
     /// One variation of a project (a variation of another project is not found).
     async fn variation(&self, project: ProjectId, id: i64) -> Result<Variation, StoreError> {

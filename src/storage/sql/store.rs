@@ -24,8 +24,8 @@ use crate::storage::{
 };
 
 use super::{
-    attach_audited, attachments, audit, calls, expenses, funding, group_commit, import_batch,
-    narrative, projects, submissions, SqlStore,
+    attach_audited, attachments, audit, calls, chain_created, expenses, funding, group_commit,
+    import_batch, narrative, projects, submissions, SqlStore,
 };
 
 #[async_trait]
@@ -205,29 +205,7 @@ impl Store for SqlStore {
                 change.now,
             )
             .await?;
-            chain.push(
-                change,
-                Record::new("expense.create", "expense", expense.id)
-                    .project(project.0)
-                    .after(&expense),
-            );
-            if let Some(file) = evidence {
-                let attachment = attachments::insert(
-                    &mut tx,
-                    project,
-                    expense.id,
-                    file,
-                    change.now,
-                    change.actor.label(),
-                )
-                .await?;
-                chain.push(
-                    change,
-                    Record::new("attachment.create", "attachment", attachment.id)
-                        .project(project.0)
-                        .after(&attachment),
-                );
-            }
+            chain_created(&mut tx, &mut chain, project, &expense, evidence, change).await?;
             created.push(expense);
         }
         chain.save(&mut tx).await?;
