@@ -3,7 +3,9 @@
 //! compute, lay out, write), time and peak memory from `/usr/bin/time`, beside Python XlsxWriter and
 //! reportlab writing the same table from the same `gen.py` data in the same run, and LibreOffice
 //! converting the XlsxWriter workbook to PDF. Rounds are interleaved; medians. Results go to
-//! `benches/RESULTS.md`. The peers run from a virtual environment in `target/venv-peer`.
+//! `benches/RESULTS.md`. The peers run from a virtual environment in `target/venv-peer`. With
+//! `RENDICONTA_BENCH_POSTGRES_URL` (a superuser URL) the same rows are also loaded into PostgreSQL
+//! and our documents timed from there in the same rounds.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -11,7 +13,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{median, prepare, write_section};
+use common::{median, postgres_server, prepare, prepare_postgres, write_section};
 
 const SIZES: [usize; 2] = [10_000, 100_000];
 const ROUNDS: usize = 3;
@@ -40,6 +42,27 @@ fn timed(program: &Path, args: &[&str], cwd: Option<&Path>) -> Option<(f64, f64)
     let secs: f64 = parts.next()?.parse().ok()?;
     let kb: f64 = parts.next()?.parse().ok()?;
     Some((secs, kb / 1024.0))
+}
+
+/// `rendiconta report` of one project into `out`, timed.
+fn report(binary: &Path, url: &str, project: &str, format: &str, out: &Path) -> Option<(f64, f64)> {
+    timed(
+        binary,
+        &[
+            "report",
+            "--project",
+            project,
+            "--format",
+            format,
+            "--as-of",
+            "2021-02-15",
+            "--out",
+            &out.display().to_string(),
+            "--database-url",
+            url,
+        ],
+        None,
+    )
 }
 
 fn peer_python(root: &Path) -> Option<PathBuf> {
@@ -82,6 +105,8 @@ async fn main() {
     let soffice = Command::new("soffice").arg("--version").output().is_ok();
     let mut rows = String::new();
     let mut pdf_per_thousand = Vec::new();
+    let pg_server = postgres_server();
+    let mut pg_rows = String::new();
     for n in SIZES {
         let (data, url, _app, project, _) = prepare(&peer, &work, n).await;
         let project = project.to_string();
@@ -89,28 +114,23 @@ async fn main() {
         let (mut ours_x, mut ours_p, mut xw, mut rl) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         let mut lo = Vec::new();
+        let pg = match &pg_server {
+            Some(server) => {
+                let (url, project) = prepare_postgres(server, &data, n).await;
+                Some((url, project.to_string()))
+            }
+            None => None,
+        };
+        let (mut pg_x, mut pg_p) = (Vec::new(), Vec::new());
         for round in 0..ROUNDS {
             for (format, runs) in [("xlsx", &mut ours_x), ("pdf", &mut ours_p)] {
                 let out = data.join(format!("rendiconto.{format}"));
-                let out_s = out.display().to_string();
-                if let Some(r) = timed(
-                    &binary,
-                    &[
-                        "report",
-                        "--project",
-                        &project,
-                        "--format",
-                        format,
-                        "--as-of",
-                        "2021-02-15",
-                        "--out",
-                        &out_s,
-                        "--database-url",
-                        &url,
-                    ],
-                    None,
-                ) {
-                    runs.push(r);
+                runs.extend(report(&binary, &url, &project, format, &out));
+            }
+            if let Some((pg_url, pg_project)) = &pg {
+                for (format, runs) in [("xlsx", &mut pg_x), ("pdf", &mut pg_p)] {
+                    let out = data.join(format!("rendiconto-pg.{format}"));
+                    runs.extend(report(&binary, pg_url, pg_project, format, &out));
                 }
             }
             if let Some(py) = &python {
@@ -188,6 +208,20 @@ async fn main() {
             cell(&ours_p),
             cell(&rl)
         );
+        if pg.is_some() {
+            eprintln!(
+                "{n} from PostgreSQL: xlsx {}, pdf {}",
+                cell(&pg_x),
+                cell(&pg_p)
+            );
+            pg_rows.push_str(&format!(
+                "| {n} | {} | {} | {} | {} |\n",
+                cell(&pg_x),
+                cell(&ours_x),
+                cell(&pg_p),
+                cell(&ours_p)
+            ));
+        }
         rows.push_str(&format!(
             "| {n} | {} | {} | {} | {} | {} | {} | {} |\n",
             cell(&ours_x),
@@ -220,6 +254,17 @@ async fn main() {
         date = chrono::Utc::now().format("%Y-%m-%d"),
         cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
     );
+    let body = if pg_rows.is_empty() {
+        body
+    } else {
+        format!(
+            "{body}\n\
+             The same documents read from PostgreSQL 15 (a local server, `RENDICONTA_BENCH_POSTGRES_URL`; the\n\
+             same rows loaded into a fresh database), beside the SQLite runs of the same rounds:\n\n\
+             | expenses | XLSX from PostgreSQL | XLSX from SQLite | PDF from PostgreSQL | PDF from SQLite |\n\
+             | --- | --- | --- | --- | --- |\n{pg_rows}"
+        )
+    };
     println!("{body}");
     write_section("reports", &body);
 }

@@ -284,3 +284,36 @@ pub async fn prepare(peer: &Path, work: &Path, n: usize) -> (PathBuf, String, Ap
     let project = load(&app, &data.join("expenses.csv")).await;
     (data, url, app, project, t.elapsed().as_secs_f64())
 }
+
+/// The PostgreSQL server the benchmarks may also measure (a superuser URL: a database is made
+/// per size), from `RENDICONTA_BENCH_POSTGRES_URL`; `None` measures SQLite only.
+pub fn postgres_server() -> Option<String> {
+    std::env::var("RENDICONTA_BENCH_POSTGRES_URL").ok()
+}
+
+/// Loads the same `expenses.csv` as `prepare` into a fresh PostgreSQL database
+/// `rendiconta_bench_{n}` on `server`; returns its URL and the project.
+pub async fn prepare_postgres(server: &str, data: &Path, n: usize) -> (String, ProjectId) {
+    use sqlx::{Connection, Executor};
+    let name = format!("rendiconta_bench_{n}");
+    let mut admin = sqlx::PgConnection::connect(server)
+        .await
+        .expect("connect to the benchmark PostgreSQL server");
+    admin
+        .execute(format!("DROP DATABASE IF EXISTS {name}").as_str())
+        .await
+        .expect("drop database");
+    admin
+        .execute(format!("CREATE DATABASE {name}").as_str())
+        .await
+        .expect("create database");
+    admin.close().await.expect("close");
+    let base = server.rsplit_once('/').map_or(server, |(b, _)| b);
+    let url = format!("{base}/{name}");
+    let store = rendiconta::storage::open(&url).await.expect("store");
+    let blobs = rendiconta::storage::blobs::open(&data.join("allegati-pg").display().to_string())
+        .expect("files");
+    let app = App::new(store, blobs);
+    let project = load(&app, &data.join("expenses.csv")).await;
+    (url, project)
+}
