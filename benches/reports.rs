@@ -259,8 +259,9 @@ async fn main() {
     } else {
         format!(
             "{body}\n\
-             The same documents read from PostgreSQL 15 (a local server, `RENDICONTA_BENCH_POSTGRES_URL`; the\n\
-             same rows loaded into a fresh database), beside the SQLite runs of the same rounds:\n\n\
+             The same documents read from PostgreSQL 15 (`scripts/pg-throwaway`'s local server given as\n\
+             `RENDICONTA_BENCH_POSTGRES_URL`; the same rows loaded into a fresh database), beside the SQLite\n\
+             runs of the same rounds:\n\n\
              | expenses | XLSX from PostgreSQL | XLSX from SQLite | PDF from PostgreSQL | PDF from SQLite |\n\
              | --- | --- | --- | --- | --- |\n{pg_rows}"
         )
