@@ -433,6 +433,10 @@ async fn day(app: &TestApp, c: &Client) {
         );
     }
 
+    // The final report: a section written in the workspace, an indicator corrected the Italian
+    // way, both read back through the API; the PDF fetched from the page's link.
+    relazione(app, c).await;
+
     // User text is shown, never run.
     let mut body = json!({
         "entity_id": entity, "category": "design_training", "supplier_name": "<script>window.pwned = 1</script>",
@@ -465,4 +469,90 @@ async fn day(app: &TestApp, c: &Client) {
         .await
         .expect("script");
     assert_eq!(pwned, json!(true), "user text ran as script");
+}
+
+async fn relazione(app: &TestApp, c: &Client) {
+    let base = &app.base;
+    c.goto(&format!("{base}/progetti/1/relazione"))
+        .await
+        .expect("goto");
+    let sections_before = api(app, "/api/v1/projects/1/narrative").await["total"]
+        .as_i64()
+        .expect("total");
+    c.find(Locator::Css("details:has(#nuova-sezione) summary"))
+        .await
+        .expect("summary")
+        .click()
+        .await
+        .expect("open");
+    fill(c, "#nuova-sezione input[name=title]", "Comunicazione").await;
+    fill(
+        c,
+        "#nuova-sezione textarea[name=body]",
+        "Una pagina intranet per ogni ente.\n\nTre incontri con i sindacati.",
+    )
+    .await;
+    submit(c, "#nuova-sezione").await;
+    wait_for_url(c, |u| u.ends_with("/progetti/1/relazione")).await;
+    let sections = api(app, "/api/v1/projects/1/narrative").await;
+    assert_eq!(sections["total"].as_i64(), Some(sections_before + 1));
+    let added = &sections["items"][sections_before as usize];
+    assert_eq!(added["title"], "Comunicazione");
+    assert_eq!(
+        added["body"],
+        "Una pagina intranet per ogni ente.\n\nTre incontri con i sindacati."
+    );
+    let id = added["id"].as_str().expect("id");
+    let title = c
+        .find(Locator::Css(&format!("#sezione-{id} input[name=title]")))
+        .await
+        .expect("section form")
+        .prop("value")
+        .await
+        .expect("value");
+    assert_eq!(title.as_deref(), Some("Comunicazione"));
+
+    // The first indicator's value typed as `1.900`: the API reads 1900.
+    let first = api(app, "/api/v1/projects/1/indicators").await["items"][0].clone();
+    let iid = first["id"].as_str().expect("id");
+    fill(
+        c,
+        &format!("input[form=indicatore-{iid}][name=value]"),
+        "1.900",
+    )
+    .await;
+    submit(c, &format!("#indicatore-{iid}")).await;
+    wait_for_url(c, |u| u.ends_with("/progetti/1/relazione")).await;
+    let changed = api(app, &format!("/api/v1/projects/1/indicators/{iid}")).await;
+    assert_eq!(changed["value"], "1900");
+    assert_eq!(changed["name"], first["name"]);
+    let shown = c
+        .find(Locator::Css(&format!(
+            "input[form=indicatore-{iid}][name=value]"
+        )))
+        .await
+        .expect("indicator")
+        .prop("value")
+        .await
+        .expect("value");
+    assert_eq!(shown.as_deref(), Some("1.900"));
+
+    let shots = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    let png = c.screenshot().await.expect("screenshot");
+    std::fs::write(shots.join("relazione.png"), png).expect("save");
+
+    let fetched = c
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             fetch(document.getElementById('scarica-relazione').href)
+               .then(r => r.arrayBuffer().then(b => done({status: r.status, type: r.headers.get('content-type'),
+                 head: Array.from(new Uint8Array(b.slice(0, 5)))})))
+               .catch(e => done({error: String(e)}));",
+            vec![],
+        )
+        .await
+        .expect("fetch");
+    assert_eq!(fetched["status"], 200, "{}", fetched["error"]);
+    assert_eq!(fetched["type"], "application/pdf");
+    assert_eq!(fetched["head"], json!([37, 80, 68, 70, 45]), "not a PDF");
 }

@@ -692,6 +692,194 @@ async fn the_final_report_tells_what_was_done(app: TestApp) {
     }
 }
 
+/// The relazione's text as pdftotext reads it, and the fingerprint the download declares.
+async fn relazione_text(app: &TestApp, base: &str) -> (Option<String>, String) {
+    let response = app
+        .get(&format!("{base}/reports/relazione.pdf?as_of=2021-02-15"))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let fingerprint = response.headers()["x-rendiconta-fingerprint"]
+        .to_str()
+        .expect("fingerprint")
+        .to_owned();
+    let bytes = response.bytes().await.expect("bytes");
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("relazione.pdf");
+    std::fs::write(&file, &bytes).expect("write");
+    (tool("pdftotext", &["-layout"], &file), fingerprint)
+}
+
+async fn the_final_report_is_corrected_in_place(app: TestApp) {
+    let seed = worked_example(&app).await;
+    let base = format!("/api/v1/projects/{}", seed.project_id);
+    let section = app
+        .create(
+            &format!("{base}/narrative"),
+            &json!({"title": "Attivita svolte", "body": "Dodici moduli."}),
+        )
+        .await;
+    let path = format!("{base}/narrative/{}", section["id"].as_str().expect("id"));
+    let shown = app.get(&path).await;
+    assert_eq!(shown.status(), StatusCode::OK);
+    assert_eq!(shown.headers()["etag"], "\"v1\"");
+    let (_, fingerprint_before) = relazione_text(&app, &base).await;
+    let xlsx_before = app
+        .get(&format!("{base}/reports/rendiconto.xlsx?as_of=2021-02-15"))
+        .await
+        .headers()["x-rendiconta-fingerprint"]
+        .clone();
+
+    // A correction against the version read: the title changes, the text stays.
+    let fixed = app
+        .patch(&path, Some("\"v1\""), &json!({"title": "Attività svolte"}))
+        .await;
+    assert_eq!(fixed.status(), StatusCode::OK);
+    assert_eq!(fixed.headers()["etag"], "\"v2\"");
+    let fixed: Value = fixed.json().await.expect("json");
+    assert_eq!(fixed["title"], "Attività svolte");
+    assert_eq!(fixed["body"], "Dodici moduli.");
+
+    // Refused, and nothing changes: a stale version, no version, an empty title, an unknown field.
+    let audit_before = app.db.scalar("SELECT COUNT(*) FROM audit_log").await;
+    for (etag, patch, status) in [
+        (
+            Some("\"v1\""),
+            json!({"body": "Sovrascritto."}),
+            StatusCode::PRECONDITION_FAILED,
+        ),
+        (
+            None,
+            json!({"body": "Sovrascritto."}),
+            StatusCode::PRECONDITION_REQUIRED,
+        ),
+        (
+            Some("\"v2\""),
+            json!({"title": ""}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            Some("\"v2\""),
+            json!({"colore": "rosso"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+    ] {
+        let response = app.patch(&path, etag, &patch).await;
+        assert_eq!(response.status(), status, "{patch} with {etag:?}");
+    }
+    let now: Value = app.get(&path).await.json().await.expect("json");
+    assert_eq!(now, fixed);
+    assert_eq!(
+        app.db.scalar("SELECT COUNT(*) FROM audit_log").await,
+        audit_before
+    );
+
+    // The document says what the report now says, and its fingerprint (one for every document
+    // made from these data) tells that the data changed.
+    let (text, fingerprint_after) = relazione_text(&app, &base).await;
+    if let Some(text) = text {
+        assert!(text.contains("Attività svolte"), "{text}");
+        assert!(!text.contains("Attivita svolte"), "{text}");
+    }
+    assert_ne!(fingerprint_after, fingerprint_before);
+    let xlsx_after = app
+        .get(&format!("{base}/reports/rendiconto.xlsx?as_of=2021-02-15"))
+        .await
+        .headers()["x-rendiconta-fingerprint"]
+        .clone();
+    assert_eq!(xlsx_after.to_str().ok(), Some(fingerprint_after.as_str()));
+    assert_ne!(xlsx_after, xlsx_before);
+
+    // An indicator corrected, then removed.
+    let indicator = app
+        .create(
+            &format!("{base}/indicators"),
+            &json!({"name": "Dipendenti formati", "value": "120", "unit": "persone"}),
+        )
+        .await;
+    let ipath = format!(
+        "{base}/indicators/{}",
+        indicator["id"].as_str().expect("id")
+    );
+    let response = app
+        .patch(
+            &ipath,
+            Some("\"v1\""),
+            &json!({"value": "130", "unit": null}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let corrected: Value = response.json().await.expect("json");
+    assert_eq!(corrected["value"], "130");
+    assert_eq!(corrected["unit"], Value::Null);
+    assert_eq!(corrected["name"], "Dipendenti formati");
+    let (text, _) = relazione_text(&app, &base).await;
+    if let Some(text) = text {
+        let line = text
+            .lines()
+            .find(|l| l.contains("Dipendenti formati"))
+            .unwrap_or_default();
+        assert!(line.contains("130") && !line.contains("persone"), "{line}");
+    }
+    let delete = |path: String, etag: Option<&'static str>| {
+        let mut request = app.client.delete(app.url(&path));
+        if let Some(tag) = etag {
+            request = request.header("if-match", tag);
+        }
+        async move { request.send().await.expect("DELETE").status() }
+    };
+    assert_eq!(
+        delete(ipath.clone(), Some("\"v1\"")).await,
+        StatusCode::PRECONDITION_FAILED
+    );
+    assert_eq!(
+        delete(ipath.clone(), Some("\"v2\"")).await,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(app.get(&ipath).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(delete(ipath.clone(), None).await, StatusCode::NOT_FOUND);
+
+    // Another project cannot reach this one's sections through its own path.
+    let other = worked_example(&app).await;
+    let foreign = format!(
+        "/api/v1/projects/{}/narrative/{}",
+        other.project_id,
+        section["id"].as_str().expect("id")
+    );
+    assert_eq!(app.get(&foreign).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.patch(&foreign, Some("\"v2\""), &json!({"title": "Altro"}))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(delete(foreign, None).await, StatusCode::NOT_FOUND);
+
+    assert_eq!(delete(path.clone(), None).await, StatusCode::NO_CONTENT);
+    assert_eq!(app.get(&path).await.status(), StatusCode::NOT_FOUND);
+    // Every correction and removal is in the audit trail, with what the text was.
+    for (action, count) in [
+        ("section.update", 1),
+        ("section.delete", 1),
+        ("indicator.update", 1),
+        ("indicator.delete", 1),
+    ] {
+        assert_eq!(
+            app.db
+                .scalar(&format!(
+                    "SELECT COUNT(*) FROM audit_log WHERE action = '{action}'"
+                ))
+                .await,
+            count,
+            "{action}"
+        );
+    }
+    let removed = app
+        .db
+        .scalar_text("SELECT before FROM audit_log WHERE action = 'section.delete'")
+        .await;
+    assert!(removed.contains("Attività svolte"), "{removed}");
+}
+
 on_both_backends!(
     xlsx_totals_agree_with_the_api,
     unknown_templates_and_dates_are_refused,
@@ -699,5 +887,6 @@ on_both_backends!(
     a_thousand_expenses_repeat_the_header_on_every_page,
     a_submission_freezes_what_it_included,
     a_resubmission_of_unchanged_data_is_byte_identical,
-    the_final_report_tells_what_was_done
+    the_final_report_tells_what_was_done,
+    the_final_report_is_corrected_in_place
 );

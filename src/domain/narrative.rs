@@ -16,6 +16,8 @@ pub struct Section {
     pub title: String,
     pub body: String,
     pub created_at: DateTime<Utc>,
+    /// Raised by every edit: an edit made on an older copy is refused.
+    pub version: i64,
 }
 
 /// An indicator's value: a decimal count or measure (not money).
@@ -34,6 +36,7 @@ pub struct Indicator {
     pub value: Decimal,
     pub unit: Option<String>,
     pub created_at: DateTime<Utc>,
+    pub version: i64,
 }
 
 /// An indicator's value the Italian way: `1.234,5`.

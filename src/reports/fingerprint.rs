@@ -7,12 +7,15 @@ use std::thread::ScopedJoinHandle;
 
 use sha2::{Digest, Sha256};
 
+use crate::domain::narrative::{Indicator, Section};
 use crate::services::summary::Snapshot;
 
 /// The SHA-256 of a canonical text of everything the documents are made from (the as-of date, the
-/// call, the project, its entities, expenses and tranches, and the computed summary). Timestamps of
-/// edits are left out: the same data gives the same fingerprint.
-pub fn fingerprint(snap: &Snapshot) -> String {
+/// call, the project, its entities, expenses and tranches, the computed summary, and the final
+/// report's sections and indicators). Timestamps of edits are left out: the same data gives the
+/// same fingerprint. One fingerprint covers all of a submission's documents, so a corrected
+/// sentence of the final report shows as changed data like a corrected amount.
+pub fn fingerprint(snap: &Snapshot, sections: &[Section], indicators: &[Indicator]) -> String {
     // The canonical text goes straight into the hash: at 100,000 expenses it is 40 MB.
     let mut canon = Hashing(Sha256::new());
     let _ = writeln!(canon, "as_of {}", snap.summary.as_of);
@@ -40,6 +43,18 @@ pub fn fingerprint(snap: &Snapshot) -> String {
         );
     }
     let _ = writeln!(canon, "summary {:?}", snap.summary);
+    for s in sections {
+        let _ = writeln!(canon, "section {:?} {:?}", s.title, s.body);
+    }
+    for i in indicators {
+        let _ = writeln!(
+            canon,
+            "indicator {:?} {} {:?}",
+            i.name,
+            i.value.normalize(),
+            i.unit
+        );
+    }
     let digest = canon.0.finalize();
     digest.iter().fold(String::with_capacity(64), |mut s, b| {
         let _ = write!(s, "{b:02x}");

@@ -268,14 +268,11 @@ async fn make(
     }
     let signatory = snap.project.data.signatory.overridden_by(&signatory);
     let prior = app.store.prior_claims(project, before_submission).await?;
-    let narrative = if kinds.contains(&Kind::Relazione) {
-        (
-            app.store.sections(project).await?,
-            app.store.indicators(project).await?,
-        )
-    } else {
-        (Vec::new(), Vec::new())
-    };
+    // Every document's fingerprint covers the final report's text too (see `fingerprint`).
+    let narrative = (
+        app.store.sections(project).await?,
+        app.store.indicators(project).await?,
+    );
     let (as_of, contribution_due) = (snap.summary.as_of, snap.summary.contribution_due);
     let job = Job {
         snap,
@@ -312,7 +309,7 @@ struct Job {
     signatory: Signatory,
     audit_head: Option<(i64, String)>,
     prior: Vec<PriorClaim>,
-    /// The final report's sections and indicators (empty unless it is made).
+    /// The final report's sections and indicators.
     narrative: (Vec<Section>, Vec<Indicator>),
     kinds: Vec<Kind>,
 }
@@ -337,7 +334,9 @@ impl Job {
             kinds,
         } = self;
         std::thread::scope(|scope| {
-            let fingerprint = Fingerprint::computing(scope.spawn(|| model::fingerprint(&snap)));
+            let fingerprint = Fingerprint::computing(
+                scope.spawn(|| model::fingerprint(&snap, &narrative.0, &narrative.1)),
+            );
             let mut model = ReportModel::build(&snap, &template, &signatory, fingerprint)?;
             model.audit_head = audit_head;
             model.set_adjustments(&prior);

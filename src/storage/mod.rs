@@ -380,6 +380,38 @@ pub trait Store: AccountStore {
         &self,
         project: ProjectId,
     ) -> Result<Vec<crate::domain::narrative::Indicator>, StoreError>;
+    /// Replaces a section of the project's final report (`NotFound` when it is not the project's,
+    /// `VersionMismatch` when it changed since `expected_version`).
+    async fn update_section(
+        &self,
+        project: ProjectId,
+        id: i64,
+        expected_version: i64,
+        new: &crate::domain::narrative::NewSection,
+        change: &Change,
+    ) -> Result<crate::domain::narrative::Section, StoreError>;
+    async fn delete_section(
+        &self,
+        project: ProjectId,
+        id: i64,
+        expected_version: Option<i64>,
+        change: &Change,
+    ) -> Result<(), StoreError>;
+    async fn update_indicator(
+        &self,
+        project: ProjectId,
+        id: i64,
+        expected_version: i64,
+        new: &crate::domain::narrative::NewIndicator,
+        change: &Change,
+    ) -> Result<crate::domain::narrative::Indicator, StoreError>;
+    async fn delete_indicator(
+        &self,
+        project: ProjectId,
+        id: i64,
+        expected_version: Option<i64>,
+        change: &Change,
+    ) -> Result<(), StoreError>;
 }
 
 pub type DynStore = Arc<dyn Store>;

@@ -23,7 +23,7 @@ use crate::domain::funding::{
 use crate::domain::{CategoryCode, ProjectId, Violations};
 use crate::services::{funding, App, ServiceError};
 
-fn sub_id(raw: &str, what: &str) -> Result<i64, ApiError> {
+pub(super) fn sub_id(raw: &str, what: &str) -> Result<i64, ApiError> {
     raw.parse::<crate::domain::ExpenseId>()
         .map(|id| id.0)
         .map_err(|_| ApiError::not_found(what))

@@ -1,30 +1,52 @@
-//! `/api/v1/projects/{id}/narrative` and `…/indicators`: what the final activity report says.
+//! `/api/v1/projects/{id}/narrative` and `…/indicators`: what the final activity report says,
+//! written, corrected and removed by the project's editors. Edits are JSON merge patches against
+//! the ETag read, as elsewhere in the API.
 
-use super::auth::Who;
 use axum::extract::{Path, State};
-use axum::response::Response;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::auth::Who;
 use super::error::{ApiError, ApiResult, Problem};
-use super::extract::ApiJson;
+use super::extract::{etag, ApiJson, IfMatch, JsonBytes, OptionalIfMatch};
 use super::fields;
+use super::funding::sub_id;
+use super::merge_patch::merged_input;
 use super::pagination::{created, ListEnvelope};
 use super::projects::parse_project_id;
 use crate::domain::narrative::{Indicator, NewIndicator, NewSection, Section};
 use crate::domain::Violations;
 use crate::services::{narrative, App};
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SectionInput {
     /// e.g. "Attività di formazione svolte".
-    title: Option<String>,
+    pub title: Option<String>,
     /// The text; a blank line separates paragraphs.
-    body: Option<String>,
+    pub body: Option<String>,
+}
+
+impl TryFrom<SectionInput> for NewSection {
+    type Error = ApiError;
+
+    fn try_from(input: SectionInput) -> Result<NewSection, ApiError> {
+        let mut v = Violations::new();
+        let title = fields::required_text(&mut v, "title", input.title.as_deref(), 300);
+        let body = fields::required_text(&mut v, "body", input.body.as_deref(), 20_000);
+        v.finish(|| {
+            Some(NewSection {
+                title: title?,
+                body: body?,
+            })
+        })
+        .map_err(ApiError::invalid)
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -32,7 +54,10 @@ pub struct SectionView {
     id: String,
     title: String,
     body: String,
+    version: i64,
 }
+
+const READ_ONLY: &[&str] = &["id", "version"];
 
 impl From<&Section> for SectionView {
     fn from(s: &Section) -> SectionView {
@@ -40,19 +65,58 @@ impl From<&Section> for SectionView {
             id: s.id.to_string(),
             title: s.title.clone(),
             body: s.body.clone(),
+            version: s.version,
         }
     }
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IndicatorInput {
     /// e.g. "Dipendenti formati".
-    name: Option<String>,
+    pub name: Option<String>,
     /// A decimal number as a string, e.g. `"120"` or `"340.5"`.
-    value: Option<String>,
+    pub value: Option<String>,
     /// e.g. "persone", "ore".
-    unit: Option<String>,
+    pub unit: Option<String>,
+}
+
+impl TryFrom<IndicatorInput> for NewIndicator {
+    type Error = ApiError;
+
+    fn try_from(input: IndicatorInput) -> Result<NewIndicator, ApiError> {
+        let mut v = Violations::new();
+        let name = fields::required_text(&mut v, "name", input.name.as_deref(), 300);
+        let value = match input.value.as_deref() {
+            None => {
+                v.required("value");
+                None
+            }
+            Some(raw) => {
+                let ok = !raw.is_empty()
+                    && raw.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+                    && raw.len() <= 20;
+                let parsed = raw.parse::<Decimal>().ok().filter(|_| ok);
+                if parsed.is_none() {
+                    v.add(
+                        "value",
+                        "invalid_number",
+                        "valore non valido: un numero non negativo, ad esempio \"120\" o \"340.5\"",
+                    );
+                }
+                parsed
+            }
+        };
+        let unit = fields::text(&mut v, "unit", input.unit.as_deref(), 50);
+        v.finish(|| {
+            Some(NewIndicator {
+                name: name?,
+                value: value?,
+                unit,
+            })
+        })
+        .map_err(ApiError::invalid)
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -61,6 +125,7 @@ pub struct IndicatorView {
     name: String,
     value: String,
     unit: Option<String>,
+    version: i64,
 }
 
 impl From<&Indicator> for IndicatorView {
@@ -70,11 +135,19 @@ impl From<&Indicator> for IndicatorView {
             name: i.name.clone(),
             value: i.value.normalize().to_string(),
             unit: i.unit.clone(),
+            version: i.version,
         }
     }
 }
 
-/// Adds a narrative section to the final activity report.
+/// A view with its version as the ETag.
+fn tagged(version: i64, view: impl Serialize) -> Response {
+    ([(header::ETAG, etag(version))], Json(view)).into_response()
+}
+
+// ---- sections --------------------------------------------------------------------------------
+
+/// Adds a narrative section to the final activity report (after the others).
 #[utoipa::path(post, path = "/api/v1/projects/{id}/narrative", tag = "reports", params(("id" = String, Path)),
     request_body = SectionInput,
     responses((status = 201, body = SectionView), (status = 404, body = Problem), (status = 422, body = Problem)))]
@@ -85,21 +158,10 @@ async fn create_section(
     ApiJson(input): ApiJson<SectionInput>,
 ) -> ApiResult<Response> {
     let project = parse_project_id(&id)?;
-    let mut v = Violations::new();
-    let title = fields::required_text(&mut v, "title", input.title.as_deref(), 300);
-    let body = fields::required_text(&mut v, "body", input.body.as_deref(), 20_000);
-    let new = v
-        .finish(|| {
-            Some(NewSection {
-                title: title?,
-                body: body?,
-            })
-        })
-        .map_err(ApiError::invalid)?;
-    let section = narrative::add_section(&app, &who, project, new).await?;
+    let section = narrative::add_section(&app, &who, project, input.try_into()?).await?;
     Ok(created(
         format!("/api/v1/projects/{project}/narrative/{}", section.id),
-        None,
+        Some(section.version),
         SectionView::from(&section),
     ))
 }
@@ -118,6 +180,65 @@ async fn list_sections(
     )))
 }
 
+/// One section, with its ETag.
+#[utoipa::path(get, path = "/api/v1/projects/{id}/narrative/{sid}", tag = "reports",
+    params(("id" = String, Path), ("sid" = String, Path)),
+    responses((status = 200, body = SectionView), (status = 404, body = Problem)))]
+async fn show_section(
+    State(app): State<App>,
+    Who(who): Who,
+    Path((id, sid)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let project = parse_project_id(&id)?;
+    let s = narrative::section(
+        &app,
+        &who,
+        project,
+        sub_id(&sid, "sezione della relazione")?,
+    )
+    .await?;
+    Ok(tagged(s.version, SectionView::from(&s)))
+}
+
+/// Corrects a section (JSON merge patch, e.g. `{"body":"…"}`). Requires `If-Match`.
+#[utoipa::path(patch, path = "/api/v1/projects/{id}/narrative/{sid}", tag = "reports",
+    params(("id" = String, Path), ("sid" = String, Path), ("If-Match" = String, Header)),
+    request_body(content = SectionInput, content_type = "application/merge-patch+json"),
+    responses((status = 200, body = SectionView), (status = 404, body = Problem), (status = 412, body = Problem),
+        (status = 428, body = Problem), (status = 422, body = Problem)))]
+async fn patch_section(
+    State(app): State<App>,
+    Who(who): Who,
+    Path((id, sid)): Path<(String, String)>,
+    IfMatch(version): IfMatch,
+    JsonBytes(body): JsonBytes,
+) -> ApiResult<Response> {
+    let project = parse_project_id(&id)?;
+    let sid = sub_id(&sid, "sezione della relazione")?;
+    let current = narrative::section(&app, &who, project, sid).await?;
+    let input: SectionInput = merged_input(&SectionView::from(&current), READ_ONLY, &body)?;
+    let s = narrative::update_section(&app, &who, project, sid, version, input.try_into()?).await?;
+    Ok(tagged(s.version, SectionView::from(&s)))
+}
+
+/// Removes a section (honouring `If-Match` when sent).
+#[utoipa::path(delete, path = "/api/v1/projects/{id}/narrative/{sid}", tag = "reports",
+    params(("id" = String, Path), ("sid" = String, Path)),
+    responses((status = 204), (status = 404, body = Problem), (status = 412, body = Problem)))]
+async fn delete_section(
+    State(app): State<App>,
+    Who(who): Who,
+    Path((id, sid)): Path<(String, String)>,
+    OptionalIfMatch(version): OptionalIfMatch,
+) -> ApiResult<StatusCode> {
+    let project = parse_project_id(&id)?;
+    let sid = sub_id(&sid, "sezione della relazione")?;
+    narrative::delete_section(&app, &who, project, sid, version).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ---- indicators ------------------------------------------------------------------------------
+
 /// Records an indicator (people trained, training hours, devices bought…).
 #[utoipa::path(post, path = "/api/v1/projects/{id}/indicators", tag = "reports", params(("id" = String, Path)),
     request_body = IndicatorInput,
@@ -129,42 +250,10 @@ async fn create_indicator(
     ApiJson(input): ApiJson<IndicatorInput>,
 ) -> ApiResult<Response> {
     let project = parse_project_id(&id)?;
-    let mut v = Violations::new();
-    let name = fields::required_text(&mut v, "name", input.name.as_deref(), 300);
-    let value = match input.value.as_deref() {
-        None => {
-            v.required("value");
-            None
-        }
-        Some(raw) => {
-            let ok = !raw.is_empty()
-                && raw.bytes().all(|b| b.is_ascii_digit() || b == b'.')
-                && raw.len() <= 20;
-            let parsed = raw.parse::<Decimal>().ok().filter(|_| ok);
-            if parsed.is_none() {
-                v.add(
-                    "value",
-                    "invalid_number",
-                    "valore non valido: un numero non negativo, ad esempio \"120\" o \"340.5\"",
-                );
-            }
-            parsed
-        }
-    };
-    let unit = fields::text(&mut v, "unit", input.unit.as_deref(), 50);
-    let new = v
-        .finish(|| {
-            Some(NewIndicator {
-                name: name?,
-                value: value?,
-                unit,
-            })
-        })
-        .map_err(ApiError::invalid)?;
-    let indicator = narrative::add_indicator(&app, &who, project, new).await?;
+    let indicator = narrative::add_indicator(&app, &who, project, input.try_into()?).await?;
     Ok(created(
         format!("/api/v1/projects/{project}/indicators/{}", indicator.id),
-        None,
+        Some(indicator.version),
         IndicatorView::from(&indicator),
     ))
 }
@@ -183,6 +272,58 @@ async fn list_indicators(
     )))
 }
 
+/// One indicator, with its ETag.
+#[utoipa::path(get, path = "/api/v1/projects/{id}/indicators/{iid}", tag = "reports",
+    params(("id" = String, Path), ("iid" = String, Path)),
+    responses((status = 200, body = IndicatorView), (status = 404, body = Problem)))]
+async fn show_indicator(
+    State(app): State<App>,
+    Who(who): Who,
+    Path((id, iid)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let project = parse_project_id(&id)?;
+    let i = narrative::indicator(&app, &who, project, sub_id(&iid, "indicatore")?).await?;
+    Ok(tagged(i.version, IndicatorView::from(&i)))
+}
+
+/// Corrects an indicator (JSON merge patch, e.g. `{"value":"130"}`). Requires `If-Match`.
+#[utoipa::path(patch, path = "/api/v1/projects/{id}/indicators/{iid}", tag = "reports",
+    params(("id" = String, Path), ("iid" = String, Path), ("If-Match" = String, Header)),
+    request_body(content = IndicatorInput, content_type = "application/merge-patch+json"),
+    responses((status = 200, body = IndicatorView), (status = 404, body = Problem), (status = 412, body = Problem),
+        (status = 428, body = Problem), (status = 422, body = Problem)))]
+async fn patch_indicator(
+    State(app): State<App>,
+    Who(who): Who,
+    Path((id, iid)): Path<(String, String)>,
+    IfMatch(version): IfMatch,
+    JsonBytes(body): JsonBytes,
+) -> ApiResult<Response> {
+    let project = parse_project_id(&id)?;
+    let iid = sub_id(&iid, "indicatore")?;
+    let current = narrative::indicator(&app, &who, project, iid).await?;
+    let input: IndicatorInput = merged_input(&IndicatorView::from(&current), READ_ONLY, &body)?;
+    let i =
+        narrative::update_indicator(&app, &who, project, iid, version, input.try_into()?).await?;
+    Ok(tagged(i.version, IndicatorView::from(&i)))
+}
+
+/// Removes an indicator (honouring `If-Match` when sent).
+#[utoipa::path(delete, path = "/api/v1/projects/{id}/indicators/{iid}", tag = "reports",
+    params(("id" = String, Path), ("iid" = String, Path)),
+    responses((status = 204), (status = 404, body = Problem), (status = 412, body = Problem)))]
+async fn delete_indicator(
+    State(app): State<App>,
+    Who(who): Who,
+    Path((id, iid)): Path<(String, String)>,
+    OptionalIfMatch(version): OptionalIfMatch,
+) -> ApiResult<StatusCode> {
+    let project = parse_project_id(&id)?;
+    let iid = sub_id(&iid, "indicatore")?;
+    narrative::delete_indicator(&app, &who, project, iid, version).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 pub fn router() -> Router<App> {
     Router::new()
         .route(
@@ -190,7 +331,19 @@ pub fn router() -> Router<App> {
             get(list_sections).post(create_section),
         )
         .route(
+            "/api/v1/projects/{id}/narrative/{sid}",
+            get(show_section)
+                .patch(patch_section)
+                .delete(delete_section),
+        )
+        .route(
             "/api/v1/projects/{id}/indicators",
             get(list_indicators).post(create_indicator),
+        )
+        .route(
+            "/api/v1/projects/{id}/indicators/{iid}",
+            get(show_indicator)
+                .patch(patch_indicator)
+                .delete(delete_indicator),
         )
 }

@@ -61,6 +61,10 @@ enum Fresh {
     OwnToken,
     /// A PDF attached to a draft expense of entity 0.
     Attachment,
+    /// A section of the final report.
+    Section,
+    /// An indicator of the final report.
+    Indicator,
 }
 
 struct Row {
@@ -381,6 +385,54 @@ fn rows() -> Vec<Row> {
             "/api/v1/projects/{id}/indicators",
             "/api/v1/projects/{p}/indicators",
             READERS,
+        ),
+        row(
+            Method::GET,
+            "/api/v1/projects/{id}/narrative/{sid}",
+            "/api/v1/projects/{p}/narrative/{x}",
+            READERS,
+            Section,
+        ),
+        tagged(with(
+            row(
+                Method::PATCH,
+                "/api/v1/projects/{id}/narrative/{sid}",
+                "/api/v1/projects/{p}/narrative/{x}",
+                EDITORS,
+                Section,
+            ),
+            |_, n| Some(json!({"body": format!("Testo corretto {n}.")})),
+        )),
+        row(
+            Method::DELETE,
+            "/api/v1/projects/{id}/narrative/{sid}",
+            "/api/v1/projects/{p}/narrative/{x}",
+            EDITORS,
+            Section,
+        ),
+        row(
+            Method::GET,
+            "/api/v1/projects/{id}/indicators/{iid}",
+            "/api/v1/projects/{p}/indicators/{x}",
+            READERS,
+            Indicator,
+        ),
+        tagged(with(
+            row(
+                Method::PATCH,
+                "/api/v1/projects/{id}/indicators/{iid}",
+                "/api/v1/projects/{p}/indicators/{x}",
+                EDITORS,
+                Indicator,
+            ),
+            |_, n| Some(json!({"value": n.to_string()})),
+        )),
+        row(
+            Method::DELETE,
+            "/api/v1/projects/{id}/indicators/{iid}",
+            "/api/v1/projects/{p}/indicators/{x}",
+            EDITORS,
+            Indicator,
         ),
         with(
             row(
@@ -725,6 +777,24 @@ async fn prepare(app: &TestApp, w: &World, fresh: Fresh, role: Role, n: u32) -> 
             .as_str()
             .expect("id")
             .to_owned(),
+        Fresh::Section => app
+            .create(
+                &format!("/api/v1/projects/{p}/narrative"),
+                &json!({"title": format!("Sezione {n}"), "body": "Testo."}),
+            )
+            .await["id"]
+            .as_str()
+            .expect("id")
+            .to_owned(),
+        Fresh::Indicator => app
+            .create(
+                &format!("/api/v1/projects/{p}/indicators"),
+                &json!({"name": format!("Indicatore {n}"), "value": "1"}),
+            )
+            .await["id"]
+            .as_str()
+            .expect("id")
+            .to_owned(),
         Fresh::Member => {
             let r = app
                 .client
@@ -790,6 +860,7 @@ async fn state(app: &TestApp) -> Vec<i64> {
         "milestones",
         "tranches",
         "narrative_sections",
+        "indicators",
     ] {
         f.push(
             app.db

@@ -33,6 +33,14 @@ impl Db {
         result.unwrap_or_else(|e| panic!("{sql}: {e}")).0
     }
 
+    pub async fn scalar_text(&self, sql: &str) -> String {
+        let result: Result<(String,), sqlx::Error> = match self {
+            Db::Sqlite(p) => sqlx::query_as(sql).fetch_one(p).await,
+            Db::Postgres(p) => sqlx::query_as(sql).fetch_one(p).await,
+        };
+        result.unwrap_or_else(|e| panic!("{sql}: {e}")).0
+    }
+
     pub async fn execute(&self, sql: &str) {
         let result = match self {
             Db::Sqlite(p) => sqlx::query(sql).execute(p).await.map(|_| ()),

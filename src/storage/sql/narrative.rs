@@ -12,6 +12,36 @@ use crate::domain::narrative::{Indicator, NewIndicator, NewSection, Section};
 use crate::domain::ProjectId;
 use crate::storage::StoreError;
 
+const SECTION_COLUMNS: &str = "id, title, body, created_at, version";
+const INDICATOR_COLUMNS: &str = "id, name, value, unit, created_at, version";
+
+type SectionRow = (i64, String, String, DateTime<Utc>, i64);
+type IndicatorRow = (i64, String, String, Option<String>, DateTime<Utc>, i64);
+
+fn section_of((id, title, body, created_at, version): SectionRow) -> Section {
+    Section {
+        id,
+        title,
+        body,
+        created_at,
+        version,
+    }
+}
+
+fn indicator_of(
+    (id, name, value, unit, created_at, version): IndicatorRow,
+) -> Result<Indicator, StoreError> {
+    let value = Decimal::from_str(&value).map_err(|_| corrupt("indicator", &value))?;
+    Ok(Indicator {
+        id,
+        name,
+        value,
+        unit,
+        created_at,
+        version,
+    })
+}
+
 pub(super) async fn insert_section(
     tx: &mut Transaction<'static, Db>,
     project: ProjectId,
@@ -32,6 +62,7 @@ pub(super) async fn insert_section(
         title: new.title.clone(),
         body: new.body.clone(),
         created_at: now,
+        version: 1,
     })
 }
 
@@ -39,20 +70,13 @@ pub(super) async fn sections(
     pool: &Pool<Db>,
     project: ProjectId,
 ) -> Result<Vec<Section>, StoreError> {
-    let rows: Vec<(i64, String, String, DateTime<Utc>)> =
-        sqlx::query_as("SELECT id, title, body, created_at FROM narrative_sections WHERE project_id = $1 ORDER BY id")
-            .bind(project.0)
-            .fetch_all(pool)
-            .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, title, body, created_at)| Section {
-            id,
-            title,
-            body,
-            created_at,
-        })
-        .collect())
+    let rows: Vec<SectionRow> = sqlx::query_as(&format!(
+        "SELECT {SECTION_COLUMNS} FROM narrative_sections WHERE project_id = $1 ORDER BY id"
+    ))
+    .bind(project.0)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(section_of).collect())
 }
 
 pub(super) async fn insert_indicator(
@@ -77,30 +101,157 @@ pub(super) async fn insert_indicator(
         value: new.value,
         unit: new.unit.clone(),
         created_at: now,
+        version: 1,
     })
 }
-
-type IndicatorRow = (i64, String, String, Option<String>, DateTime<Utc>);
 
 pub(super) async fn indicators(
     pool: &Pool<Db>,
     project: ProjectId,
 ) -> Result<Vec<Indicator>, StoreError> {
-    let rows: Vec<IndicatorRow> =
-        sqlx::query_as("SELECT id, name, value, unit, created_at FROM indicators WHERE project_id = $1 ORDER BY id")
-            .bind(project.0)
-            .fetch_all(pool)
-            .await?;
-    rows.into_iter()
-        .map(|(id, name, value, unit, created_at)| {
-            let value = Decimal::from_str(&value).map_err(|_| corrupt("indicator", &value))?;
-            Ok(Indicator {
-                id,
-                name,
-                value,
-                unit,
-                created_at,
-            })
-        })
-        .collect()
+    let rows: Vec<IndicatorRow> = sqlx::query_as(&format!(
+        "SELECT {INDICATOR_COLUMNS} FROM indicators WHERE project_id = $1 ORDER BY id"
+    ))
+    .bind(project.0)
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter().map(indicator_of).collect()
+}
+
+/// The version a change was made against must still be the stored one.
+fn check_version(stored: i64, expected: Option<i64>) -> Result<(), StoreError> {
+    match expected {
+        Some(v) if v != stored => Err(StoreError::VersionMismatch),
+        _ => Ok(()),
+    }
+}
+
+/// Replaces a section's title and text if it is still at `expected_version`; returns it before
+/// and after (`NotFound` when it is not the project's).
+pub(super) async fn update_section(
+    tx: &mut Transaction<'static, Db>,
+    project: ProjectId,
+    id: i64,
+    expected_version: i64,
+    new: &NewSection,
+) -> Result<(Section, Section), StoreError> {
+    let before = section_in(tx, project, id).await?;
+    check_version(before.version, Some(expected_version))?;
+    let done = sqlx::query(
+        "UPDATE narrative_sections SET title = $1, body = $2, version = version + 1 WHERE id = $3 AND version = $4",
+    )
+    .bind(&new.title)
+    .bind(&new.body)
+    .bind(id)
+    .bind(expected_version)
+    .execute(&mut **tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::VersionMismatch);
+    }
+    let after = Section {
+        title: new.title.clone(),
+        body: new.body.clone(),
+        version: before.version + 1,
+        ..before.clone()
+    };
+    Ok((before, after))
+}
+
+/// Removes a section (if still at `expected_version`, when given); returns what it was.
+pub(super) async fn delete_section(
+    tx: &mut Transaction<'static, Db>,
+    project: ProjectId,
+    id: i64,
+    expected_version: Option<i64>,
+) -> Result<Section, StoreError> {
+    let before = section_in(tx, project, id).await?;
+    check_version(before.version, expected_version)?;
+    sqlx::query("DELETE FROM narrative_sections WHERE id = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(before)
+}
+
+async fn section_in(
+    tx: &mut Transaction<'static, Db>,
+    project: ProjectId,
+    id: i64,
+) -> Result<Section, StoreError> {
+    let row: SectionRow = sqlx::query_as(&format!(
+        "SELECT {SECTION_COLUMNS} FROM narrative_sections WHERE id = $1 AND project_id = $2"
+    ))
+    .bind(id)
+    .bind(project.0)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    Ok(section_of(row))
+}
+
+/// Replaces an indicator's name, value and unit if it is still at `expected_version`; returns it
+/// before and after.
+pub(super) async fn update_indicator(
+    tx: &mut Transaction<'static, Db>,
+    project: ProjectId,
+    id: i64,
+    expected_version: i64,
+    new: &NewIndicator,
+) -> Result<(Indicator, Indicator), StoreError> {
+    let before = indicator_in(tx, project, id).await?;
+    check_version(before.version, Some(expected_version))?;
+    let done = sqlx::query(
+        "UPDATE indicators SET name = $1, value = $2, unit = $3, version = version + 1 WHERE id = $4 AND version = $5",
+    )
+    .bind(&new.name)
+    .bind(new.value.to_string())
+    .bind(&new.unit)
+    .bind(id)
+    .bind(expected_version)
+    .execute(&mut **tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::VersionMismatch);
+    }
+    let after = Indicator {
+        name: new.name.clone(),
+        value: new.value,
+        unit: new.unit.clone(),
+        version: before.version + 1,
+        ..before.clone()
+    };
+    Ok((before, after))
+}
+
+/// Removes an indicator (if still at `expected_version`, when given); returns what it was.
+pub(super) async fn delete_indicator(
+    tx: &mut Transaction<'static, Db>,
+    project: ProjectId,
+    id: i64,
+    expected_version: Option<i64>,
+) -> Result<Indicator, StoreError> {
+    let before = indicator_in(tx, project, id).await?;
+    check_version(before.version, expected_version)?;
+    sqlx::query("DELETE FROM indicators WHERE id = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(before)
+}
+
+async fn indicator_in(
+    tx: &mut Transaction<'static, Db>,
+    project: ProjectId,
+    id: i64,
+) -> Result<Indicator, StoreError> {
+    let row: IndicatorRow = sqlx::query_as(&format!(
+        "SELECT {INDICATOR_COLUMNS} FROM indicators WHERE id = $1 AND project_id = $2"
+    ))
+    .bind(id)
+    .bind(project.0)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    indicator_of(row)
 }

@@ -681,4 +681,94 @@ impl Store for SqlStore {
     ) -> Result<Vec<crate::domain::narrative::Indicator>, StoreError> {
         narrative::indicators(&self.pool, project).await
     }
+
+    async fn update_section(
+        &self,
+        project: ProjectId,
+        id: i64,
+        expected_version: i64,
+        new: &crate::domain::narrative::NewSection,
+        change: &Change,
+    ) -> Result<crate::domain::narrative::Section, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let (before, after) =
+            narrative::update_section(&mut tx, project, id, expected_version, new).await?;
+        audit::append(
+            &mut tx,
+            change,
+            Record::new("section.update", "section", id)
+                .project(project.0)
+                .before(&before)
+                .after(&after),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    async fn delete_section(
+        &self,
+        project: ProjectId,
+        id: i64,
+        expected_version: Option<i64>,
+        change: &Change,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        let before = narrative::delete_section(&mut tx, project, id, expected_version).await?;
+        audit::append(
+            &mut tx,
+            change,
+            Record::new("section.delete", "section", id)
+                .project(project.0)
+                .before(&before),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn update_indicator(
+        &self,
+        project: ProjectId,
+        id: i64,
+        expected_version: i64,
+        new: &crate::domain::narrative::NewIndicator,
+        change: &Change,
+    ) -> Result<crate::domain::narrative::Indicator, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let (before, after) =
+            narrative::update_indicator(&mut tx, project, id, expected_version, new).await?;
+        audit::append(
+            &mut tx,
+            change,
+            Record::new("indicator.update", "indicator", id)
+                .project(project.0)
+                .before(&before)
+                .after(&after),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    async fn delete_indicator(
+        &self,
+        project: ProjectId,
+        id: i64,
+        expected_version: Option<i64>,
+        change: &Change,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        let before = narrative::delete_indicator(&mut tx, project, id, expected_version).await?;
+        audit::append(
+            &mut tx,
+            change,
+            Record::new("indicator.delete", "indicator", id)
+                .project(project.0)
+                .before(&before),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
 }

@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::dashboard::{project_id, Frame, ProjectNav};
-use super::page::{render, UiError, UiResult};
+use super::page::{outcome, refusal, render, UiError, UiResult};
 use super::session::{CsrfForm, UiSession};
 use crate::domain::funding::{
     NewExtension, NewMilestone, NewTranche, NewVariation, TrancheKind, VariationStatus,
@@ -19,7 +19,7 @@ use crate::domain::rules::Scope;
 use crate::domain::text::italian_date;
 use crate::domain::{Money, ProjectId};
 use crate::services::summary::snapshot;
-use crate::services::{funding, App, ServiceError};
+use crate::services::{funding, App};
 use crate::web::funding::{ExtensionInput, MilestoneInput, TrancheInput, VariationInput};
 
 pub fn router() -> Router<App> {
@@ -187,14 +187,7 @@ fn parse<I: serde::de::DeserializeOwned, T: TryFrom<I, Error = crate::web::error
     json: Value,
 ) -> Result<T, String> {
     let input: I = serde_json::from_value(json).map_err(|e| e.to_string())?;
-    T::try_from(input).map_err(|e| {
-        let errors: Vec<String> = e.field_errors().iter().map(|f| f.message.clone()).collect();
-        if errors.is_empty() {
-            e.detail().to_owned()
-        } else {
-            errors.join("; ")
-        }
-    })
+    T::try_from(input).map_err(|e| refusal(&e))
 }
 
 async fn add(
@@ -220,42 +213,25 @@ async fn add(
                 .collect();
             json["changes"] = Value::Array(changes);
             match parse::<VariationInput, NewVariation>(json) {
-                Ok(new) => service(funding::add_variation(&app, &who, id, new).await)?,
+                Ok(new) => outcome(funding::add_variation(&app, &who, id, new).await)?,
                 Err(e) => Err(e),
             }
         }
         "proroga" => match parse::<ExtensionInput, NewExtension>(json_of(&form, &[])) {
-            Ok(new) => service(funding::add_extension(&app, &who, id, new).await)?,
+            Ok(new) => outcome(funding::add_extension(&app, &who, id, new).await)?,
             Err(e) => Err(e),
         },
         "scadenza" => match parse::<MilestoneInput, NewMilestone>(json_of(&form, &[])) {
-            Ok(new) => service(funding::add_milestone(&app, &who, id, new).await)?,
+            Ok(new) => outcome(funding::add_milestone(&app, &who, id, new).await)?,
             Err(e) => Err(e),
         },
         "erogazione" => match parse::<TrancheInput, NewTranche>(json_of(&form, &["amount"])) {
-            Ok(new) => service(funding::add_tranche(&app, &who, id, new).await)?,
+            Ok(new) => outcome(funding::add_tranche(&app, &who, id, new).await)?,
             Err(e) => Err(e),
         },
         _ => return Err(UiError::not_found("modulo")),
     };
     done(&app, &form, id, outcome).await
-}
-
-/// A service outcome: refusals the user can act on become a message; others an error page.
-fn service<T>(result: Result<T, ServiceError>) -> UiResult<Result<(), String>> {
-    match result {
-        Ok(_) => Ok(Ok(())),
-        Err(ServiceError::Invalid(errors)) => Ok(Err(errors
-            .iter()
-            .map(|e| e.message.clone())
-            .collect::<Vec<_>>()
-            .join("; "))),
-        Err(ServiceError::Conflict { message, .. }) => Ok(Err(message)),
-        Err(ServiceError::Stale) => Ok(Err(
-            "Qualcun altro l'ha modificata nel frattempo: ricaricare la pagina.".into(),
-        )),
-        Err(other) => Err(UiError::from(other)),
-    }
 }
 
 async fn done(
@@ -290,7 +266,7 @@ async fn decide_variation(
         .get("version")
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
-    let outcome = service(
+    let outcome = outcome(
         funding::set_variation_status(&app, &form.session.actor(), id, vid, version, status).await,
     )?;
     done(&app, &form, id, outcome).await
@@ -314,6 +290,6 @@ async fn milestone_done(
         due_date: current.due_date,
         done: true,
     };
-    let outcome = service(funding::update_milestone(&app, &who, id, mid, version, new).await)?;
+    let outcome = outcome(funding::update_milestone(&app, &who, id, mid, version, new).await)?;
     done(&app, &form, id, outcome).await
 }

@@ -8,6 +8,7 @@ mod dashboard;
 mod expenses;
 mod funding;
 mod imports;
+mod narrative;
 mod page;
 mod reconciliation;
 mod session;
@@ -36,6 +37,7 @@ pub fn router() -> Router<App> {
         .merge(imports::router())
         .merge(attachments::router())
         .merge(reconciliation::router())
+        .merge(narrative::router())
 }
 
 async fn css() -> Response {

@@ -28,6 +28,7 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "entities.html",
     "import.html",
     "reconciliation.html",
+    "narrative.html",
 );
 
 fn environment() -> &'static Environment<'static> {
@@ -66,6 +67,34 @@ pub fn render(name: &str, context: impl Serialize) -> Result<Html<String>, UiErr
                 "Errore interno nella preparazione della pagina.",
             )
         })
+}
+
+/// Why the API's checks refused a form, in one line for the page.
+pub fn refusal(e: &crate::web::error::ApiError) -> String {
+    let errors: Vec<String> = e.field_errors().iter().map(|f| f.message.clone()).collect();
+    if errors.is_empty() {
+        e.detail().to_owned()
+    } else {
+        errors.join("; ")
+    }
+}
+
+/// A service outcome for a form: refusals the user can act on become the page's message; others
+/// an error page.
+pub fn outcome<T>(result: Result<T, ServiceError>) -> UiResult<Result<(), String>> {
+    match result {
+        Ok(_) => Ok(Ok(())),
+        Err(ServiceError::Invalid(errors)) => Ok(Err(errors
+            .iter()
+            .map(|e| e.message.clone())
+            .collect::<Vec<_>>()
+            .join("; "))),
+        Err(ServiceError::Conflict { message, .. }) => Ok(Err(message)),
+        Err(ServiceError::Stale) => Ok(Err(
+            "Qualcun altro l'ha modificato dopo che hai aperto la pagina: le modifiche non sono state salvate. Ricarica la pagina e riapplicale.".into(),
+        )),
+        Err(other) => Err(UiError::from(other)),
+    }
 }
 
 /// A failure shown as a page, in Italian.
