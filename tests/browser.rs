@@ -3,7 +3,9 @@
 //! demo's finance officer and does what a user does: reads the dashboard, adds an expense through
 //! the form and sees the dashboard change, types a wrong amount and reads the Italian message
 //! beside the field (nothing saved), filters the table and checks the total of the filtered rows,
-//! downloads the XLSX. A screenshot of the dashboard is saved under `target/screenshots/`.
+//! downloads the XLSX, writes a section of the final report and corrects an indicator, and
+//! downloads that report. Screenshots of the dashboard and of the final report's page are saved
+//! under `target/screenshots/`.
 
 mod common;
 

@@ -141,8 +141,9 @@ impl Writer {
 
     pub(super) fn heading(&mut self, s: &str) {
         self.header = None;
-        self.need(40.0);
-        self.y -= 14.0;
+        self.need(48.0);
+        // A heading stands apart from what precedes it, except at the top of a page.
+        self.y -= if self.y < PAGE_H - MARGIN { 22.0 } else { 14.0 };
         self.text(MARGIN, self.y, s, 11.0, Weight::Bold);
         self.y -= 6.0;
     }
