@@ -138,6 +138,23 @@ async fn api(app: &TestApp, path: &str) -> Value {
     app.get(path).await.json().await.expect("json")
 }
 
+/// The API's answer at `path` once it satisfies `ready` (a form's submit returns before the
+/// server has answered it).
+async fn eventually(app: &TestApp, path: &str, ready: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let value = api(app, path).await;
+        if ready(&value) {
+            return value;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{path} never became ready: {value}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 fn count_in(heading: &str) -> i64 {
     heading
         .split('(')
@@ -495,9 +512,10 @@ async fn relazione(app: &TestApp, c: &Client) {
     )
     .await;
     submit(c, "#nuova-sezione").await;
-    wait_for_url(c, |u| u.ends_with("/progetti/1/relazione")).await;
-    let sections = api(app, "/api/v1/projects/1/narrative").await;
-    assert_eq!(sections["total"].as_i64(), Some(sections_before + 1));
+    let sections = eventually(app, "/api/v1/projects/1/narrative", |v| {
+        v["total"].as_i64() == Some(sections_before + 1)
+    })
+    .await;
     let added = &sections["items"][sections_before as usize];
     assert_eq!(added["title"], "Comunicazione");
     assert_eq!(
@@ -514,6 +532,61 @@ async fn relazione(app: &TestApp, c: &Client) {
         .expect("value");
     assert_eq!(title.as_deref(), Some("Comunicazione"));
 
+    // Moved up one place: it was last, it is now last but one, and the list follows.
+    c.find(Locator::Css(&format!("#sezione-{id} button[name=sposta]")))
+        .await
+        .expect("move button")
+        .click()
+        .await
+        .expect("click");
+    eventually(app, &format!("/api/v1/projects/1/narrative/{id}"), |v| {
+        v["position"].as_i64() == Some(sections_before)
+    })
+    .await;
+    wait_for_url(c, |u| u.ends_with("/progetti/1/relazione")).await;
+    let last = c
+        .find_all(Locator::Css("section.narrative"))
+        .await
+        .expect("sections")
+        .pop()
+        .expect("a section");
+    assert_ne!(
+        last.attr("id").await.expect("id").as_deref(),
+        Some(format!("sezione-{id}").as_str())
+    );
+
+    // Someone else corrects the section while it is open here: saving this copy is refused with
+    // the reason, what was typed stays in the form, and the other correction stands.
+    let current = app.get(&format!("/api/v1/projects/1/narrative/{id}")).await;
+    let etag = current.headers()["etag"].to_str().expect("etag").to_owned();
+    let theirs = app
+        .patch(
+            &format!("/api/v1/projects/1/narrative/{id}"),
+            Some(&etag),
+            &json!({"body": "Corretto da un collega."}),
+        )
+        .await;
+    assert_eq!(theirs.status().as_u16(), 200);
+    fill(
+        c,
+        &format!("#sezione-{id} textarea[name=body]"),
+        "La mia versione.",
+    )
+    .await;
+    submit(c, &format!("#sezione-{id} form")).await;
+    let message = text_of(c, "p[role=alert]").await;
+    assert!(message.contains("Qualcun altro"), "{message}");
+    let kept = c
+        .find(Locator::Css(&format!("#sezione-{id} textarea[name=body]")))
+        .await
+        .expect("textarea")
+        .prop("value")
+        .await
+        .expect("value");
+    assert_eq!(kept.as_deref(), Some("La mia versione."));
+    let stored = api(app, &format!("/api/v1/projects/1/narrative/{id}")).await;
+    assert_eq!(stored["body"], "Corretto da un collega.");
+
     // The first indicator's value typed as `1.900`: the API reads 1900.
     let first = api(app, "/api/v1/projects/1/indicators").await["items"][0].clone();
     let iid = first["id"].as_str().expect("id");
@@ -524,9 +597,10 @@ async fn relazione(app: &TestApp, c: &Client) {
     )
     .await;
     submit(c, &format!("#indicatore-{iid}")).await;
-    wait_for_url(c, |u| u.ends_with("/progetti/1/relazione")).await;
-    let changed = api(app, &format!("/api/v1/projects/1/indicators/{iid}")).await;
-    assert_eq!(changed["value"], "1900");
+    let changed = eventually(app, &format!("/api/v1/projects/1/indicators/{iid}"), |v| {
+        v["value"] == "1900"
+    })
+    .await;
     assert_eq!(changed["name"], first["name"]);
     let shown = c
         .find(Locator::Css(&format!(

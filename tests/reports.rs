@@ -415,7 +415,7 @@ async fn a_thousand_expenses_repeat_the_header_on_every_page(app: TestApp) {
         .collect();
     assert!(pages.len() > 20, "{} pages", pages.len());
     let total = pages.len();
-    let mut table_pages = 0;
+    let (mut table_pages, mut continued) = (0, 0);
     for (i, page) in pages.iter().enumerate() {
         assert!(
             page.contains(&format!("Pagina {} di {total}", i + 1)),
@@ -433,9 +433,25 @@ async fn a_thousand_expenses_repeat_the_header_on_every_page(app: TestApp) {
                 "page {} lacks the header row",
                 i + 1
             );
+            // A page that continues a category's table says which category it is.
+            let first_row = page
+                .lines()
+                .position(|l| l.contains("/2020") && l.contains("Fattura"))
+                .unwrap_or(0);
+            let above = page.lines().take(first_row).collect::<Vec<_>>().join("\n");
+            assert!(
+                above.contains("Progettazione e formazione")
+                    || above.contains("Adeguamento tecnologico"),
+                "page {} has expense rows without naming their category:\n{above}",
+                i + 1
+            );
+            if above.contains(" (segue)") {
+                continued += 1;
+            }
         }
     }
     assert!(table_pages > 15);
+    assert!(continued > 10, "{continued} continuation pages");
 }
 
 async fn a_submission_freezes_what_it_included(app: TestApp) {
@@ -880,6 +896,91 @@ async fn the_final_report_is_corrected_in_place(app: TestApp) {
     assert!(removed.contains("Attività svolte"), "{removed}");
 }
 
+async fn sections_are_put_in_order(app: TestApp) {
+    let seed = worked_example(&app).await;
+    let base = format!("/api/v1/projects/{}", seed.project_id);
+    let mut ids = std::collections::HashMap::new();
+    for title in ["Alfa", "Beta", "Gamma"] {
+        let s = app
+            .create(
+                &format!("{base}/narrative"),
+                &json!({"title": title, "body": format!("Testo {title}.")}),
+            )
+            .await;
+        ids.insert(title, s["id"].as_str().expect("id").to_owned());
+    }
+    let order = || async {
+        let list: Value = app
+            .get(&format!("{base}/narrative"))
+            .await
+            .json()
+            .await
+            .expect("json");
+        let items = list["items"].as_array().expect("items").clone();
+        for (i, item) in items.iter().enumerate() {
+            assert_eq!(item["position"], json!(i + 1), "{items:?}");
+        }
+        items
+            .iter()
+            .map(|s| s["title"].as_str().expect("title").to_owned())
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    assert_eq!(order().await, "Alfa,Beta,Gamma");
+    let tag = |v: i64| format!("\"v{v}\"");
+    let path = |title: &str| format!("{base}/narrative/{}", ids[title]);
+    let moved = app
+        .patch(&path("Gamma"), Some(&tag(1)), &json!({"position": 1}))
+        .await;
+    assert_eq!(moved.status(), StatusCode::OK);
+    assert_eq!(order().await, "Gamma,Alfa,Beta");
+    // Beyond the last is last.
+    let moved = app
+        .patch(&path("Alfa"), Some(&tag(1)), &json!({"position": 99}))
+        .await;
+    assert_eq!(moved.status(), StatusCode::OK);
+    assert_eq!(order().await, "Gamma,Beta,Alfa");
+    // Refused, and nothing moves.
+    for bad in [
+        json!({"position": 0}),
+        json!({"position": -2}),
+        json!({"position": "primo"}),
+    ] {
+        let response = app.patch(&path("Beta"), Some(&tag(1)), &bad).await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    }
+    assert_eq!(order().await, "Gamma,Beta,Alfa");
+    // A new section put second; a removed one closes the gap.
+    let delta = app
+        .create(
+            &format!("{base}/narrative"),
+            &json!({"title": "Delta", "body": "Testo Delta.", "position": 2}),
+        )
+        .await;
+    assert_eq!(delta["position"], 2);
+    assert_eq!(order().await, "Gamma,Delta,Beta,Alfa");
+    let removed = app
+        .client
+        .delete(app.url(&path("Beta")))
+        .send()
+        .await
+        .expect("DELETE");
+    assert_eq!(removed.status(), StatusCode::NO_CONTENT);
+    assert_eq!(order().await, "Gamma,Delta,Alfa");
+
+    // The report follows the order.
+    let (text, _) = relazione_text(&app, &base).await;
+    if let Some(text) = text {
+        let at = |needle: &str| {
+            text.find(needle)
+                .unwrap_or_else(|| panic!("{needle}: {text}"))
+        };
+        assert!(at("Testo Gamma.") < at("Testo Delta."), "{text}");
+        assert!(at("Testo Delta.") < at("Testo Alfa."), "{text}");
+        assert!(!text.contains("Testo Beta."), "{text}");
+    }
+}
+
 on_both_backends!(
     xlsx_totals_agree_with_the_api,
     unknown_templates_and_dates_are_refused,
@@ -888,5 +989,6 @@ on_both_backends!(
     a_submission_freezes_what_it_included,
     a_resubmission_of_unchanged_data_is_byte_identical,
     the_final_report_tells_what_was_done,
-    the_final_report_is_corrected_in_place
+    the_final_report_is_corrected_in_place,
+    sections_are_put_in_order
 );

@@ -8,6 +8,9 @@ use rust_decimal::Decimal;
 pub struct NewSection {
     pub title: String,
     pub body: String,
+    /// Where the section goes in the report, 1 for first: a new one goes last and an edited one
+    /// stays where it is when `None`; a place beyond the last means last.
+    pub position: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -18,6 +21,8 @@ pub struct Section {
     pub created_at: DateTime<Utc>,
     /// Raised by every edit: an edit made on an older copy is refused.
     pub version: i64,
+    /// Its place in the report, 1 to n within the project.
+    pub position: i64,
 }
 
 /// An indicator's value: a decimal count or measure (not money).

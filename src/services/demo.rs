@@ -214,6 +214,7 @@ pub async fn load_if_empty(app: &App) -> Result<Option<ProjectId>, ServiceError>
         let new = crate::domain::narrative::NewSection {
             title: title.into(),
             body: body.into(),
+            position: None,
         };
         super::narrative::add_section(app, app_who, project.id, new).await?;
     }

@@ -19,6 +19,7 @@ use super::funding::sub_id;
 use super::merge_patch::merged_input;
 use super::pagination::{created, ListEnvelope};
 use super::projects::parse_project_id;
+use crate::domain::access::Need;
 use crate::domain::narrative::{Indicator, NewIndicator, NewSection, Section};
 use crate::domain::Violations;
 use crate::services::{narrative, App};
@@ -30,6 +31,9 @@ pub struct SectionInput {
     pub title: Option<String>,
     /// The text; a blank line separates paragraphs.
     pub body: Option<String>,
+    /// Its place in the report, 1 for first (default: last for a new section, unchanged for an
+    /// edited one); beyond the last means last.
+    pub position: Option<i64>,
 }
 
 impl TryFrom<SectionInput> for NewSection {
@@ -39,10 +43,25 @@ impl TryFrom<SectionInput> for NewSection {
         let mut v = Violations::new();
         let title = fields::required_text(&mut v, "title", input.title.as_deref(), 300);
         let body = fields::required_text(&mut v, "body", input.body.as_deref(), 20_000);
+        let position = match input.position {
+            None => Some(None),
+            Some(p) => match u32::try_from(p) {
+                Ok(p) if p >= 1 => Some(Some(p)),
+                _ => {
+                    v.add(
+                        "position",
+                        "invalid_position",
+                        "posizione non valida: 1 per la prima sezione, 2 per la seconda…",
+                    );
+                    None
+                }
+            },
+        };
         v.finish(|| {
             Some(NewSection {
                 title: title?,
                 body: body?,
+                position: position?,
             })
         })
         .map_err(ApiError::invalid)
@@ -54,6 +73,8 @@ pub struct SectionView {
     id: String,
     title: String,
     body: String,
+    /// Its place in the report, 1 for first.
+    position: i64,
     version: i64,
 }
 
@@ -65,6 +86,7 @@ impl From<&Section> for SectionView {
             id: s.id.to_string(),
             title: s.title.clone(),
             body: s.body.clone(),
+            position: s.position,
             version: s.version,
         }
     }
@@ -147,7 +169,7 @@ fn tagged(version: i64, view: impl Serialize) -> Response {
 
 // ---- sections --------------------------------------------------------------------------------
 
-/// Adds a narrative section to the final activity report (after the others).
+/// Adds a narrative section to the final activity report (after the others, or at `position`).
 #[utoipa::path(post, path = "/api/v1/projects/{id}/narrative", tag = "reports", params(("id" = String, Path)),
     request_body = SectionInput,
     responses((status = 201, body = SectionView), (status = 404, body = Problem), (status = 422, body = Problem)))]
@@ -166,7 +188,7 @@ async fn create_section(
     ))
 }
 
-/// The narrative sections, in the order they were written.
+/// The narrative sections, in their order in the report.
 #[utoipa::path(get, path = "/api/v1/projects/{id}/narrative", tag = "reports", params(("id" = String, Path)),
     responses((status = 200, description = "{items,total,page,per_page}"), (status = 404, body = Problem)))]
 async fn list_sections(
@@ -200,7 +222,8 @@ async fn show_section(
     Ok(tagged(s.version, SectionView::from(&s)))
 }
 
-/// Corrects a section (JSON merge patch, e.g. `{"body":"…"}`). Requires `If-Match`.
+/// Corrects or moves a section (JSON merge patch, e.g. `{"body":"…"}` or `{"position":1}`).
+/// Requires `If-Match`.
 #[utoipa::path(patch, path = "/api/v1/projects/{id}/narrative/{sid}", tag = "reports",
     params(("id" = String, Path), ("sid" = String, Path), ("If-Match" = String, Header)),
     request_body(content = SectionInput, content_type = "application/merge-patch+json"),
@@ -215,6 +238,8 @@ async fn patch_section(
 ) -> ApiResult<Response> {
     let project = parse_project_id(&id)?;
     let sid = sub_id(&sid, "sezione della relazione")?;
+    // Refused before the body is read: a reader gets 403 whatever they sent.
+    crate::services::projects::get_for(&app, &who, project, Need::Narrative).await?;
     let current = narrative::section(&app, &who, project, sid).await?;
     let input: SectionInput = merged_input(&SectionView::from(&current), READ_ONLY, &body)?;
     let s = narrative::update_section(&app, &who, project, sid, version, input.try_into()?).await?;
@@ -301,6 +326,8 @@ async fn patch_indicator(
 ) -> ApiResult<Response> {
     let project = parse_project_id(&id)?;
     let iid = sub_id(&iid, "indicatore")?;
+    // Refused before the body is read: a reader gets 403 whatever they sent.
+    crate::services::projects::get_for(&app, &who, project, Need::Narrative).await?;
     let current = narrative::indicator(&app, &who, project, iid).await?;
     let input: IndicatorInput = merged_input(&IndicatorView::from(&current), READ_ONLY, &body)?;
     let i =

@@ -62,6 +62,9 @@ pub(super) struct Writer {
     pub(super) y: f32,
     /// The header of the table being written, repeated after a page break.
     pub(super) header: Option<Vec<Column>>,
+    /// What the table being written is (a category), repeated above its header after a page
+    /// break as "… (segue)", so a page read alone says whose rows these are.
+    caption: Option<String>,
 }
 
 /// Compresses a content stream (zlib, as the PDF `FlateDecode` filter reads it). Writing into a
@@ -81,6 +84,7 @@ impl Writer {
             content: String::new(),
             y: PAGE_H - MARGIN,
             header: None,
+            caption: None,
         })
     }
 
@@ -127,6 +131,10 @@ impl Writer {
         self.pages.push(deflate(&content));
         self.y = PAGE_H - MARGIN;
         if let Some(columns) = self.header.take() {
+            if let Some(caption) = self.caption.take() {
+                self.line(&format!("{caption} (segue)"), 9.0, Weight::Bold);
+                self.caption = Some(caption);
+            }
             self.table_header(&columns);
             self.header = Some(columns);
         }
@@ -141,6 +149,7 @@ impl Writer {
 
     pub(super) fn heading(&mut self, s: &str) {
         self.header = None;
+        self.caption = None;
         self.need(48.0);
         // A heading stands apart from what precedes it, except at the top of a page.
         self.y -= if self.y < PAGE_H - MARGIN { 22.0 } else { 14.0 };
@@ -247,8 +256,17 @@ impl Writer {
         self.header = Some(columns);
     }
 
+    /// A table under its own caption line, the caption repeated on the pages it continues on.
+    pub(super) fn captioned_table(&mut self, caption: &str, columns: Vec<Column>) {
+        self.need(3.0 * ROW_H + 13.0);
+        self.line(caption, 9.0, Weight::Bold);
+        self.caption = Some(caption.to_owned());
+        self.table(columns);
+    }
+
     pub(super) fn end_table(&mut self) {
         self.header = None;
+        self.caption = None;
         self.y -= 6.0;
     }
 }

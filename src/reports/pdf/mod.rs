@@ -201,8 +201,7 @@ pub fn render(model: &ReportModel<'_>) -> Result<Vec<u8>, ReportError> {
 
     w.heading("Dettaglio delle spese rendicontate");
     for section in &model.sections {
-        w.line(section.name, 9.0, Weight::Bold);
-        w.table(expense_columns());
+        w.captioned_table(section.name, expense_columns());
         for l in &section.lines {
             w.row(&expense_cells(l), Weight::Regular);
         }

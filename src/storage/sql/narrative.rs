@@ -12,20 +12,39 @@ use crate::domain::narrative::{Indicator, NewIndicator, NewSection, Section};
 use crate::domain::ProjectId;
 use crate::storage::StoreError;
 
-const SECTION_COLUMNS: &str = "id, title, body, created_at, version";
+const SECTION_COLUMNS: &str = "id, title, body, created_at, version, position";
 const INDICATOR_COLUMNS: &str = "id, name, value, unit, created_at, version";
 
-type SectionRow = (i64, String, String, DateTime<Utc>, i64);
+type SectionRow = (i64, String, String, DateTime<Utc>, i64, i64);
 type IndicatorRow = (i64, String, String, Option<String>, DateTime<Utc>, i64);
 
-fn section_of((id, title, body, created_at, version): SectionRow) -> Section {
+fn section_of((id, title, body, created_at, version, position): SectionRow) -> Section {
     Section {
         id,
         title,
         body,
         created_at,
         version,
+        position,
     }
+}
+
+/// How many sections the project has.
+async fn section_count(
+    tx: &mut Transaction<'static, Db>,
+    project: ProjectId,
+) -> Result<i64, StoreError> {
+    let (n,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM narrative_sections WHERE project_id = $1")
+            .bind(project.0)
+            .fetch_one(&mut **tx)
+            .await?;
+    Ok(n)
+}
+
+/// The place asked for, within 1..=last.
+fn place(asked: Option<u32>, default: i64, last: i64) -> i64 {
+    asked.map_or(default, i64::from).clamp(1, last.max(1))
 }
 
 fn indicator_of(
@@ -48,13 +67,23 @@ pub(super) async fn insert_section(
     new: &NewSection,
     now: DateTime<Utc>,
 ) -> Result<Section, StoreError> {
+    let last = section_count(tx, project).await? + 1;
+    let position = place(new.position, last, last);
+    sqlx::query(
+        "UPDATE narrative_sections SET position = position + 1 WHERE project_id = $1 AND position >= $2",
+    )
+    .bind(project.0)
+    .bind(position)
+    .execute(&mut **tx)
+    .await?;
     let (id,): (i64,) = sqlx::query_as(
-        "INSERT INTO narrative_sections (project_id, title, body, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+        "INSERT INTO narrative_sections (project_id, title, body, created_at, position) VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
     .bind(project.0)
     .bind(&new.title)
     .bind(&new.body)
     .bind(now)
+    .bind(position)
     .fetch_one(&mut **tx)
     .await?;
     Ok(Section {
@@ -63,6 +92,7 @@ pub(super) async fn insert_section(
         body: new.body.clone(),
         created_at: now,
         version: 1,
+        position,
     })
 }
 
@@ -71,7 +101,7 @@ pub(super) async fn sections(
     project: ProjectId,
 ) -> Result<Vec<Section>, StoreError> {
     let rows: Vec<SectionRow> = sqlx::query_as(&format!(
-        "SELECT {SECTION_COLUMNS} FROM narrative_sections WHERE project_id = $1 ORDER BY id"
+        "SELECT {SECTION_COLUMNS} FROM narrative_sections WHERE project_id = $1 ORDER BY position, id"
     ))
     .bind(project.0)
     .fetch_all(pool)
@@ -126,8 +156,8 @@ fn check_version(stored: i64, expected: Option<i64>) -> Result<(), StoreError> {
     }
 }
 
-/// Replaces a section's title and text if it is still at `expected_version`; returns it before
-/// and after (`NotFound` when it is not the project's).
+/// Replaces a section's title and text, and moves it when asked, if it is still at
+/// `expected_version`; returns it before and after (`NotFound` when it is not the project's).
 pub(super) async fn update_section(
     tx: &mut Transaction<'static, Db>,
     project: ProjectId,
@@ -137,11 +167,32 @@ pub(super) async fn update_section(
 ) -> Result<(Section, Section), StoreError> {
     let before = section_in(tx, project, id).await?;
     check_version(before.version, Some(expected_version))?;
+    let from = before.position;
+    let to = place(new.position, from, section_count(tx, project).await?);
+    // The sections between the old place and the new one shift by one towards the old place.
+    let (shift, low, high) = if to < from {
+        (1, to, from - 1)
+    } else {
+        (-1, from + 1, to)
+    };
+    sqlx::query(
+        "UPDATE narrative_sections SET position = position + $1 \
+         WHERE project_id = $2 AND position >= $3 AND position <= $4 AND id <> $5",
+    )
+    .bind(shift)
+    .bind(project.0)
+    .bind(low)
+    .bind(high)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
     let done = sqlx::query(
-        "UPDATE narrative_sections SET title = $1, body = $2, version = version + 1 WHERE id = $3 AND version = $4",
+        "UPDATE narrative_sections SET title = $1, body = $2, position = $3, version = version + 1 \
+         WHERE id = $4 AND version = $5",
     )
     .bind(&new.title)
     .bind(&new.body)
+    .bind(to)
     .bind(id)
     .bind(expected_version)
     .execute(&mut **tx)
@@ -153,6 +204,7 @@ pub(super) async fn update_section(
         title: new.title.clone(),
         body: new.body.clone(),
         version: before.version + 1,
+        position: to,
         ..before.clone()
     };
     Ok((before, after))
@@ -171,6 +223,13 @@ pub(super) async fn delete_section(
         .bind(id)
         .execute(&mut **tx)
         .await?;
+    sqlx::query(
+        "UPDATE narrative_sections SET position = position - 1 WHERE project_id = $1 AND position > $2",
+    )
+    .bind(project.0)
+    .bind(before.position)
+    .execute(&mut **tx)
+    .await?;
     Ok(before)
 }
 

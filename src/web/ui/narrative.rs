@@ -1,5 +1,5 @@
-//! The final activity report in the workspace: the project manager writes its sections and
-//! records its indicators, corrects or removes them, and downloads the PDF. Edits carry the
+//! The final activity report in the workspace: the project manager writes its sections (and puts
+//! them in order) and records its indicators, corrects or removes them, and downloads the PDF. Edits carry the
 //! version they were made on, so two people editing one section do not overwrite each other.
 
 use axum::extract::{Path, State};
@@ -34,6 +34,7 @@ pub fn router() -> Router<App> {
 struct SectionRow {
     id: i64,
     version: i64,
+    position: i64,
     title: String,
     body: String,
 }
@@ -47,6 +48,26 @@ struct IndicatorRow {
     unit: String,
 }
 
+/// A section's text as the user sent it, shown again in its form when it was not saved: a
+/// refused edit never throws away what someone wrote.
+#[derive(Serialize)]
+struct Kept {
+    /// The section it was meant for; `None` for a new one.
+    section: Option<i64>,
+    title: String,
+    body: String,
+}
+
+impl Kept {
+    fn of(form: &CsrfForm, section: Option<i64>) -> Kept {
+        Kept {
+            section,
+            title: field(form, "title").unwrap_or_default(),
+            body: field(form, "body").unwrap_or_default(),
+        }
+    }
+}
+
 #[derive(Serialize)]
 struct NarrativePage {
     frame: Frame,
@@ -56,6 +77,7 @@ struct NarrativePage {
     sections: Vec<SectionRow>,
     indicators: Vec<IndicatorRow>,
     message: Option<String>,
+    kept: Option<Kept>,
 }
 
 async fn narrative_page(
@@ -63,6 +85,7 @@ async fn narrative_page(
     session: &UiSession,
     id: ProjectId,
     message: Option<String>,
+    kept: Option<Kept>,
 ) -> UiResult<Html<String>> {
     let who = session.actor();
     let project = projects::get(app, &who, id).await?;
@@ -82,6 +105,7 @@ async fn narrative_page(
                 .map(|s| SectionRow {
                     id: s.id,
                     version: s.version,
+                    position: s.position,
                     title: s.title,
                     body: s.body,
                 })
@@ -97,6 +121,7 @@ async fn narrative_page(
                 })
                 .collect(),
             message,
+            kept,
         },
     )
 }
@@ -106,7 +131,7 @@ async fn page(
     session: UiSession,
     Path(id): Path<String>,
 ) -> UiResult<Html<String>> {
-    narrative_page(&app, &session, project_id(&id)?, None).await
+    narrative_page(&app, &session, project_id(&id)?, None, None).await
 }
 
 /// A form's text field as typed (the API's checks decide what is missing or too long).
@@ -117,10 +142,12 @@ fn field(form: &CsrfForm, key: &str) -> Option<String> {
         .map(|(_, v)| v.replace("\r\n", "\n"))
 }
 
+/// The section as the form has it; the move buttons send its new place as `sposta`.
 fn section_of(form: &CsrfForm) -> Result<NewSection, String> {
     NewSection::try_from(SectionInput {
         title: field(form, "title"),
         body: field(form, "body"),
+        position: form.get("sposta").and_then(|p| p.parse().ok()),
     })
     .map_err(|e| refusal(&e))
 }
@@ -163,12 +190,13 @@ async fn done(
     form: &CsrfForm,
     id: ProjectId,
     result: Result<(), String>,
+    kept: Option<Kept>,
 ) -> UiResult<Response> {
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/progetti/{id}/relazione")).into_response()),
         Err(message) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
-            narrative_page(app, &form.session, id, Some(message)).await?,
+            narrative_page(app, &form.session, id, Some(message), kept).await?,
         )
             .into_response()),
     }
@@ -184,7 +212,7 @@ async fn add_section(
         Ok(new) => outcome(narrative::add_section(&app, &form.session.actor(), id, new).await)?,
         Err(message) => Err(message),
     };
-    done(&app, &form, id, result).await
+    done(&app, &form, id, result, Some(Kept::of(&form, None))).await
 }
 
 async fn edit_section(
@@ -206,7 +234,7 @@ async fn edit_section(
             Err(message) => Err(message),
         }
     };
-    done(&app, &form, id, result).await
+    done(&app, &form, id, result, Some(Kept::of(&form, Some(sid)))).await
 }
 
 async fn add_indicator(
@@ -219,7 +247,7 @@ async fn add_indicator(
         Ok(new) => outcome(narrative::add_indicator(&app, &form.session.actor(), id, new).await)?,
         Err(message) => Err(message),
     };
-    done(&app, &form, id, result).await
+    done(&app, &form, id, result, None).await
 }
 
 async fn edit_indicator(
@@ -241,7 +269,7 @@ async fn edit_indicator(
             Err(message) => Err(message),
         }
     };
-    done(&app, &form, id, result).await
+    done(&app, &form, id, result, None).await
 }
 
 #[cfg(test)]
