@@ -1,4 +1,5 @@
-//! The command line: `migrate`, and `serve --demo` loading the demo once.
+//! The command line: `migrate`, `serve --demo` loading the demo once, `check`, `report`,
+//! `import fatturapa` and `reconcile`.
 
 mod common;
 
@@ -358,4 +359,107 @@ fn walk(dir: &std::path::Path) -> usize {
                 .sum()
         })
         .unwrap_or(0)
+}
+
+/// A partita IVA from its first ten digits and the check digit (as the demo makes its suppliers').
+fn partita_iva(prefix: u64) -> String {
+    let digits = format!("{prefix:010}");
+    let sum: u32 = digits
+        .chars()
+        .filter_map(|c| c.to_digit(10))
+        .enumerate()
+        .map(|(i, d)| match (i % 2, d * 2) {
+            (0, _) => d,
+            (_, doubled) if doubled > 9 => doubled - 9,
+            (_, doubled) => doubled,
+        })
+        .sum();
+    format!("{digits}{}", (10 - sum % 10) % 10)
+}
+
+/// `reconcile` on the demo: a dry run lists the match and writes nothing; applying records the
+/// payment (the unpaid expense is paid); a second run of the same export finds nothing new. A
+/// payment of no known document makes the run exit 1; a bad mapping or file exits 2.
+#[test]
+fn reconciling_the_accounting_export() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("p.db").display());
+    drop(Server::start(&url, &["--demo"]));
+    // The demo's unpaid invoice, from "Rete & Sistemi S.r.l.".
+    let vat = partita_iva(6_789_000_006);
+    assert!(rendiconta::domain::TaxId::parse(&vat).is_ok(), "{vat}");
+    let export = |name: &str, lines: &[String]| {
+        let path = dir.path().join(name);
+        let mut text =
+            "Numero mandato;Data mandato;Partita IVA;Numero fattura;Importo;Data pagamento\n"
+                .to_owned();
+        for line in lines {
+            text.push_str(line);
+            text.push('\n');
+        }
+        std::fs::write(&path, text).expect("export");
+        path
+    };
+    let paid = format!("7001;08/01/2021;{vat};FT 1203/2020;1.830,00;12/01/2021");
+    let unknown = format!("7002;08/01/2021;{vat};FT 9999/2020;10,00;12/01/2021");
+    let both = export("both.csv", &[paid.clone(), unknown.clone()]);
+    let only = export("only.csv", &[paid]);
+    let stray = export("stray.csv", &[unknown]);
+    let run = |args: &[&str], file: &std::path::Path| {
+        let out = Command::new(env!("CARGO_BIN_EXE_rendiconta"))
+            .args(["reconcile", "--database-url", &url, "--project", "1"])
+            .args(args)
+            .arg(file)
+            .output()
+            .expect("run reconcile");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        (out.status.code(), text)
+    };
+
+    // Unpaid, before: the stray payment pays nothing.
+    let (code, text) = run(&["--dry-run"], &stray);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("Spese senza pagamento (1)"), "{text}");
+    assert!(
+        text.contains("FT 1203/2020") && text.contains("18/12/2020"),
+        "{text}"
+    );
+
+    // The dry run tells what would be paid (so nothing would stay unpaid), and writes nothing.
+    let (code, text) = run(&["--dry-run"], &both);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("Pagamenti abbinati (1)"), "{text}");
+    assert!(
+        text.contains("FT 1203/2020") && text.contains("1.830,00 €"),
+        "{text}"
+    );
+    assert!(text.contains("Pagamenti non abbinati (1)"), "{text}");
+    assert!(text.contains("FT 9999/2020"), "{text}");
+    assert!(text.contains("Spese senza pagamento (0)"), "{text}");
+    assert!(text.contains("nulla scritto"), "{text}");
+    let (_, text) = run(&["--dry-run"], &stray);
+    assert!(text.contains("Spese senza pagamento (1)"), "{text}");
+
+    let (code, text) = run(&[], &only);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("1 spese aggiornate"), "{text}");
+    assert!(text.contains("Spese senza pagamento (0)"), "{text}");
+
+    // The same export again: nothing new, nothing to tell.
+    let (code, text) = run(&[], &only);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("0 spese aggiornate"), "{text}");
+    let (_, text) = run(&["--dry-run"], &stray);
+    assert!(text.contains("Spese senza pagamento (0)"), "{text}");
+
+    let bad_map = Command::new(env!("CARGO_BIN_EXE_rendiconta"))
+        .args(["reconcile", "--database-url", &url, "--project", "1"])
+        .args(["--map", "senza-uguale"])
+        .arg(&only)
+        .output()
+        .expect("run");
+    assert_eq!(bad_map.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad_map.stderr).contains("--map"));
+    let missing = run(&[], &dir.path().join("nessuno.csv"));
+    assert_eq!(missing.0, Some(2));
 }

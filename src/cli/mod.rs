@@ -1,10 +1,11 @@
-//! The command line: `serve`, `migrate`, `check`, `report`, `user`, `token`, `audit`. Parses
-//! arguments and calls the library. It works on the database directly as the local operator,
-//! recorded in the audit trail as `cli:<os user>`.
+//! The command line: `serve`, `migrate`, `check`, `report`, `import`, `reconcile`, `user`,
+//! `token`, `audit`. Parses arguments and calls the library. It works on the database directly as
+//! the local operator, recorded in the audit trail as `cli:<os user>`.
 
 mod accounts;
 mod check_report;
 mod import;
+mod reconcile;
 
 use std::process::ExitCode;
 
@@ -96,6 +97,15 @@ enum Command {
     Import {
         #[command(subcommand)]
         command: import::ImportCommand,
+        #[command(flatten)]
+        db: DatabaseArg,
+    },
+    /// Matches the accounting system's payments export to a project's expenses and records the
+    /// payment orders of those that match: `reconcile --project ID [--dry-run] [--map
+    /// FIELD=Header] FILE`. Exit 1 when a payment matched nothing or a line was unreadable.
+    Reconcile {
+        #[command(flatten)]
+        args: reconcile::ReconcileArgs,
         #[command(flatten)]
         db: DatabaseArg,
     },
@@ -247,6 +257,7 @@ async fn execute(command: Command) -> Result<Outcome, String> {
         Command::Token { command, db } => accounts::token(command, &open(&db).await?).await,
         Command::Audit { command, db } => accounts::audit(command, &open(&db).await?).await,
         Command::Import { command, db } => import::run(command, &open(&db).await?).await,
+        Command::Reconcile { args, db } => reconcile::run(args, &open(&db).await?).await,
         Command::Serve {
             addr,
             db,
