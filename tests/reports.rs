@@ -647,6 +647,12 @@ async fn the_final_report_tells_what_was_done(app: TestApp) {
         &json!({"title": "Attività di formazione", "body": "Sono stati svolti dodici moduli formativi in più sedi.\n\nLe attività sono concluse."}),
     )
     .await;
+    // A list typed line by line (with Windows line ends): each line stays a line.
+    app.create(
+        &format!("{base}/narrative"),
+        &json!({"title": "Sedi", "body": "Le sedi della formazione:\r\n- Carpi\r\n- Soliera\r\n\r\nTutte accessibili."}),
+    )
+    .await;
     app.create(
         &format!("{base}/indicators"),
         &json!({"name": "Dipendenti formati", "value": "120", "unit": "persone"}),
@@ -705,6 +711,15 @@ async fn the_final_report_tells_what_was_done(app: TestApp) {
         "Pagina 1 di",
     ] {
         assert!(text.contains(needle), "{needle} not found in:\n{text}");
+    }
+    let lines: Vec<&str> = text.lines().map(str::trim).collect();
+    for line in [
+        "Le sedi della formazione:",
+        "- Carpi",
+        "- Soliera",
+        "Tutte accessibili.",
+    ] {
+        assert!(lines.contains(&line), "{line:?} is not a line of:\n{text}");
     }
 }
 

@@ -32,8 +32,13 @@ pub fn render_relazione(
     }
     for section in sections {
         w.heading(&section.title);
-        for paragraph in section.body.split("\n\n") {
-            w.paragraph(paragraph, 9.0);
+        // A blank line separates paragraphs; a single line break (a list typed line by line)
+        // is kept, not run into the line before.
+        let body = section.body.replace("\r\n", "\n");
+        for paragraph in body.split("\n\n").filter(|p| !p.trim().is_empty()) {
+            for line in paragraph.lines() {
+                w.paragraph(line, 9.0);
+            }
             w.y -= 4.0;
         }
     }
