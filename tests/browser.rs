@@ -587,6 +587,45 @@ async fn relazione(app: &TestApp, c: &Client) {
     let stored = api(app, &format!("/api/v1/projects/1/narrative/{id}")).await;
     assert_eq!(stored["body"], "Corretto da un collega.");
 
+    // A new section refused (a title over 300 characters, set past the field's own limit): the
+    // reason is shown and the text written for it is still in the form.
+    c.goto(&format!("{base}/progetti/1/relazione"))
+        .await
+        .expect("goto");
+    c.find(Locator::Css("details:has(#nuova-sezione) summary"))
+        .await
+        .expect("summary")
+        .click()
+        .await
+        .expect("open");
+    c.execute(
+        "document.querySelector('#nuova-sezione input[name=title]').value = 'T'.repeat(301)",
+        vec![],
+    )
+    .await
+    .expect("long title");
+    c.execute(
+        "document.querySelector('#nuova-sezione textarea[name=body]').value = 'Testo da non perdere.'",
+        vec![],
+    )
+    .await
+    .expect("body");
+    submit(c, "#nuova-sezione").await;
+    let message = text_of(c, "p[role=alert]").await;
+    assert!(message.contains("300"), "{message}");
+    let kept = c
+        .find(Locator::Css("#nuova-sezione textarea[name=body]"))
+        .await
+        .expect("textarea")
+        .prop("value")
+        .await
+        .expect("value");
+    assert_eq!(kept.as_deref(), Some("Testo da non perdere."));
+    assert_eq!(
+        api(app, "/api/v1/projects/1/narrative").await["total"].as_i64(),
+        Some(sections_before + 1)
+    );
+
     // The first indicator's value typed as `1.900`: the API reads 1900.
     let first = api(app, "/api/v1/projects/1/indicators").await["items"][0].clone();
     let iid = first["id"].as_str().expect("id");

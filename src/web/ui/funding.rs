@@ -197,7 +197,7 @@ async fn add(
 ) -> UiResult<Response> {
     let id = project_id(&id)?;
     let who = form.session.actor();
-    let outcome: Result<(), String> = match what.as_str() {
+    let result: Result<(), String> = match what.as_str() {
         "variazione" => {
             let mut json = json_of(&form, &[]);
             let changes: Vec<Value> = form
@@ -231,16 +231,16 @@ async fn add(
         },
         _ => return Err(UiError::not_found("modulo")),
     };
-    done(&app, &form, id, outcome).await
+    done(&app, &form, id, result).await
 }
 
 async fn done(
     app: &App,
     form: &CsrfForm,
     id: ProjectId,
-    outcome: Result<(), String>,
+    result: Result<(), String>,
 ) -> UiResult<Response> {
-    match outcome {
+    match result {
         Ok(()) => Ok(Redirect::to(&format!("/progetti/{id}/finanziamento")).into_response()),
         Err(message) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -266,10 +266,10 @@ async fn decide_variation(
         .get("version")
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
-    let outcome = outcome(
+    let result = outcome(
         funding::set_variation_status(&app, &form.session.actor(), id, vid, version, status).await,
     )?;
-    done(&app, &form, id, outcome).await
+    done(&app, &form, id, result).await
 }
 
 async fn milestone_done(
@@ -290,6 +290,6 @@ async fn milestone_done(
         due_date: current.due_date,
         done: true,
     };
-    let outcome = outcome(funding::update_milestone(&app, &who, id, mid, version, new).await)?;
-    done(&app, &form, id, outcome).await
+    let result = outcome(funding::update_milestone(&app, &who, id, mid, version, new).await)?;
+    done(&app, &form, id, result).await
 }
