@@ -118,20 +118,28 @@ async fn the_evidence_pack_ties_every_row_to_its_files() {
         .map(|n| n.as_str().expect("name"))
         .collect();
     assert_eq!(
-        &names[..3],
-        ["indice.xlsx", "rendiconto.pdf", "rendiconto.xlsx"]
+        &names[..4],
+        [
+            "indice.xlsx",
+            "rendiconto.pdf",
+            "rendiconto.xlsx",
+            "relazione.pdf"
+        ]
     );
-    let stored_pdf = app
-        .get(&format!("{base}/submissions/{sid}/rendiconto.pdf"))
-        .await
-        .bytes()
-        .await
-        .expect("pdf");
-    assert_eq!(
-        pack["digests"]["rendiconto.pdf"],
-        rendiconta::domain::attachment::Digest::of(&stored_pdf).as_str(),
-        "the submitted PDF, byte for byte"
-    );
+    // Every submitted document, byte for byte.
+    for document in ["rendiconto.pdf", "rendiconto.xlsx", "relazione.pdf"] {
+        let stored = app
+            .get(&format!("{base}/submissions/{sid}/{document}"))
+            .await
+            .bytes()
+            .await
+            .expect("document");
+        assert_eq!(
+            pack["digests"][document],
+            rendiconta::domain::attachment::Digest::of(&stored).as_str(),
+            "the submitted {document}"
+        );
+    }
 
     // Every link of the index opens a file of the pack whose digest is the one the index shows,
     // in the folder of the row the rendiconto gives that document.
@@ -206,7 +214,7 @@ async fn the_evidence_pack_ties_every_row_to_its_files() {
     );
     assert_eq!(
         names.len(),
-        5,
-        "two files and three documents left: {names:?}"
+        6,
+        "two files and four documents (the index and the three submitted) left: {names:?}"
     );
 }

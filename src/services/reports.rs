@@ -182,7 +182,8 @@ pub async fn evidence_pack(
     };
     let spool = tempfile::tempfile().map_err(|e| ReportError::Zip(e.to_string()))?;
     let mut writer = evidence::PackWriter::start(spool, &pack)?;
-    for kind in [Kind::Pdf, Kind::Xlsx] {
+    // Every submitted document: the rendiconto for signature, its workbook, the final report.
+    for kind in [Kind::Pdf, Kind::Xlsx, Kind::Relazione] {
         let bytes = submission_file(app, who, project, id, kind).await?;
         writer = add_entry(writer, kind.file().to_owned(), bytes).await?;
     }
