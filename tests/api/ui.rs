@@ -197,6 +197,42 @@ async fn forms_need_their_csrf_token_and_roles_hold(app: TestApp) {
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
     assert!(refused.text().await.expect("html").contains("non consente"));
     assert_eq!(app.db.fingerprint().await, before);
+    // The final report: the viewer reads it without forms, and a forged form is refused.
+    app.create(
+        &format!("/api/v1/projects/{p}/narrative"),
+        &json!({"title": "Attività svolte", "body": "Testo & note <b>non</b> HTML."}),
+    )
+    .await;
+    let (status, html) = page(&app, &viewer, &format!("/progetti/{p}/relazione")).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("Testo &amp; note &lt;b&gt;non&lt;"), "{html}");
+    assert!(
+        !html.contains("<b>non</b>"),
+        "user text must be escaped: {html}"
+    );
+    assert!(
+        !html.contains("relazione/sezioni"),
+        "a reader sees no forms: {html}"
+    );
+    let audit = app.db.scalar("SELECT COUNT(*) FROM audit_log").await;
+    let forged = client()
+        .post(app.url(&format!("/progetti/{p}/relazione/sezioni")))
+        .header("cookie", &viewer)
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("title", "Mia"),
+            ("body", "Mio testo."),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.db.scalar("SELECT COUNT(*) FROM audit_log").await, audit);
+    let (_, html) = page(&app, &admin, &format!("/progetti/{p}/relazione")).await;
+    assert!(
+        html.contains("relazione/sezioni"),
+        "an editor gets the forms"
+    );
 
     // Signing out ends the session.
     let (_, html) = page(&app, &admin, "/progetti").await;
