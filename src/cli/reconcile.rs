@@ -4,6 +4,7 @@
 
 use super::{describe, project_id, Outcome};
 use crate::domain::access::Actor;
+use crate::domain::text::{italian_amount_of, italian_date_of};
 use crate::imports::csv::Mapping;
 use crate::services::reconciliation::{self, DocumentView};
 use crate::services::App;
@@ -54,7 +55,7 @@ pub async fn run(args: ReconcileArgs, app: &App) -> Result<Outcome, String> {
             d.payment_order_number,
             d.supplier_vat,
             d.document_number,
-            italian(&d.paid),
+            italian_amount_of(&d.paid),
         )
     };
     println!("Pagamenti abbinati ({}):", report.matched.len());
@@ -90,8 +91,8 @@ pub async fn run(args: ReconcileArgs, app: &App) -> Result<Outcome, String> {
             e.id,
             e.supplier_name,
             e.document_number,
-            italian_date(&e.document_date),
-            italian(&e.total)
+            italian_date_of(&e.document_date),
+            italian_amount_of(&e.total)
         );
     }
     println!(
@@ -115,16 +116,4 @@ pub async fn run(args: ReconcileArgs, app: &App) -> Result<Outcome, String> {
     } else {
         Outcome::Ok
     })
-}
-
-/// An API amount (`1830.00`) as Italians read it (`1.830,00 €`).
-fn italian(amount: &str) -> String {
-    amount
-        .parse::<crate::domain::Money>()
-        .map_or_else(|_| amount.to_owned(), |m| m.italian())
-}
-
-fn italian_date(date: &str) -> String {
-    chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
-        .map_or_else(|_| date.to_owned(), crate::domain::text::italian_date)
 }

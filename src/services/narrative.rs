@@ -6,6 +6,10 @@ use crate::domain::narrative::{Indicator, NewIndicator, NewSection, Section};
 use crate::domain::ProjectId;
 use crate::storage::StoreError;
 
+/// What a missing section or indicator is called in messages (the API's 404, the pages).
+pub const SECTION: &str = "sezione della relazione";
+pub const INDICATOR: &str = "indicatore";
+
 pub async fn add_section(
     app: &App,
     who: &Actor,
@@ -60,7 +64,7 @@ pub async fn section(
         .await?
         .into_iter()
         .find(|s| s.id == id)
-        .ok_or(ServiceError::NotFound("sezione della relazione"))
+        .ok_or(ServiceError::NotFound(SECTION))
 }
 
 pub async fn update_section(
@@ -75,7 +79,7 @@ pub async fn update_section(
     app.store
         .update_section(project, id, expected_version, &new, &app.change(who))
         .await
-        .map_err(|e| not_found_as(e, "sezione della relazione"))
+        .map_err(|e| not_found_as(e, SECTION))
 }
 
 pub async fn delete_section(
@@ -89,7 +93,7 @@ pub async fn delete_section(
     app.store
         .delete_section(project, id, expected_version, &app.change(who))
         .await
-        .map_err(|e| not_found_as(e, "sezione della relazione"))
+        .map_err(|e| not_found_as(e, SECTION))
 }
 
 pub async fn indicator(
@@ -102,7 +106,7 @@ pub async fn indicator(
         .await?
         .into_iter()
         .find(|i| i.id == id)
-        .ok_or(ServiceError::NotFound("indicatore"))
+        .ok_or(ServiceError::NotFound(INDICATOR))
 }
 
 pub async fn update_indicator(
@@ -117,7 +121,7 @@ pub async fn update_indicator(
     app.store
         .update_indicator(project, id, expected_version, &new, &app.change(who))
         .await
-        .map_err(|e| not_found_as(e, "indicatore"))
+        .map_err(|e| not_found_as(e, INDICATOR))
 }
 
 pub async fn delete_indicator(
@@ -131,7 +135,7 @@ pub async fn delete_indicator(
     app.store
         .delete_indicator(project, id, expected_version, &app.change(who))
         .await
-        .map_err(|e| not_found_as(e, "indicatore"))
+        .map_err(|e| not_found_as(e, INDICATOR))
 }
 
 /// The store's `NotFound` names what was looked for (the project itself was found already).

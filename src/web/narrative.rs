@@ -212,13 +212,7 @@ async fn show_section(
     Path((id, sid)): Path<(String, String)>,
 ) -> ApiResult<Response> {
     let project = parse_project_id(&id)?;
-    let s = narrative::section(
-        &app,
-        &who,
-        project,
-        sub_id(&sid, "sezione della relazione")?,
-    )
-    .await?;
+    let s = narrative::section(&app, &who, project, sub_id(&sid, narrative::SECTION)?).await?;
     Ok(tagged(s.version, SectionView::from(&s)))
 }
 
@@ -237,7 +231,7 @@ async fn patch_section(
     JsonBytes(body): JsonBytes,
 ) -> ApiResult<Response> {
     let project = parse_project_id(&id)?;
-    let sid = sub_id(&sid, "sezione della relazione")?;
+    let sid = sub_id(&sid, narrative::SECTION)?;
     // Refused before the body is read: a reader gets 403 whatever they sent.
     crate::services::projects::get_for(&app, &who, project, Need::Narrative).await?;
     let current = narrative::section(&app, &who, project, sid).await?;
@@ -257,7 +251,7 @@ async fn delete_section(
     OptionalIfMatch(version): OptionalIfMatch,
 ) -> ApiResult<StatusCode> {
     let project = parse_project_id(&id)?;
-    let sid = sub_id(&sid, "sezione della relazione")?;
+    let sid = sub_id(&sid, narrative::SECTION)?;
     narrative::delete_section(&app, &who, project, sid, version).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -307,7 +301,7 @@ async fn show_indicator(
     Path((id, iid)): Path<(String, String)>,
 ) -> ApiResult<Response> {
     let project = parse_project_id(&id)?;
-    let i = narrative::indicator(&app, &who, project, sub_id(&iid, "indicatore")?).await?;
+    let i = narrative::indicator(&app, &who, project, sub_id(&iid, narrative::INDICATOR)?).await?;
     Ok(tagged(i.version, IndicatorView::from(&i)))
 }
 
@@ -325,7 +319,7 @@ async fn patch_indicator(
     JsonBytes(body): JsonBytes,
 ) -> ApiResult<Response> {
     let project = parse_project_id(&id)?;
-    let iid = sub_id(&iid, "indicatore")?;
+    let iid = sub_id(&iid, narrative::INDICATOR)?;
     // Refused before the body is read: a reader gets 403 whatever they sent.
     crate::services::projects::get_for(&app, &who, project, Need::Narrative).await?;
     let current = narrative::indicator(&app, &who, project, iid).await?;
@@ -346,7 +340,7 @@ async fn delete_indicator(
     OptionalIfMatch(version): OptionalIfMatch,
 ) -> ApiResult<StatusCode> {
     let project = parse_project_id(&id)?;
-    let iid = sub_id(&iid, "indicatore")?;
+    let iid = sub_id(&iid, narrative::INDICATOR)?;
     narrative::delete_indicator(&app, &who, project, iid, version).await?;
     Ok(StatusCode::NO_CONTENT)
 }

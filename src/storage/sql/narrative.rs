@@ -42,9 +42,9 @@ async fn section_count(
     Ok(n)
 }
 
-/// The place asked for, within 1..=last.
-fn place(asked: Option<u32>, default: i64, last: i64) -> i64 {
-    asked.map_or(default, i64::from).clamp(1, last.max(1))
+/// The place asked for, within 1..=last (beyond the last is last).
+fn place(asked: u32, last: i64) -> i64 {
+    i64::from(asked).clamp(1, last.max(1))
 }
 
 fn indicator_of(
@@ -68,7 +68,7 @@ pub(super) async fn insert_section(
     now: DateTime<Utc>,
 ) -> Result<Section, StoreError> {
     let last = section_count(tx, project).await? + 1;
-    let position = place(new.position, last, last);
+    let position = new.position.map_or(last, |asked| place(asked, last));
     sqlx::query(
         "UPDATE narrative_sections SET position = position + 1 WHERE project_id = $1 AND position >= $2",
     )
@@ -168,24 +168,28 @@ pub(super) async fn update_section(
     let before = section_in(tx, project, id).await?;
     check_version(before.version, Some(expected_version))?;
     let from = before.position;
-    let to = place(new.position, from, section_count(tx, project).await?);
-    // The sections between the old place and the new one shift by one towards the old place.
-    let (shift, low, high) = if to < from {
-        (1, to, from - 1)
-    } else {
-        (-1, from + 1, to)
+    let to = match new.position {
+        Some(asked) => place(asked, section_count(tx, project).await?),
+        None => from,
     };
-    sqlx::query(
-        "UPDATE narrative_sections SET position = position + $1 \
-         WHERE project_id = $2 AND position >= $3 AND position <= $4 AND id <> $5",
-    )
-    .bind(shift)
-    .bind(project.0)
-    .bind(low)
-    .bind(high)
-    .bind(id)
-    .execute(&mut **tx)
-    .await?;
+    if to != from {
+        // The sections between the old place and the new one shift by one towards the old place.
+        let (shift, low, high) = if to < from {
+            (1, to, from - 1)
+        } else {
+            (-1, from + 1, to)
+        };
+        sqlx::query(
+            "UPDATE narrative_sections SET position = position + $1 \
+             WHERE project_id = $2 AND position >= $3 AND position <= $4",
+        )
+        .bind(shift)
+        .bind(project.0)
+        .bind(low)
+        .bind(high)
+        .execute(&mut **tx)
+        .await?;
+    }
     let done = sqlx::query(
         "UPDATE narrative_sections SET title = $1, body = $2, position = $3, version = version + 1 \
          WHERE id = $4 AND version = $5",

@@ -223,7 +223,7 @@ async fn edit_section(
     let id = project_id(&id)?;
     let sid: i64 = sid
         .parse()
-        .map_err(|_| UiError::not_found("sezione della relazione"))?;
+        .map_err(|_| UiError::not_found(narrative::SECTION))?;
     let who = form.session.actor();
     let version = version_of(&form);
     let result = if form.get("elimina").is_some() {
@@ -256,7 +256,9 @@ async fn edit_indicator(
     form: CsrfForm,
 ) -> UiResult<Response> {
     let id = project_id(&id)?;
-    let iid: i64 = iid.parse().map_err(|_| UiError::not_found("indicatore"))?;
+    let iid: i64 = iid
+        .parse()
+        .map_err(|_| UiError::not_found(narrative::INDICATOR))?;
     let who = form.session.actor();
     let version = version_of(&form);
     let result = if form.get("elimina").is_some() {

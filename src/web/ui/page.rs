@@ -37,12 +37,10 @@ fn environment() -> &'static Environment<'static> {
         let mut env = Environment::new();
         // API forms shown the Italian way: `1234.56` → `1.234,56 €`, `2021-01-31` → `31/01/2021`.
         env.add_filter("euro", |raw: String| {
-            raw.parse::<crate::domain::Money>()
-                .map_or(raw, |m| m.italian())
+            crate::domain::text::italian_amount_of(&raw)
         });
         env.add_filter("data", |raw: String| {
-            chrono::NaiveDate::parse_from_str(&raw, "%Y-%m-%d")
-                .map_or(raw, crate::domain::text::italian_date)
+            crate::domain::text::italian_date_of(&raw)
         });
         for (name, source) in TEMPLATES {
             // The templates are ours and compiled in: a broken one fails the test suite at once.
