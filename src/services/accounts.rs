@@ -2,21 +2,18 @@
 //! digests (the secret itself is shown once and never kept), throttling of repeated failures,
 //! project roles.
 
-use std::sync::OnceLock;
-
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
 use chrono::Duration;
 use rand_core::{OsRng, RngCore};
 use sha2::{Digest, Sha256};
 
+use super::password_gate::{GateError, RETRY_AFTER_SECONDS};
 use super::{access, App, ServiceError};
 use crate::domain::access::{Actor, ApiToken, Membership, Role, User};
 use crate::domain::{EntityId, ProjectId, UserId, Violations};
 use crate::storage::NewSession;
 
-/// Failed sign-ins allowed per account within [`THROTTLE_WINDOW_MINUTES`].
-pub const MAX_FAILURES: i64 = 5;
+/// Sign-in attempts verified per account within [`THROTTLE_WINDOW_MINUTES`].
+pub const MAX_ATTEMPTS: i64 = 5;
 pub const THROTTLE_WINDOW_MINUTES: i64 = 15;
 pub const SESSION_HOURS: i64 = 12;
 pub const MIN_PASSWORD_CHARS: usize = 10;
@@ -69,43 +66,37 @@ fn check_password(field: &str, password: &str, v: &mut Violations) {
     }
 }
 
-/// argon2id with the crate's recommended parameters, off the async workers.
-async fn hash_password(password: String) -> Result<String, ServiceError> {
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut OsRng);
-        Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|h| h.to_string())
-    })
-    .await
-    .map_err(|e| ServiceError::Store(crate::storage::StoreError::CommitFailed(e.to_string())))?
-    .map_err(|e| ServiceError::Store(crate::storage::StoreError::Corrupt(e.to_string())))
+/// argon2id with the crate's recommended parameters, through the application's bounded gate.
+async fn hash_password(app: &App, password: String) -> Result<String, ServiceError> {
+    app.passwords.hash(password).await.map_err(gate_error)
 }
 
-async fn verify_password(password: String, hash: String) -> bool {
-    tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash)
-            .map(|parsed| {
-                Argon2::default()
-                    .verify_password(password.as_bytes(), &parsed)
-                    .is_ok()
-            })
-            .unwrap_or(false)
-    })
-    .await
-    .unwrap_or(false)
+/// Whether `password` matches `hash`; a stored hash that cannot be read matches nothing.
+async fn verify_password(app: &App, password: String, hash: String) -> Result<bool, ServiceError> {
+    match app.passwords.verify(password, hash).await {
+        Ok(matches) => Ok(matches),
+        Err(GateError::Hash(why)) => {
+            tracing::error!(error = %why, "unreadable password hash");
+            Ok(false)
+        }
+        Err(busy) => Err(gate_error(busy)),
+    }
+}
+
+fn gate_error(error: GateError) -> ServiceError {
+    match error {
+        GateError::Busy => ServiceError::Busy(RETRY_AFTER_SECONDS),
+        GateError::Hash(why) => ServiceError::Store(crate::storage::StoreError::Corrupt(why)),
+    }
 }
 
 /// A hash to verify against when the account does not exist, so the answer takes as long.
-fn decoy_hash() -> &'static str {
-    static DECOY: OnceLock<String> = OnceLock::new();
-    DECOY.get_or_init(|| {
-        let salt = SaltString::generate(&mut OsRng);
-        Argon2::default()
-            .hash_password(b"decoy password", &salt)
-            .map(|h| h.to_string())
-            .unwrap_or_default()
-    })
+async fn decoy_hash(app: &App) -> Result<String, ServiceError> {
+    static DECOY: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    DECOY
+        .get_or_try_init(|| hash_password(app, "decoy password".into()))
+        .await
+        .cloned()
 }
 
 /// Creates an account (admin only).
@@ -122,7 +113,7 @@ pub async fn add_user(
     check_email(&email, &mut v);
     check_password("password", password, &mut v);
     v.finish(|| Some(())).map_err(ServiceError::Invalid)?;
-    let hash = hash_password(password.to_owned()).await?;
+    let hash = hash_password(app, password.to_owned()).await?;
     app.store
         .insert_user(&email, &hash, is_admin, &app.change(who))
         .await
@@ -143,32 +134,36 @@ pub async fn users(app: &App, who: &Actor) -> Result<Vec<User>, ServiceError> {
     Ok(app.store.list_users().await?)
 }
 
-/// Checks email and password. After [`MAX_FAILURES`] failures within the window, the account is
-/// refused (even with the right password) until the window passes: guessing is throttled without
-/// letting an attacker lock the owner out for longer than that.
+/// Checks email and password. Each attempt is counted in the database before its password is
+/// verified; past [`MAX_ATTEMPTS`] within the window the account is refused (even with the right
+/// password) until the window ends, so no more than that many passwords per account and window
+/// are ever tried, however parallel the attempts and however many instances answer them. A
+/// successful sign-in forgets the count. Guessing is throttled without letting an attacker lock the
+/// owner out for longer than the window.
 pub async fn authenticate(app: &App, email: &str, password: &str) -> Result<User, ServiceError> {
     let email = normalise_email(email);
     let now = app.clock.now();
-    let since = now - Duration::minutes(THROTTLE_WINDOW_MINUTES);
-    if app.store.login_failures_since(&email, since).await? >= MAX_FAILURES {
-        return Err(ServiceError::Throttled(
-            u64::try_from(THROTTLE_WINDOW_MINUTES * 60).unwrap_or(900),
-        ));
+    let window = Duration::minutes(THROTTLE_WINDOW_MINUTES);
+    let (attempts, window_start) = app
+        .store
+        .count_login_attempt(&email, now, now - window)
+        .await?;
+    if attempts > MAX_ATTEMPTS {
+        let wait = (window_start + window - now).num_seconds().max(1);
+        return Err(ServiceError::Throttled(u64::try_from(wait).unwrap_or(1)));
     }
     let found = app.store.user_by_email(&email).await?;
-    let hash = found
-        .as_ref()
-        .map_or_else(|| decoy_hash().to_owned(), |(_, h)| h.clone());
-    let matches = verify_password(password.to_owned(), hash).await;
+    let hash = match &found {
+        Some((_, hash)) => hash.clone(),
+        None => decoy_hash(app).await?,
+    };
+    let matches = verify_password(app, password.to_owned(), hash).await?;
     match found {
         Some((user, _)) if matches => {
-            app.store.clear_login_failures(&email).await?;
+            app.store.clear_login_attempts(&email, now - window).await?;
             Ok(user)
         }
-        _ => {
-            app.store.record_login_failure(&email, now).await?;
-            Err(ServiceError::BadCredentials)
-        }
+        _ => Err(ServiceError::BadCredentials),
     }
 }
 
@@ -272,7 +267,7 @@ pub async fn change_password(
         }
         Err(other) => return Err(other),
     }
-    let hash = hash_password(new.to_owned()).await?;
+    let hash = hash_password(app, new.to_owned()).await?;
     Ok(app
         .store
         .set_password(user.id, &hash, &app.change(who))

@@ -13,6 +13,7 @@ pub mod expenses;
 pub mod funding;
 pub mod imports;
 pub mod narrative;
+pub mod password_gate;
 pub mod projects;
 pub mod reconciliation;
 pub mod reports;
@@ -26,6 +27,7 @@ use crate::domain::access::Actor;
 use crate::domain::{ExpenseId, FieldError};
 use crate::storage::blobs::DynBlobs;
 use crate::storage::{Change, DynStore, StoreError};
+use password_gate::PasswordGate;
 
 /// Where "now" comes from: injected so tests and documents can fix it.
 pub trait Clock: Send + Sync {
@@ -70,6 +72,9 @@ pub enum ServiceError {
     /// Too many failed sign-ins for this account: try again after this many seconds.
     #[error("throttled")]
     Throttled(u64),
+    /// The server is saturated (password hashing): try again after this many seconds.
+    #[error("busy")]
+    Busy(u64),
     #[error(transparent)]
     Store(StoreError),
     #[error(transparent)]
@@ -147,6 +152,8 @@ pub struct App {
     pub secure_cookies: bool,
     /// The largest attachment or imported file accepted, in bytes.
     pub max_file_bytes: usize,
+    /// Bounds concurrent password hashing (sign-ins, password changes).
+    pub passwords: Arc<PasswordGate>,
 }
 
 impl App {
@@ -157,6 +164,7 @@ impl App {
             clock: Arc::new(SystemClock),
             secure_cookies: false,
             max_file_bytes: crate::domain::attachment::DEFAULT_MAX_BYTES,
+            passwords: Arc::new(PasswordGate::for_this_machine()),
         }
     }
 

@@ -480,13 +480,21 @@ pub trait AccountStore: Send + Sync + 'static {
     async fn tokens(&self, user: UserId) -> Result<Vec<ApiToken>, StoreError>;
     async fn revoke_token(&self, user: UserId, id: i64, change: &Change) -> Result<(), StoreError>;
 
-    async fn record_login_failure(&self, email: &str, at: DateTime<Utc>) -> Result<(), StoreError>;
-    async fn login_failures_since(
+    /// Counts a sign-in attempt before its password is verified: the attempts in the account's
+    /// window (this one included) and the window's start; a window begun at or before
+    /// `stale_before` restarts.
+    async fn count_login_attempt(
         &self,
         email: &str,
-        since: DateTime<Utc>,
-    ) -> Result<i64, StoreError>;
-    async fn clear_login_failures(&self, email: &str) -> Result<(), StoreError>;
+        now: DateTime<Utc>,
+        stale_before: DateTime<Utc>,
+    ) -> Result<(i64, DateTime<Utc>), StoreError>;
+    /// Forgets the account's attempts (it signed in) and every stale window.
+    async fn clear_login_attempts(
+        &self,
+        email: &str,
+        stale_before: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
 
     /// The last entry's sequence number and hash (0 and the genesis hash when empty).
     async fn audit_head(&self) -> Result<(i64, String), StoreError>;

@@ -133,6 +133,8 @@ fn title(status: StatusCode) -> &'static str {
         415 => "Formato non supportato",
         422 => "Dati non validi",
         428 => "Versione richiesta",
+        503 => "Servizio momentaneamente non disponibile",
+        507 => "Spazio su disco esaurito",
         _ => "Errore interno",
     }
 }
@@ -185,6 +187,14 @@ impl From<ServiceError> for ApiError {
                         "Troppi tentativi di accesso non riusciti: riprovare tra {} minuti.",
                         seconds.div_ceil(60)
                     ),
+                )
+            },
+            ServiceError::Busy(seconds) => ApiError {
+                retry_after: Some(seconds),
+                ..ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "busy",
+                    format!("Il servizio è momentaneamente occupato da altri accessi: riprovare tra {seconds} secondi."),
                 )
             },
             ServiceError::Store(cause) => {

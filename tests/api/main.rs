@@ -8,6 +8,7 @@ mod attachments;
 mod bad_input;
 mod concurrency;
 mod csv_import;
+mod hardening;
 mod imports;
 mod reconciliation;
 mod story;

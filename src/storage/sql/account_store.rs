@@ -188,20 +188,21 @@ impl AccountStore for SqlStore {
         Ok(())
     }
 
-    async fn record_login_failure(&self, email: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
-        accounts::record_failure(&self.pool, email, at).await
-    }
-
-    async fn login_failures_since(
+    async fn count_login_attempt(
         &self,
         email: &str,
-        since: DateTime<Utc>,
-    ) -> Result<i64, StoreError> {
-        accounts::failures_since(&self.pool, email, since).await
+        now: DateTime<Utc>,
+        stale_before: DateTime<Utc>,
+    ) -> Result<(i64, DateTime<Utc>), StoreError> {
+        accounts::count_attempt(&self.pool, email, now, stale_before).await
     }
 
-    async fn clear_login_failures(&self, email: &str) -> Result<(), StoreError> {
-        accounts::clear_failures(&self.pool, email).await
+    async fn clear_login_attempts(
+        &self,
+        email: &str,
+        stale_before: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        accounts::clear_attempts(&self.pool, email, stale_before).await
     }
 
     async fn audit_head(&self) -> Result<(i64, String), StoreError> {

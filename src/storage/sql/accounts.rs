@@ -297,41 +297,41 @@ pub(super) async fn revoke_token(
     row.map(token).ok_or(StoreError::NotFound)
 }
 
-pub(super) async fn record_failure(
+/// Counts one sign-in attempt for `email` and returns the attempts in its window and when the
+/// window began. A window older than `stale_before` starts afresh with this attempt. One statement:
+/// the row's lock orders parallel attempts, so no two see the same count.
+pub(super) async fn count_attempt(
     pool: &Pool<Db>,
     email: &str,
-    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+    stale_before: DateTime<Utc>,
+) -> Result<(i64, DateTime<Utc>), StoreError> {
+    let row: (i64, DateTime<Utc>) = sqlx::query_as(
+        "INSERT INTO login_throttle (email, window_start, attempts) VALUES ($1, $2, 1) \
+         ON CONFLICT (email) DO UPDATE SET \
+           attempts = CASE WHEN login_throttle.window_start <= $3 THEN 1 \
+                           ELSE login_throttle.attempts + 1 END, \
+           window_start = CASE WHEN login_throttle.window_start <= $3 THEN $2 \
+                               ELSE login_throttle.window_start END \
+         RETURNING attempts, window_start",
+    )
+    .bind(email)
+    .bind(now)
+    .bind(stale_before)
+    .fetch_one(pool)
+    .await?;
+    Ok(row)
+}
+
+/// Forgets an account's attempts (after a successful sign-in), and every stale window.
+pub(super) async fn clear_attempts(
+    pool: &Pool<Db>,
+    email: &str,
+    stale_before: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    // Failures older than a day no longer count for anything: swept here, no background job.
-    sqlx::query("DELETE FROM login_failures WHERE failed_at < $1")
-        .bind(at - chrono::Duration::days(1))
-        .execute(pool)
-        .await?;
-    sqlx::query("INSERT INTO login_failures (email, failed_at) VALUES ($1, $2)")
+    sqlx::query("DELETE FROM login_throttle WHERE email = $1 OR window_start <= $2")
         .bind(email)
-        .bind(at)
-        .execute(pool)
-        .await?;
-    Ok(())
-}
-
-pub(super) async fn failures_since(
-    pool: &Pool<Db>,
-    email: &str,
-    since: DateTime<Utc>,
-) -> Result<i64, StoreError> {
-    let (n,): (i64,) =
-        sqlx::query_as("SELECT COUNT(*) FROM login_failures WHERE email = $1 AND failed_at > $2")
-            .bind(email)
-            .bind(since)
-            .fetch_one(pool)
-            .await?;
-    Ok(n)
-}
-
-pub(super) async fn clear_failures(pool: &Pool<Db>, email: &str) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM login_failures WHERE email = $1")
-        .bind(email)
+        .bind(stale_before)
         .execute(pool)
         .await?;
     Ok(())

@@ -216,6 +216,20 @@ async fn sign_in(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Res
                 StatusCode::TOO_MANY_REQUESTS,
             );
         }
+        Err(ServiceError::Busy(seconds)) => {
+            let message =
+                format!("Il servizio è momentaneamente occupato: riprovare tra {seconds} secondi.");
+            let mut page = sign_in_form(
+                &app,
+                next,
+                email,
+                Some(message),
+                StatusCode::SERVICE_UNAVAILABLE,
+            );
+            page.headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
+            return page;
+        }
         Err(other) => return UiError::from(other).into_response(),
     };
     match accounts::start_session(&app, &user).await {

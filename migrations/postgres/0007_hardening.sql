@@ -1,0 +1,9 @@
+-- Sign-in attempts per account, counted atomically before a password is verified: one row per
+-- email, its window's start and the attempts within it (an upsert increments it under the row's
+-- lock, so parallel attempts on any number of instances are counted one by one).
+CREATE TABLE login_throttle (
+    email        TEXT PRIMARY KEY,
+    window_start TIMESTAMPTZ NOT NULL,
+    attempts     BIGINT NOT NULL
+);
+DROP TABLE login_failures;
