@@ -93,3 +93,257 @@ async fn sign_in_bursts_neither_exhaust_memory_nor_keep_it() {
         idle / 1024
     );
 }
+
+/// A small tmpfs mounted for one test, unmounted (lazily, in case a file is still open) at the end.
+struct Tmpfs(std::path::PathBuf, #[allow(dead_code)] tempfile::TempDir);
+
+impl Tmpfs {
+    /// `None` (with the reason printed) where this process may not mount: not root, or no
+    /// capability in this sandbox.
+    fn mount(megabytes: u32) -> Option<Tmpfs> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("disk");
+        std::fs::create_dir(&path).expect("mount point");
+        let mounted = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={megabytes}m"), "tmpfs"])
+            .arg(&path)
+            .output();
+        match mounted {
+            Ok(out) if out.status.success() => Some(Tmpfs(path, dir)),
+            Ok(out) => {
+                eprintln!(
+                    "skipped: cannot mount a tmpfs here (run as root): {}",
+                    String::from_utf8_lossy(&out.stderr).trim()
+                );
+                None
+            }
+            Err(e) => {
+                eprintln!("skipped: no mount command: {e}");
+                None
+            }
+        }
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.0)
+            .status();
+    }
+}
+
+/// Fills the file system holding `dir` until a write fails; returns the filler file.
+fn fill(dir: &std::path::Path) -> std::path::PathBuf {
+    use std::io::Write;
+    let path = dir.join("riempitivo");
+    let mut file = std::fs::File::create(&path).expect("filler");
+    let chunk = vec![0u8; 64 * 1024];
+    while file
+        .write_all(&chunk)
+        .and_then(|()| file.sync_all())
+        .is_ok()
+    {}
+    // Then byte by byte, so not even a page is left.
+    while file.write_all(&[0]).and_then(|()| file.sync_all()).is_ok() {}
+    path
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn writes_recover_from_a_full_disk_without_a_restart() {
+    let Some(disk) = Tmpfs::mount(16) else {
+        return;
+    };
+    let url = format!("sqlite://{}", disk.0.join("pieno.db").display());
+    let token = common::server::cli_admin_token(&url);
+    let server = Server::start(&url, &["--file-store", "/tmp"]);
+    let client = common::client_with_token(&token);
+    let base = server.base.clone();
+    let post = |path: &str, body: serde_json::Value| {
+        client.post(format!("{base}{path}")).json(&body).send()
+    };
+    let call: serde_json::Value = post("/api/v1/calls", common::call_body())
+        .await
+        .expect("call")
+        .json()
+        .await
+        .expect("json");
+    let project: serde_json::Value = post(
+        "/api/v1/projects",
+        serde_json::json!({"call_id": call["id"], "title": "P", "lead_entity": "U",
+            "granted_contribution": "1000.00",
+            "budget": [{"category": "design_training", "amount": "1000.00"}]}),
+    )
+    .await
+    .expect("project")
+    .json()
+    .await
+    .expect("json");
+    let pid = project["id"].as_str().expect("id").to_owned();
+    let entity: serde_json::Value = post(
+        &format!("/api/v1/projects/{pid}/entities"),
+        serde_json::json!({"name": "Comune"}),
+    )
+    .await
+    .expect("entity")
+    .json()
+    .await
+    .expect("json");
+    let seed = common::Seed {
+        call_id: String::new(),
+        project_id: pid.clone(),
+        entities: vec![entity["id"].as_str().expect("id").to_owned()],
+    };
+    let expense = |n: usize| {
+        let mut body = seed.expense(&format!("F{n}"), "100.00", "22.00");
+        // A long description: each expense takes room.
+        body["description"] = serde_json::json!("x".repeat(1900));
+        post(&format!("/api/v1/projects/{pid}/expenses"), body)
+    };
+
+    let filler = fill(&disk.0);
+    // Writes now fail, each with 507 and a Retry-After; none with a generic 500.
+    let mut refused = None;
+    for n in 0..400 {
+        let answer = expense(n).await.expect("POST");
+        match answer.status().as_u16() {
+            201 => continue,
+            507 => {
+                refused = Some(answer);
+                break;
+            }
+            other => panic!(
+                "a write on a full disk answered {other}: {}",
+                answer.text().await.unwrap_or_default()
+            ),
+        }
+    }
+    let refused = refused.expect("writes kept succeeding on a full disk");
+    assert!(refused.headers().contains_key("retry-after"));
+    let problem: serde_json::Value = refused.json().await.expect("problem");
+    assert_eq!(problem["code"], "disk_full");
+    let health = client
+        .get(format!("{base}/healthz"))
+        .send()
+        .await
+        .expect("healthz");
+    let status = health.status().as_u16();
+    let report: serde_json::Value = health.json().await.expect("health");
+    assert_eq!(
+        (status, report["writes"].as_str()),
+        (503, Some("disk_full")),
+        "{report}"
+    );
+
+    // Space freed: the very next write succeeds, no restart, and so does every one after it.
+    std::fs::remove_file(filler).expect("free space");
+    for n in 1000..1040 {
+        let answer = expense(n).await.expect("POST");
+        assert_eq!(
+            answer.status().as_u16(),
+            201,
+            "write {n} after space was freed: {}",
+            answer.text().await.unwrap_or_default()
+        );
+    }
+    let health = client
+        .get(format!("{base}/healthz"))
+        .send()
+        .await
+        .expect("healthz");
+    assert_eq!(health.status().as_u16(), 200);
+}
+
+/// A PostgreSQL server of this test's own (`scripts/pg-throwaway`), that it may stop and start.
+struct OwnPostgres {
+    dir: String,
+    url: String,
+}
+
+impl OwnPostgres {
+    fn start() -> Option<OwnPostgres> {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/pg-throwaway");
+        let out = std::process::Command::new(script)
+            .output()
+            .expect("pg-throwaway");
+        if !out.status.success() {
+            assert!(
+                std::env::var_os("RENDICONTA_REQUIRE_POSTGRES").is_none(),
+                "no PostgreSQL server could be started: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            eprintln!("skipped: no PostgreSQL server here");
+            return None;
+        }
+        let line = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        let (dir, url) = line.split_once(' ').expect("dir and url");
+        Some(OwnPostgres {
+            dir: dir.to_owned(),
+            url: url.to_owned(),
+        })
+    }
+
+    fn script(&self, verb: &str) {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/pg-throwaway");
+        let status = std::process::Command::new(script)
+            .args([verb, &self.dir])
+            .status()
+            .expect("pg-throwaway");
+        assert!(status.success(), "pg-throwaway {verb}");
+    }
+}
+
+impl Drop for OwnPostgres {
+    fn drop(&mut self) {
+        self.script("stop");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_down_answers_503_then_recovers_without_a_restart() {
+    let Some(pg) = OwnPostgres::start() else {
+        return;
+    };
+    let files = tempfile::tempdir().expect("files");
+    let token = common::server::cli_admin_token(&pg.url);
+    let files_arg = files.path().display().to_string();
+    let server = Server::start(&pg.url, &["--file-store", &files_arg]);
+    let client = common::client_with_token(&token);
+    let base = server.base.clone();
+    let create_call = || {
+        client
+            .post(format!("{base}/api/v1/calls"))
+            .json(&common::call_body())
+            .send()
+    };
+    assert_eq!(create_call().await.expect("call").status().as_u16(), 201);
+
+    pg.script("pause");
+    for _ in 0..3 {
+        let answer = create_call().await.expect("POST");
+        assert_eq!(
+            answer.status().as_u16(),
+            503,
+            "a write while PostgreSQL is down"
+        );
+        assert!(answer.headers().contains_key("retry-after"));
+        let problem: serde_json::Value = answer.json().await.expect("problem");
+        assert_eq!(problem["code"], "database_unavailable");
+    }
+    let health = client
+        .get(format!("{base}/healthz"))
+        .send()
+        .await
+        .expect("healthz");
+    assert_eq!(health.status().as_u16(), 503);
+
+    pg.script("resume");
+    assert_eq!(create_call().await.expect("call").status().as_u16(), 201);
+    let health = client
+        .get(format!("{base}/healthz"))
+        .send()
+        .await
+        .expect("healthz");
+    assert_eq!(health.status().as_u16(), 200);
+}

@@ -7,3 +7,9 @@ CREATE TABLE login_throttle (
     attempts     BIGINT NOT NULL
 );
 DROP TABLE login_failures;
+
+-- One row that /healthz writes, to tell whether the database takes writes.
+CREATE TABLE health_probe (
+    id         INTEGER PRIMARY KEY,
+    checked_at TIMESTAMPTZ NOT NULL
+);

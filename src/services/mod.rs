@@ -11,6 +11,7 @@ pub mod calls;
 pub mod demo;
 pub mod expenses;
 pub mod funding;
+pub mod health;
 pub mod imports;
 pub mod narrative;
 pub mod password_gate;
@@ -26,6 +27,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::domain::access::Actor;
 use crate::domain::{ExpenseId, FieldError};
 use crate::storage::blobs::DynBlobs;
+pub use crate::storage::Outage;
 use crate::storage::{Change, DynStore, StoreError};
 use password_gate::PasswordGate;
 
@@ -75,6 +77,9 @@ pub enum ServiceError {
     /// The server is saturated (password hashing): try again after this many seconds.
     #[error("busy")]
     Busy(u64),
+    /// The database cannot take the request now (a full disk, a server down); nothing was written.
+    #[error("database outage ({0:?}): {1}")]
+    Outage(Outage, String),
     #[error(transparent)]
     Store(StoreError),
     #[error(transparent)]
@@ -136,7 +141,10 @@ impl From<StoreError> for ServiceError {
                 message: why.into(),
                 related: Vec::new(),
             },
-            other => ServiceError::Store(other),
+            other => match other.outage() {
+                Some(outage) => ServiceError::Outage(outage, other.to_string()),
+                None => ServiceError::Store(other),
+            },
         }
     }
 }

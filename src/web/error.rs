@@ -8,6 +8,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::domain::FieldError;
+use crate::services::Outage;
 use crate::services::ServiceError;
 
 #[derive(Debug)]
@@ -106,6 +107,35 @@ impl ApiError {
         )
     }
 
+    /// 507 or 503: the database cannot take the request now; nothing was written.
+    pub fn outage(outage: Outage) -> ApiError {
+        let (status, code, detail, seconds) = match outage {
+            Outage::DiskFull => (
+                StatusCode::INSUFFICIENT_STORAGE,
+                "disk_full",
+                "Spazio su disco esaurito sul server: l'operazione non è stata registrata. \
+                 Riprovare quando l'amministratore avrà liberato spazio.",
+                60,
+            ),
+            Outage::Unavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "database_unavailable",
+                "Il database non è raggiungibile o non accetta modifiche: l'operazione non è \
+                 stata registrata. Riprovare tra poco.",
+                10,
+            ),
+        };
+        ApiError {
+            retry_after: Some(seconds),
+            ..ApiError::new(status, code, detail)
+        }
+    }
+
+    /// Seconds after which the client may try again, when the answer says so.
+    pub fn retry_after(&self) -> Option<u64> {
+        self.retry_after
+    }
+
     pub fn status(&self) -> StatusCode {
         self.status
     }
@@ -197,6 +227,10 @@ impl From<ServiceError> for ApiError {
                     format!("Il servizio è momentaneamente occupato da altri accessi: riprovare tra {seconds} secondi."),
                 )
             },
+            ServiceError::Outage(outage, cause) => {
+                tracing::error!(error = %cause, "database outage");
+                ApiError::outage(outage)
+            }
             ServiceError::Store(cause) => {
                 tracing::error!(error = %cause, "storage failure");
                 ApiError::new(

@@ -23,15 +23,15 @@ mod users;
 use std::future::Future;
 
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::StatusCode;
-use axum::response::IntoResponse;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 
-use crate::services::App;
+use crate::services::{health, App};
 use error::ApiError;
 pub use summary::balance_words;
 
@@ -88,18 +88,32 @@ async fn openapi() -> impl IntoResponse {
     Json(ApiDoc::openapi())
 }
 
-async fn healthz(State(app): State<App>) -> Result<Json<serde_json::Value>, ApiError> {
-    app.store.ping().await.map_err(|e| {
-        tracing::error!(error = %e, "health check failed");
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "database_unavailable",
-            "Il database non risponde.",
-        )
-    })?;
-    Ok(Json(
-        serde_json::json!({"status": "ok", "database": app.store.backend()}),
-    ))
+/// Whether the service can do its work: the database answers and takes a write. A load balancer
+/// sees 503 (with the reason) while writes would fail, a full disk included, and 200 again as soon
+/// as they would succeed.
+/// Whether the service can do its work: the database answers and takes a write. A load balancer
+/// sees 503 (with the reason) while writes would fail, a full disk included, and 200 again as soon
+/// as they would succeed.
+async fn healthz(State(app): State<App>) -> Response {
+    let health = health::check(&app).await;
+    let body = Json(serde_json::json!({
+        "status": if health.is_ok() { "ok" } else { "unavailable" },
+        "database": health.backend,
+        "reads": health.reads.code(),
+        "writes": health.writes.code(),
+    }));
+    if health.is_ok() {
+        return body.into_response();
+    }
+    tracing::error!(
+        cause = health.cause.as_deref().unwrap_or(""),
+        "health check failed"
+    );
+    let mut response = (StatusCode::SERVICE_UNAVAILABLE, body).into_response();
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(10u64));
+    response
 }
 
 async fn not_found() -> ApiError {

@@ -42,11 +42,8 @@ async fn run(pool: &Pool<Db>, batch: Vec<Job>) {
     let mut tx = match begin_write(pool).await {
         Ok(tx) => tx,
         Err(e) => {
-            let message = e.to_string();
             for job in batch {
-                let _ = job
-                    .reply
-                    .send(Err(StoreError::CommitFailed(message.clone())));
+                let _ = job.reply.send(Err(e.shared_copy()));
             }
             return;
         }
@@ -85,11 +82,9 @@ async fn run(pool: &Pool<Db>, batch: Vec<Job>) {
             }
         }
         Err(e) => {
-            let message = e.to_string();
+            let failure = StoreError::from(e);
             for job in batch {
-                let _ = job
-                    .reply
-                    .send(Err(StoreError::CommitFailed(message.clone())));
+                let _ = job.reply.send(Err(failure.shared_copy()));
             }
         }
     }

@@ -39,6 +39,17 @@ impl Store for SqlStore {
         Ok(())
     }
 
+    async fn probe_write(&self, now: chrono::DateTime<chrono::Utc>) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO health_probe (id, checked_at) VALUES (1, $1) \
+             ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at",
+        )
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     async fn insert_call(&self, call: &NewCall, change: &Change) -> Result<Call, StoreError> {
         let mut tx = self.begin_write().await?;
         let id = calls::insert(&mut tx, call, change.now).await?;

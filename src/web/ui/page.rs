@@ -2,7 +2,7 @@
 
 use std::sync::OnceLock;
 
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use minijinja::Environment;
 use serde::Serialize;
@@ -100,6 +100,7 @@ pub fn outcome<T>(result: Result<T, ServiceError>) -> UiResult<Result<(), String
 pub struct UiError {
     status: StatusCode,
     message: String,
+    retry_after: Option<u64>,
 }
 
 pub type UiResult<T> = Result<T, UiError>;
@@ -109,6 +110,7 @@ impl UiError {
         UiError {
             status,
             message: message.into(),
+            retry_after: None,
         }
     }
 
@@ -143,6 +145,10 @@ impl From<ServiceError> for UiError {
                     .collect::<Vec<_>>()
                     .join("; "),
             ),
+            busy @ ServiceError::Busy(_) => UiError::from(crate::web::error::ApiError::from(busy)),
+            outage @ ServiceError::Outage(..) => {
+                UiError::from(crate::web::error::ApiError::from(outage))
+            }
             other => {
                 tracing::error!(error = %other, "ui failure");
                 UiError::new(
@@ -156,7 +162,10 @@ impl From<ServiceError> for UiError {
 
 impl From<crate::web::error::ApiError> for UiError {
     fn from(e: crate::web::error::ApiError) -> UiError {
-        UiError::new(e.status(), e.detail().to_owned())
+        UiError {
+            retry_after: e.retry_after(),
+            ..UiError::new(e.status(), e.detail().to_owned())
+        }
     }
 }
 
@@ -174,16 +183,25 @@ impl IntoResponse for UiError {
             404 => "Pagina non trovata",
             409 => "Operazione non possibile",
             412 => "Modificato da un altro utente",
+            503 => "Servizio momentaneamente non disponibile",
+            507 => "Spazio su disco esaurito",
             _ => "Errore",
         };
+        let retry_after = self
+            .retry_after
+            .map(|seconds| (header::RETRY_AFTER, HeaderValue::from(seconds)));
         let page = ErrorPage {
             title,
             message: &self.message,
             status: self.status.as_u16(),
         };
-        match render("error.html", &page) {
+        let mut response = match render("error.html", &page) {
             Ok(html) => (self.status, html).into_response(),
             Err(_) => (self.status, self.message).into_response(),
+        };
+        if let Some((name, value)) = retry_after {
+            response.headers_mut().insert(name, value);
         }
+        response
     }
 }
