@@ -1,7 +1,36 @@
 //! Field-level validation errors, collected rather than returned one by one, so a user sees every
 //! problem of a form at once. Messages are Italian (they reach the UI); codes are stable (the API).
 
+use chrono::NaiveDate;
 use serde::Serialize;
+
+/// The dates a project's data may carry: documents, acts, payments, deadlines. Anything outside
+/// is a typing error (`0001-01-01`, `2202-…`), and a year before 1900 is one no spreadsheet can show.
+pub const EARLIEST_DATE: NaiveDate = match NaiveDate::from_ymd_opt(1990, 1, 1) {
+    Some(d) => d,
+    None => NaiveDate::MIN,
+};
+pub const LATEST_DATE: NaiveDate = match NaiveDate::from_ymd_opt(2099, 12, 31) {
+    Some(d) => d,
+    None => NaiveDate::MAX,
+};
+
+/// The date when it is plausible; otherwise the Italian reason.
+pub fn plausible_date(date: NaiveDate) -> Result<NaiveDate, String> {
+    if (EARLIEST_DATE..=LATEST_DATE).contains(&date) {
+        Ok(date)
+    } else {
+        Err(format!(
+            "la data {} è fuori dall'intervallo ammesso (dal {} al {})",
+            crate::domain::text::italian_date(date),
+            crate::domain::text::italian_date(EARLIEST_DATE),
+            crate::domain::text::italian_date(LATEST_DATE)
+        ))
+    }
+}
+
+/// The stable code of an implausible date.
+pub const DATE_OUT_OF_RANGE: &str = "date_out_of_range";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FieldError {

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
+use crate::domain::validation::{plausible_date, DATE_OUT_OF_RANGE};
 use crate::domain::{FieldError, Money};
 
 /// The fields a column can fill, with the headers recognised for each (compared folded: case,
@@ -448,10 +449,13 @@ fn normalise(field: &str, cell: &str) -> Result<String, (&'static str, String)> 
             });
     }
     if DATES.contains(&field) {
-        return italian_date(cell).map(|d| d.to_string()).ok_or((
+        let date = italian_date(cell).ok_or((
             "invalid_date",
             format!("data «{cell}» non valida: usare GG/MM/AAAA"),
-        ));
+        ))?;
+        return plausible_date(date)
+            .map(|d| d.to_string())
+            .map_err(|why| (DATE_OUT_OF_RANGE, why));
     }
     let word = crate::domain::text::fold(cell);
     let word = word.trim();

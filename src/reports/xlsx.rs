@@ -341,8 +341,22 @@ fn write_line(ws: &mut Worksheet, row: u32, columns: &[Column], l: &Line) -> Res
         };
         let date =
             |ws: &mut Worksheet, value: Option<chrono::NaiveDate>| -> Result<(), XlsxError> {
-                match value {
-                    Some(v) => ws.write_datetime(row, col, excel_date(v)?).map(|_| ()),
+                match value.map(|v| (v, excel_date(v))) {
+                    Some((_, Ok(excel))) => ws.write_datetime(row, col, excel).map(|_| ()),
+                    // A date Excel cannot hold is written as text, with a note saying why,
+                    // rather than failing the whole document.
+                    Some((v, Err(_))) => {
+                        ws.write_string(row, col, crate::domain::text::italian_date(v))?;
+                        ws.insert_note(
+                            row,
+                            col,
+                            &rust_xlsxwriter::Note::new(
+                                "Data fuori dall'intervallo gestito dal foglio di calcolo: \
+                                 riportata come testo.",
+                            ),
+                        )
+                        .map(|_| ())
+                    }
                     None => Ok(()),
                 }
             };

@@ -5,6 +5,7 @@ use std::str::FromStr;
 
 use chrono::NaiveDate;
 
+use crate::domain::validation::{plausible_date, DATE_OUT_OF_RANGE};
 use crate::domain::{CategoryCode, CodeError, Money, Rate, Violations};
 
 /// An optional amount: `None` when absent, recorded as an error when malformed.
@@ -43,7 +44,8 @@ pub fn rate(v: &mut Violations, field: &str, raw: Option<&str>) -> Option<Rate> 
     })
 }
 
-/// A strict ISO date `YYYY-MM-DD` that exists in the calendar (`2021-02-30` does not).
+/// A strict ISO date `YYYY-MM-DD` that exists in the calendar (`2021-02-30` does not) and is
+/// plausible for a project (see [`plausible_date`]).
 pub fn date(v: &mut Violations, field: &str, raw: Option<&str>) -> Option<NaiveDate> {
     let raw = raw?;
     let b = raw.as_bytes();
@@ -62,7 +64,9 @@ pub fn date(v: &mut Violations, field: &str, raw: Option<&str>) -> Option<NaiveD
         return None;
     }
     match NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
-        Ok(d) => Some(d),
+        Ok(d) => v.check(field, plausible_date(d), |why| {
+            (DATE_OUT_OF_RANGE.to_owned(), why)
+        }),
         Err(_) => {
             v.add(
                 field,

@@ -50,4 +50,74 @@ async fn parallel_guesses_are_counted_before_any_password_is_verified(app: TestA
     assert_eq!(late.get(&429), Some(&50), "{late:?}");
 }
 
-on_both_backends!(parallel_guesses_are_counted_before_any_password_is_verified);
+
+async fn implausible_dates_are_refused_and_none_can_block_a_document(app: TestApp) {
+    let seed = app.seed().await;
+    let before = app.db.fingerprint().await;
+    for (field, value) in [
+        ("document_date", "0000-01-01"),
+        ("document_date", "0001-01-01"),
+        ("document_date", "1800-01-01"),
+        ("document_date", "1899-12-30"),
+        ("payment_order_date", "1989-12-31"),
+        ("payment_date", "2100-01-01"),
+    ] {
+        let mut body = seed.expense("F1", "100.00", "22.00");
+        body[field] = json!(value);
+        let answer = app.post(&seed.expenses_path(), &body).await;
+        assert_eq!(answer.status().as_u16(), 422, "{field} = {value}");
+        let problem: serde_json::Value = answer.json().await.expect("problem");
+        let error = &problem["errors"][0];
+        assert_eq!(
+            (error["field"].as_str(), error["code"].as_str()),
+            (Some(field), Some("date_out_of_range")),
+            "{problem}"
+        );
+        assert!(
+            error["message"].as_str().unwrap_or("").contains("01/01/1990"),
+            "{problem}"
+        );
+    }
+    assert_eq!(app.db.fingerprint().await, before, "a refused date wrote something");
+    // The bounds themselves are accepted.
+    let mut body = seed.expense("F2", "100.00", "22.00");
+    body["document_date"] = json!("1990-01-01");
+    body["payment_date"] = json!("2099-12-31");
+    app.create(&seed.expenses_path(), &body).await;
+    // A CSV row with such a date is refused with its line and column.
+    let csv = "Ente;Categoria;Fornitore;Numero fattura;Data fattura;Imponibile;IVA\n\
+               Unione delle Terre d'Argine;design_training;Alfa srl;7;31/12/1899;100,00;22,00\n";
+    let answer = app
+        .post_raw(
+            &format!("/api/v1/projects/{}/imports/expenses.csv", seed.project_id),
+            "text/csv",
+            csv,
+        )
+        .await;
+    assert_eq!(answer.status().as_u16(), 422);
+    let text = answer.text().await.unwrap_or_default();
+    assert!(text.contains("date_out_of_range"), "{text}");
+
+    // A date stored before these checks existed still cannot make a document fail: the workbook
+    // writes it as text.
+    app.db
+        .execute("UPDATE expenses SET document_date = '1899-12-30'")
+        .await;
+    app.db
+        .execute("UPDATE projects SET expenses_revision = expenses_revision + 1")
+        .await;
+    for document in ["rendiconto.xlsx", "rendiconto.pdf"] {
+        let answer = app
+            .get(&format!(
+                "/api/v1/projects/{}/reports/{document}",
+                seed.project_id
+            ))
+            .await;
+        assert_eq!(answer.status().as_u16(), 200, "{document}");
+    }
+}
+
+on_both_backends!(
+    parallel_guesses_are_counted_before_any_password_is_verified,
+    implausible_dates_are_refused_and_none_can_block_a_document,
+);

@@ -14,6 +14,7 @@ use quick_xml::events::Event;
 use quick_xml::Reader;
 use rust_decimal::Decimal;
 
+use crate::domain::validation::plausible_date;
 use crate::domain::Money;
 
 /// The largest file accepted (a signed invoice with attachments is a few MB at most).
@@ -410,6 +411,7 @@ fn finish(index: usize, b: BodyBuilder) -> Result<Document, FatturaError> {
     }
     let date = NaiveDate::parse_from_str(b.date.trim(), "%Y-%m-%d")
         .map_err(|_| invalid(format!("data del documento «{}» non valida", b.date.trim())))?;
+    let date = plausible_date(date).map_err(|why| invalid(format!("data del documento: {why}")))?;
     let number = b.number.trim().to_owned();
     if number.is_empty() {
         return Err(invalid("manca il numero del documento".into()));
