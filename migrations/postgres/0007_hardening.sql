@@ -13,3 +13,8 @@ CREATE TABLE health_probe (
     id         INTEGER PRIMARY KEY,
     checked_at TIMESTAMPTZ NOT NULL
 );
+
+-- Who last changed an expense's amounts, supplier or document: like its author, they may not
+-- verify it (segregation of duties). Existing expenses start from their author.
+ALTER TABLE expenses ADD COLUMN changed_by BIGINT REFERENCES users(id);
+UPDATE expenses SET changed_by = created_by;

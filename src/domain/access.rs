@@ -121,8 +121,11 @@ pub enum Need {
     MarkReady {
         entity: EntityId,
     },
+    /// Verify an expense: neither who recorded it nor who last changed its amounts, supplier or
+    /// document may (segregation of duties, the admin included).
     Verify {
         recorded_by: Option<UserId>,
+        changed_by: Option<UserId>,
     },
     Reject,
     Unlock,
@@ -142,6 +145,23 @@ pub struct Denied(pub String);
 
 /// The rule book. `membership` is the caller's role on the project, if any.
 pub fn permits(actor: &Actor, membership: Option<&Membership>, need: Need) -> Result<(), Denied> {
+    if let Need::Verify {
+        recorded_by,
+        changed_by,
+    } = need
+    {
+        let me = actor.user_id();
+        if me.is_some() && (me == recorded_by || me == changed_by) {
+            let what = if me == recorded_by {
+                "che hai registrato tu"
+            } else {
+                "di cui hai modificato importi, fornitore o documento"
+            };
+            return Err(Denied(format!(
+                "non puoi verificare una spesa {what}: serve un altro funzionario del servizio finanziario"
+            )));
+        }
+    }
     if actor.is_superuser() {
         return Ok(());
     }
@@ -167,14 +187,7 @@ pub fn permits(actor: &Actor, membership: Option<&Membership>, need: Need) -> Re
                 || (assigned(entity)
                     && matches!(status, ExpenseStatus::Draft | ExpenseStatus::Rejected))
         }
-        Need::Verify { recorded_by } => {
-            if finance && recorded_by.is_some() && recorded_by == actor.user_id() {
-                return Err(Denied(
-                    "non puoi verificare una spesa che hai registrato tu: serve un altro funzionario del servizio finanziario".into(),
-                ));
-            }
-            finance
-        }
+        Need::Verify { .. } => finance,
     };
     if ok {
         return Ok(());
@@ -268,22 +281,30 @@ mod tests {
         assert!(permits(&me, Some(&m), edit(ExpenseStatus::Draft)).is_ok());
         assert!(permits(&me, Some(&m), edit(ExpenseStatus::Rejected)).is_ok());
         assert!(permits(&me, Some(&m), edit(ExpenseStatus::Ready)).is_err());
-        assert!(permits(&me, Some(&m), Need::Verify { recorded_by: None }).is_err());
+        let verify = Need::Verify {
+            recorded_by: None,
+            changed_by: None,
+        };
+        assert!(permits(&me, Some(&m), verify).is_err());
     }
 
     #[test]
-    fn finance_officers_cannot_verify_their_own_expenses_but_admins_can() {
+    fn nobody_verifies_what_they_recorded_or_changed_not_even_the_admin() {
         let m = member(Role::FinanceOfficer, &[]);
-        let mine = Need::Verify {
+        let recorded = Need::Verify {
             recorded_by: Some(UserId(7)),
+            changed_by: Some(UserId(9)),
         };
-        assert!(permits(&user(7), Some(&m), mine).is_err());
-        assert!(permits(&user(8), Some(&m), mine).is_ok());
-        let admin = Actor::User {
-            id: UserId(7),
+        assert!(permits(&user(7), Some(&m), recorded).is_err());
+        assert!(permits(&user(9), Some(&m), recorded).is_err());
+        assert!(permits(&user(8), Some(&m), recorded).is_ok());
+        let admin = |id| Actor::User {
+            id: UserId(id),
             email: "admin@b.it".into(),
             is_admin: true,
         };
-        assert!(permits(&admin, None, mine).is_ok());
+        assert!(permits(&admin(7), None, recorded).is_err());
+        assert!(permits(&admin(9), None, recorded).is_err());
+        assert!(permits(&admin(8), None, recorded).is_ok());
     }
 }

@@ -139,6 +139,14 @@ pub struct ExpenseData {
 }
 
 impl ExpenseData {
+    /// Whether `other` claims the same: same amounts, same supplier, same document. Whoever
+    /// changes any of these answers for the figure and may not also verify it.
+    pub fn same_substance(&self, other: &ExpenseData) -> bool {
+        self.amounts == other.amounts
+            && self.vat_recoverable == other.vat_recoverable
+            && self.document == other.document
+    }
+
     /// Date order checks that need several fields: a document is paid after it is issued, and a
     /// payment order comes before the treasury pays it.
     pub fn check_dates(&self, v: &mut Violations) {
@@ -228,6 +236,8 @@ pub struct Expense {
     pub status: ExpenseStatus,
     /// Who recorded it (none for the local operator): they may not verify it themselves.
     pub created_by: Option<UserId>,
+    /// Who last changed its amounts, supplier or document: they may not verify it either.
+    pub changed_by: Option<UserId>,
     pub verified_by: Option<UserId>,
     /// Why the finance office sent it back, while it is `rejected`.
     pub rejection_reason: Option<String>,

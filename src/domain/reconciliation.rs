@@ -221,6 +221,7 @@ mod tests {
             },
             status: ExpenseStatus::Draft,
             created_by: None,
+            changed_by: None,
             verified_by: None,
             rejection_reason: None,
             version: 1,

@@ -124,6 +124,7 @@ impl Scenario {
             },
             status: ExpenseStatus::Verified,
             created_by: None,
+            changed_by: None,
             verified_by: None,
             rejection_reason: None,
             version: 1,

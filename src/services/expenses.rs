@@ -249,6 +249,7 @@ pub async fn step(
         },
         Step::Verify => Need::Verify {
             recorded_by: current.created_by,
+            changed_by: current.changed_by,
         },
         Step::Reject => Need::Reject,
         Step::Unlock => Need::Unlock,

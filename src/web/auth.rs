@@ -302,7 +302,8 @@ pub struct PasswordChange {
     new_password: String,
 }
 
-/// Changes the caller's password; every session of theirs ends (sign in again).
+/// Changes the caller's password; every session of theirs ends and every API token of theirs is
+/// revoked (sign in again, issue new tokens).
 #[utoipa::path(post, path = "/api/v1/auth/password", tag = "auth", request_body = PasswordChange,
     responses((status = 204), (status = 401, body = super::error::Problem), (status = 422, body = super::error::Problem)))]
 async fn change_password(

@@ -294,9 +294,9 @@ async fn evidence_of_a_submitted_expense_stays(app: TestApp) {
         fixture("attachments/quietanza.pdf"),
     )
     .await;
-    for step in ["ready", "verify"] {
-        let r = app
-            .client
+    let verifier = app.verifier(&seed.project_id).await;
+    for (step, client) in [("ready", &app.client), ("verify", &verifier)] {
+        let r = client
             .post(app.url(&format!("/api/v1/expenses/{id}/{step}")))
             .send()
             .await

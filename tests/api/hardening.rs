@@ -211,8 +211,128 @@ fn csv_reader(text: &str) -> ::csv::Reader<&[u8]> {
         .from_reader(text.as_bytes())
 }
 
+async fn status_of(request: reqwest::RequestBuilder) -> (u16, serde_json::Value) {
+    let response = request.send().await.expect("request");
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap_or_default();
+    (status, serde_json::from_str(&text).unwrap_or(json!(text)))
+}
+
+async fn whoever_recorded_or_changed_an_expense_does_not_verify_it(app: TestApp) {
+    let seed = app.seed().await;
+    let p = &seed.project_id;
+    app.add_member("resp@prova.it", p, "project_manager", &[&seed.entities[0]])
+        .await;
+    app.add_member("fin1@prova.it", p, "finance_officer", &[])
+        .await;
+    app.add_member("fin2@prova.it", p, "finance_officer", &[])
+        .await;
+    let manager = app.sign_in("resp@prova.it").await;
+    let fin1 = app.sign_in("fin1@prova.it").await;
+    let fin2 = app.sign_in("fin2@prova.it").await;
+    let step = |client: &reqwest::Client, id: &str, step: &str| {
+        client.post(app.url(&format!("/api/v1/expenses/{id}/{step}")))
+    };
+
+    // Recorded by the manager, its amount then corrected by a finance officer: that officer may
+    // not verify it, a colleague may.
+    let (status, e) = status_of(
+        manager
+            .post(app.url(&seed.expenses_path()))
+            .json(&seed.expense("S1", "100.00", "22.00")),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let id = e["id"].as_str().expect("id").to_owned();
+    assert_eq!(status_of(step(&manager, &id, "ready")).await.0, 200);
+    let current = app.get(&format!("/api/v1/expenses/{id}")).await;
+    let etag = current.headers()["etag"].to_str().expect("etag").to_owned();
+    let (status, _) = status_of(
+        fin1.patch(app.url(&format!("/api/v1/expenses/{id}")))
+            .header("content-type", "application/merge-patch+json")
+            .header("if-match", etag)
+            .body(
+                json!({"net_amount": "90.00", "vat_amount": "19.80", "claimed_amount": "109.80"})
+                    .to_string(),
+            ),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, problem) = status_of(step(&fin1, &id, "verify")).await;
+    assert_eq!(status, 403, "{problem}");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap_or("")
+            .contains("modificato"),
+        "{problem}"
+    );
+    assert_eq!(status_of(step(&fin2, &id, "verify")).await.0, 200);
+
+    // A change of the description alone does not make its author a changer of the figure.
+    let (_, e) = status_of(
+        manager
+            .post(app.url(&seed.expenses_path()))
+            .json(&seed.expense("S2", "100.00", "22.00")),
+    )
+    .await;
+    let id = e["id"].as_str().expect("id").to_owned();
+    let current = app.get(&format!("/api/v1/expenses/{id}")).await;
+    let etag = current.headers()["etag"].to_str().expect("etag").to_owned();
+    let (status, _) = status_of(
+        fin1.patch(app.url(&format!("/api/v1/expenses/{id}")))
+            .header("content-type", "application/merge-patch+json")
+            .header("if-match", etag)
+            .body(json!({"description": "Formazione, seconda edizione"}).to_string()),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(status_of(step(&manager, &id, "ready")).await.0, 200);
+    assert_eq!(status_of(step(&fin1, &id, "verify")).await.0, 200);
+
+    // The admin is held to it too.
+    let e = app
+        .create(
+            &seed.expenses_path(),
+            &seed.expense("S3", "100.00", "22.00"),
+        )
+        .await;
+    let id = e["id"].as_str().expect("id").to_owned();
+    assert_eq!(status_of(step(&app.client, &id, "ready")).await.0, 200);
+    let (status, problem) = status_of(step(&app.client, &id, "verify")).await;
+    assert_eq!(status, 403, "{problem}");
+    assert_eq!(status_of(step(&fin1, &id, "verify")).await.0, 200);
+}
+
+async fn a_password_change_revokes_the_api_tokens(app: TestApp) {
+    app.create(
+        "/api/v1/users",
+        &json!({"email": "mario@prova.it", "password": PASSWORD}),
+    )
+    .await;
+    let first = app.sign_in("mario@prova.it").await;
+    let second = app.sign_in("mario@prova.it").await;
+    assert_eq!(
+        status_of(first.get(app.url("/api/v1/auth/me"))).await.0,
+        200
+    );
+    let (status, _) = status_of(first.post(app.url("/api/v1/auth/password")).json(
+        &json!({"current_password": PASSWORD, "new_password": "una password nuova e lunga"}),
+    ))
+    .await;
+    assert_eq!(status, 204);
+    for client in [&first, &second] {
+        assert_eq!(
+            status_of(client.get(app.url("/api/v1/auth/me"))).await.0,
+            401
+        );
+    }
+}
+
 on_both_backends!(
     parallel_guesses_are_counted_before_any_password_is_verified,
     implausible_dates_are_refused_and_none_can_block_a_document,
     exported_csv_carries_no_live_formula,
+    whoever_recorded_or_changed_an_expense_does_not_verify_it,
+    a_password_change_revokes_the_api_tokens,
 );

@@ -249,9 +249,10 @@ async fn summary_warns_and_submissions_take_verified_only(app: TestApp) {
     // Verify one expense: a submission takes it alone and lists the others as pending.
     let list = json_of(app.get(&seed.expenses_path()).await).await;
     let first = list["items"][0]["id"].as_str().expect("id").to_owned();
-    for s in ["ready", "verify"] {
+    let verifier = app.verifier(&seed.project_id).await;
+    for (s, client) in [("ready", &app.client), ("verify", &verifier)] {
         assert_eq!(
-            step(&app, &app.client, &first, s, None).await.status(),
+            step(&app, client, &first, s, None).await.status(),
             StatusCode::OK
         );
     }
@@ -343,9 +344,7 @@ async fn summary_warns_and_submissions_take_verified_only(app: TestApp) {
         .await;
     assert_eq!(corrected.status(), StatusCode::OK);
     assert_eq!(
-        step(&app, &app.client, &first, "verify", None)
-            .await
-            .status(),
+        step(&app, &verifier, &first, "verify", None).await.status(),
         StatusCode::OK
     );
     let second = app

@@ -429,6 +429,7 @@ pub fn python() -> Option<String> {
 impl TestApp {
     /// Takes every draft expense of the project through `ready` and `verify` (as the admin).
     pub async fn verify_all(&self, project_id: &str) {
+        let verifier = self.verifier(project_id).await;
         let list: Value = self
             .get(&format!(
                 "/api/v1/projects/{project_id}/expenses?per_page=500"
@@ -439,9 +440,8 @@ impl TestApp {
             .expect("json");
         for e in list["items"].as_array().expect("items") {
             let id = e["id"].as_str().expect("id");
-            for step in ["ready", "verify"] {
-                let r = self
-                    .client
+            for (step, client) in [("ready", &self.client), ("verify", &verifier)] {
+                let r = client
                     .post(self.url(&format!("/api/v1/expenses/{id}/{step}")))
                     .send()
                     .await
@@ -476,6 +476,19 @@ impl TestApp {
     /// A client signed in as `email`.
     pub async fn sign_in(&self, email: &str) -> Client {
         client_with_token(self.token_of(email).await["token"].as_str().expect("token"))
+    }
+
+    /// A finance officer of the project who recorded and changed nothing: segregation of duties
+    /// keeps whoever recorded or changed an expense (the admin included) from verifying it.
+    pub async fn verifier(&self, project: &str) -> Client {
+        static VERIFIERS: AtomicU32 = AtomicU32::new(0);
+        let email = format!(
+            "verifica{}@prova.it",
+            VERIFIERS.fetch_add(1, Ordering::SeqCst)
+        );
+        self.add_member(&email, project, "finance_officer", &[])
+            .await;
+        self.sign_in(&email).await
     }
 
     /// Creates a user (as the admin) with a role on a project; returns their id.

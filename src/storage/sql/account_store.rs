@@ -53,11 +53,12 @@ impl AccountStore for SqlStore {
         change: &Change,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        accounts::set_password(&mut tx, id, password_hash).await?;
+        let revoked = accounts::set_password(&mut tx, id, password_hash, change.now).await?;
         audit::append(
             &mut tx,
             change,
-            Record::new("user.password", "user", id).after(&json!({"password": "cambiata"})),
+            Record::new("user.password", "user", id)
+                .after(&json!({"password": "cambiata", "token_revocati": revoked})),
         )
         .await?;
         tx.commit().await?;

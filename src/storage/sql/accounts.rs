@@ -71,11 +71,15 @@ pub(super) async fn list(pool: &Pool<Db>) -> Result<Vec<User>, StoreError> {
     Ok(rows.into_iter().map(user).collect())
 }
 
+/// Replaces the password; every session of the user ends and every API token is revoked (a token
+/// issued under a password someone else may have known must not outlive it). Returns how many
+/// tokens were revoked.
 pub(super) async fn set_password(
     tx: &mut Transaction<'static, Db>,
     id: UserId,
     password_hash: &str,
-) -> Result<(), StoreError> {
+    now: DateTime<Utc>,
+) -> Result<u64, StoreError> {
     let updated = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
         .bind(password_hash)
         .bind(id.0)
@@ -88,7 +92,14 @@ pub(super) async fn set_password(
         .bind(id.0)
         .execute(&mut **tx)
         .await?;
-    Ok(())
+    let revoked = sqlx::query(
+        "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+    )
+    .bind(now)
+    .bind(id.0)
+    .execute(&mut **tx)
+    .await?;
+    Ok(revoked.rows_affected())
 }
 
 /// Replaces the user's role and entities on the project.

@@ -161,9 +161,9 @@ pub(super) async fn insert_new_document(
         "INSERT INTO expenses (project_id, entity_id, category, nature, supplier_name, supplier_vat, \
          document_type, document_number, document_date, description, net_cents, vat_cents, claimed_cents, \
          vat_recoverable, cig, cup, commitment_act, liquidation_act, payment_order_number, payment_order_date, \
-         payment_date, status, search_text, created_by, version, created_at, updated_at) VALUES ($1, $2, $3, \
-         $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, 1, \
-         $25, $25) \
+         payment_date, status, search_text, created_by, changed_by, version, created_at, updated_at) VALUES \
+         ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, \
+         $23, $24, $24, 1, $25, $25) \
          RETURNING {EXPENSE_COLUMNS}"
     ))
     .bind(project.0)
@@ -197,12 +197,14 @@ pub(super) async fn insert_new_document(
 }
 
 /// Replaces the expense's data if its version is still `expected_version`; an edit voids a
-/// verification. Returns the expense before and after.
+/// verification, and one to its amounts, supplier or document makes `by` its last changer.
+/// Returns the expense before and after.
 pub(super) async fn update(
     tx: &mut Transaction<'static, Db>,
     id: ExpenseId,
     expected_version: i64,
     data: &ExpenseData,
+    by: Option<UserId>,
     now: DateTime<Utc>,
 ) -> Result<(Expense, Expense), StoreError> {
     let before = locked(tx, id).await?;
@@ -220,7 +222,7 @@ pub(super) async fn update(
          vat_cents = $11, claimed_cents = $12, vat_recoverable = $13, cig = $14, cup = $15, commitment_act = $16, \
          liquidation_act = $17, payment_order_number = $18, payment_order_date = $19, payment_date = $20, \
          search_text = $21, version = version + 1, updated_at = $22, status = $25, \
-         verified_by = CASE WHEN $25 = 'verified' THEN verified_by ELSE NULL END \
+         verified_by = CASE WHEN $25 = 'verified' THEN verified_by ELSE NULL END, changed_by = $26 \
          WHERE id = $23 AND version = $24 RETURNING {EXPENSE_COLUMNS}"
     ))
     .bind(data.entity_id.0)
@@ -248,6 +250,11 @@ pub(super) async fn update(
     .bind(id.0)
     .bind(expected_version)
     .bind(before.status.after_edit().as_str())
+    .bind(if before.data.same_substance(data) {
+        before.changed_by.map(|u| u.0)
+    } else {
+        by.map(|u| u.0)
+    })
     .fetch_optional(&mut **tx)
     .await?;
     match row {

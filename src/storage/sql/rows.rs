@@ -63,7 +63,7 @@ impl CategoryRow {
 pub(super) const EXPENSE_COLUMNS: &str = "id, project_id, entity_id, category, nature, supplier_name, \
     supplier_vat, document_type, document_number, document_date, description, net_cents, vat_cents, \
     claimed_cents, vat_recoverable, cig, cup, commitment_act, liquidation_act, payment_order_number, \
-    payment_order_date, payment_date, status, created_by, verified_by, rejection_reason, version, \
+    payment_order_date, payment_date, status, created_by, changed_by, verified_by, rejection_reason, version, \
     created_at, updated_at";
 
 /// Also read from a JSON array of the columns (see `expenses::all`), hence `Deserialize` with the
@@ -95,6 +95,7 @@ pub(super) struct ExpenseRow {
     payment_date: Option<NaiveDate>,
     status: String,
     created_by: Option<i64>,
+    changed_by: Option<i64>,
     verified_by: Option<i64>,
     rejection_reason: Option<String>,
     version: i64,
@@ -181,6 +182,7 @@ impl ExpenseRow {
             status: ExpenseStatus::parse(&self.status)
                 .ok_or_else(|| corrupt("status", &self.status))?,
             created_by: self.created_by.map(UserId),
+            changed_by: self.changed_by.map(UserId),
             verified_by: self.verified_by.map(UserId),
             rejection_reason: self.rejection_reason,
             version: self.version,

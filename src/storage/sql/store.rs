@@ -319,8 +319,15 @@ impl Store for SqlStore {
         change: &Change,
     ) -> Result<Expense, StoreError> {
         let mut tx = self.begin_write().await?;
-        let (before, after) =
-            expenses::update(&mut tx, id, expected_version, data, change.now).await?;
+        let (before, after) = expenses::update(
+            &mut tx,
+            id,
+            expected_version,
+            data,
+            change.actor.user_id(),
+            change.now,
+        )
+        .await?;
         audit::append(
             &mut tx,
             change,
@@ -343,8 +350,15 @@ impl Store for SqlStore {
         let mut tx = self.begin_write().await?;
         let mut done = Vec::with_capacity(updates.len());
         for (id, expected_version, data) in updates {
-            let (before, after) =
-                expenses::update(&mut tx, *id, *expected_version, data, change.now).await?;
+            let (before, after) = expenses::update(
+                &mut tx,
+                *id,
+                *expected_version,
+                data,
+                change.actor.user_id(),
+                change.now,
+            )
+            .await?;
             audit::append(
                 &mut tx,
                 change,
