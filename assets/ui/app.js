@@ -15,6 +15,12 @@
     return units + "," + String(c % 100).padStart(2, "0");
   }
   document.addEventListener("DOMContentLoaded", function () {
+    // "Torna indietro" goes back in the history when there is one (the link works without it).
+    document.querySelectorAll("[data-indietro]").forEach(function (link) {
+      link.addEventListener("click", function (event) {
+        if (window.history.length > 1) { event.preventDefault(); window.history.back(); }
+      });
+    });
     var button = document.getElementById("calcola-iva");
     if (!button) { return; }
     button.addEventListener("click", function () {

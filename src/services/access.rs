@@ -2,7 +2,7 @@
 
 use super::{App, ServiceError};
 use crate::domain::access::{permits, Actor, Membership, Need};
-use crate::domain::ProjectId;
+use crate::domain::{ExpenseId, ProjectId};
 
 /// The caller's role on the project, if they have one.
 pub async fn membership(
@@ -13,6 +13,34 @@ pub async fn membership(
     match who.user_id() {
         Some(user) => Ok(app.store.membership(project, user).await?),
         None => Ok(None),
+    }
+}
+
+/// What a request is about, for [`require_member`].
+#[derive(Debug, Clone, Copy)]
+pub enum Target {
+    Project(ProjectId),
+    Expense(ExpenseId),
+    Attachment(i64),
+}
+
+/// Refuses a caller with no role on the project the target belongs to (403), before anything
+/// else of the request is looked at: its body, its `If-Match`, the state of the object. A
+/// missing expense or attachment is a 404 (its project cannot be named).
+pub async fn require_member(app: &App, who: &Actor, target: Target) -> Result<(), ServiceError> {
+    if who.is_superuser() {
+        return Ok(());
+    }
+    let project = match target {
+        Target::Project(project) => project,
+        Target::Expense(id) => super::expenses::project_of(app, id).await?,
+        Target::Attachment(id) => super::attachments::project_of(app, id).await?,
+    };
+    match membership(app, who, project).await? {
+        Some(_) => Ok(()),
+        None => Err(ServiceError::Forbidden(
+            "non hai accesso a questo progetto".into(),
+        )),
     }
 }
 

@@ -92,6 +92,11 @@ pub async fn delete(app: &App, who: &Actor, id: i64) -> Result<(), ServiceError>
     Ok(app.store.delete_attachment(id, &app.change(who)).await?)
 }
 
+/// The project an attachment belongs to (for the membership gate).
+pub async fn project_of(app: &App, id: i64) -> Result<crate::domain::ProjectId, ServiceError> {
+    Ok(find(app, id).await?.project_id)
+}
+
 async fn find(app: &App, id: i64) -> Result<Attachment, ServiceError> {
     app.store
         .get_attachment(id)

@@ -133,6 +133,11 @@ pub async fn get(app: &App, who: &Actor, id: ExpenseId) -> Result<Expense, Servi
     Ok(expense)
 }
 
+/// The project an expense belongs to (for the membership gate, before any rule is checked).
+pub async fn project_of(app: &App, id: ExpenseId) -> Result<ProjectId, ServiceError> {
+    Ok(find(app, id).await?.project_id)
+}
+
 async fn find(app: &App, id: ExpenseId) -> Result<Expense, ServiceError> {
     app.store
         .get_expense(id)

@@ -58,6 +58,9 @@ pub enum ServiceError {
     /// The resource changed since the caller read it.
     #[error("stale version")]
     Stale,
+    /// A change that must name the version it was made from (`If-Match`) did not.
+    #[error("version required")]
+    VersionRequired,
     /// The request is valid but conflicts with the state of other data.
     #[error("conflict: {code}")]
     Conflict {

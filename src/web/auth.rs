@@ -44,6 +44,7 @@ impl SignedIn {
 }
 
 /// The caller as the services see them.
+#[derive(Clone)]
 pub struct Who(pub Actor);
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
@@ -127,6 +128,10 @@ impl FromRequestParts<App> for Who {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, ApiError> {
+        // Already known when the membership gate checked the caller.
+        if let Some(who) = parts.extensions.get::<Who>() {
+            return Ok(Who(who.0.clone()));
+        }
         let signed_in = SignedIn::from_request_parts(parts, app).await?;
         Ok(Who(signed_in.actor()))
     }

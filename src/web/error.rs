@@ -174,6 +174,11 @@ impl From<ServiceError> for ApiError {
         match error {
             ServiceError::Invalid(errors) => ApiError::invalid(errors),
             ServiceError::NotFound(what) => ApiError::not_found(what),
+            ServiceError::VersionRequired => ApiError::new(
+                StatusCode::PRECONDITION_REQUIRED,
+                "precondition_required",
+                "Per modificare serve l'intestazione If-Match con l'ETag letto: così nessuno sovrascrive le modifiche di un altro.",
+            ),
             ServiceError::Stale => ApiError::new(
                 StatusCode::PRECONDITION_FAILED,
                 "precondition_failed",

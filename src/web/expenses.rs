@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::error::{ApiError, ApiResult, Problem};
-use super::extract::{etag, ApiJson, IfMatch, JsonBytes, OptionalIfMatch, QueryPairs};
+use super::extract::{etag, ApiJson, JsonBytes, OptionalIfMatch, QueryPairs};
 use super::fields;
 use super::merge_patch::merged_input;
 use super::pagination::{page_request, sort};
@@ -557,11 +557,12 @@ async fn patch(
     State(app): State<App>,
     Who(who): Who,
     Path(id): Path<String>,
-    IfMatch(version): IfMatch,
+    OptionalIfMatch(version): OptionalIfMatch,
     JsonBytes(body): JsonBytes,
 ) -> ApiResult<Response> {
     let id = parse_expense_id(&id)?;
     let current = expenses::get_for_edit(&app, &who, id).await?;
+    let version = version.ok_or(ServiceError::VersionRequired)?;
     if current.version != version {
         return Err(ServiceError::Stale.into());
     }

@@ -168,24 +168,6 @@ fn type_message(text: &str) -> String {
     format!("tipo non valido: atteso {wanted}")
 }
 
-/// The version a client read, from `If-Match`. Missing → 428; unparseable → 412 (it cannot match).
-pub struct IfMatch(pub i64);
-
-impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
-        match optional_if_match(&parts.headers)? {
-            Some(v) => Ok(IfMatch(v)),
-            None => Err(ApiError::new(
-                StatusCode::PRECONDITION_REQUIRED,
-                "precondition_required",
-                "Per modificare serve l'intestazione If-Match con l'ETag letto: così nessuno sovrascrive le modifiche di un altro.",
-            )),
-        }
-    }
-}
-
 /// `If-Match` when present (DELETE honours it without requiring it).
 pub struct OptionalIfMatch(pub Option<i64>);
 

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::error::{ApiError, ApiResult, Problem};
-use super::extract::{etag, ApiJson, IfMatch, JsonBytes};
+use super::extract::{etag, ApiJson, JsonBytes, OptionalIfMatch};
 use super::fields;
 use super::merge_patch::merged_input;
 use super::pagination::{created, ListEnvelope};
@@ -243,11 +243,23 @@ async fn patch_variation(
     State(app): State<App>,
     Who(who): Who,
     Path((id, vid)): Path<(String, String)>,
-    IfMatch(version): IfMatch,
-    ApiJson(input): ApiJson<VariationStatusInput>,
+    OptionalIfMatch(version): OptionalIfMatch,
+    JsonBytes(body): JsonBytes,
 ) -> ApiResult<Response> {
     let project = parse_project_id(&id)?;
     let vid = sub_id(&vid, "variazione")?;
+    // A missing variation is a 404 and a missing If-Match a 428, whatever the body says.
+    crate::services::projects::get_for(&app, &who, project, crate::domain::access::Need::Funding)
+        .await?;
+    if !funding::variations(&app, &who, project)
+        .await?
+        .iter()
+        .any(|v| v.id == vid)
+    {
+        return Err(ServiceError::NotFound("variazione").into());
+    }
+    let version = version.ok_or(ServiceError::VersionRequired)?;
+    let input: VariationStatusInput = crate::web::extract::parse_json(&body)?;
     let mut v = Violations::new();
     let status = variation_status(&mut v, input.status.as_deref(), None);
     let status = v.finish(|| status).map_err(ApiError::invalid)?;
@@ -487,7 +499,7 @@ async fn patch_milestone(
     State(app): State<App>,
     Who(who): Who,
     Path((id, mid)): Path<(String, String)>,
-    IfMatch(version): IfMatch,
+    OptionalIfMatch(version): OptionalIfMatch,
     JsonBytes(body): JsonBytes,
 ) -> ApiResult<Response> {
     let project = parse_project_id(&id)?;
@@ -495,6 +507,7 @@ async fn patch_milestone(
     crate::services::projects::get_for(&app, &who, project, crate::domain::access::Need::Funding)
         .await?;
     let current = funding::milestone(&app, &who, project, mid).await?;
+    let version = version.ok_or(ServiceError::VersionRequired)?;
     if current.version != version {
         return Err(ServiceError::Stale.into());
     }

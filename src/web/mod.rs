@@ -10,12 +10,14 @@ pub(crate) mod extract;
 mod fields;
 pub(crate) mod funding;
 mod imports;
+mod membership_gate;
 mod merge_patch;
 mod narrative;
 pub(crate) mod pagination;
 mod projects;
 mod reconciliation;
 pub(crate) mod reports;
+mod security_headers;
 mod summary;
 mod ui;
 mod users;
@@ -140,7 +142,12 @@ pub fn router(app: App) -> Router {
         .merge(reports::router())
         .merge(narrative::router())
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            membership_gate::check,
+        ))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn(security_headers::add))
         .layer(TraceLayer::new_for_http())
         .with_state(app)
 }

@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 
 use super::auth::Who;
 use super::error::{ApiError, ApiResult, Problem};
-use super::extract::{etag, ApiJson, IfMatch, JsonBytes, OptionalIfMatch};
+use super::extract::{etag, ApiJson, JsonBytes, OptionalIfMatch};
 use super::fields;
 use super::funding::sub_id;
 use super::merge_patch::merged_input;
@@ -227,7 +227,7 @@ async fn patch_section(
     State(app): State<App>,
     Who(who): Who,
     Path((id, sid)): Path<(String, String)>,
-    IfMatch(version): IfMatch,
+    OptionalIfMatch(version): OptionalIfMatch,
     JsonBytes(body): JsonBytes,
 ) -> ApiResult<Response> {
     let project = parse_project_id(&id)?;
@@ -235,6 +235,7 @@ async fn patch_section(
     // Refused before the body is read: a reader gets 403 whatever they sent.
     crate::services::projects::get_for(&app, &who, project, Need::Narrative).await?;
     let current = narrative::section(&app, &who, project, sid).await?;
+    let version = version.ok_or(crate::services::ServiceError::VersionRequired)?;
     let input: SectionInput = merged_input(&SectionView::from(&current), READ_ONLY, &body)?;
     let s = narrative::update_section(&app, &who, project, sid, version, input.try_into()?).await?;
     Ok(tagged(s.version, SectionView::from(&s)))
@@ -315,7 +316,7 @@ async fn patch_indicator(
     State(app): State<App>,
     Who(who): Who,
     Path((id, iid)): Path<(String, String)>,
-    IfMatch(version): IfMatch,
+    OptionalIfMatch(version): OptionalIfMatch,
     JsonBytes(body): JsonBytes,
 ) -> ApiResult<Response> {
     let project = parse_project_id(&id)?;
@@ -323,6 +324,7 @@ async fn patch_indicator(
     // Refused before the body is read: a reader gets 403 whatever they sent.
     crate::services::projects::get_for(&app, &who, project, Need::Narrative).await?;
     let current = narrative::indicator(&app, &who, project, iid).await?;
+    let version = version.ok_or(crate::services::ServiceError::VersionRequired)?;
     let input: IndicatorInput = merged_input(&IndicatorView::from(&current), READ_ONLY, &body)?;
     let i =
         narrative::update_indicator(&app, &who, project, iid, version, input.try_into()?).await?;

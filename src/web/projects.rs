@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::error::{ApiError, ApiResult, Problem};
-use super::extract::{etag, ApiJson, IfMatch, JsonBytes, QueryPairs};
+use super::extract::{etag, ApiJson, JsonBytes, OptionalIfMatch, QueryPairs};
 use super::fields;
 use super::merge_patch::merged_input;
 use super::pagination::{page_request, ListEnvelope};
@@ -331,11 +331,12 @@ async fn patch(
     State(app): State<App>,
     Who(who): Who,
     Path(id): Path<String>,
-    IfMatch(version): IfMatch,
+    OptionalIfMatch(version): OptionalIfMatch,
     JsonBytes(body): JsonBytes,
 ) -> ApiResult<Response> {
     let id = parse_project_id(&id)?;
     let current = projects::get_for(&app, &who, id, Need::EditProject).await?;
+    let version = version.ok_or(crate::services::ServiceError::VersionRequired)?;
     if current.version != version {
         return Err(crate::services::ServiceError::Stale.into());
     }

@@ -329,10 +329,204 @@ async fn a_password_change_revokes_the_api_tokens(app: TestApp) {
     }
 }
 
+async fn pages_carry_a_strict_policy_and_no_inline_script(app: TestApp) {
+    let seed = app.seed().await;
+    let e = app
+        .create(
+            &seed.expenses_path(),
+            &seed.expense("H1", "100.00", "22.00"),
+        )
+        .await;
+    let expense = e["id"].as_str().expect("id").to_owned();
+    let cookie = session_cookie(&app, crate::common::ADMIN_EMAIL).await;
+    let p = &seed.project_id;
+    for path in [
+        "/progetti".to_owned(),
+        format!("/progetti/{p}"),
+        format!("/progetti/{p}/spese"),
+        format!("/spese/{expense}"),
+        format!("/progetti/{p}/finanziamento"),
+        "/progetti/999999".to_owned(),
+    ] {
+        let answer = app
+            .anon
+            .get(app.url(&path))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .expect("page");
+        let headers = answer.headers().clone();
+        let header = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned()
+        };
+        let policy = header("content-security-policy");
+        assert!(
+            policy.contains("frame-ancestors 'none'"),
+            "{path}: {policy}"
+        );
+        assert!(policy.contains("script-src 'self'"), "{path}: {policy}");
+        assert!(!policy.contains("unsafe-inline"), "{path}: {policy}");
+        assert_eq!(header("x-content-type-options"), "nosniff", "{path}");
+        assert_eq!(header("referrer-policy"), "same-origin", "{path}");
+        assert_eq!(header("cache-control"), "no-store", "{path}");
+        let html = answer.text().await.expect("html");
+        assert!(!html.contains("javascript:"), "{path}");
+        for script in html.split("<script").skip(1) {
+            let tag = script.split('>').next().unwrap_or("");
+            assert!(
+                tag.contains("src=\"/static/"),
+                "{path}: inline script {tag}"
+            );
+        }
+        let lower = html.to_lowercase();
+        for handler in [
+            " onclick=",
+            " onload=",
+            " onsubmit=",
+            " onchange=",
+            " onerror=",
+        ] {
+            assert!(!lower.contains(handler), "{path}: inline handler {handler}");
+        }
+    }
+    // The API's answers to a signed-in caller are not cached either.
+    let answer = app.get(&format!("/api/v1/projects/{p}")).await;
+    assert_eq!(answer.headers()["cache-control"], "no-store");
+    assert_eq!(answer.headers()["x-content-type-options"], "nosniff");
+}
+
+async fn workspace_uploads_over_the_limit_answer_413(app: TestApp) {
+    let seed = app.seed().await;
+    let e = app
+        .create(
+            &seed.expenses_path(),
+            &seed.expense("U1", "100.00", "22.00"),
+        )
+        .await;
+    let expense = e["id"].as_str().expect("id").to_owned();
+    let session = app
+        .anon
+        .post(app.url("/api/v1/auth/session"))
+        .json(&json!({"email": crate::common::ADMIN_EMAIL, "password": PASSWORD}))
+        .send()
+        .await
+        .expect("session");
+    let cookie = session.headers()["set-cookie"]
+        .to_str()
+        .expect("cookie")
+        .split(';')
+        .next()
+        .expect("pair")
+        .to_owned();
+    let csrf = session.json::<serde_json::Value>().await.expect("json")["csrf_token"]
+        .as_str()
+        .expect("csrf")
+        .to_owned();
+    let before = app.db.scalar("SELECT COUNT(*) FROM attachments").await;
+    let huge = vec![b'%'; 21 * 1024 * 1024];
+    let form = reqwest::multipart::Form::new()
+        .text("_csrf", csrf)
+        .text("kind", "invoice")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(huge).file_name("enorme.pdf"),
+        );
+    let answer = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+        .post(app.url(&format!("/spese/{expense}/allegati")))
+        .header("cookie", cookie)
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(answer.status().as_u16(), 413);
+    assert_eq!(
+        app.db.scalar("SELECT COUNT(*) FROM attachments").await,
+        before
+    );
+}
+
+async fn outsiders_learn_nothing_and_missing_objects_are_404(app: TestApp) {
+    let seed = app.seed().await;
+    let e = app
+        .create(
+            &seed.expenses_path(),
+            &seed.expense("O1", "100.00", "22.00"),
+        )
+        .await;
+    let expense = e["id"].as_str().expect("id").to_owned();
+    // A manager of another project.
+    let other = app
+        .create(
+            "/api/v1/projects",
+            &json!({"call_id": seed.call_id, "title": "Altro", "lead_entity": "Altro ente",
+                "granted_contribution": "1000.00", "budget": [{"category": "design_training", "amount": "1000.00"}]}),
+        )
+        .await;
+    let other = other["id"].as_str().expect("id").to_owned();
+    app.add_member("estraneo@prova.it", &other, "viewer", &[])
+        .await;
+    let outsider = app.sign_in("estraneo@prova.it").await;
+    let p = &seed.project_id;
+    let before = app.db.fingerprint().await;
+    let requests = [
+        // No If-Match, a body that is not even JSON: still 403, not 428 or 400.
+        outsider
+            .patch(app.url(&format!("/api/v1/expenses/{expense}")))
+            .header("content-type", "application/merge-patch+json")
+            .body("{non json"),
+        outsider
+            .post(app.url(&format!("/api/v1/projects/{p}/expenses")))
+            .header("content-type", "application/json")
+            .body("{\"net_amount\": \"abc\"}"),
+        outsider
+            .patch(app.url(&format!("/api/v1/projects/{p}")))
+            .header("content-type", "application/merge-patch+json")
+            .body("{}"),
+        outsider
+            .patch(app.url(&format!("/api/v1/projects/{p}/variations/1")))
+            .header("content-type", "application/merge-patch+json")
+            .body("{}"),
+        outsider.post(app.url(&format!("/api/v1/expenses/{expense}/verify"))),
+        outsider
+            .delete(app.url(&format!("/api/v1/expenses/{expense}")))
+            .header("if-match", "\"v99\""),
+        outsider.get(app.url(&format!("/api/v1/projects/{p}/summary?as_of=nonsense"))),
+    ];
+    for request in requests {
+        let (status, problem) = status_of(request).await;
+        assert_eq!(status, 403, "{problem}");
+    }
+    assert_eq!(app.db.fingerprint().await, before);
+    // A PATCH on something that does not exist is a 404, with or without If-Match.
+    for path in [
+        format!("/api/v1/projects/{p}/variations/99999"),
+        format!("/api/v1/projects/{p}/milestones/99999"),
+        format!("/api/v1/projects/{p}/narrative/99999"),
+        format!("/api/v1/projects/{p}/indicators/99999"),
+        "/api/v1/expenses/99999".to_owned(),
+        "/api/v1/projects/99999".to_owned(),
+    ] {
+        for etag in [None, Some("\"v1\"")] {
+            let answer = app.patch(&path, etag, &json!({"status": "approved"})).await;
+            assert_eq!(answer.status().as_u16(), 404, "PATCH {path} with {etag:?}");
+        }
+    }
+}
+
 on_both_backends!(
     parallel_guesses_are_counted_before_any_password_is_verified,
     implausible_dates_are_refused_and_none_can_block_a_document,
     exported_csv_carries_no_live_formula,
     whoever_recorded_or_changed_an_expense_does_not_verify_it,
     a_password_change_revokes_the_api_tokens,
+    pages_carry_a_strict_policy_and_no_inline_script,
+    workspace_uploads_over_the_limit_answer_413,
+    outsiders_learn_nothing_and_missing_objects_are_404,
 );

@@ -183,6 +183,7 @@ impl IntoResponse for UiError {
             404 => "Pagina non trovata",
             409 => "Operazione non possibile",
             412 => "Modificato da un altro utente",
+            413 => "File troppo grande",
             503 => "Servizio momentaneamente non disponibile",
             507 => "Spazio su disco esaurito",
             _ => "Errore",

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use axum::extract::multipart::MultipartError;
 use axum::extract::Multipart;
 use axum::http::StatusCode;
 
@@ -29,25 +30,31 @@ impl Upload {
 }
 
 pub async fn read(session: &UiSession, mut form: Multipart) -> UiResult<Upload> {
-    let bad = |what: &str| {
-        UiError::new(
-            StatusCode::BAD_REQUEST,
-            format!("Modulo illeggibile: {what}."),
-        )
+    // Over the route's limit the answer is 413, as the API's, not a generic "unreadable form".
+    let bad = |what: &'static str| {
+        move |e: MultipartError| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                UiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "File troppo grande: supera il limite ammesso per questo caricamento.",
+                )
+            } else {
+                UiError::new(
+                    StatusCode::BAD_REQUEST,
+                    format!("Modulo illeggibile: {what}."),
+                )
+            }
+        }
     };
     let mut csrf_ok = false;
     let mut upload = Upload {
         fields: HashMap::new(),
         files: Vec::new(),
     };
-    while let Some(field) = form
-        .next_field()
-        .await
-        .map_err(|_| bad("parte non valida"))?
-    {
+    while let Some(field) = form.next_field().await.map_err(bad("parte non valida"))? {
         let name = field.name().unwrap_or("").to_owned();
         if name == "_csrf" {
-            let sent = field.text().await.map_err(|_| bad("codice di sicurezza"))?;
+            let sent = field.text().await.map_err(bad("codice di sicurezza"))?;
             csrf_ok = crate::web::auth::same_secret(&sent, &session.csrf);
             continue;
         }
@@ -56,16 +63,13 @@ pub async fn read(session: &UiSession, mut form: Multipart) -> UiResult<Upload> 
         }
         match field.file_name().map(str::to_owned) {
             Some(file) => {
-                let bytes = field
-                    .bytes()
-                    .await
-                    .map_err(|_| bad("file troppo grande o interrotto"))?;
+                let bytes = field.bytes().await.map_err(bad("file interrotto"))?;
                 if !bytes.is_empty() {
                     upload.files.push((name, file, bytes.to_vec()));
                 }
             }
             None => {
-                let text = field.text().await.map_err(|_| bad("campo non leggibile"))?;
+                let text = field.text().await.map_err(bad("campo non leggibile"))?;
                 upload.fields.insert(name, text);
             }
         }
