@@ -129,6 +129,14 @@ pub async fn add_user(
         })
 }
 
+pub async fn user(app: &App, who: &Actor, id: UserId) -> Result<User, ServiceError> {
+    access::require_admin(who)?;
+    app.store
+        .get_user(id)
+        .await?
+        .ok_or(ServiceError::NotFound("utente"))
+}
+
 pub async fn users(app: &App, who: &Actor) -> Result<Vec<User>, ServiceError> {
     access::require_admin(who)?;
     Ok(app.store.list_users().await?)

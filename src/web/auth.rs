@@ -14,6 +14,7 @@ use utoipa::ToSchema;
 
 use super::error::{ApiError, ApiResult};
 use super::extract::ApiJson;
+use super::pagination::ListEnvelope;
 use crate::domain::access::{Actor, ApiToken, User};
 use crate::services::{accounts, App};
 
@@ -228,10 +229,16 @@ async fn create_token(
 
 /// The caller's API tokens (never their secrets).
 #[utoipa::path(get, path = "/api/v1/auth/tokens", tag = "auth",
-    responses((status = 200, body = Vec<TokenView>), (status = 401, body = super::error::Problem)))]
-async fn list_tokens(State(app): State<App>, who: SignedIn) -> ApiResult<Json<Vec<TokenView>>> {
+    responses((status = 200, description = "{items,total,page,per_page} of TokenView"),
+        (status = 401, body = super::error::Problem)))]
+async fn list_tokens(
+    State(app): State<App>,
+    who: SignedIn,
+) -> ApiResult<Json<ListEnvelope<TokenView>>> {
     let tokens = accounts::tokens(&app, &who.user).await?;
-    Ok(Json(tokens.iter().map(TokenView::from).collect()))
+    Ok(Json(ListEnvelope::whole(
+        tokens.iter().map(TokenView::from).collect(),
+    )))
 }
 
 /// Revokes one of the caller's tokens: it stops working at once.

@@ -22,6 +22,7 @@ use crate::services::{accounts, audit, App};
 pub fn router() -> Router<App> {
     Router::new()
         .route("/api/v1/users", get(list).post(create))
+        .route("/api/v1/users/{id}", get(show))
         .route("/api/v1/projects/{id}/members", get(members))
         .route(
             "/api/v1/projects/{id}/members/{user_id}",
@@ -75,6 +76,23 @@ async fn create(
         Json(UserView::from(&user)),
     )
         .into_response())
+}
+
+/// One account (admin only): where a new account's `Location` points.
+#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", params(("id" = String, Path)),
+    responses((status = 200, body = UserView), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem)))]
+async fn show(
+    State(app): State<App>,
+    Who(who): Who,
+    Path(id): Path<String>,
+) -> ApiResult<Json<UserView>> {
+    let id = id
+        .parse()
+        .map(crate::domain::UserId)
+        .map_err(|_| ApiError::not_found("utente"))?;
+    let user = accounts::user(&app, &who, id).await?;
+    Ok(Json(UserView::from(&user)))
 }
 
 /// Every account (admin only).

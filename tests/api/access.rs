@@ -546,6 +546,7 @@ fn rows() -> Vec<Row> {
             |_, n| Some(json!({"email": format!("nuovo{n}@prova.it"), "password": PASSWORD})),
         ),
         get("/api/v1/users", "/api/v1/users", ADMIN),
+        get("/api/v1/users/{id}", "/api/v1/users/{u}", ADMIN),
         get(
             "/api/v1/projects/{id}/members",
             "/api/v1/projects/{p}/members",

@@ -633,7 +633,11 @@ async fn guessing_is_throttled_and_revoked_tokens_stop_working(app: TestApp) {
             .expect("list"),
     )
     .await;
-    let newest = tokens.as_array().expect("tokens").last().expect("token")["id"]
+    let newest = tokens["items"]
+        .as_array()
+        .expect("tokens")
+        .last()
+        .expect("token")["id"]
         .as_str()
         .expect("id")
         .to_owned();
