@@ -9,7 +9,8 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 /// The workspace's pages: our own files only, SVG charts inline as markup, forms to ourselves.
-const PAGE_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; \
+const PAGE_POLICY: &str =
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; \
     img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 pub async fn add(request: Request, next: Next) -> Response {
