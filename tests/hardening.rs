@@ -94,6 +94,25 @@ async fn sign_in_bursts_neither_exhaust_memory_nor_keep_it() {
     );
 }
 
+/// Asserts an outage answer: its status, `Retry-After` and the problem's code.
+async fn assert_outage(answer: reqwest::Response, status: u16, code: &str) {
+    assert_eq!(answer.status().as_u16(), status, "expected {code}");
+    assert!(answer.headers().contains_key("retry-after"));
+    let problem: serde_json::Value = answer.json().await.expect("problem");
+    assert_eq!(problem["code"], code);
+}
+
+/// `/healthz`: its status and report.
+async fn health(client: &reqwest::Client, base: &str) -> (u16, serde_json::Value) {
+    let answer = client
+        .get(format!("{base}/healthz"))
+        .send()
+        .await
+        .expect("healthz");
+    let status = answer.status().as_u16();
+    (status, answer.json().await.expect("health"))
+}
+
 /// A small tmpfs mounted for one test, unmounted (lazily, in case a file is still open) at the end.
 struct Tmpfs(std::path::PathBuf, #[allow(dead_code)] tempfile::TempDir);
 
@@ -157,7 +176,9 @@ async fn writes_recover_from_a_full_disk_without_a_restart() {
     };
     let url = format!("sqlite://{}", disk.0.join("pieno.db").display());
     let token = common::server::cli_admin_token(&url);
-    let server = Server::start(&url, &["--file-store", "/tmp"]);
+    let files = tempfile::tempdir().expect("files");
+    let files_arg = files.path().display().to_string();
+    let server = Server::start(&url, &["--file-store", &files_arg]);
     let client = common::client_with_token(&token);
     let base = server.base.clone();
     let post = |path: &str, body: serde_json::Value| {
@@ -220,16 +241,8 @@ async fn writes_recover_from_a_full_disk_without_a_restart() {
         }
     }
     let refused = refused.expect("writes kept succeeding on a full disk");
-    assert!(refused.headers().contains_key("retry-after"));
-    let problem: serde_json::Value = refused.json().await.expect("problem");
-    assert_eq!(problem["code"], "disk_full");
-    let health = client
-        .get(format!("{base}/healthz"))
-        .send()
-        .await
-        .expect("healthz");
-    let status = health.status().as_u16();
-    let report: serde_json::Value = health.json().await.expect("health");
+    assert_outage(refused, 507, "disk_full").await;
+    let (status, report) = health(&client, &base).await;
     assert_eq!(
         (status, report["writes"].as_str()),
         (503, Some("disk_full")),
@@ -247,12 +260,7 @@ async fn writes_recover_from_a_full_disk_without_a_restart() {
             answer.text().await.unwrap_or_default()
         );
     }
-    let health = client
-        .get(format!("{base}/healthz"))
-        .send()
-        .await
-        .expect("healthz");
-    assert_eq!(health.status().as_u16(), 200);
+    assert_eq!(health(&client, &base).await.0, 200);
 }
 
 /// A PostgreSQL server of this test's own (`scripts/pg-throwaway`), that it may stop and start.
@@ -322,28 +330,11 @@ async fn postgres_down_answers_503_then_recovers_without_a_restart() {
     pg.script("pause");
     for _ in 0..3 {
         let answer = create_call().await.expect("POST");
-        assert_eq!(
-            answer.status().as_u16(),
-            503,
-            "a write while PostgreSQL is down"
-        );
-        assert!(answer.headers().contains_key("retry-after"));
-        let problem: serde_json::Value = answer.json().await.expect("problem");
-        assert_eq!(problem["code"], "database_unavailable");
+        assert_outage(answer, 503, "database_unavailable").await;
     }
-    let health = client
-        .get(format!("{base}/healthz"))
-        .send()
-        .await
-        .expect("healthz");
-    assert_eq!(health.status().as_u16(), 503);
+    assert_eq!(health(&client, &base).await.0, 503);
 
     pg.script("resume");
     assert_eq!(create_call().await.expect("call").status().as_u16(), 201);
-    let health = client
-        .get(format!("{base}/healthz"))
-        .send()
-        .await
-        .expect("healthz");
-    assert_eq!(health.status().as_u16(), 200);
+    assert_eq!(health(&client, &base).await.0, 200);
 }

@@ -123,8 +123,8 @@ async fn implausible_dates_are_refused_and_none_can_block_a_document(app: TestAp
     }
 }
 
-/// A browser session's cookie for `email`.
-async fn session_cookie(app: &TestApp, email: &str) -> String {
+/// A browser session for `email`: its cookie and its CSRF token.
+async fn session(app: &TestApp, email: &str) -> (String, String) {
     let response = app
         .anon
         .post(app.url("/api/v1/auth/session"))
@@ -133,13 +133,33 @@ async fn session_cookie(app: &TestApp, email: &str) -> String {
         .await
         .expect("session");
     assert_eq!(response.status().as_u16(), 200);
-    response.headers()["set-cookie"]
+    let cookie = response.headers()["set-cookie"]
         .to_str()
         .expect("cookie")
         .split(';')
         .next()
         .expect("pair")
-        .to_owned()
+        .to_owned();
+    let body: serde_json::Value = response.json().await.expect("json");
+    (
+        cookie,
+        body["csrf_token"].as_str().expect("csrf").to_owned(),
+    )
+}
+
+async fn session_cookie(app: &TestApp, email: &str) -> String {
+    session(app, email).await.0
+}
+
+/// A draft expense of the seed's first entity; its id.
+async fn one_expense(app: &TestApp, seed: &crate::common::Seed, number: &str) -> String {
+    let e = app
+        .create(
+            &seed.expenses_path(),
+            &seed.expense(number, "100.00", "22.00"),
+        )
+        .await;
+    e["id"].as_str().expect("id").to_owned()
 }
 
 async fn exported_csv_carries_no_live_formula(app: TestApp) {
@@ -331,13 +351,7 @@ async fn a_password_change_revokes_the_api_tokens(app: TestApp) {
 
 async fn pages_carry_a_strict_policy_and_no_inline_script(app: TestApp) {
     let seed = app.seed().await;
-    let e = app
-        .create(
-            &seed.expenses_path(),
-            &seed.expense("H1", "100.00", "22.00"),
-        )
-        .await;
-    let expense = e["id"].as_str().expect("id").to_owned();
+    let expense = one_expense(&app, &seed, "H1").await;
     let cookie = session_cookie(&app, crate::common::ADMIN_EMAIL).await;
     let p = &seed.project_id;
     for path in [
@@ -401,31 +415,8 @@ async fn pages_carry_a_strict_policy_and_no_inline_script(app: TestApp) {
 
 async fn workspace_uploads_over_the_limit_answer_413(app: TestApp) {
     let seed = app.seed().await;
-    let e = app
-        .create(
-            &seed.expenses_path(),
-            &seed.expense("U1", "100.00", "22.00"),
-        )
-        .await;
-    let expense = e["id"].as_str().expect("id").to_owned();
-    let session = app
-        .anon
-        .post(app.url("/api/v1/auth/session"))
-        .json(&json!({"email": crate::common::ADMIN_EMAIL, "password": PASSWORD}))
-        .send()
-        .await
-        .expect("session");
-    let cookie = session.headers()["set-cookie"]
-        .to_str()
-        .expect("cookie")
-        .split(';')
-        .next()
-        .expect("pair")
-        .to_owned();
-    let csrf = session.json::<serde_json::Value>().await.expect("json")["csrf_token"]
-        .as_str()
-        .expect("csrf")
-        .to_owned();
+    let expense = one_expense(&app, &seed, "U1").await;
+    let (cookie, csrf) = session(&app, crate::common::ADMIN_EMAIL).await;
     let before = app.db.scalar("SELECT COUNT(*) FROM attachments").await;
     let huge = vec![b'%'; 21 * 1024 * 1024];
     let form = reqwest::multipart::Form::new()
@@ -454,13 +445,7 @@ async fn workspace_uploads_over_the_limit_answer_413(app: TestApp) {
 
 async fn outsiders_learn_nothing_and_missing_objects_are_404(app: TestApp) {
     let seed = app.seed().await;
-    let e = app
-        .create(
-            &seed.expenses_path(),
-            &seed.expense("O1", "100.00", "22.00"),
-        )
-        .await;
-    let expense = e["id"].as_str().expect("id").to_owned();
+    let expense = one_expense(&app, &seed, "O1").await;
     // A manager of another project.
     let other = app
         .create(
