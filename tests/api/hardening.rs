@@ -446,7 +446,7 @@ async fn workspace_uploads_over_the_limit_answer_413(app: TestApp) {
 async fn outsiders_learn_nothing_and_missing_objects_are_404(app: TestApp) {
     let seed = app.seed().await;
     let expense = one_expense(&app, &seed, "O1").await;
-    // A manager of another project.
+    // A reader of another project.
     let other = app
         .create(
             "/api/v1/projects",
