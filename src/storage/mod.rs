@@ -95,10 +95,13 @@ impl StoreError {
 /// Whether a connection given back to the pool may serve another request. A connection whose
 /// commit or rollback failed (a full disk, a file made read-only) is still inside a transaction:
 /// reused, every later write on it would fail (`begin_with at non-zero transaction depth`) until
-/// a restart. The ping first lets a pending rollback run; a connection still in a transaction
-/// after it is closed, and the pool opens a fresh one.
+/// a restart. A transaction merely dropped may still have its rollback queued (SQLite runs it on
+/// the connection's worker): a ping lets it run first. A connection still in a transaction after
+/// that is closed, and the pool opens a fresh one.
 async fn fit_for_reuse<C: sqlx::Connection>(conn: &mut C) -> Result<bool, sqlx::Error> {
-    conn.ping().await?;
+    if conn.is_in_transaction() {
+        conn.ping().await?;
+    }
     Ok(!conn.is_in_transaction())
 }
 
