@@ -996,6 +996,78 @@ async fn sections_are_put_in_order(app: TestApp) {
     }
 }
 
+/// A document's text, page by page (pdftotext separates pages with a form feed).
+fn pdf_pages(bytes: &[u8]) -> Option<Vec<String>> {
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("documento.pdf");
+    std::fs::write(&file, bytes).expect("write");
+    let text = tool("pdftotext", &["-layout"], &file)?;
+    Some(
+        text.split('\u{c}')
+            .filter(|p| !p.trim().is_empty())
+            .map(str::to_owned)
+            .collect(),
+    )
+}
+
+const DRAFT: &str = "BOZZA — non valida ai fini della rendicontazione";
+
+async fn a_live_document_is_a_draft_on_every_page_and_a_submission_never(app: TestApp) {
+    let seed = worked_example(&app).await;
+    let base = format!("/api/v1/projects/{}", seed.project_id);
+    // One more expense, not verified: the live document counts it, marked.
+    let mut body = seed.expense("NV/1", "100.00", "22.00");
+    body["category"] = json!("a");
+    app.create(&seed.expenses_path(), &body).await;
+    let live = app
+        .get(&format!("{base}/reports/rendiconto.pdf?as_of=2021-02-15"))
+        .await
+        .bytes()
+        .await
+        .expect("bytes");
+    let Some(pages) = pdf_pages(&live) else {
+        return;
+    };
+    for (n, page) in pages.iter().enumerate() {
+        assert!(
+            page.contains(DRAFT),
+            "page {} of a live document: no draft mark",
+            n + 1
+        );
+    }
+    let all = pages.concat();
+    // Reminders for the office stay out of a document that is signed.
+    for office in ["Avvertenze", "giorni fa", "scadut"] {
+        assert!(!all.contains(office), "{office} printed in the document");
+    }
+    assert!(all.contains("* spesa non ancora verificata"), "{all}");
+
+    app.verify_all(&seed.project_id).await;
+    let submission = app
+        .create(
+            &format!("{base}/submissions"),
+            &json!({"as_of": "2021-02-15", "signatory_name": "Anna Bianchi", "signatory_role": "Presidente"}),
+        )
+        .await;
+    let sid = submission["id"].as_str().expect("id");
+    let stored = app
+        .get(&format!("{base}/submissions/{sid}/rendiconto.pdf"))
+        .await
+        .bytes()
+        .await
+        .expect("bytes");
+    let pages = pdf_pages(&stored).expect("pdftotext");
+    let all = pages.concat();
+    assert!(!all.contains("BOZZA"), "a submission marked as a draft");
+    assert!(!all.contains("* spesa non ancora verificata"));
+    // The signatory's printed name under the signature line, the role not repeated.
+    assert!(all.contains("Anna Bianchi (firma)"), "{all}");
+    assert!(
+        all.contains("in qualità di Presidente e legale rappresentante"),
+        "{all}"
+    );
+}
+
 on_both_backends!(
     xlsx_totals_agree_with_the_api,
     unknown_templates_and_dates_are_refused,
@@ -1005,5 +1077,6 @@ on_both_backends!(
     a_resubmission_of_unchanged_data_is_byte_identical,
     the_final_report_tells_what_was_done,
     the_final_report_is_corrected_in_place,
-    sections_are_put_in_order
+    sections_are_put_in_order,
+    a_live_document_is_a_draft_on_every_page_and_a_submission_never
 );

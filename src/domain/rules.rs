@@ -592,7 +592,7 @@ pub fn summarise(facts: &Facts<'_>) -> Summary {
             DeadlineStatus::Overdue => warnings.push(Warning {
                 code: WarningCode::DeadlineOverdue,
                 message: format!(
-                    "«{}» è scaduta il {} ({} giorni fa)",
+                    "«{}»: scadenza superata il {} ({} giorni fa)",
                     d.name,
                     italian_date(d.date),
                     -days

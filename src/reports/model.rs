@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 pub use super::fingerprint::{fingerprint, Fingerprint};
 use super::template::Template;
 use super::ReportError;
-use crate::domain::rules::{eligible_amount, Exclusion, WarningCode};
+use crate::domain::rules::{eligible_amount, Exclusion};
 use crate::domain::submission::{adjustments, Adjustment, PriorClaim};
 use crate::domain::text::italian_date;
 use crate::domain::{DocumentType, Expense, ExpenseId, ExpenseStatus, Money, Nature, Signatory};
@@ -105,6 +105,9 @@ pub struct ReportModel<'a> {
     pub adjustments: Vec<(Adjustment, Option<Expense>)>,
 }
 
+/// Printed on every page of a document that is not a stored submission.
+pub const DRAFT_MARK: &str = "BOZZA — non valida ai fini della rendicontazione";
+
 pub fn document_type_it(kind: DocumentType) -> &'static str {
     match kind {
         DocumentType::Invoice => "Fattura",
@@ -153,7 +156,12 @@ impl<'a> ReportModel<'a> {
             signatory => PrintedSignatory::from(signatory),
             contribution_due => s.contribution_due.italian(),
         };
-        let texts = template.render_texts(&context)?;
+        let mut texts = template.render_texts(&context)?;
+        // Printed under the signature line.
+        texts.insert(
+            "signatory_name".into(),
+            signatory.name.clone().unwrap_or_default(),
+        );
 
         let entity_names: HashMap<_, &str> = snapshot
             .entities
@@ -306,6 +314,12 @@ impl<'a> ReportModel<'a> {
     }
 
     /// The line that ties a submission's documents to the audit trail.
+    /// Whether this is a submission's document (made when it was submitted, or re-made from it):
+    /// only those carry the audit trail's head, and only those are not drafts.
+    pub fn is_submission(&self) -> bool {
+        self.audit_head.is_some()
+    }
+
     pub fn audit_line(&self) -> Option<String> {
         self.audit_head
             .as_ref()
@@ -338,50 +352,6 @@ pub fn ranges(mut rows: Vec<usize>) -> String {
         i += 1;
     }
     parts.join(", ")
-}
-
-impl ReportModel<'_> {
-    /// The warnings as documents print them: project-wide ones as they are; those about single
-    /// expenses grouped by kind, with the rows they concern (a project of thousands of unverified
-    /// expenses gets one line, not thousands).
-    pub fn warning_lines(&self) -> Vec<String> {
-        let rows: HashMap<ExpenseId, usize> = self
-            .sections
-            .iter()
-            .flat_map(|s| s.lines.iter())
-            .chain(self.excluded.iter().map(|x| &x.line))
-            .chain(self.pending.iter())
-            .map(|l| (l.expense.id, l.row))
-            .collect();
-        let mut lines = Vec::new();
-        let mut grouped: Vec<(WarningCode, Vec<usize>)> = Vec::new();
-        for w in &self.snapshot.summary.warnings {
-            match w.expense_id.and_then(|id| rows.get(&id)) {
-                None => lines.push(w.message.clone()),
-                Some(row) => match grouped.iter_mut().find(|(code, _)| *code == w.code) {
-                    Some((_, list)) => list.push(*row),
-                    None => grouped.push((w.code, vec![*row])),
-                },
-            }
-        }
-        for (code, list) in grouped {
-            let what = match code {
-                WarningCode::MissingCig => "manca il CIG (L. 136/2010)",
-                WarningCode::MissingPaymentOrder => {
-                    "mancano numero o data del mandato di pagamento"
-                }
-                WarningCode::Overclaimed => {
-                    "fattura rendicontata anche in altri progetti oltre il suo totale"
-                }
-                WarningCode::Unverified => "spesa non ancora verificata dal servizio finanziario",
-                _ => "da controllare",
-            };
-            let n = list.len();
-            let noun = if n == 1 { "spesa" } else { "spese" };
-            lines.push(format!("{what}: {n} {noun} (righe {})", ranges(list)));
-        }
-        lines
-    }
 }
 
 #[cfg(test)]

@@ -293,17 +293,8 @@ fn summary_sheet(
         Formula::new(format!("={due_at}-{received_at}")).set_result(s.balance_due.to_string()),
         &st.euro_bold,
     )?;
-    row += 2;
-
-    let warnings = model.warning_lines();
-    if !warnings.is_empty() {
-        ws.write_string_with_format(row, 0, "Avvertenze", &st.bold)?;
-        row += 1;
-        for w in warnings {
-            ws.write_string(row, 0, w)?;
-            row += 1;
-        }
-    }
+    // Warnings and reminders are for the office (workspace, summary API), never in a document
+    // that is signed and sent.
 
     let mut chart = Chart::new(ChartType::Column);
     chart

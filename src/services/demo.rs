@@ -175,7 +175,7 @@ pub async fn load_if_empty(app: &App) -> Result<Option<ProjectId>, ServiceError>
             ],
             signatory: crate::domain::Signatory {
                 name: Some("Mario Rossi".into()),
-                role: Some("Presidente dell'Unione delle Terre d'Argine".into()),
+                role: Some("Presidente".into()),
                 place: Some("Carpi".into()),
             },
         },

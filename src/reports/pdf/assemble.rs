@@ -25,7 +25,11 @@ pub(super) fn finish(mut w: Writer, model: &ReportModel<'_>) -> Result<Vec<u8>, 
         italian_date(s.as_of),
         model.fingerprint
     );
-    let audit_line = model.audit_line();
+    // A submission's pages name the audit trail's head; any other document is a draft, and every
+    // page says so where that line would be.
+    let audit_line = model
+        .audit_line()
+        .or_else(|| Some(crate::reports::model::DRAFT_MARK.to_owned()));
     let mut footers = Vec::with_capacity(total);
     for i in 1..=total {
         w.rule(MARGIN, PAGE_W - MARGIN, MARGIN + 12.0, 0.3);

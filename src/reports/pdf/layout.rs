@@ -275,6 +275,9 @@ impl Writer {
     /// The title block every document opens with.
     pub(super) fn title_block(&mut self, model: &ReportModel<'_>, title: &str) {
         self.line(title, 16.0, Weight::Bold);
+        if !model.is_submission() {
+            self.line(crate::reports::model::DRAFT_MARK, 11.0, Weight::Bold);
+        }
         self.y -= 4.0;
         for key in [
             "funder_line",
@@ -302,8 +305,15 @@ impl Writer {
         self.text(x, self.y, "Il legale rappresentante", 9.0, Weight::Regular);
         self.y -= 36.0;
         self.rule(x, PAGE_W - MARGIN, self.y, 0.5);
-        self.y -= 10.0;
-        self.text(x, self.y, "(firma)", 7.0, Weight::Regular);
+        self.y -= 11.0;
+        // The signatory's printed name under the line, as a declaration requires.
+        let name = model.text("signatory_name");
+        let under = if name.is_empty() {
+            "(firma)".to_owned()
+        } else {
+            format!("{name} (firma)")
+        };
+        self.text(x, self.y, &under, 9.0, Weight::Regular);
         self.new_page();
     }
 }

@@ -7,7 +7,7 @@ use super::model::{document_type_it, Line as ExpenseLine, ReportModel};
 use super::ReportError;
 use crate::domain::narrative::{italian_value, Indicator, Section};
 use crate::domain::text::italian_date;
-use crate::domain::Money;
+use crate::domain::{ExpenseStatus, Money};
 
 mod assemble;
 mod face;
@@ -75,10 +75,20 @@ fn euro(m: Money) -> String {
     m.italian()
 }
 
+/// A row's cells; the number of an expense the finance office has not verified carries `*` (a
+/// draft document counts them, and says which they are).
 fn expense_cells(l: &ExpenseLine) -> Vec<String> {
     let d = &l.expense.data;
+    let unverified = !matches!(
+        l.expense.status,
+        ExpenseStatus::Verified | ExpenseStatus::Included
+    );
     vec![
-        l.row.to_string(),
+        if unverified {
+            format!("{}*", l.row)
+        } else {
+            l.row.to_string()
+        },
         l.entity.to_owned(),
         d.document.supplier_name.clone(),
         format!(
@@ -221,6 +231,20 @@ pub fn render(model: &ReportModel<'_>) -> Result<Vec<u8>, ReportError> {
         w.end_table();
     }
 
+    let unverified = model.sections.iter().flat_map(|s| &s.lines).any(|l| {
+        !matches!(
+            l.expense.status,
+            ExpenseStatus::Verified | ExpenseStatus::Included
+        )
+    });
+    if unverified {
+        w.paragraph(
+            "* spesa non ancora verificata dal servizio finanziario: conteggiata in questa bozza, \
+             non in una rendicontazione presentata",
+            8.0,
+        );
+    }
+
     if !model.excluded.is_empty() || !model.pending.is_empty() {
         w.heading("Spese non ammissibili o in attesa di verifica");
         w.table(vec![
@@ -307,14 +331,6 @@ pub fn render(model: &ReportModel<'_>) -> Result<Vec<u8>, ReportError> {
         Weight::Bold,
     );
     w.end_table();
-
-    let warnings = model.warning_lines();
-    if !warnings.is_empty() {
-        w.heading("Avvertenze");
-        for warning in warnings {
-            w.paragraph(&format!("• {warning}"), 8.0);
-        }
-    }
 
     w.heading("Dichiarazione sostitutiva (DPR 445/2000)");
     w.paragraph(model.text("declaration"), 9.0);
