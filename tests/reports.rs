@@ -1041,6 +1041,27 @@ async fn a_live_document_is_a_draft_on_every_page_and_a_submission_never(app: Te
         assert!(!all.contains(office), "{office} printed in the document");
     }
     assert!(all.contains("* spesa non ancora verificata"), "{all}");
+    // The final report is titled as itself, in its text and in its metadata.
+    let relazione = app
+        .get(&format!("{base}/reports/relazione.pdf?as_of=2021-02-15"))
+        .await
+        .bytes()
+        .await
+        .expect("bytes");
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("relazione.pdf");
+    std::fs::write(&file, &relazione).expect("write");
+    let info = Command::new("pdfinfo")
+        .arg(&file)
+        .output()
+        .expect("pdfinfo");
+    let info = String::from_utf8_lossy(&info.stdout);
+    assert!(
+        info.lines()
+            .any(|l| l.starts_with("Title:") && l.contains("Relazione finale")),
+        "{info}"
+    );
+    assert!(pdf_pages(&relazione).expect("text")[0].contains(DRAFT));
 
     app.verify_all(&seed.project_id).await;
     let submission = app

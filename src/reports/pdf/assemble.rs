@@ -16,7 +16,12 @@ use crate::reports::model::ReportModel;
 use crate::reports::ReportError;
 
 /// Numbers the pages, adds the footer and writes the file.
-pub(super) fn finish(mut w: Writer, model: &ReportModel<'_>) -> Result<Vec<u8>, ReportError> {
+/// `title` is the document's own (the metadata a reader shows), not always the template's.
+pub(super) fn finish(
+    mut w: Writer,
+    model: &ReportModel<'_>,
+    title: &str,
+) -> Result<Vec<u8>, ReportError> {
     let s = &model.snapshot.summary;
     // The footer of every page, as its own content stream, now that the number of pages is known.
     let total = w.pages.len();
@@ -43,7 +48,7 @@ pub(super) fn finish(mut w: Writer, model: &ReportModel<'_>) -> Result<Vec<u8>, 
         footers.push(deflate(&w.take_content()));
     }
 
-    let mut doc = PdfDocument::new(model.text("title"));
+    let mut doc = PdfDocument::new(title);
     for face in [&w.regular, &w.bold] {
         doc.resources.fonts.map.insert(
             FontId(face.name.to_owned()),

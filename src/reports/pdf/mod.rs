@@ -16,6 +16,9 @@ mod layout;
 use assemble::finish;
 use layout::{col, Align, Column, Weight, Writer};
 
+/// The final report's title, on its first page and in its metadata.
+const RELAZIONE_TITLE: &str = "Relazione finale sulle attività svolte";
+
 /// `relazione.pdf`: the final activity report, from the sections and indicators the project manager
 /// recorded, with the financial outcome and the signature block.
 pub fn render_relazione(
@@ -25,7 +28,7 @@ pub fn render_relazione(
 ) -> Result<Vec<u8>, ReportError> {
     let s = &model.snapshot.summary;
     let mut w = Writer::new()?;
-    w.title_block(model, "Relazione finale sulle attività svolte");
+    w.title_block(model, RELAZIONE_TITLE);
     if sections.is_empty() {
         w.heading("Attività svolte e risultati");
         w.paragraph("(nessuna sezione descrittiva registrata)", 9.0);
@@ -68,7 +71,7 @@ pub fn render_relazione(
     );
     w.figure("Contributo dovuto", &euro(s.contribution_due), Weight::Bold);
     w.signature_block(model);
-    finish(w, model)
+    finish(w, model, RELAZIONE_TITLE)
 }
 
 fn euro(m: Money) -> String {
@@ -335,5 +338,5 @@ pub fn render(model: &ReportModel<'_>) -> Result<Vec<u8>, ReportError> {
     w.heading("Dichiarazione sostitutiva (DPR 445/2000)");
     w.paragraph(model.text("declaration"), 9.0);
     w.signature_block(model);
-    finish(w, model)
+    finish(w, model, model.text("title"))
 }
