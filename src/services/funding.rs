@@ -91,6 +91,22 @@ pub async fn variations(
     Ok(app.store.variations(project).await?)
 }
 
+/// The variation, if `who` may decide on it (finance officers).
+pub async fn variation_to_decide(
+    app: &App,
+    who: &Actor,
+    project: ProjectId,
+    id: i64,
+) -> Result<Variation, ServiceError> {
+    projects::get_for(app, who, project, Need::Funding).await?;
+    app.store
+        .variations(project)
+        .await?
+        .into_iter()
+        .find(|v| v.id == id)
+        .ok_or(ServiceError::NotFound("variazione"))
+}
+
 pub async fn set_variation_status(
     app: &App,
     who: &Actor,

@@ -25,7 +25,7 @@ pub async fn open(url: &str) -> Result<PgStore, StoreError> {
     let pool = PgPoolOptions::new()
         .max_connections(16)
         .acquire_timeout(Duration::from_secs(5))
-        .after_release(|conn, _| Box::pin(super::fit_for_reuse(conn)))
+        .after_release(|conn, _| Box::pin(super::outage::fit_for_reuse(conn)))
         .connect(url)
         .await?;
     sqlx::migrate!("migrations/postgres").run(&pool).await?;

@@ -44,7 +44,7 @@ pub async fn open(url: &str) -> Result<SqliteStore, StoreError> {
     let pool = SqlitePoolOptions::new()
         .max_connections(8)
         .min_connections(1)
-        .after_release(|conn, _| Box::pin(super::fit_for_reuse(conn)))
+        .after_release(|conn, _| Box::pin(super::outage::fit_for_reuse(conn)))
         .connect_with(options)
         .await?;
     sqlx::migrate!("migrations/sqlite").run(&pool).await?;

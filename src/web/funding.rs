@@ -249,15 +249,7 @@ async fn patch_variation(
     let project = parse_project_id(&id)?;
     let vid = sub_id(&vid, "variazione")?;
     // A missing variation is a 404 and a missing If-Match a 428, whatever the body says.
-    crate::services::projects::get_for(&app, &who, project, crate::domain::access::Need::Funding)
-        .await?;
-    if !funding::variations(&app, &who, project)
-        .await?
-        .iter()
-        .any(|v| v.id == vid)
-    {
-        return Err(ServiceError::NotFound("variazione").into());
-    }
+    funding::variation_to_decide(&app, &who, project, vid).await?;
     let version = version.ok_or(ServiceError::VersionRequired)?;
     let input: VariationStatusInput = crate::web::extract::parse_json(&body)?;
     let mut v = Violations::new();
