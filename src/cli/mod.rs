@@ -333,6 +333,12 @@ pub(crate) fn describe(error: ServiceError, project: &str) -> String {
             .map(|e| format!("{}: {}", e.field, e.message))
             .collect::<Vec<_>>()
             .join("; "),
+        ServiceError::Outage(crate::services::Outage::DiskFull, cause) => {
+            format!("spazio su disco esaurito dove scrive il database: nulla è stato registrato ({cause})")
+        }
+        ServiceError::Outage(_, cause) => format!(
+            "il database non è raggiungibile o non accetta modifiche: nulla è stato registrato ({cause})"
+        ),
         other => other.to_string(),
     }
 }
