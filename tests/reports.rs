@@ -1012,13 +1012,59 @@ fn pdf_pages(bytes: &[u8]) -> Option<Vec<String>> {
 
 const DRAFT: &str = "BOZZA — non valida ai fini della rendicontazione";
 
+/// Every word of every page at least `mm` from each edge (`pdftotext -bbox`), footers included.
+fn assert_margins(pdf: &[u8], mm: f32) {
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("m.pdf");
+    std::fs::write(&file, pdf).expect("write");
+    let Some(html) = tool("pdftotext", &["-bbox"], &file) else {
+        return;
+    };
+    let min = mm / 25.4 * 72.0;
+    let number = |tag: &str, key: &str| -> f32 {
+        tag.split(&format!("{key}=\""))
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0.0)
+    };
+    let mut page = (0.0, 0.0);
+    for tag in html.split('<').skip(1) {
+        if tag.starts_with("page ") {
+            page = (number(tag, "width"), number(tag, "height"));
+        } else if tag.starts_with("word ") {
+            let word = tag.split('>').nth(1).unwrap_or("");
+            let (x1, y1, x2, y2) = (
+                number(tag, "xMin"),
+                number(tag, "yMin"),
+                number(tag, "xMax"),
+                number(tag, "yMax"),
+            );
+            let closest = x1.min(y1).min(page.0 - x2).min(page.1 - y2);
+            assert!(
+                closest >= min,
+                "«{word}» lies {closest:.1} pt from the edge"
+            );
+        }
+    }
+}
+
 async fn a_live_document_is_a_draft_on_every_page_and_a_submission_never(app: TestApp) {
     let seed = worked_example(&app).await;
     let base = format!("/api/v1/projects/{}", seed.project_id);
-    // One more expense, not verified: the live document counts it, marked.
+    // One more expense, not verified: the live document counts it, marked. Its texts are long:
+    // each must appear whole (wrapped, never cut).
+    let description = "Percorso formativo per i dirigenti e i funzionari dei sei enti sulla gestione per obiettivi del lavoro agile";
+    let supplier = "Società Cooperativa Sociale Àncora Onlus";
     let mut body = seed.expense("NV/1", "100.00", "22.00");
     body["category"] = json!("a");
+    body["description"] = json!(description);
+    body["supplier_name"] = json!(supplier);
     app.create(&seed.expenses_path(), &body).await;
+    let mut credit = seed.expense("NC 3/2020-bis", "10.00", "2.20");
+    credit["category"] = json!("a");
+    credit["document_type"] = json!("credit_note");
+    app.create(&seed.expenses_path(), &credit).await;
     let live = app
         .get(&format!("{base}/reports/rendiconto.pdf?as_of=2021-02-15"))
         .await
@@ -1041,6 +1087,18 @@ async fn a_live_document_is_a_draft_on_every_page_and_a_submission_never(app: Te
         assert!(!all.contains(office), "{office} printed in the document");
     }
     assert!(all.contains("* spesa non ancora verificata"), "{all}");
+    // Nothing cut with an ellipsis (the signature's blanks, runs of "…" alone, are not text).
+    let cut = all
+        .split('…')
+        .any(|before| before.chars().last().is_some_and(char::is_alphanumeric));
+    assert!(!cut && !all.contains("..."), "text cut off");
+    let words: String = all.split_whitespace().collect::<Vec<_>>().join(" ");
+    for whole in [description, supplier, "Nota di credito NC 3/2020-bis"] {
+        let squeezed: String = whole.split_whitespace().collect::<Vec<_>>().join(" ");
+        let found = squeezed.split(' ').all(|w| words.contains(w));
+        assert!(found, "{whole} not printed whole");
+    }
+    assert_margins(&live, 15.0);
     // The final report is titled as itself, in its text and in its metadata.
     let relazione = app
         .get(&format!("{base}/reports/relazione.pdf?as_of=2021-02-15"))

@@ -37,14 +37,15 @@ pub(super) fn finish(
         .or_else(|| Some(crate::reports::model::DRAFT_MARK.to_owned()));
     let mut footers = Vec::with_capacity(total);
     for i in 1..=total {
-        w.rule(MARGIN, PAGE_W - MARGIN, MARGIN + 12.0, 0.3);
-        w.text(MARGIN, MARGIN, &footer, 6.5, Weight::Regular);
+        // Two footer lines above the bottom margin (descenders included).
+        w.rule(MARGIN, PAGE_W - MARGIN, MARGIN + 20.0, 0.3);
+        w.text(MARGIN, MARGIN + 11.0, &footer, 6.5, Weight::Regular);
         if let Some(line) = &audit_line {
-            w.text(MARGIN, MARGIN - 8.0, line, 6.5, Weight::Regular);
+            w.text(MARGIN, MARGIN + 3.0, line, 6.5, Weight::Regular);
         }
         let number = format!("Pagina {i} di {total}");
         let nx = PAGE_W - MARGIN - w.regular.width(&number, 8.0);
-        w.text(nx, MARGIN, &number, 8.0, Weight::Regular);
+        w.text(nx, MARGIN + 11.0, &number, 8.0, Weight::Regular);
         footers.push(deflate(&w.take_content()));
     }
 

@@ -2,7 +2,6 @@
 //! and the characters shown, for the font's `ToUnicode` map (what makes the text searchable and
 //! copyable).
 
-use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
@@ -60,22 +59,38 @@ impl Face {
         units as f32 * size / self.units_per_em
     }
 
-    /// `text` cut to fit `max` points, with an ellipsis when cut.
-    pub(super) fn fit<'t>(&self, text: &'t str, size: f32, max: f32) -> Cow<'t, str> {
-        if self.width(text, size) <= max {
-            return text.into();
-        }
-        let room = max - self.width("…", size);
-        let mut width = 0.0;
-        let mut end = 0;
-        for (i, c) in text.char_indices() {
-            width += f32::from(self.glyph(c).advance) * size / self.units_per_em;
-            if width > room {
-                break;
+    /// `text` in lines no wider than `max`: broken between words, and inside a word only when the
+    /// word alone is wider (a long IBAN or number). Nothing is ever cut off; an empty text is one
+    /// empty line.
+    pub(super) fn wrap(&self, text: &str, size: f32, max: f32) -> Vec<String> {
+        let mut lines = Vec::new();
+        for paragraph in text.split('\n') {
+            let mut current = String::new();
+            for word in paragraph.split_whitespace() {
+                let candidate = if current.is_empty() {
+                    word.to_owned()
+                } else {
+                    format!("{current} {word}")
+                };
+                if self.width(&candidate, size) <= max {
+                    current = candidate;
+                    continue;
+                }
+                if !current.is_empty() {
+                    lines.push(std::mem::take(&mut current));
+                }
+                // The word alone: broken by characters where it does not fit.
+                for c in word.chars() {
+                    current.push(c);
+                    if self.width(&current, size) > max && current.chars().count() > 1 {
+                        current.pop();
+                        lines.push(std::mem::replace(&mut current, c.to_string()));
+                    }
+                }
             }
-            end = i + c.len_utf8();
+            lines.push(current);
         }
-        format!("{}…", &text[..end]).into()
+        lines
     }
 
     /// Appends `text` as a content stream shows it with the Identity-H encoding: a hex string of
@@ -118,21 +133,23 @@ mod tests {
     use crate::reports::pdf::layout::REGULAR_TTF;
 
     #[test]
-    fn text_cut_to_fit_keeps_within_the_width_and_ends_with_an_ellipsis() {
+    fn wrapped_text_keeps_every_character_within_the_width() {
         let face = Face::load(REGULAR_TTF, "F1").expect("font");
-        let text = "Società Cooperativa Sociale Àncora – servizi di formazione";
-        assert_eq!(face.fit(text, 7.0, 1000.0), text, "fits: unchanged");
-        let cut = face.fit(text, 7.0, 60.0);
-        assert!(cut.ends_with('…'), "{cut}");
-        assert!(face.width(&cut, 7.0) <= 60.0, "{cut}");
-        let longer = format!(
-            "{}…",
-            text.chars().take(cut.chars().count()).collect::<String>()
+        let text = "Società Cooperativa Sociale Àncora – servizi di formazione IT60X0542811101000000123456";
+        assert_eq!(
+            face.wrap(text, 7.0, 1000.0),
+            vec![text.to_owned()],
+            "fits: one line"
         );
-        assert!(
-            face.width(&longer, 7.0) > 60.0,
-            "the longest cut that fits: {cut}"
-        );
+        let lines = face.wrap(text, 7.0, 60.0);
+        assert!(lines.len() > 3, "{lines:?}");
+        for line in &lines {
+            assert!(face.width(line, 7.0) <= 60.0, "{line}");
+        }
+        let joined: String = lines.concat();
+        let letters: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        assert_eq!(joined.replace(' ', ""), letters, "nothing lost");
+        assert_eq!(face.wrap("", 7.0, 60.0), vec![String::new()]);
     }
 
     #[test]

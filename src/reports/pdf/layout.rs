@@ -19,10 +19,13 @@ pub(super) const BOLD_TTF: &[u8] = include_bytes!("../../../assets/fonts/DejaVuS
 /// A4 landscape, in points.
 pub(super) const PAGE_W: f32 = 841.89;
 pub(super) const PAGE_H: f32 = 595.28;
-pub(super) const MARGIN: f32 = 36.0;
+/// 15 mm and a little: printers clip closer to the edge, and a signed page must lose nothing.
+pub(super) const MARGIN: f32 = 43.0;
 /// Content stops above the footer.
-pub(super) const BOTTOM: f32 = MARGIN + 22.0;
+pub(super) const BOTTOM: f32 = MARGIN + 28.0;
 pub(super) const ROW_H: f32 = 11.0;
+/// The step between the lines of a wrapped table cell.
+const CELL_LINE: f32 = 8.5;
 pub(super) const TABLE_SIZE: f32 = 7.0;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -166,25 +169,12 @@ impl Writer {
     /// A paragraph wrapped to the page width.
     pub(super) fn paragraph(&mut self, s: &str, size: f32) {
         let max = PAGE_W - 2.0 * MARGIN;
-        let mut current = String::new();
-        let mut lines = Vec::new();
-        for word in s.split_whitespace() {
-            let candidate = if current.is_empty() {
-                word.to_owned()
-            } else {
-                format!("{current} {word}")
-            };
-            if self.regular.width(&candidate, size) > max && !current.is_empty() {
-                lines.push(std::mem::replace(&mut current, word.to_owned()));
-            } else {
-                current = candidate;
+        // One paragraph: its line breaks are the wrapping's, not the writer's.
+        let flowing = s.split_whitespace().collect::<Vec<_>>().join(" ");
+        for l in self.regular.wrap(&flowing, size, max) {
+            if !l.is_empty() {
+                self.line(&l, size, Weight::Regular);
             }
-        }
-        if !current.is_empty() {
-            lines.push(current);
-        }
-        for l in lines {
-            self.line(&l, size, Weight::Regular);
         }
     }
 
@@ -219,13 +209,12 @@ impl Writer {
         let mut x = MARGIN;
         for (c, value) in columns.iter().zip(values) {
             if !value.is_empty() {
-                let t = face.fit(value, TABLE_SIZE, c.width - 4.0);
                 let tx = match c.align {
                     Align::Left => x + 2.0,
-                    Align::Right => x + c.width - 2.0 - face.width(&t, TABLE_SIZE),
+                    Align::Right => x + c.width - 2.0 - face.width(value, TABLE_SIZE),
                 };
                 let _ = write!(out, " 1 0 0 1 {tx:.2} {y:.2} Tm ");
-                face.show(&t, &mut out);
+                face.show(value, &mut out);
                 out.push_str(" Tj");
             }
             x += c.width;
@@ -234,24 +223,51 @@ impl Writer {
         self.content = out;
     }
 
-    pub(super) fn table(&mut self, columns: Vec<Column>) {
+    /// Starts a table; columns wider together than the frame are narrowed in proportion (their
+    /// text wraps), so nothing runs into the margin.
+    pub(super) fn table(&mut self, mut columns: Vec<Column>) {
+        let frame = PAGE_W - 2.0 * MARGIN;
+        let total: f32 = columns.iter().map(|c| c.width).sum();
+        if total > frame {
+            for c in &mut columns {
+                c.width *= frame / total;
+            }
+        }
         self.need(3.0 * ROW_H);
         self.table_header(&columns);
         self.header = Some(columns);
     }
 
-    /// One table row; a bold row (a total) gets a rule above it.
+    /// One table row, each cell wrapped to its column over as many lines as it needs (never cut);
+    /// a bold row (a total) gets a rule above it.
     pub(super) fn row(&mut self, cells: &[String], weight: Weight) {
-        self.need(ROW_H);
-        self.y -= ROW_H;
+        let Some(columns) = self.header.as_ref() else {
+            return;
+        };
+        let face = self.face(weight);
+        let wrapped: Vec<Vec<String>> = columns
+            .iter()
+            .zip(cells)
+            .map(|(c, value)| face.wrap(value, TABLE_SIZE, c.width - 4.0))
+            .collect();
+        let lines = wrapped.iter().map(Vec::len).max().unwrap_or(1).max(1);
+        let height = ROW_H + CELL_LINE * (lines - 1) as f32;
+        self.need(height);
+        self.y -= height;
         let Some(columns) = self.header.take() else {
             return;
         };
-        let y = self.y + 3.0;
-        self.cells(&columns, cells.iter().map(String::as_str), y, weight);
+        let top = self.y + height;
+        for k in 0..lines {
+            let y = top - ROW_H + 3.0 - CELL_LINE * k as f32;
+            let line = wrapped
+                .iter()
+                .map(|cell| cell.get(k).map_or("", String::as_str));
+            self.cells(&columns, line, y, weight);
+        }
         if weight == Weight::Bold {
             let right = MARGIN + columns.iter().map(|c| c.width).sum::<f32>();
-            self.rule(MARGIN, right, self.y + ROW_H - 1.0, 0.3);
+            self.rule(MARGIN, right, top - 1.0, 0.3);
         }
         self.header = Some(columns);
     }
