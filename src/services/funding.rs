@@ -7,7 +7,7 @@ use crate::domain::funding::{
     self, Extension, Milestone, NewExtension, NewMilestone, NewTranche, NewVariation, Tranche,
     Variation, VariationStatus,
 };
-use crate::domain::{ProjectId, Violations};
+use crate::domain::{Project, ProjectId, Violations};
 
 pub async fn add_variation(
     app: &App,
@@ -91,20 +91,22 @@ pub async fn variations(
     Ok(app.store.variations(project).await?)
 }
 
-/// The variation, if `who` may decide on it (finance officers).
+/// The project and its variation, if `who` may decide on it (finance officers).
 pub async fn variation_to_decide(
     app: &App,
     who: &Actor,
     project: ProjectId,
     id: i64,
-) -> Result<Variation, ServiceError> {
-    projects::get_for(app, who, project, Need::Funding).await?;
-    app.store
+) -> Result<(Project, Variation), ServiceError> {
+    let p = projects::get_for(app, who, project, Need::Funding).await?;
+    let variation = app
+        .store
         .variations(project)
         .await?
         .into_iter()
         .find(|v| v.id == id)
-        .ok_or(ServiceError::NotFound("variazione"))
+        .ok_or(ServiceError::NotFound("variazione"))?;
+    Ok((p, variation))
 }
 
 pub async fn set_variation_status(
@@ -115,14 +117,7 @@ pub async fn set_variation_status(
     expected_version: i64,
     status: VariationStatus,
 ) -> Result<Variation, ServiceError> {
-    let p = projects::get_for(app, who, project, Need::Funding).await?;
-    let current = app
-        .store
-        .variations(project)
-        .await?
-        .into_iter()
-        .find(|v| v.id == id)
-        .ok_or(ServiceError::NotFound("variazione"))?;
+    let (p, current) = variation_to_decide(app, who, project, id).await?;
     if current.version != expected_version {
         return Err(ServiceError::Stale);
     }
