@@ -159,6 +159,12 @@ async fn xlsx_totals_agree_with_the_api(app: TestApp) {
             "{reader}: riparto recognised"
         );
         let spese = &read[reader]["Spese"];
+        // Each row says its category (a filter or a sort keeps it).
+        let category_col = spese[0]
+            .as_array()
+            .and_then(|header| header.iter().position(|h| h == "Categoria"))
+            .expect("a Categoria column");
+        assert_eq!(spese[1][category_col], "Categoria A", "{reader}");
         // Spese lists the counted expenses: their eligible total is the eligible total of the API.
         let eligible_col = spese[0]
             .as_array()
