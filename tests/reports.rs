@@ -95,6 +95,39 @@ async fn xlsx_totals_agree_with_the_api(app: TestApp) {
         String::from_utf8_lossy(&out.stderr)
     );
     let read: Value = serde_json::from_slice(&out.stdout).expect("json");
+    // How each sheet prints, as openpyxl reads it: A4 landscape, one page wide, the header row of
+    // the expense tables repeated, the fingerprint and "Pagina N di M" in the footer.
+    let setup = Command::new(common::python().expect("python"))
+        .arg("-c")
+        .arg(
+            "import json, sys, openpyxl\n\
+             wb = openpyxl.load_workbook(sys.argv[1])\n\
+             print(json.dumps({ws.title: {'orientation': ws.page_setup.orientation,\n\
+               'paper': str(ws.page_setup.paperSize), 'fit': bool(ws.sheet_properties.pageSetUpPr.fitToPage),\n\
+               'wide': ws.page_setup.fitToWidth, 'titles': ws.print_title_rows,\n\
+               'footer': ws.oddFooter.left.text or '', 'pages': ws.oddFooter.right.text or ''}\n\
+               for ws in wb.worksheets}))",
+        )
+        .arg(&file)
+        .output()
+        .expect("openpyxl");
+    let setup: Value = serde_json::from_slice(&setup.stdout).expect("page setup json");
+    for (sheet, s) in setup.as_object().expect("sheets") {
+        assert_eq!(s["orientation"], "landscape", "{sheet}");
+        assert_eq!(s["paper"], "9", "{sheet}: A4");
+        // An absent fitToWidth is OOXML's default, 1.
+        let wide = s["wide"].as_i64().unwrap_or(1);
+        assert_eq!((s["fit"].as_bool(), wide), (Some(true), 1), "{sheet}");
+        assert!(
+            s["footer"].as_str().unwrap_or("").contains(&fingerprint),
+            "{sheet}: {s}"
+        );
+        assert!(
+            s["pages"].as_str().unwrap_or("").contains("&P"),
+            "{sheet}: {s}"
+        );
+    }
+    assert_eq!(setup["Spese"]["titles"], "$1:$1");
     for sheet in ["Riepilogo", "Spese", "Non ammissibili", "Per ente"] {
         assert!(read["cached"][sheet].is_array(), "sheet {sheet} missing");
         assert!(

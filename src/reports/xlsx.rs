@@ -103,6 +103,10 @@ pub fn render(model: &ReportModel<'_>) -> Result<Vec<u8>, ReportError> {
     workbook
         .worksheet_from_index(0)?
         .write_string(FINGERPRINT_ROW, 0, &fingerprint)?;
+    let sheets = if model.adjustments.is_empty() { 4 } else { 5 };
+    for index in 0..sheets {
+        print_setup(workbook.worksheet_from_index(index)?, model, index)?;
+    }
     // Reproducible bytes: the document is dated by its as-of date, not by the clock.
     let properties = DocProperties::new()
         .set_title(model.text("title"))
@@ -111,6 +115,38 @@ pub fn render(model: &ReportModel<'_>) -> Result<Vec<u8>, ReportError> {
         .set_creation_datetime(&model.snapshot.summary.as_of);
     workbook.set_properties(&properties);
     Ok(workbook.save_to_buffer()?)
+}
+
+/// How every sheet prints: A4 landscape, one page wide, the expense tables' header row on every
+/// page, and a header and footer naming the project, its CUP, the page and the data's fingerprint.
+fn print_setup(ws: &mut Worksheet, model: &ReportModel<'_>, index: usize) -> Result<(), XlsxError> {
+    const A4: u8 = 9;
+    let p = &model.snapshot.project.data;
+    // `&` starts a code in Excel's header syntax: a literal one is doubled.
+    let escape = |text: &str| text.replace('&', "&&");
+    let cup = p
+        .cup
+        .as_ref()
+        .map(|c| format!(" – CUP {c}"))
+        .unwrap_or_default();
+    let draft = if model.is_submission() {
+        String::new()
+    } else {
+        format!("&R{}", escape(super::model::DRAFT_MARK))
+    };
+    ws.set_paper_size(A4)
+        .set_landscape()
+        .set_print_fit_to_pages(1, 0)
+        .set_header(format!("&L{}{}{draft}", escape(&p.title), escape(&cup)))
+        .set_footer(format!(
+            "&LImpronta SHA-256 dei dati: {}&RPagina &P di &N",
+            model.fingerprint
+        ));
+    // Spese and Non ammissibili open with their header row.
+    if index == 1 || index == 2 {
+        ws.set_repeat_rows(0, 0)?;
+    }
+    Ok(())
 }
 
 fn summary_sheet(
