@@ -12,11 +12,16 @@ use rust_xlsxwriter::{
     Worksheet, XlsxError,
 };
 
+mod lists;
+mod print;
+
 use super::model::{document_type_it, nature_it, status_it, Line, ReportModel};
 use super::template::{Column, Field, Format as ColumnFormat};
 use super::ReportError;
 use crate::domain::text::italian_date;
 use crate::domain::Money;
+use lists::{adjustments_sheet, excluded_sheet};
+use print::print_setup;
 
 const EURO: &str = "#,##0.00 \"€\";-#,##0.00 \"€\"";
 
@@ -115,38 +120,6 @@ pub fn render(model: &ReportModel<'_>) -> Result<Vec<u8>, ReportError> {
         .set_creation_datetime(&model.snapshot.summary.as_of);
     workbook.set_properties(&properties);
     Ok(workbook.save_to_buffer()?)
-}
-
-/// How every sheet prints: A4 landscape, one page wide, the expense tables' header row on every
-/// page, and a header and footer naming the project, its CUP, the page and the data's fingerprint.
-fn print_setup(ws: &mut Worksheet, model: &ReportModel<'_>, index: usize) -> Result<(), XlsxError> {
-    const A4: u8 = 9;
-    let p = &model.snapshot.project.data;
-    // `&` starts a code in Excel's header syntax: a literal one is doubled.
-    let escape = |text: &str| text.replace('&', "&&");
-    let cup = p
-        .cup
-        .as_ref()
-        .map(|c| format!(" – CUP {c}"))
-        .unwrap_or_default();
-    let draft = if model.is_submission() {
-        String::new()
-    } else {
-        format!("&R{}", escape(super::model::DRAFT_MARK))
-    };
-    ws.set_paper_size(A4)
-        .set_landscape()
-        .set_print_fit_to_pages(1, 0)
-        .set_header(format!("&L{}{}{draft}", escape(&p.title), escape(&cup)))
-        .set_footer(format!(
-            "&LImpronta SHA-256 dei dati: {}&RPagina &P di &N",
-            model.fingerprint
-        ));
-    // Spese and Non ammissibili open with their header row.
-    if index == 1 || index == 2 {
-        ws.set_repeat_rows(0, 0)?;
-    }
-    Ok(())
 }
 
 fn summary_sheet(
@@ -529,76 +502,6 @@ fn expenses_sheet(
         let formula = Formula::new(format!("=SUM({})", cells.join(",")))
             .set_result(totals[usize::from(col)].to_string());
         ws.write_formula_with_format(row, col, formula, &st.euro_bold)?;
-    }
-    Ok(())
-}
-
-fn excluded_sheet(
-    ws: &mut Worksheet,
-    model: &ReportModel<'_>,
-    st: &Styles,
-) -> Result<(), ReportError> {
-    ws.set_name("Non ammissibili")?;
-    let mut columns = model.template.columns.clone();
-    columns.retain(|c| c.field != Field::EligibleAmount);
-    header_row(ws, &columns, st)?;
-    let reason_col = u16::try_from(columns.len()).unwrap_or(0);
-    ws.write_string_with_format(0, reason_col, "Motivo dell'esclusione", &st.header)?;
-    ws.set_column_width(reason_col, 60)?;
-    let mut row = 1u32;
-    for x in &model.excluded {
-        write_line(ws, row, &columns, &x.line)?;
-        ws.write_string_with_format(row, reason_col, x.message, &st.wrap)?;
-        row += 1;
-    }
-    for l in &model.pending {
-        write_line(ws, row, &columns, l)?;
-        ws.write_string(
-            row,
-            reason_col,
-            "in attesa di verifica: non inclusa nel calcolo",
-        )?;
-        row += 1;
-    }
-    if row > 1 {
-        ws.autofilter(0, 0, row - 1, reason_col)?;
-    }
-    Ok(())
-}
-
-/// Corrections to what earlier submissions claimed: amounts as numbers, the change as a formula
-/// with its cached result.
-fn adjustments_sheet(
-    ws: &mut Worksheet,
-    model: &ReportModel<'_>,
-    st: &Styles,
-) -> Result<(), ReportError> {
-    ws.set_name("Rettifiche")?;
-    for (col, (header, width)) in (0u16..).zip([
-        ("Documento", 60),
-        ("Rendicontazione", 16),
-        ("Importo rendicontato allora", 20),
-        ("Importo ora", 18),
-        ("Differenza", 18),
-    ]) {
-        ws.write_string_with_format(0, col, header, &st.header)?;
-        ws.set_column_width(col, width)?;
-    }
-    ws.set_freeze_panes(1, 0)?;
-    for (row, (a, expense)) in (1u32..).zip(&model.adjustments) {
-        let [document, submission, ..] = ReportModel::adjustment_cells(a, expense.as_ref());
-        ws.write_string(row, 0, document)?;
-        ws.write_string(row, 1, submission)?;
-        ws.write_number_with_format(row, 2, number(a.before.to_decimal()), &st.euro)?;
-        ws.write_number_with_format(row, 3, number(a.after.to_decimal()), &st.euro)?;
-        let excel_row = row + 1;
-        ws.write_formula_with_format(
-            row,
-            4,
-            Formula::new(format!("=D{excel_row}-C{excel_row}"))
-                .set_result(a.delta().to_decimal().to_string()),
-            &st.euro,
-        )?;
     }
     Ok(())
 }
