@@ -52,8 +52,10 @@ pub fn outage_of(error: &sqlx::Error) -> Option<Outage> {
     match error {
         sqlx::Error::Database(db) => {
             let code = db.code()?;
-            if let Ok(extended) = code.parse::<i32>() {
-                return match extended & 0xff {
+            // SQLite's codes are numbers; so are many SQLSTATEs ("53100", "08006"): which engine
+            // answered decides how to read them.
+            if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+                return match code.parse::<i32>().ok()? & 0xff {
                     13 => Some(Outage::DiskFull),
                     5 | 6 | 8 | 10 | 14 => Some(Outage::Unavailable),
                     _ => None,

@@ -104,9 +104,6 @@ async fn openapi() -> impl IntoResponse {
 /// Whether the service can do its work: the database answers and takes a write. A load balancer
 /// sees 503 (with the reason) while writes would fail, a full disk included, and 200 again as soon
 /// as they would succeed.
-/// Whether the service can do its work: the database answers and takes a write. A load balancer
-/// sees 503 (with the reason) while writes would fail, a full disk included, and 200 again as soon
-/// as they would succeed.
 async fn healthz(State(app): State<App>) -> Response {
     let health = health::check(&app).await;
     let body = Json(serde_json::json!({

@@ -63,6 +63,10 @@ impl Face {
     /// word alone is wider (a long IBAN or number). Nothing is ever cut off; an empty text is one
     /// empty line.
     pub(super) fn wrap(&self, text: &str, size: f32, max: f32) -> Vec<String> {
+        // Most cells (amounts, dates, short names) fit: one measurement, no word splitting.
+        if !text.contains('\n') && self.width(text, size) <= max {
+            return vec![text.to_owned()];
+        }
         let mut lines = Vec::new();
         for paragraph in text.split('\n') {
             let mut current = String::new();

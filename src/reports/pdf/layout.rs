@@ -227,10 +227,10 @@ impl Writer {
     /// text wraps), so nothing runs into the margin.
     pub(super) fn table(&mut self, mut columns: Vec<Column>) {
         let frame = PAGE_W - 2.0 * MARGIN;
-        let total: f32 = columns.iter().map(|c| c.width).sum();
-        if total > frame {
+        let columns_width: f32 = columns.iter().map(|c| c.width).sum();
+        if columns_width > frame {
             for c in &mut columns {
-                c.width *= frame / total;
+                c.width *= frame / columns_width;
             }
         }
         self.need(3.0 * ROW_H);
