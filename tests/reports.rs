@@ -6,6 +6,7 @@ mod common;
 
 use std::process::Command;
 
+use common::pdf::{assert_margins, pdf_pages, tool};
 use common::{worked_example, Backend, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -323,21 +324,6 @@ async fn the_same_data_on_both_databases_makes_the_same_workbook() {
     );
 }
 
-fn tool(name: &str, args: &[&str], file: &std::path::Path) -> Option<String> {
-    let out = Command::new(name).args(args).arg(file).arg("-").output();
-    let out = match out {
-        Ok(o) => o,
-        Err(e) => {
-            assert!(
-                std::env::var_os("RENDICONTA_REQUIRE_POSTGRES").is_none(),
-                "{name} is missing: install poppler-utils and qpdf ({e})"
-            );
-            return None;
-        }
-    };
-    Some(String::from_utf8_lossy(&out.stdout).into_owned())
-}
-
 async fn pdf_reads_back_in_italian(app: TestApp) {
     let seed = worked_example(&app).await;
     let base = format!("/api/v1/projects/{}", seed.project_id);
@@ -606,6 +592,7 @@ async fn a_submission_freezes_what_it_included(app: TestApp) {
     );
 
     let dir = tempfile::tempdir().expect("tmp");
+    common::pdf::assert_pdfa_2b(&stored_pdf, "Rendiconto analitico delle spese");
     let file = dir.path().join("submitted.pdf");
     std::fs::write(&file, &stored_pdf).expect("write");
     if let Some(text) = tool("pdftotext", &["-layout"], &file) {
@@ -1035,58 +1022,7 @@ async fn sections_are_put_in_order(app: TestApp) {
     }
 }
 
-/// A document's text, page by page (pdftotext separates pages with a form feed).
-fn pdf_pages(bytes: &[u8]) -> Option<Vec<String>> {
-    let dir = tempfile::tempdir().expect("tmp");
-    let file = dir.path().join("documento.pdf");
-    std::fs::write(&file, bytes).expect("write");
-    let text = tool("pdftotext", &["-layout"], &file)?;
-    Some(
-        text.split('\u{c}')
-            .filter(|p| !p.trim().is_empty())
-            .map(str::to_owned)
-            .collect(),
-    )
-}
-
 const DRAFT: &str = "BOZZA — non valida ai fini della rendicontazione";
-
-/// Every word of every page at least `mm` from each edge (`pdftotext -bbox`), footers included.
-fn assert_margins(pdf: &[u8], mm: f32) {
-    let dir = tempfile::tempdir().expect("tmp");
-    let file = dir.path().join("m.pdf");
-    std::fs::write(&file, pdf).expect("write");
-    let Some(html) = tool("pdftotext", &["-bbox"], &file) else {
-        return;
-    };
-    let min = mm / 25.4 * 72.0;
-    let number = |tag: &str, key: &str| -> f32 {
-        tag.split(&format!("{key}=\""))
-            .nth(1)
-            .and_then(|r| r.split('"').next())
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0.0)
-    };
-    let mut page = (0.0, 0.0);
-    for tag in html.split('<').skip(1) {
-        if tag.starts_with("page ") {
-            page = (number(tag, "width"), number(tag, "height"));
-        } else if tag.starts_with("word ") {
-            let word = tag.split('>').nth(1).unwrap_or("");
-            let (x1, y1, x2, y2) = (
-                number(tag, "xMin"),
-                number(tag, "yMin"),
-                number(tag, "xMax"),
-                number(tag, "yMax"),
-            );
-            let closest = x1.min(y1).min(page.0 - x2).min(page.1 - y2);
-            assert!(
-                closest >= min,
-                "«{word}» lies {closest:.1} pt from the edge"
-            );
-        }
-    }
-}
 
 async fn a_live_document_is_a_draft_on_every_page_and_a_submission_never(app: TestApp) {
     let seed = worked_example(&app).await;

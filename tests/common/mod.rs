@@ -4,6 +4,7 @@
 //! (as `scripts/test` and CI do), where they fail: a skipped backend is not a pass.
 #![allow(dead_code)]
 
+pub mod pdf;
 pub mod server;
 
 use std::sync::atomic::{AtomicU32, Ordering};

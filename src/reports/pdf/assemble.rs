@@ -11,6 +11,7 @@ use printpdf::{
 
 use super::face::Face;
 use super::layout::{deflate, Weight, Writer, MARGIN, PAGE_W};
+use super::pdfa;
 use crate::domain::text::italian_date;
 use crate::reports::model::ReportModel;
 use crate::reports::ReportError;
@@ -56,27 +57,29 @@ pub(super) fn finish(
             printpdf::PdfFont::new(face.font.clone()),
         );
     }
-    let dated = printpdf::OffsetDateTime::from_unix_timestamp(
-        s.as_of
-            .and_hms_opt(12, 0, 0)
-            .map_or(0, |d| d.and_utc().timestamp()),
-    )
-    .map_err(|_| ReportError::Pdf("date"))?;
-    let info = &mut doc.metadata.info;
-    info.creation_date = dated;
-    info.modification_date = dated;
-    info.metadata_date = dated;
-    info.author = model.snapshot.project.data.lead_entity.clone();
-    info.creator = "rendiconta".into();
-    info.producer = "rendiconta".into();
-    info.subject = format!("Impronta SHA-256 dei dati: {}", model.fingerprint);
     doc.with_pages(vec![stand_in(&[&w.regular, &w.bold])]);
     let opts = PdfSaveOptions {
         subset_fonts: false,
         ..PdfSaveOptions::default()
     };
     let mut lo = doc.to_lopdf_document(&opts, &mut Vec::new());
+    let resources = stand_in_resources(&lo)?;
+    pdfa::subset_fonts(&mut lo, &resources, &[&w.regular, &w.bold])?;
     put_pages(&mut lo, w.pages, footers)?;
+    let date = s.as_of.and_hms_opt(12, 0, 0).unwrap_or_default();
+    let subject = format!("Impronta SHA-256 dei dati: {}", model.fingerprint);
+    pdfa::declare(
+        &mut lo,
+        &pdfa::Description {
+            title,
+            author: &model.snapshot.project.data.lead_entity,
+            subject: &subject,
+            date,
+        },
+    )?;
+    // What printpdf wrote and we replaced (its Info, the full fonts) goes.
+    lo.prune_objects();
+    lo.renumber_objects();
     // printpdf draws the file identifier at random: derive it from the data instead.
     let id = Object::String(
         model.fingerprint.get().as_bytes()[..32].to_vec(),
@@ -172,6 +175,20 @@ fn put_pages(
         .map_err(|_| broken())?;
     pages.set("Kids", Object::Array(kids));
     pages.set("Count", Object::Integer(count));
-    lo.renumber_objects();
     Ok(())
+}
+
+/// The resources of printpdf's one page: the fonts, as the pages name them.
+fn stand_in_resources(lo: &lopdf::Document) -> Result<Dictionary, ReportError> {
+    let broken = || ReportError::Pdf("resources");
+    let page: ObjectId = *lo.get_pages().get(&1).ok_or_else(broken)?;
+    let resources = lo
+        .get_dictionary(page)
+        .and_then(|p| p.get(b"Resources"))
+        .map_err(|_| broken())?;
+    match resources {
+        Object::Reference(id) => lo.get_dictionary(*id).cloned().map_err(|_| broken()),
+        Object::Dictionary(d) => Ok(d.clone()),
+        _ => Err(broken()),
+    }
 }

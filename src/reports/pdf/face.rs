@@ -23,6 +23,10 @@ pub(super) struct Face {
     /// The font's resource name on the pages (`/F1`).
     pub(super) name: &'static str,
     pub(super) font: ParsedFont,
+    /// The font's PostScript name, as the file names it.
+    pub(super) postscript: &'static str,
+    /// The font program, subset from when the file is made.
+    pub(super) bytes: &'static [u8],
     units_per_em: f32,
     /// Every BMP character's glyph, looked up once: a 2,000-page table measures and shows
     /// millions of characters.
@@ -32,12 +36,18 @@ pub(super) struct Face {
 }
 
 impl Face {
-    pub(super) fn load(bytes: &[u8], name: &'static str) -> Result<Face, ReportError> {
+    pub(super) fn load(
+        bytes: &'static [u8],
+        name: &'static str,
+        postscript: &'static str,
+    ) -> Result<Face, ReportError> {
         let font =
             ParsedFont::from_bytes(bytes, 0, &mut Vec::new()).ok_or(ReportError::Pdf("font"))?;
         let bmp = (0..BMP as u32).map(|c| lookup(&font, c)).collect();
         Ok(Face {
             name,
+            postscript,
+            bytes,
             units_per_em: f32::from(font.units_per_em.max(1)),
             font,
             bmp,
@@ -120,6 +130,11 @@ impl Face {
             .filter_map(|code| char::from_u32(code as u32));
         bmp.chain(self.used_other.iter().copied()).collect()
     }
+
+    /// The glyph of every character shown (glyph 0 for those the font lacks).
+    pub(super) fn used_glyphs(&self) -> BTreeSet<u16> {
+        self.used().chars().map(|c| self.glyph(c).id).collect()
+    }
 }
 
 /// A missing glyph is glyph 0 (the font's "notdef") with half an em of advance.
@@ -138,7 +153,7 @@ mod tests {
 
     #[test]
     fn wrapped_text_keeps_every_character_within_the_width() {
-        let face = Face::load(REGULAR_TTF, "F1").expect("font");
+        let face = Face::load(REGULAR_TTF, "F1", "DejaVuSans").expect("font");
         let text = "Società Cooperativa Sociale Àncora – servizi di formazione IT60X0542811101000000123456";
         assert_eq!(
             face.wrap(text, 7.0, 1000.0),
@@ -158,7 +173,7 @@ mod tests {
 
     #[test]
     fn shown_text_is_glyph_ids_and_its_characters_are_remembered() {
-        let mut face = Face::load(REGULAR_TTF, "F1").expect("font");
+        let mut face = Face::load(REGULAR_TTF, "F1", "DejaVuSans").expect("font");
         let mut out = String::new();
         face.show("è€𝄞", &mut out);
         let euro = face

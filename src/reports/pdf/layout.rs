@@ -81,8 +81,8 @@ pub(super) fn deflate(content: &str) -> Vec<u8> {
 impl Writer {
     pub(super) fn new() -> Result<Writer, ReportError> {
         Ok(Writer {
-            regular: Face::load(REGULAR_TTF, "F1")?,
-            bold: Face::load(BOLD_TTF, "F2")?,
+            regular: Face::load(REGULAR_TTF, "F1", "DejaVuSans")?,
+            bold: Face::load(BOLD_TTF, "F2", "DejaVuSans-Bold")?,
             pages: Vec::new(),
             content: String::new(),
             y: PAGE_H - MARGIN,

@@ -12,6 +12,7 @@ use crate::domain::{ExpenseStatus, Money};
 mod assemble;
 mod face;
 mod layout;
+mod pdfa;
 
 use assemble::finish;
 use layout::{col, Align, Column, Weight, Writer};
