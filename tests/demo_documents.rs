@@ -73,4 +73,131 @@ async fn the_demo_documents_are_pdf_a_and_fit_to_send(app: TestApp) {
     assert!(summary["contribution_due"].is_string(), "{summary}");
 }
 
-on_both_backends!(the_demo_documents_are_pdf_a_and_fit_to_send);
+/// The words of a PDF, one space apart (pdftotext lays columns out with runs of spaces).
+fn words(pdf: &[u8]) -> Option<String> {
+    let pages = pdf_pages(pdf)?;
+    Some(
+        pages
+            .concat()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
+}
+
+async fn the_demo_rendiconto_carries_what_the_reviewer_checks(app: TestApp) {
+    let (base, officer) = demo(&app).await;
+    let get = |path: String| {
+        let officer = officer.clone();
+        let url = app.url(&path);
+        async move {
+            let response = officer.get(url).send().await.expect("request");
+            assert_eq!(response.status(), StatusCode::OK);
+            response.bytes().await.expect("bytes")
+        }
+    };
+    let Some(text) = words(&get(format!("{base}/reports/rendiconto.pdf")).await) else {
+        return;
+    };
+    for needle in [
+        // The heading: the call's act in full, the grant act, the lead beneficiary with codice
+        // fiscale, registered office and PEC, every partner with its codice fiscale.
+        "Bando approvato con DGR n. 261 del 30/03/2020",
+        "Contributo concesso con Determinazione dirigenziale n. 14238 del 14/08/2020",
+        "Unione delle Terre d'Argine – C.F. 03069890360 – Corso Alberto Pio 91, 41012 Carpi (MO) – PEC protocollo@pec.terredargine.it",
+        "Comune di Carpi (C.F. 00184280360)",
+        "ASP Terre d'Argine (C.F. 03421740360)",
+        "Periodo di realizzazione: dal 01/09/2020 al 31/12/2020",
+        "Costo approvato: 150.000,00 € – contributo concesso: 105.000,00 €",
+        // The drift beside the tolerance, the realisation share beside the threshold.
+        "(tolleranza 20 %)",
+        "Quota di realizzazione sul costo approvato (soglia 50 %)",
+        // The riparto per category, and the grand total of the expenses.
+        "Ammissibile –",
+        "Quota di contributo",
+        "Totale complessivo",
+        // The declaration, all its statements, and who signs it.
+        "Mario Rossi, codice fiscale RSSMRA70A01B819O, in qualità di Presidente e legale rappresentante",
+        "art. 47 del DPR 445/2000",
+        "divieto di doppio finanziamento",
+        "L. 136/2010",
+        "riportano il CUP del progetto",
+        "a disposizione per i controlli",
+        "D.Lgs. 82/2005",
+        "Mario Rossi (firma)",
+    ] {
+        assert!(text.contains(needle), "«{needle}» not in:\n{text}");
+    }
+    // Payment details under the rows: every paid expense's mandate and date paid.
+    assert!(text.matches("· pagata il ").count() >= 50, "{text}");
+
+    let Some(relazione) = words(&get(format!("{base}/reports/relazione.pdf")).await) else {
+        return;
+    };
+    for needle in [
+        "hanno risposto 419 dipendenti su 539",
+        // Lists typed with "- " print as bullets; enumerations keep their letters.
+        "• le attività remotizzabili per ciascun servizio;",
+        "a) i criteri di accesso e le priorità;",
+        "Valore atteso Valore raggiunto",
+        "Dipendenti formati 350 412 persone",
+    ] {
+        assert!(
+            relazione.contains(needle),
+            "«{needle}» not in:\n{relazione}"
+        );
+    }
+    assert!(
+        !relazione.contains("- le attività"),
+        "a list printed literally"
+    );
+
+    // A submission of the demo: its heading says which one, and its evidence pack holds the
+    // demo's files.
+    let response = officer
+        .post(app.url(&format!("{base}/submissions")))
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .expect("submit");
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let submission: Value = response.json().await.expect("json");
+    let sid = submission["id"].as_str().expect("id");
+    assert_eq!(submission["signatory_tax_code"], "RSSMRA70A01B819O");
+    let stored = get(format!("{base}/submissions/{sid}/rendiconto.pdf")).await;
+    let stored_text = words(&stored).expect("text");
+    assert!(
+        stored_text.contains("Rendicontazione finale n. 1"),
+        "{stored_text}"
+    );
+    assert!(!stored_text.contains("BOZZA"), "{stored_text}");
+    let pack = get(format!("{base}/submissions/{sid}/evidenze.zip")).await;
+    let Some(python) = common::python() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("evidenze.zip");
+    std::fs::write(&path, &pack).expect("write");
+    let out = std::process::Command::new(python)
+        .args([
+            "-c",
+            "import sys, zipfile; n = zipfile.ZipFile(sys.argv[1]).namelist(); \
+             print(sum(1 for x in n if x.endswith('.pdf') and 'rendiconto' not in x and 'relazione' not in x))",
+        ])
+        .arg(&path)
+        .output()
+        .expect("python");
+    let evidence: usize = String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .expect("a count");
+    assert!(
+        evidence >= 20,
+        "{evidence} evidence files in the demo's pack"
+    );
+}
+
+on_both_backends!(
+    the_demo_documents_are_pdf_a_and_fit_to_send,
+    the_demo_rendiconto_carries_what_the_reviewer_checks
+);

@@ -454,7 +454,7 @@ async fn a_thousand_expenses_repeat_the_header_on_every_page(app: TestApp) {
         {
             table_pages += 1;
             assert!(
-                page.contains("Fornitore") && page.contains("Ammissibile"),
+                page.contains("Fornitore") && page.contains("ammissibile"),
                 "page {} lacks the header row",
                 i + 1
             );
@@ -1074,6 +1074,57 @@ async fn a_live_document_is_a_draft_on_every_page_and_a_submission_never(app: Te
         assert!(found, "{whole} not printed whole");
     }
     assert_margins(&live, 15.0);
+    // What the reviewer checks of each payment is in the signed document too, under its row.
+    let mut paid = seed.expense("PAY/7", "50.00", "11.00");
+    paid["category"] = json!("a");
+    paid["supplier_vat"] = json!("IT01234567897");
+    paid["commitment_act"] = json!("Det. n. 303 del 12/10/2020");
+    paid["liquidation_act"] = json!("Det. n. 412 del 20/10/2020");
+    paid["payment_order_number"] = json!("4479");
+    paid["payment_order_date"] = json!("2020-11-02");
+    paid["payment_date"] = json!("2020-11-05");
+    app.create(&seed.expenses_path(), &paid).await;
+    let summary: Value = app
+        .get(&format!("{base}/summary?as_of=2021-02-15"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let detailed = app
+        .get(&format!("{base}/reports/rendiconto.pdf?as_of=2021-02-15"))
+        .await
+        .bytes()
+        .await
+        .expect("bytes");
+    let words = pdf_pages(&detailed)
+        .expect("text")
+        .concat()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    for needle in [
+        "P. IVA 01234567897 · CIG Z1A2B3C4D5",
+        "impegno: Det. n. 303 del 12/10/2020",
+        "liquidazione: Det. n. 412 del 20/10/2020",
+        "mandato n. 4479 del 02/11/2020 · pagata il 05/11/2020",
+    ] {
+        assert!(words.contains(needle), "{needle} not in:\n{words}");
+    }
+    // The grand total of every category, equal to the summary's eligible total.
+    let eligible: rendiconta::domain::Money = summary["eligible_total"]
+        .as_str()
+        .expect("eligible_total")
+        .parse()
+        .expect("money");
+    let grand = words
+        .split("Totale complessivo")
+        .nth(1)
+        .expect("a grand total row");
+    assert!(
+        grand.contains(&eligible.italian()),
+        "grand total {} not in: {grand}",
+        eligible.italian()
+    );
     // The final report is titled as itself, in its text and in its metadata.
     let relazione = app
         .get(&format!("{base}/reports/relazione.pdf?as_of=2021-02-15"))

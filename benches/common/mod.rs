@@ -121,6 +121,7 @@ pub async fn load(app: &App, csv_path: &Path) -> ProjectId {
                 },
             ],
             signatory: rendiconta::domain::Signatory::default(),
+            grant_act: None,
         },
     )
     .await
@@ -153,6 +154,8 @@ pub async fn load(app: &App, csv_path: &Path) -> ProjectId {
                     NewEntity {
                         name: row[c_ent].clone(),
                         tax_code: None,
+                        address: None,
+                        pec: None,
                     },
                 )
                 .await

@@ -119,6 +119,65 @@ impl CodiceFiscale {
     }
 }
 
+impl CodiceFiscale {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for CodiceFiscale {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Serialize for CodiceFiscale {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+/// A certified e-mail address (PEC), where an entity receives the Region's communications: one
+/// `@`, a domain with a dot, no spaces; kept in lower case.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Pec(String);
+
+impl Pec {
+    pub fn parse(raw: &str) -> Result<Pec, CodeError> {
+        let s = raw.trim().to_lowercase();
+        if s.len() > 254 {
+            return Err(CodeError::Length);
+        }
+        let well_formed = s.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && !domain.contains('@')
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        });
+        if !well_formed || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(CodeError::Characters);
+        }
+        Ok(Pec(s))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Pec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Serialize for Pec {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
 /// Who issued a document: an Italian partita IVA, a foreign VAT id with its country prefix
 /// (format only: no check is public for every country), or a person's codice fiscale.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

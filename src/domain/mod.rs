@@ -53,7 +53,7 @@ pub mod text;
 pub mod validation;
 
 pub use call::{Call, CallCategory, CallRules, CategoryCode, Ceiling, NewCall};
-pub use codes::{Cig, CodeError, Cup, PartitaIva, TaxId};
+pub use codes::{Cig, CodeError, CodiceFiscale, Cup, PartitaIva, Pec, TaxId};
 pub use expense::{
     Amounts, Document, DocumentKey, DocumentType, Expense, ExpenseData, ExpenseStatus, Nature,
     Payment, Step,
@@ -61,6 +61,7 @@ pub use expense::{
 pub use ids::{CallId, EntityId, ExpenseId, ProjectId, UserId};
 pub use money::{Money, Rate};
 pub use project::{
-    BudgetLine, DateChange, Entity, NewEntity, Project, ProjectData, ProjectDate, Signatory,
+    BudgetLine, DateChange, Entity, GrantAct, NewEntity, Project, ProjectData, ProjectDate,
+    Signatory,
 };
 pub use validation::{FieldError, Violations};

@@ -29,7 +29,10 @@ pub struct Section {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewIndicator {
     pub name: String,
+    /// The value achieved.
     pub value: Decimal,
+    /// The value the project set out to reach, printed beside the achieved one.
+    pub target: Option<Decimal>,
     pub unit: Option<String>,
 }
 
@@ -39,6 +42,8 @@ pub struct Indicator {
     pub name: String,
     #[serde(serialize_with = "serialize_decimal")]
     pub value: Decimal,
+    #[serde(serialize_with = "serialize_optional_decimal")]
+    pub target: Option<Decimal>,
     pub unit: Option<String>,
     pub created_at: DateTime<Utc>,
     pub version: i64,
@@ -70,6 +75,16 @@ pub fn italian_value(value: Decimal) -> String {
 
 fn serialize_decimal<S: serde::Serializer>(value: &Decimal, s: S) -> Result<S::Ok, S::Error> {
     s.collect_str(value)
+}
+
+fn serialize_optional_decimal<S: serde::Serializer>(
+    value: &Option<Decimal>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(v) => s.collect_str(v),
+        None => s.serialize_none(),
+    }
 }
 
 #[cfg(test)]

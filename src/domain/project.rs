@@ -3,7 +3,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::call::CategoryCode;
-use super::codes::{Cup, TaxId};
+use super::codes::{CodiceFiscale, Cup, Pec, TaxId};
 use super::ids::{CallId, EntityId, ProjectId};
 use super::money::Money;
 
@@ -54,6 +54,8 @@ pub struct Signatory {
     pub name: Option<String>,
     pub role: Option<String>,
     pub place: Option<String>,
+    /// The signatory's own codice fiscale, which a declaration under DPR 445/2000 carries.
+    pub tax_code: Option<CodiceFiscale>,
 }
 
 impl Signatory {
@@ -63,6 +65,7 @@ impl Signatory {
             name: other.name.clone().or_else(|| self.name.clone()),
             role: other.role.clone().or_else(|| self.role.clone()),
             place: other.place.clone().or_else(|| self.place.clone()),
+            tax_code: other.tax_code.clone().or_else(|| self.tax_code.clone()),
         }
     }
 }
@@ -78,6 +81,15 @@ pub struct ProjectData {
     pub end_date: NaiveDate,
     pub budget: Vec<BudgetLine>,
     pub signatory: Signatory,
+    /// The act that granted the contribution (atto di concessione), when recorded.
+    pub grant_act: Option<GrantAct>,
+}
+
+/// An administrative act by its number and date ("Determinazione n. 21452 del 02/12/2020").
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct GrantAct {
+    pub number: String,
+    pub date: NaiveDate,
 }
 
 impl ProjectData {
@@ -101,6 +113,9 @@ pub struct Project {
 pub struct NewEntity {
     pub name: String,
     pub tax_code: Option<TaxId>,
+    /// The registered office, as the documents' heading prints it.
+    pub address: Option<String>,
+    pub pec: Option<Pec>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -109,5 +124,7 @@ pub struct Entity {
     pub project_id: ProjectId,
     pub name: String,
     pub tax_code: Option<TaxId>,
+    pub address: Option<String>,
+    pub pec: Option<Pec>,
     pub created_at: DateTime<Utc>,
 }

@@ -2,9 +2,11 @@
 //! then written as XLSX and PDF from a template. The same data and date always give the
 //! same bytes: dates and metadata come from the as-of date, rows have a stable order.
 
+pub mod columns;
 pub mod csv;
 pub mod evidence;
 pub mod fingerprint;
+pub mod heading;
 pub mod model;
 pub mod pdf;
 pub mod template;

@@ -75,17 +75,32 @@ pub struct ExcludedLine<'a> {
 struct PrintedSignatory {
     name: String,
     role: String,
+    /// "Presidente e legale rappresentante", or "legale rappresentante" alone when no role is
+    /// set (never "legale rappresentante e legale rappresentante").
+    capacity: String,
+    /// Empty when unknown: templates leave the clause out.
+    tax_code: String,
     place: String,
 }
 
 impl From<&Signatory> for PrintedSignatory {
     fn from(s: &Signatory) -> PrintedSignatory {
+        const LEGAL: &str = "legale rappresentante";
+        let role = s.role.clone().unwrap_or_else(|| LEGAL.into());
+        let capacity = if role.to_lowercase().contains(LEGAL) {
+            role.clone()
+        } else {
+            format!("{role} e {LEGAL}")
+        };
         PrintedSignatory {
             name: s.name.clone().unwrap_or_else(|| "………………………………".into()),
-            role: s
-                .role
-                .clone()
-                .unwrap_or_else(|| "legale rappresentante".into()),
+            role,
+            capacity,
+            tax_code: s
+                .tax_code
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
             place: s.place.clone().unwrap_or_else(|| "………………".into()),
         }
     }
@@ -101,6 +116,8 @@ pub struct ReportModel<'a> {
     pub fingerprint: Fingerprint<'a>,
     /// For a submission: the audit trail's sequence number and hash when it was made.
     pub audit_head: Option<(i64, String)>,
+    /// A submission's number among the project's (1 for the first); `None` for a draft.
+    pub submission_number: Option<usize>,
     /// Corrections to what earlier submissions claimed, with the expense as it is now.
     pub adjustments: Vec<(Adjustment, Option<Expense>)>,
 }
@@ -155,6 +172,8 @@ impl<'a> ReportModel<'a> {
             date => italian_date(s.as_of),
             signatory => PrintedSignatory::from(signatory),
             contribution_due => s.contribution_due.italian(),
+            // A balance still to receive: the declaration asks for it to be paid.
+            balance_due => (s.balance_due > Money::ZERO).then(|| s.balance_due.italian()),
         };
         let mut texts = template.render_texts(&context)?;
         // Printed under the signature line.
@@ -252,6 +271,7 @@ impl<'a> ReportModel<'a> {
             pending,
             fingerprint,
             audit_head: None,
+            submission_number: None,
             adjustments: Vec::new(),
         })
     }

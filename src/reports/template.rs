@@ -49,13 +49,29 @@ pub enum Format {
     Euro,
 }
 
+/// Where the PDF shows a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PdfPlace {
+    /// A column of the expense table.
+    Column,
+    /// The line of payment details under the row: "P. IVA … · CIG … · Mandato n. … del …".
+    Detail,
+    /// Not in the PDF (the category is the table's own caption).
+    Omit,
+}
+
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Column {
     pub field: Field,
     pub header: String,
+    /// In the workbook, characters; in the PDF, the share of the width left to text columns.
     pub width: u16,
     pub format: Format,
+    /// Where the PDF shows it (`column`, `detail`, `omit`); the field's default when absent.
+    #[serde(default)]
+    pub pdf: Option<PdfPlace>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -5,8 +5,8 @@ use chrono::NaiveDate;
 use super::{access, App, ServiceError};
 use crate::domain::access::{Actor, Need};
 use crate::domain::{
-    BudgetLine, Call, CallId, Cup, DateChange, Entity, Money, NewEntity, Project, ProjectData,
-    ProjectDate, ProjectId, Signatory, Violations,
+    BudgetLine, Call, CallId, Cup, DateChange, Entity, GrantAct, Money, NewEntity, Project,
+    ProjectData, ProjectDate, ProjectId, Signatory, Violations,
 };
 use crate::storage::{Page, PageRequest};
 
@@ -22,6 +22,7 @@ pub struct NewProject {
     pub end_date: Option<NaiveDate>,
     pub budget: Vec<BudgetLine>,
     pub signatory: Signatory,
+    pub grant_act: Option<GrantAct>,
 }
 
 /// Checks the project against its call and fills the defaults.
@@ -78,6 +79,7 @@ fn resolve(call: &Call, new: NewProject) -> Result<ProjectData, ServiceError> {
             end_date,
             budget: new.budget,
             signatory: new.signatory,
+            grant_act: new.grant_act,
         })
     })
     .map_err(ServiceError::Invalid)

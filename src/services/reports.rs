@@ -72,10 +72,12 @@ pub async fn rendiconto(
             signatory: Signatory::default(),
             audit_head: None,
             before_submission: None,
+            number: None,
         },
         Some(id) => {
-            remade = find_submission(app, who, project, id).await?;
-            Order::as_submitted(&remade, &kinds)
+            let number;
+            (remade, number) = find_submission(app, who, project, id).await?;
+            Order::as_submitted(&remade, number, &kinds)
         }
     };
     let made = make(app, who, project, order).await?;
@@ -98,12 +100,14 @@ struct Order<'a> {
     audit_head: Option<(i64, String)>,
     /// Adjustments are measured against the submissions before this one (all when `None`).
     before_submission: Option<i64>,
+    /// The submission's number among the project's, printed in its heading.
+    number: Option<usize>,
 }
 
 impl<'a> Order<'a> {
     /// A submission's documents made again from the stored data: its date, template, signatory
     /// and audit head.
-    fn as_submitted(submission: &'a Submission, kinds: &'a [Kind]) -> Order<'a> {
+    fn as_submitted(submission: &'a Submission, number: usize, kinds: &'a [Kind]) -> Order<'a> {
         Order {
             kinds,
             as_of: Some(submission.as_of),
@@ -114,20 +118,24 @@ impl<'a> Order<'a> {
                 submission.audit_hash.clone().unwrap_or_default(),
             )),
             before_submission: Some(submission.id),
+            number: Some(number),
         }
     }
 }
 
+/// A submission of the project, with its number among them (1 for the first).
 async fn find_submission(
     app: &App,
     who: &Actor,
     project: ProjectId,
     id: i64,
-) -> Result<Submission, ServiceError> {
+) -> Result<(Submission, usize), ServiceError> {
     submissions(app, who, project)
         .await?
         .into_iter()
-        .find(|s| s.id == id)
+        .enumerate()
+        .find(|(_, s)| s.id == id)
+        .map(|(i, s)| (s, i + 1))
         .ok_or(ServiceError::NotFound("rendicontazione"))
 }
 
@@ -149,8 +157,14 @@ pub async fn evidence_pack(
     project: ProjectId,
     id: i64,
 ) -> Result<SpooledDocument, ServiceError> {
-    let submitted = find_submission(app, who, project, id).await?;
-    let made = make(app, who, project, Order::as_submitted(&submitted, &[])).await?;
+    let (submitted, number) = find_submission(app, who, project, id).await?;
+    let made = make(
+        app,
+        who,
+        project,
+        Order::as_submitted(&submitted, number, &[]),
+    )
+    .await?;
     let mut files: std::collections::HashMap<ExpenseId, Vec<_>> = std::collections::HashMap::new();
     for attachment in app.store.project_attachments(project).await? {
         files
@@ -250,6 +264,7 @@ async fn make(
         signatory,
         audit_head,
         before_submission,
+        number,
     } = order;
     let snap = if audit_head.is_some() {
         snapshot_as_submitted(app, who, project, as_of).await?
@@ -280,6 +295,7 @@ async fn make(
         template,
         signatory: signatory.clone(),
         audit_head,
+        number,
         prior,
         narrative,
         kinds: kinds.to_vec(),
@@ -309,6 +325,7 @@ struct Job {
     template: Template,
     signatory: Signatory,
     audit_head: Option<(i64, String)>,
+    number: Option<usize>,
     prior: Vec<PriorClaim>,
     /// The final report's sections and indicators.
     narrative: (Vec<Section>, Vec<Indicator>),
@@ -330,6 +347,7 @@ impl Job {
             template,
             signatory,
             audit_head,
+            number,
             prior,
             narrative,
             kinds,
@@ -340,6 +358,7 @@ impl Job {
             );
             let mut model = ReportModel::build(&snap, &template, &signatory, fingerprint)?;
             model.audit_head = audit_head;
+            model.submission_number = number;
             model.set_adjustments(&prior);
             let mut files = Vec::with_capacity(kinds.len());
             for kind in &kinds {
@@ -412,6 +431,7 @@ pub async fn submit(
             signatory: signatory.clone(),
             audit_head: Some(audit_head.clone()),
             before_submission: None,
+            number: Some(app.store.submissions(project).await?.len() + 1),
         },
     )
     .await?;

@@ -19,6 +19,8 @@ pub struct Snapshot {
     pub entities: Vec<Entity>,
     pub expenses: std::sync::Arc<Vec<Expense>>,
     pub tranches: Vec<Tranche>,
+    /// Every extension recorded, in force as of the date or not (the documents list those in force).
+    pub extensions: Vec<crate::domain::funding::Extension>,
     pub dates: EffectiveDates,
     pub deadlines: Vec<Deadline>,
     pub summary: Summary,
@@ -187,6 +189,7 @@ async fn build(
         entities,
         expenses,
         tranches,
+        extensions,
         dates,
         deadlines,
         summary,

@@ -218,3 +218,56 @@ pub fn required_category(
     }
     category(v, field, raw)
 }
+
+/// Who signs, from the four fields every form and body names the same way; each optional.
+pub fn signatory(
+    v: &mut Violations,
+    name: Option<&str>,
+    role: Option<&str>,
+    place: Option<&str>,
+    tax_code: Option<&str>,
+) -> crate::domain::Signatory {
+    crate::domain::Signatory {
+        name: text(v, "signatory_name", name, 200),
+        role: text(v, "signatory_role", role, 200),
+        place: text(v, "signatory_place", place, 200),
+        tax_code: code(
+            v,
+            "signatory_tax_code",
+            "tax_code",
+            "Codice fiscale del firmatario",
+            tax_code,
+            crate::domain::CodiceFiscale::parse,
+        ),
+    }
+}
+
+/// An act by number and date: both or neither.
+pub fn grant_act(
+    v: &mut Violations,
+    number: Option<&str>,
+    date_raw: Option<&str>,
+) -> Option<crate::domain::GrantAct> {
+    let number = text(v, "grant_act_number", number, 200);
+    let date = date(v, "grant_act_date", date_raw);
+    match (number, date) {
+        (Some(number), Some(date)) => Some(crate::domain::GrantAct { number, date }),
+        (Some(_), None) if date_raw.map_or(true, |d| d.trim().is_empty()) => {
+            v.add(
+                "grant_act_date",
+                "required",
+                "indicare la data dell'atto di concessione",
+            );
+            None
+        }
+        (None, Some(_)) => {
+            v.add(
+                "grant_act_number",
+                "required",
+                "indicare il numero dell'atto di concessione",
+            );
+            None
+        }
+        _ => None,
+    }
+}

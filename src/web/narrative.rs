@@ -97,8 +97,10 @@ impl From<&Section> for SectionView {
 pub struct IndicatorInput {
     /// e.g. "Dipendenti formati".
     pub name: Option<String>,
-    /// A decimal number as a string, e.g. `"120"` or `"340.5"`.
+    /// The value achieved: a decimal number as a string, e.g. `"120"` or `"340.5"`.
     pub value: Option<String>,
+    /// The value the project set out to reach (optional), in the same form.
+    pub target: Option<String>,
     /// e.g. "persone", "ore".
     pub unit: Option<String>,
 }
@@ -114,26 +116,18 @@ impl TryFrom<IndicatorInput> for NewIndicator {
                 v.required("value");
                 None
             }
-            Some(raw) => {
-                let ok = !raw.is_empty()
-                    && raw.bytes().all(|b| b.is_ascii_digit() || b == b'.')
-                    && raw.len() <= 20;
-                let parsed = raw.parse::<Decimal>().ok().filter(|_| ok);
-                if parsed.is_none() {
-                    v.add(
-                        "value",
-                        "invalid_number",
-                        "valore non valido: un numero non negativo, ad esempio \"120\" o \"340.5\"",
-                    );
-                }
-                parsed
-            }
+            Some(raw) => indicator_number(&mut v, "value", raw),
+        };
+        let target = match input.target.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(raw) => indicator_number(&mut v, "target", raw),
         };
         let unit = fields::text(&mut v, "unit", input.unit.as_deref(), 50);
         v.finish(|| {
             Some(NewIndicator {
                 name: name?,
                 value: value?,
+                target,
                 unit,
             })
         })
@@ -141,11 +135,27 @@ impl TryFrom<IndicatorInput> for NewIndicator {
     }
 }
 
+/// A non-negative decimal number as the API writes it ("120", "340.5"), or a field error.
+fn indicator_number(v: &mut Violations, field: &str, raw: &str) -> Option<Decimal> {
+    let ok =
+        !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit() || b == b'.') && raw.len() <= 20;
+    let parsed = raw.parse::<Decimal>().ok().filter(|_| ok);
+    if parsed.is_none() {
+        v.add(
+            field,
+            "invalid_number",
+            "valore non valido: un numero non negativo, ad esempio \"120\" o \"340.5\"",
+        );
+    }
+    parsed
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct IndicatorView {
     id: String,
     name: String,
     value: String,
+    target: Option<String>,
     unit: Option<String>,
     version: i64,
 }
@@ -156,6 +166,7 @@ impl From<&Indicator> for IndicatorView {
             id: i.id.to_string(),
             name: i.name.clone(),
             value: i.value.normalize().to_string(),
+            target: i.target.map(|t| t.normalize().to_string()),
             unit: i.unit.clone(),
             version: i.version,
         }

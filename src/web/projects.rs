@@ -16,7 +16,7 @@ use super::fields;
 use super::merge_patch::merged_input;
 use super::pagination::{page_request, ListEnvelope};
 use crate::domain::{
-    BudgetLine, CallId, Cup, Entity, NewEntity, Project, ProjectId, Signatory, TaxId, Violations,
+    BudgetLine, CallId, Cup, Entity, NewEntity, Pec, Project, ProjectId, TaxId, Violations,
 };
 use crate::services::projects::{self, NewProject};
 use crate::services::App;
@@ -47,6 +47,11 @@ pub struct ProjectInput {
     signatory_name: Option<String>,
     signatory_role: Option<String>,
     signatory_place: Option<String>,
+    /// The signatory's codice fiscale (16 characters), printed in the declaration.
+    signatory_tax_code: Option<String>,
+    /// The act that granted the contribution: number ("Determinazione n. 21452") and date.
+    grant_act_number: Option<String>,
+    grant_act_date: Option<String>,
     /// Write-only: the act that moves the project's dates (required when a PATCH changes them).
     change_act: Option<String>,
 }
@@ -75,26 +80,18 @@ impl ProjectInput {
         let start_date = fields::date(&mut v, "start_date", self.start_date.as_deref());
         let end_date = fields::date(&mut v, "end_date", self.end_date.as_deref());
         let change_act = fields::text(&mut v, "change_act", self.change_act.as_deref(), 300);
-        let signatory = Signatory {
-            name: fields::text(
-                &mut v,
-                "signatory_name",
-                self.signatory_name.as_deref(),
-                200,
-            ),
-            role: fields::text(
-                &mut v,
-                "signatory_role",
-                self.signatory_role.as_deref(),
-                200,
-            ),
-            place: fields::text(
-                &mut v,
-                "signatory_place",
-                self.signatory_place.as_deref(),
-                200,
-            ),
-        };
+        let signatory = fields::signatory(
+            &mut v,
+            self.signatory_name.as_deref(),
+            self.signatory_role.as_deref(),
+            self.signatory_place.as_deref(),
+            self.signatory_tax_code.as_deref(),
+        );
+        let grant_act = fields::grant_act(
+            &mut v,
+            self.grant_act_number.as_deref(),
+            self.grant_act_date.as_deref(),
+        );
         let mut budget = Vec::new();
         match self.budget {
             None => v.required("budget"),
@@ -131,6 +128,7 @@ impl ProjectInput {
                     end_date,
                     budget,
                     signatory,
+                    grant_act,
                 })
             })
             .map_err(ApiError::invalid)?;
@@ -161,6 +159,9 @@ pub struct ProjectView {
     signatory_name: Option<String>,
     signatory_role: Option<String>,
     signatory_place: Option<String>,
+    signatory_tax_code: Option<String>,
+    grant_act_number: Option<String>,
+    grant_act_date: Option<String>,
     approved_total: String,
     date_history: Vec<DateChangeView>,
     version: i64,
@@ -201,6 +202,9 @@ impl From<&Project> for ProjectView {
             signatory_name: d.signatory.name.clone(),
             signatory_role: d.signatory.role.clone(),
             signatory_place: d.signatory.place.clone(),
+            signatory_tax_code: d.signatory.tax_code.as_ref().map(ToString::to_string),
+            grant_act_number: d.grant_act.as_ref().map(|a| a.number.clone()),
+            grant_act_date: d.grant_act.as_ref().map(|a| a.date.to_string()),
             approved_total: d.approved_total().to_string(),
             date_history: p
                 .date_history
@@ -245,6 +249,10 @@ pub struct EntityInput {
     name: Option<String>,
     /// Codice fiscale or partita IVA of the entity.
     tax_code: Option<String>,
+    /// The registered office ("Corso Alberto Pio 91, 41012 Carpi (MO)").
+    address: Option<String>,
+    /// The certified e-mail address (PEC).
+    pec: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -253,6 +261,8 @@ pub struct EntityView {
     project_id: String,
     name: String,
     tax_code: Option<String>,
+    address: Option<String>,
+    pec: Option<String>,
     created_at: String,
 }
 
@@ -263,6 +273,8 @@ impl From<&Entity> for EntityView {
             project_id: e.project_id.to_string(),
             name: e.name.clone(),
             tax_code: e.tax_code.as_ref().map(ToString::to_string),
+            address: e.address.clone(),
+            pec: e.pec.as_ref().map(ToString::to_string),
             created_at: e.created_at.to_rfc3339(),
         }
     }
@@ -367,11 +379,22 @@ async fn create_entity(
         input.tax_code.as_deref(),
         TaxId::parse,
     );
+    let address = fields::text(&mut v, "address", input.address.as_deref(), 300);
+    let pec = fields::code(
+        &mut v,
+        "pec",
+        "pec",
+        "PEC (posta elettronica certificata)",
+        input.pec.as_deref(),
+        Pec::parse,
+    );
     let new = v
         .finish(|| {
             Some(NewEntity {
                 name: name?,
                 tax_code,
+                address,
+                pec,
             })
         })
         .map_err(ApiError::invalid)?;

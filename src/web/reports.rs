@@ -13,7 +13,6 @@ use super::extract::QueryPairs;
 use super::fields;
 use super::projects::parse_project_id;
 use crate::domain::submission::Submission;
-use crate::domain::Signatory;
 use crate::domain::Violations;
 use crate::services::reports::{
     evidence_pack, rendiconto, submission_file, submissions, submit, Document, Kind,
@@ -170,6 +169,8 @@ pub struct SubmissionInput {
     signatory_name: Option<String>,
     signatory_role: Option<String>,
     signatory_place: Option<String>,
+    /// The signatory's codice fiscale, printed in the declaration.
+    signatory_tax_code: Option<String>,
 }
 
 #[derive(serde::Serialize, utoipa::ToSchema)]
@@ -182,6 +183,7 @@ pub struct SubmissionView {
     signatory_name: Option<String>,
     signatory_role: Option<String>,
     signatory_place: Option<String>,
+    signatory_tax_code: Option<String>,
     contribution_due: String,
     expense_count: i64,
     /// The audit trail's head when the submission was made, printed on its documents.
@@ -203,6 +205,7 @@ impl From<&Submission> for SubmissionView {
             signatory_name: s.signatory.name.clone(),
             signatory_role: s.signatory.role.clone(),
             signatory_place: s.signatory.place.clone(),
+            signatory_tax_code: s.signatory.tax_code.as_ref().map(ToString::to_string),
             contribution_due: s.contribution_due.to_string(),
             expense_count: s.expense_count,
             audit_seq: s.audit_seq,
@@ -236,26 +239,13 @@ async fn create_submission(
     };
     let mut v = Violations::new();
     let as_of = fields::date(&mut v, "as_of", input.as_of.as_deref());
-    let signatory = Signatory {
-        name: fields::text(
-            &mut v,
-            "signatory_name",
-            input.signatory_name.as_deref(),
-            200,
-        ),
-        role: fields::text(
-            &mut v,
-            "signatory_role",
-            input.signatory_role.as_deref(),
-            200,
-        ),
-        place: fields::text(
-            &mut v,
-            "signatory_place",
-            input.signatory_place.as_deref(),
-            200,
-        ),
-    };
+    let signatory = fields::signatory(
+        &mut v,
+        input.signatory_name.as_deref(),
+        input.signatory_role.as_deref(),
+        input.signatory_place.as_deref(),
+        input.signatory_tax_code.as_deref(),
+    );
     v.finish(|| Some(())).map_err(ApiError::invalid)?;
     let submission = submit(
         &app,

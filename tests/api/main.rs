@@ -9,6 +9,7 @@ mod bad_input;
 mod concurrency;
 mod csv_import;
 mod hardening;
+mod heading_fields;
 mod imports;
 mod reconciliation;
 mod story;

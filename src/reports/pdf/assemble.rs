@@ -10,7 +10,7 @@ use printpdf::{
 };
 
 use super::face::Face;
-use super::layout::{deflate, Weight, Writer, MARGIN, PAGE_W};
+use super::layout::{deflate, Paper, Weight, Writer, MARGIN};
 use super::pdfa;
 use crate::domain::text::italian_date;
 use crate::reports::model::ReportModel;
@@ -39,13 +39,14 @@ pub(super) fn finish(
     let mut footers = Vec::with_capacity(total);
     for i in 1..=total {
         // Two footer lines above the bottom margin (descenders included).
-        w.rule(MARGIN, PAGE_W - MARGIN, MARGIN + 20.0, 0.3);
+        let page_w = w.paper.w;
+        w.rule(MARGIN, page_w - MARGIN, MARGIN + 20.0, 0.3);
         w.text(MARGIN, MARGIN + 11.0, &footer, 6.5, Weight::Regular);
         if let Some(line) = &audit_line {
             w.text(MARGIN, MARGIN + 3.0, line, 6.5, Weight::Regular);
         }
         let number = format!("Pagina {i} di {total}");
-        let nx = PAGE_W - MARGIN - w.regular.width(&number, 8.0);
+        let nx = page_w - MARGIN - w.regular.width(&number, 8.0);
         w.text(nx, MARGIN + 11.0, &number, 8.0, Weight::Regular);
         footers.push(deflate(&w.take_content()));
     }
@@ -57,7 +58,7 @@ pub(super) fn finish(
             printpdf::PdfFont::new(face.font.clone()),
         );
     }
-    doc.with_pages(vec![stand_in(&[&w.regular, &w.bold])]);
+    doc.with_pages(vec![stand_in(&[&w.regular, &w.bold], w.paper)]);
     let opts = PdfSaveOptions {
         subset_fonts: false,
         ..PdfSaveOptions::default()
@@ -93,9 +94,9 @@ pub(super) fn finish(
     Ok(bytes)
 }
 
-/// One A4 landscape page showing every character each font showed, so that printpdf embeds the
+/// One page of the document's size showing every character each font showed, so that printpdf embeds the
 /// fonts with the widths and `ToUnicode` entries of exactly those.
-fn stand_in(faces: &[&Face]) -> PdfPage {
+fn stand_in(faces: &[&Face], paper: Paper) -> PdfPage {
     let mut ops = Vec::new();
     for face in faces {
         let used = face.used();
@@ -120,7 +121,8 @@ fn stand_in(faces: &[&Face]) -> PdfPage {
             Op::EndTextSection,
         ]);
     }
-    PdfPage::new(printpdf::Mm(297.0), printpdf::Mm(210.0), ops)
+    let mm = |pt: f32| printpdf::Mm(pt * 25.4 / 72.0);
+    PdfPage::new(mm(paper.w), mm(paper.h), ops)
 }
 
 /// Replaces the stand-in page with ours: same size, same resources, each page's body and footer

@@ -393,20 +393,7 @@ fn write_line(ws: &mut Worksheet, row: u32, columns: &[Column], l: &Line) -> Res
 
 /// The value of a euro column summed over lines (the cached result of its formula).
 fn column_sum(field: Field, lines: &[Line]) -> Money {
-    lines
-        .iter()
-        .map(|l| {
-            let a = &l.expense.data.amounts;
-            match field {
-                Field::NetAmount => l.signed(a.net()),
-                Field::VatAmount => l.signed(a.vat()),
-                Field::TotalAmount => l.signed(a.total()),
-                Field::ClaimedAmount => l.signed(a.claimed()),
-                Field::EligibleAmount => l.eligible,
-                _ => Money::ZERO,
-            }
-        })
-        .sum()
+    lines.iter().filter_map(|l| field.amount(l)).sum()
 }
 
 /// The header row, and each column's width and format. Amounts and dates are written without a

@@ -13,10 +13,18 @@ use crate::domain::ProjectId;
 use crate::storage::StoreError;
 
 const SECTION_COLUMNS: &str = "id, title, body, created_at, version, position";
-const INDICATOR_COLUMNS: &str = "id, name, value, unit, created_at, version";
+const INDICATOR_COLUMNS: &str = "id, name, value, unit, created_at, version, target";
 
 type SectionRow = (i64, String, String, DateTime<Utc>, i64, i64);
-type IndicatorRow = (i64, String, String, Option<String>, DateTime<Utc>, i64);
+type IndicatorRow = (
+    i64,
+    String,
+    String,
+    Option<String>,
+    DateTime<Utc>,
+    i64,
+    Option<String>,
+);
 
 fn section_of((id, title, body, created_at, version, position): SectionRow) -> Section {
     Section {
@@ -48,13 +56,17 @@ fn place(asked: u32, last: i64) -> i64 {
 }
 
 fn indicator_of(
-    (id, name, value, unit, created_at, version): IndicatorRow,
+    (id, name, value, unit, created_at, version, target): IndicatorRow,
 ) -> Result<Indicator, StoreError> {
     let value = Decimal::from_str(&value).map_err(|_| corrupt("indicator", &value))?;
+    let target = target
+        .map(|t| Decimal::from_str(&t).map_err(|_| corrupt("indicator target", &t)))
+        .transpose()?;
     Ok(Indicator {
         id,
         name,
         value,
+        target,
         unit,
         created_at,
         version,
@@ -116,19 +128,22 @@ pub(super) async fn insert_indicator(
     now: DateTime<Utc>,
 ) -> Result<Indicator, StoreError> {
     let (id,): (i64,) = sqlx::query_as(
-        "INSERT INTO indicators (project_id, name, value, unit, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        "INSERT INTO indicators (project_id, name, value, unit, created_at, target) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
     .bind(project.0)
     .bind(&new.name)
     .bind(new.value.to_string())
     .bind(&new.unit)
     .bind(now)
+    .bind(new.target.map(|t| t.to_string()))
     .fetch_one(&mut **tx)
     .await?;
     Ok(Indicator {
         id,
         name: new.name.clone(),
         value: new.value,
+        target: new.target,
         unit: new.unit.clone(),
         created_at: now,
         version: 1,
@@ -265,13 +280,15 @@ pub(super) async fn update_indicator(
     let before = indicator_in(tx, project, id).await?;
     check_version(before.version, Some(expected_version))?;
     let done = sqlx::query(
-        "UPDATE indicators SET name = $1, value = $2, unit = $3, version = version + 1 WHERE id = $4 AND version = $5",
+        "UPDATE indicators SET name = $1, value = $2, unit = $3, target = $6, version = version + 1 \
+         WHERE id = $4 AND version = $5",
     )
     .bind(&new.name)
     .bind(new.value.to_string())
     .bind(&new.unit)
     .bind(id)
     .bind(expected_version)
+    .bind(new.target.map(|t| t.to_string()))
     .execute(&mut **tx)
     .await?;
     if done.rows_affected() == 0 {
@@ -280,6 +297,7 @@ pub(super) async fn update_indicator(
     let after = Indicator {
         name: new.name.clone(),
         value: new.value,
+        target: new.target,
         unit: new.unit.clone(),
         version: before.version + 1,
         ..before.clone()

@@ -3,11 +3,11 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{Pool, Transaction};
 
-use super::rows::{category_code, corrupt, cup, tax_id};
+use super::rows::{category_code, codice_fiscale, corrupt, cup, pec, tax_id};
 use super::{classify, Db, DIALECT};
 use crate::domain::{
-    BudgetLine, CallId, DateChange, Entity, EntityId, Money, NewEntity, Project, ProjectData,
-    ProjectDate, ProjectId, Signatory, UserId,
+    BudgetLine, CallId, DateChange, Entity, EntityId, GrantAct, Money, NewEntity, Project,
+    ProjectData, ProjectDate, ProjectId, Signatory, UserId,
 };
 use crate::storage::{Page, PageRequest, StoreError};
 
@@ -30,18 +30,25 @@ async fn insert_budget(
     Ok(())
 }
 
+/// The settings the documents print: who signs, and the act that granted the contribution.
 async fn set_signatory(
     tx: &mut Transaction<'static, Db>,
     id: i64,
     data: &ProjectData,
 ) -> Result<(), StoreError> {
-    sqlx::query("UPDATE projects SET signatory_name = $1, signatory_role = $2, signatory_place = $3 WHERE id = $4")
-        .bind(&data.signatory.name)
-        .bind(&data.signatory.role)
-        .bind(&data.signatory.place)
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query(
+        "UPDATE projects SET signatory_name = $1, signatory_role = $2, signatory_place = $3, \
+         signatory_tax_code = $4, grant_act_number = $5, grant_act_date = $6 WHERE id = $7",
+    )
+    .bind(&data.signatory.name)
+    .bind(&data.signatory.role)
+    .bind(&data.signatory.place)
+    .bind(data.signatory.tax_code.as_ref().map(|c| c.as_str()))
+    .bind(data.grant_act.as_ref().map(|a| a.number.as_str()))
+    .bind(data.grant_act.as_ref().map(|a| a.date))
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 
@@ -154,10 +161,14 @@ struct ProjectRow {
     signatory_name: Option<String>,
     signatory_role: Option<String>,
     signatory_place: Option<String>,
+    signatory_tax_code: Option<String>,
+    grant_act_number: Option<String>,
+    grant_act_date: Option<NaiveDate>,
 }
 
 const PROJECT_COLUMNS: &str = "id, call_id, title, cup, lead_entity, granted_contribution_cents, \
-    start_date, end_date, version, created_at, updated_at, signatory_name, signatory_role, signatory_place";
+    start_date, end_date, version, created_at, updated_at, signatory_name, signatory_role, \
+    signatory_place, signatory_tax_code, grant_act_number, grant_act_date";
 
 async fn assemble(pool: &Pool<Db>, row: ProjectRow) -> Result<Project, StoreError> {
     let lines: Vec<(String, i64)> = sqlx::query_as(
@@ -196,6 +207,11 @@ async fn assemble(pool: &Pool<Db>, row: ProjectRow) -> Result<Project, StoreErro
                 name: row.signatory_name,
                 role: row.signatory_role,
                 place: row.signatory_place,
+                tax_code: codice_fiscale(row.signatory_tax_code)?,
+            },
+            grant_act: match (row.grant_act_number, row.grant_act_date) {
+                (Some(number), Some(date)) => Some(GrantAct { number, date }),
+                _ => None,
             },
         },
         date_history: history
@@ -259,15 +275,27 @@ pub(super) async fn list(
     Ok(Page { items, total })
 }
 
-type EntityRow = (i64, i64, String, Option<String>, DateTime<Utc>);
+type EntityRow = (
+    i64,
+    i64,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    DateTime<Utc>,
+);
+
+const ENTITY_COLUMNS: &str = "id, project_id, name, tax_code, address, pec, created_at";
 
 fn entity(row: EntityRow) -> Result<Entity, StoreError> {
-    let (id, project_id, name, tax_code, created_at) = row;
+    let (id, project_id, name, tax_code, address, pec_address, created_at) = row;
     Ok(Entity {
         id: EntityId(id),
         project_id: ProjectId(project_id),
         name,
         tax_code: tax_id(tax_code)?,
+        address,
+        pec: pec(pec_address)?,
         created_at,
     })
 }
@@ -278,13 +306,15 @@ pub(super) async fn insert_entity(
     new: &NewEntity,
     now: DateTime<Utc>,
 ) -> Result<Entity, StoreError> {
-    let row: EntityRow = sqlx::query_as(
-        "INSERT INTO entities (project_id, name, tax_code, created_at) VALUES ($1, $2, $3, $4) \
-         RETURNING id, project_id, name, tax_code, created_at",
-    )
+    let row: EntityRow = sqlx::query_as(&format!(
+        "INSERT INTO entities (project_id, name, tax_code, address, pec, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING {ENTITY_COLUMNS}"
+    ))
     .bind(project.0)
     .bind(&new.name)
     .bind(new.tax_code.as_ref().map(|t| t.as_str()))
+    .bind(&new.address)
+    .bind(new.pec.as_ref().map(|p| p.as_str()))
     .bind(now)
     .fetch_one(&mut **tx)
     .await
@@ -296,9 +326,9 @@ pub(super) async fn get_entity(
     pool: &Pool<Db>,
     id: EntityId,
 ) -> Result<Option<Entity>, StoreError> {
-    let row: Option<EntityRow> = sqlx::query_as(
-        "SELECT id, project_id, name, tax_code, created_at FROM entities WHERE id = $1",
-    )
+    let row: Option<EntityRow> = sqlx::query_as(&format!(
+        "SELECT {ENTITY_COLUMNS} FROM entities WHERE id = $1"
+    ))
     .bind(id.0)
     .fetch_optional(pool)
     .await?;
@@ -309,9 +339,9 @@ pub(super) async fn list_entities(
     pool: &Pool<Db>,
     project: ProjectId,
 ) -> Result<Vec<Entity>, StoreError> {
-    let rows: Vec<EntityRow> = sqlx::query_as(
-        "SELECT id, project_id, name, tax_code, created_at FROM entities WHERE project_id = $1 ORDER BY id",
-    )
+    let rows: Vec<EntityRow> = sqlx::query_as(&format!(
+        "SELECT {ENTITY_COLUMNS} FROM entities WHERE project_id = $1 ORDER BY id"
+    ))
     .bind(project.0)
     .fetch_all(pool)
     .await?;

@@ -4,9 +4,9 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::domain::{
-    Amounts, CallCategory, CategoryCode, Ceiling, Cig, Cup, Document, DocumentType, EntityId,
-    Expense, ExpenseData, ExpenseId, ExpenseStatus, Money, Nature, Payment, ProjectId, Rate, TaxId,
-    UserId,
+    Amounts, CallCategory, CategoryCode, Ceiling, Cig, CodiceFiscale, Cup, Document, DocumentType,
+    EntityId, Expense, ExpenseData, ExpenseId, ExpenseStatus, Money, Nature, Payment, Pec,
+    ProjectId, Rate, TaxId, UserId,
 };
 use crate::storage::StoreError;
 
@@ -33,6 +33,16 @@ pub(super) fn cup(raw: Option<String>) -> Result<Option<Cup>, StoreError> {
 
 pub(super) fn tax_id(raw: Option<String>) -> Result<Option<TaxId>, StoreError> {
     raw.map(|c| TaxId::parse(&c).map_err(|_| corrupt("tax id", c)))
+        .transpose()
+}
+
+pub(super) fn codice_fiscale(raw: Option<String>) -> Result<Option<CodiceFiscale>, StoreError> {
+    raw.map(|c| CodiceFiscale::parse(&c).map_err(|_| corrupt("codice fiscale", c)))
+        .transpose()
+}
+
+pub(super) fn pec(raw: Option<String>) -> Result<Option<Pec>, StoreError> {
+    raw.map(|c| Pec::parse(&c).map_err(|_| corrupt("pec", c)))
         .transpose()
 }
 

@@ -3,6 +3,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{Pool, Transaction};
 
+use super::rows::codice_fiscale;
 use super::{Db, DIALECT};
 use crate::domain::submission::{NewSubmission, PriorClaim, Submission, SubmittedFile};
 use crate::domain::{ExpenseId, ExpenseStatus, Money, ProjectId, Signatory};
@@ -35,8 +36,9 @@ pub(super) async fn insert(
     }
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO submissions (project_id, as_of, template, fingerprint, signatory_name, signatory_role, \
-         signatory_place, contribution_due_cents, xlsx, pdf, relazione, created_at, audit_seq, audit_hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+         signatory_place, contribution_due_cents, xlsx, pdf, relazione, created_at, audit_seq, audit_hash, \
+         signatory_tax_code) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
     )
     .bind(project.0)
     .bind(new.as_of)
@@ -52,6 +54,7 @@ pub(super) async fn insert(
     .bind(now)
     .bind(new.audit_head.0)
     .bind(&new.audit_head.1)
+    .bind(new.signatory.tax_code.as_ref().map(|c| c.as_str()))
     .fetch_one(&mut **tx)
     .await?;
     let mut newly_included = Vec::new();
@@ -97,6 +100,7 @@ type SubmissionRow = (
     Option<i64>,
     Option<String>,
     DateTime<Utc>,
+    Option<String>,
 );
 
 pub(super) async fn list(
@@ -107,14 +111,13 @@ pub(super) async fn list(
         "SELECT s.id, s.project_id, s.as_of, s.template, s.fingerprint, s.signatory_name, s.signatory_role, \
          s.signatory_place, s.contribution_due_cents, \
          (SELECT COUNT(*) FROM submission_expenses e WHERE e.submission_id = s.id), s.audit_seq, s.audit_hash, \
-         s.created_at \
+         s.created_at, s.signatory_tax_code \
          FROM submissions s WHERE s.project_id = $1 ORDER BY s.id",
     )
     .bind(project.0)
     .fetch_all(pool)
     .await?;
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .map(
             |(
                 id,
@@ -130,21 +133,29 @@ pub(super) async fn list(
                 audit_seq,
                 audit_hash,
                 created_at,
-            )| Submission {
-                id,
-                project_id: ProjectId(project_id),
-                as_of,
-                template,
-                fingerprint,
-                signatory: Signatory { name, role, place },
-                contribution_due: Money::from_cents(due),
-                expense_count: count,
-                audit_seq,
-                audit_hash,
-                created_at,
+                tax_code,
+            )| {
+                Ok(Submission {
+                    id,
+                    project_id: ProjectId(project_id),
+                    as_of,
+                    template,
+                    fingerprint,
+                    signatory: Signatory {
+                        name,
+                        role,
+                        place,
+                        tax_code: codice_fiscale(tax_code)?,
+                    },
+                    contribution_due: Money::from_cents(due),
+                    expense_count: count,
+                    audit_seq,
+                    audit_hash,
+                    created_at,
+                })
             },
         )
-        .collect())
+        .collect()
 }
 
 pub(super) async fn file(

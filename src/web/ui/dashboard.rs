@@ -13,11 +13,12 @@ use super::session::{CsrfForm, UiSession};
 use super::svg;
 use crate::domain::rules::{DeadlineStatus, Scope, Summary};
 use crate::domain::text::italian_date;
-use crate::domain::{ProjectId, Signatory};
+use crate::domain::ProjectId;
 use crate::services::summary::{snapshot, Snapshot};
 use crate::services::{projects, reports, App};
 use crate::storage::PageRequest;
 use crate::web::extract::QueryPairs;
+use crate::web::fields;
 use chrono::NaiveDate;
 
 pub fn router() -> Router<App> {
@@ -461,12 +462,20 @@ async fn submit(State(app): State<App>, Path(id): Path<String>, form: CsrfForm) 
         Err(e) => return e.into_response(),
     };
     let who = form.session.actor();
-    let signatory = Signatory {
-        name: form.get("signatory_name").map(str::to_owned),
-        role: form.get("signatory_role").map(str::to_owned),
-        place: form.get("signatory_place").map(str::to_owned),
+    // What cannot be read is said, not dropped: the form comes back with the reason.
+    let mut v = crate::domain::Violations::new();
+    let signatory = fields::signatory(
+        &mut v,
+        form.get("signatory_name"),
+        form.get("signatory_role"),
+        form.get("signatory_place"),
+        form.get("signatory_tax_code"),
+    );
+    let submitted = match v.finish(|| Some(())) {
+        Ok(()) => reports::submit(&app, &who, id, None, None, &signatory).await,
+        Err(violations) => Err(crate::services::ServiceError::Invalid(violations)),
     };
-    match reports::submit(&app, &who, id, None, None, &signatory).await {
+    match submitted {
         Ok(_) => Redirect::to(&format!("/progetti/{id}/documenti")).into_response(),
         Err(e) => {
             let e = UiError::from(e);

@@ -45,6 +45,7 @@ struct IndicatorRow {
     version: i64,
     name: String,
     value: String,
+    target: String,
     unit: String,
 }
 
@@ -117,6 +118,7 @@ async fn narrative_page(
                     version: i.version,
                     name: i.name,
                     value: italian_value(i.value),
+                    target: i.target.map(italian_value).unwrap_or_default(),
                     unit: i.unit.unwrap_or_default(),
                 })
                 .collect(),
@@ -156,6 +158,7 @@ fn indicator_of(form: &CsrfForm) -> Result<NewIndicator, String> {
     NewIndicator::try_from(IndicatorInput {
         name: field(form, "name"),
         value: field(form, "value").map(|v| api_number(&v)),
+        target: field(form, "target").map(|v| api_number(&v)),
         unit: field(form, "unit").filter(|u| !u.trim().is_empty()),
     })
     .map_err(|e| refusal(&e))

@@ -5,13 +5,16 @@
 
 use chrono::{Duration, NaiveDate};
 
+mod evidence;
+mod narrative;
+
 use super::projects::NewProject;
 use super::{accounts, calls, expenses, projects, App, ServiceError};
 use crate::domain::access::{Actor, Role};
 use crate::domain::{
     Amounts, BudgetLine, CallCategory, CallRules, CategoryCode, Ceiling, Cig, Cup, Document,
-    DocumentType, EntityId, ExpenseData, Money, Nature, NewCall, NewEntity, Payment, ProjectId,
-    Rate, Step, TaxId,
+    DocumentType, EntityId, ExpenseData, Money, Nature, NewCall, NewEntity, Payment, Pec,
+    ProjectId, Rate, Step, TaxId,
 };
 
 /// A tiny deterministic generator (64-bit LCG): the demo must not depend on a random source.
@@ -109,6 +112,47 @@ pub const DEMO_USERS: &[(&str, Option<Role>, &str)] = &[
     ),
 ];
 
+/// The six partners: name, codice fiscale (the numeric form public bodies have; check digit
+/// valid), registered office and PEC. Illustrative: check them before any real use.
+const ENTITIES: &[(&str, &str, &str, &str)] = &[
+    (
+        "Unione delle Terre d'Argine",
+        "03069890360",
+        "Corso Alberto Pio 91, 41012 Carpi (MO)",
+        "protocollo@pec.terredargine.it",
+    ),
+    (
+        "Comune di Carpi",
+        "00184280360",
+        "Corso Alberto Pio 91, 41012 Carpi (MO)",
+        "comune.carpi@pec.comune.carpi.mo.it",
+    ),
+    (
+        "Comune di Soliera",
+        "00221720360",
+        "Piazza della Repubblica 1, 41019 Soliera (MO)",
+        "comune.soliera@cert.comune.soliera.mo.it",
+    ),
+    (
+        "Comune di Novi di Modena",
+        "00223000365",
+        "Piazza Primo Maggio 26, 41016 Novi di Modena (MO)",
+        "comune.novi@cert.comune.novi.mo.it",
+    ),
+    (
+        "Comune di Campogalliano",
+        "00308030360",
+        "Piazza Vittorio Emanuele II 1, 41011 Campogalliano (MO)",
+        "comune.campogalliano@cert.comune.campogalliano.mo.it",
+    ),
+    (
+        "ASP Terre d'Argine",
+        "03421740360",
+        "Via Trento Trieste 22, 41012 Carpi (MO)",
+        "asp@pec.asp.terredargine.it",
+    ),
+];
+
 /// Loads the demo unless a project exists already; returns the new project's id.
 pub async fn load_if_empty(app: &App) -> Result<Option<ProjectId>, ServiceError> {
     if app.store.count_projects().await? > 0 {
@@ -124,7 +168,7 @@ pub async fn load_if_empty(app: &App) -> Result<Option<ProjectId>, ServiceError>
         NewCall {
             name: "Bando per progetti di smart working nelle pubbliche amministrazioni 2020".into(),
             funder: "Regione Emilia-Romagna".into(),
-            act: "DGR 261/2020".into(),
+            act: "DGR n. 261 del 30/03/2020".into(),
             rules: CallRules {
                 contribution_rate: rate("0.70")?,
                 max_contribution: Some(money("105000.00")?),
@@ -177,66 +221,45 @@ pub async fn load_if_empty(app: &App) -> Result<Option<ProjectId>, ServiceError>
                 name: Some("Mario Rossi".into()),
                 role: Some("Presidente".into()),
                 place: Some("Carpi".into()),
+                tax_code: Some(
+                    crate::domain::CodiceFiscale::parse("RSSMRA70A01B819O").map_err(invalid)?,
+                ),
             },
+            grant_act: Some(crate::domain::GrantAct {
+                number: "Determinazione dirigenziale n. 14238".into(),
+                date: date(2020, 8, 14)?,
+            }),
         },
     )
     .await?;
-    let names = [
-        "Unione delle Terre d'Argine",
-        "Comune di Carpi",
-        "Comune di Soliera",
-        "Comune di Novi di Modena",
-        "Comune di Campogalliano",
-        "ASP Terre d'Argine",
-    ];
     let mut entities = Vec::new();
-    for name in names {
+    for (name, tax_code, address, pec) in ENTITIES {
         let e = projects::add_entity(
             app,
             app_who,
             project.id,
             NewEntity {
-                name: name.into(),
-                tax_code: None,
+                name: (*name).into(),
+                tax_code: Some(TaxId::parse(tax_code).map_err(invalid)?),
+                address: Some((*address).into()),
+                pec: Some(Pec::parse(pec).map_err(invalid)?),
             },
         )
         .await?;
         entities.push(e.id);
     }
-    let sections = [
-        ("Attività svolte", "Il progetto ha introdotto il lavoro agile nei sei enti dell'Unione: mappatura delle attività \
-         remotizzabili, nuovo regolamento, accordi individuali.\n\nTutti gli enti hanno adottato il regolamento entro dicembre 2020."),
-        ("Formazione", "Sono stati svolti percorsi per dirigenti e dipendenti sulla gestione per obiettivi, la sicurezza \
-         informatica e gli strumenti di collaborazione."),
-        ("Risultati", "Il lavoro agile è ora ordinario per i servizi che lo consentono; la piattaforma collaborativa è in uso in tutti gli enti."),
-    ];
-    for (title, body) in sections {
-        let new = crate::domain::narrative::NewSection {
-            title: title.into(),
-            body: body.into(),
-            position: None,
-        };
-        super::narrative::add_section(app, app_who, project.id, new).await?;
-    }
-    for (name, value, unit) in [
-        ("Dipendenti formati", "412", "persone"),
-        ("Ore di formazione erogate", "1860", "ore"),
-        ("Dipendenti in lavoro agile", "287", "persone"),
-        ("Licenze di collaborazione attivate", "350", "licenze"),
-    ] {
-        let value = value.parse().map_err(invalid)?;
-        let new = crate::domain::narrative::NewIndicator {
-            name: name.into(),
-            value,
-            unit: Some(unit.into()),
-        };
-        super::narrative::add_indicator(app, app_who, project.id, new).await?;
-    }
+    narrative::load(app, app_who, project.id).await?;
     let finance = add_users(app, app_who, project.id, &entities).await?;
     let mut created = Vec::new();
     for expense in demo_expenses(&entities)? {
         match expenses::create(app, app_who, project.id, expense).await {
-            Ok(e) => created.push(e.id),
+            Ok(e) => {
+                // Evidence for one expense in four: a demo submission's pack is not empty.
+                if created.len() % 4 == 0 {
+                    evidence::attach(app, app_who, &e).await?;
+                }
+                created.push(e.id);
+            }
             // The demo's duplicate attempt is refused, as it must be.
             Err(ServiceError::Conflict {
                 code: "document_overclaimed",

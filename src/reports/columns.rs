@@ -1,0 +1,147 @@
+//! One definition of what an expense column holds, for every format: the template names the fields,
+//! this says each field's value in a row — as an amount where it is one, as Italian text for the
+//! PDF — and where the PDF puts it (a column of the table, or the payment-details line under the
+//! row).
+
+use super::model::{document_type_it, nature_it, status_it, Line};
+use super::template::{Column, Field, PdfPlace};
+use crate::domain::text::italian_date;
+use crate::domain::Money;
+
+impl Field {
+    /// Where the PDF shows this field when the template does not say.
+    pub fn default_pdf_place(self) -> PdfPlace {
+        match self {
+            Field::Row
+            | Field::Entity
+            | Field::SupplierName
+            | Field::DocumentType
+            | Field::DocumentNumber
+            | Field::DocumentDate
+            | Field::Description
+            | Field::NetAmount
+            | Field::VatAmount
+            | Field::TotalAmount
+            | Field::ClaimedAmount
+            | Field::EligibleAmount => PdfPlace::Column,
+            Field::SupplierVat
+            | Field::Nature
+            | Field::Cig
+            | Field::Cup
+            | Field::CommitmentAct
+            | Field::LiquidationAct
+            | Field::PaymentOrderNumber
+            | Field::PaymentOrderDate
+            | Field::PaymentDate => PdfPlace::Detail,
+            Field::Category | Field::Status => PdfPlace::Omit,
+        }
+    }
+
+    /// The field's amount in a row, signed as the tables sum it (negative for a credit note);
+    /// `None` for a field that is not an amount.
+    pub fn amount(self, l: &Line<'_>) -> Option<Money> {
+        let a = &l.expense.data.amounts;
+        Some(match self {
+            Field::NetAmount => l.signed(a.net()),
+            Field::VatAmount => l.signed(a.vat()),
+            Field::TotalAmount => l.signed(a.total()),
+            Field::ClaimedAmount => l.signed(a.claimed()),
+            Field::EligibleAmount => l.eligible,
+            _ => return None,
+        })
+    }
+
+    /// The field's value in a row as a document prints it (`1.234,56 €`, `31/01/2021`); empty
+    /// when the expense has none.
+    pub fn text(self, l: &Line<'_>) -> String {
+        if let Some(amount) = self.amount(l) {
+            return amount.italian();
+        }
+        let d = &l.expense.data;
+        let owned = |s: Option<&str>| s.unwrap_or_default().to_owned();
+        match self {
+            Field::Row => l.row.to_string(),
+            Field::Entity => l.entity.to_owned(),
+            Field::Category => l.category.to_owned(),
+            Field::Nature => nature_it(d.nature).to_owned(),
+            Field::SupplierName => d.document.supplier_name.clone(),
+            Field::SupplierVat => owned(d.document.supplier_vat.as_ref().map(|v| v.as_str())),
+            Field::DocumentType => document_type_it(d.document.kind).to_owned(),
+            Field::DocumentNumber => d.document.number.clone(),
+            Field::DocumentDate => italian_date(d.document.date),
+            Field::Description => d.description.clone(),
+            Field::Cig => owned(d.cig.as_ref().map(|c| c.as_str())),
+            Field::Cup => owned(d.cup.as_ref().map(|c| c.as_str())),
+            Field::CommitmentAct => owned(d.payment.commitment_act.as_deref()),
+            Field::LiquidationAct => owned(d.payment.liquidation_act.as_deref()),
+            Field::PaymentOrderNumber => owned(d.payment.order_number.as_deref()),
+            Field::PaymentOrderDate => d.payment.order_date.map(italian_date).unwrap_or_default(),
+            Field::PaymentDate => d.payment.paid_on.map(italian_date).unwrap_or_default(),
+            Field::Status => status_it(l.expense.status).to_owned(),
+            Field::NetAmount
+            | Field::VatAmount
+            | Field::TotalAmount
+            | Field::ClaimedAmount
+            | Field::EligibleAmount => String::new(),
+        }
+    }
+
+    /// How the details line introduces the field's value.
+    fn detail_label(self) -> &'static str {
+        match self {
+            Field::SupplierVat => "P. IVA ",
+            Field::Cig => "CIG ",
+            Field::Cup => "CUP ",
+            Field::CommitmentAct => "impegno: ",
+            Field::LiquidationAct => "liquidazione: ",
+            Field::PaymentOrderNumber => "mandato n. ",
+            Field::PaymentDate => "pagata il ",
+            Field::Nature => "spesa ",
+            _ => "",
+        }
+    }
+}
+
+impl Column {
+    /// Where the PDF shows this column: the template's choice, else the field's default.
+    pub fn pdf_place(&self) -> PdfPlace {
+        self.pdf.unwrap_or_else(|| self.field.default_pdf_place())
+    }
+}
+
+/// The payment-details line of a row, from the template's detail fields in their order: "P. IVA
+/// 01234567897 · CIG Z1A2B3C4D5 · impegno: Det. n. 303 del 12/10/2020 · mandato n. 4479 del
+/// 21/09/2020 · pagata il 24/09/2020". A mandate's date follows its number; fields the expense
+/// does not have are left out.
+pub fn details_line(columns: &[Column], l: &Line<'_>) -> String {
+    let mut out = String::new();
+    let mut previous = None;
+    for c in columns.iter().filter(|c| c.pdf_place() == PdfPlace::Detail) {
+        let value = c.field.text(l);
+        if value.is_empty() {
+            continue;
+        }
+        if c.field == Field::PaymentOrderDate {
+            let joined = previous == Some(Field::PaymentOrderNumber);
+            out.push_str(if joined {
+                " del "
+            } else if out.is_empty() {
+                "mandato del "
+            } else {
+                " · mandato del "
+            });
+        } else {
+            if !out.is_empty() {
+                out.push_str(" · ");
+            }
+            out.push_str(c.field.detail_label());
+        }
+        if c.field == Field::Nature {
+            out.push_str(&value.to_lowercase());
+        } else {
+            out.push_str(&value);
+        }
+        previous = Some(c.field);
+    }
+    out
+}

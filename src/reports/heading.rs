@@ -1,0 +1,127 @@
+//! The heading every document opens with, as the Region's reviewer reads it: funder and call with
+//! its act, the grant act, the project and its CUP, the lead beneficiary with codice fiscale,
+//! registered office and PEC, every partner with its codice fiscale, the realisation period with
+//! each extension and its act, approved cost and granted contribution, and which rendicontazione
+//! this is. The template words the first lines; the rest is data.
+
+use super::model::ReportModel;
+use crate::domain::project::ProjectDate;
+use crate::domain::text::italian_date;
+use crate::domain::Entity;
+
+impl ReportModel<'_> {
+    /// The heading's lines, in order.
+    pub fn heading_lines(&self) -> Vec<String> {
+        let snap = self.snapshot;
+        let p = &snap.project.data;
+        let mut lines = vec![
+            self.text("funder_line").to_owned(),
+            self.text("act_line").to_owned(),
+        ];
+        if let Some(act) = &p.grant_act {
+            lines.push(format!(
+                "Contributo concesso con {} del {}",
+                act.number,
+                italian_date(act.date)
+            ));
+        }
+        lines.push(self.text("project_line").to_owned());
+        let lead = snap.entities.iter().find(|e| e.name == p.lead_entity);
+        lines.push(match lead {
+            Some(e) => format!("{}{}", self.text("beneficiary_line"), entity_details(e)),
+            None => self.text("beneficiary_line").to_owned(),
+        });
+        let partners: Vec<String> = snap
+            .entities
+            .iter()
+            .filter(|e| e.name != p.lead_entity)
+            .map(|e| match &e.tax_code {
+                Some(cf) => format!("{} (C.F. {cf})", e.name),
+                None => e.name.clone(),
+            })
+            .collect();
+        if !partners.is_empty() {
+            lines.push(format!("Enti partner: {}", partners.join("; ")));
+        }
+        lines.push(self.period_line());
+        lines.push(format!(
+            "Costo approvato: {} – contributo concesso: {}",
+            snap.summary.approved_total.italian(),
+            p.granted_contribution.italian()
+        ));
+        if let Some(kind) = self.submission_kind() {
+            lines.push(kind);
+        }
+        lines.push(self.text("as_of_line").to_owned());
+        lines
+    }
+
+    /// "Periodo di realizzazione: dal … al …", with each extension of the end date in force and
+    /// its act, and each change of the project's dates recorded with its act.
+    fn period_line(&self) -> String {
+        let snap = self.snapshot;
+        let p = &snap.project;
+        let mut line = format!(
+            "Periodo di realizzazione: dal {} al {}",
+            italian_date(p.data.start_date),
+            italian_date(snap.dates.end_date)
+        );
+        let mut acts: Vec<String> = p
+            .date_history
+            .iter()
+            .filter(|c| c.recorded_at.date_naive() <= snap.summary.as_of)
+            .map(|c| {
+                let what = match c.field {
+                    ProjectDate::StartDate => "inizio",
+                    ProjectDate::EndDate => "fine",
+                };
+                format!(
+                    "{what} spostata dal {} al {} con {}",
+                    italian_date(c.from),
+                    italian_date(c.to),
+                    c.act
+                )
+            })
+            .collect();
+        acts.extend(
+            snap.extensions
+                .iter()
+                .filter(|e| e.date <= snap.summary.as_of)
+                .filter_map(|e| {
+                    e.end_date
+                        .map(|end| format!("prorogata al {} con {}", italian_date(end), e.act))
+                }),
+        );
+        if !acts.is_empty() {
+            line.push_str(&format!(" ({})", acts.join("; ")));
+        }
+        line
+    }
+
+    /// "Rendicontazione finale n. 2" for a submission: final when made as of the project's end or
+    /// later, interim before it. `None` for a draft (its title says so).
+    fn submission_kind(&self) -> Option<String> {
+        let number = self.submission_number?;
+        let kind = if self.snapshot.summary.as_of >= self.snapshot.dates.end_date {
+            "finale"
+        } else {
+            "intermedia"
+        };
+        Some(format!("Rendicontazione {kind} n. {number}"))
+    }
+}
+
+/// " – C.F. … – address – PEC …", what the entity has of them.
+fn entity_details(e: &Entity) -> String {
+    let mut out = String::new();
+    if let Some(cf) = &e.tax_code {
+        out.push_str(&format!(" – C.F. {cf}"));
+    }
+    if let Some(address) = &e.address {
+        out.push_str(&format!(" – {address}"));
+    }
+    if let Some(pec) = &e.pec {
+        out.push_str(&format!(" – PEC {pec}"));
+    }
+    out
+}

@@ -1,0 +1,107 @@
+//! What the documents' heading and declaration need, through the API: the grant act, the
+//! signatory's codice fiscale, each entity's registered office and PEC, an indicator's target.
+//! Each is stored and read back; each unreadable value is a field error that stores nothing.
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::common::{json_of, TestApp};
+
+/// The fields a 422 names.
+async fn fields_of(response: reqwest::Response) -> Vec<String> {
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let problem: Value = response.json().await.expect("json");
+    problem["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| e["field"].as_str().unwrap_or("").to_owned())
+        .collect()
+}
+
+async fn the_heading_fields_are_kept_and_checked(app: TestApp) {
+    let seed = app.seed().await;
+    let project_path = format!("/api/v1/projects/{}", seed.project_id);
+    let response = app.get(&project_path).await;
+    let etag = response.headers()["etag"]
+        .to_str()
+        .expect("etag")
+        .to_owned();
+
+    // Unreadable values: each named, nothing changed.
+    let bad = json!({
+        "signatory_tax_code": "RSSMRA70A01B819X",
+        "grant_act_number": "Determinazione n. 14238",
+        "grant_act_date": "14/08/2020",
+    });
+    let fields = fields_of(app.patch(&project_path, Some(&etag), &bad).await).await;
+    assert_eq!(fields, ["signatory_tax_code", "grant_act_date"]);
+    let half = json!({"grant_act_number": "Determinazione n. 14238"});
+    let fields = fields_of(app.patch(&project_path, Some(&etag), &half).await).await;
+    assert_eq!(fields, ["grant_act_date"], "a number without its date");
+
+    let good = json!({
+        "signatory_tax_code": "rssmra70a01b819o",
+        "grant_act_number": "Determinazione n. 14238",
+        "grant_act_date": "2020-08-14",
+    });
+    let response = app.patch(&project_path, Some(&etag), &good).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let project = json_of(response).await;
+    assert_eq!(project["signatory_tax_code"], "RSSMRA70A01B819O");
+    assert_eq!(project["grant_act_number"], "Determinazione n. 14238");
+    assert_eq!(project["grant_act_date"], "2020-08-14");
+
+    // Entities: registered office and PEC.
+    let entities = format!("{project_path}/entities");
+    let response = app
+        .post(
+            &entities,
+            &json!({"name": "Comune di Novi di Modena", "pec": "comune novi@pec"}),
+        )
+        .await;
+    assert_eq!(fields_of(response).await, ["pec"]);
+    let entity = app
+        .create(
+            &entities,
+            &json!({
+                "name": "Comune di Novi di Modena", "tax_code": "00223000365",
+                "address": "Piazza Primo Maggio 26, 41016 Novi di Modena (MO)",
+                "pec": "Comune.Novi@Cert.Comune.Novi.MO.it"
+            }),
+        )
+        .await;
+    assert_eq!(entity["pec"], "comune.novi@cert.comune.novi.mo.it");
+    assert_eq!(
+        entity["address"],
+        "Piazza Primo Maggio 26, 41016 Novi di Modena (MO)"
+    );
+
+    // An indicator's target beside its value.
+    let indicators = format!("{project_path}/indicators");
+    let response = app
+        .post(
+            &indicators,
+            &json!({"name": "Dipendenti formati", "value": "412", "target": "tanti"}),
+        )
+        .await;
+    assert_eq!(fields_of(response).await, ["target"]);
+    let indicator = app
+        .create(
+            &indicators,
+            &json!({"name": "Dipendenti formati", "value": "412", "target": "350", "unit": "persone"}),
+        )
+        .await;
+    assert_eq!(indicator["target"], "350");
+
+    // A submission refuses an unreadable codice fiscale and freezes nothing.
+    let submissions = format!("{project_path}/submissions");
+    let response = app
+        .post(&submissions, &json!({"signatory_tax_code": "ABC"}))
+        .await;
+    assert_eq!(fields_of(response).await, ["signatory_tax_code"]);
+    let listed: Value = app.get(&submissions).await.json().await.expect("json");
+    assert_eq!(listed["total"], 0, "{listed}");
+}
+
+crate::on_both_backends!(the_heading_fields_are_kept_and_checked);
