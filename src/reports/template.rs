@@ -293,7 +293,10 @@ mod tests {
         let context = minijinja::context! {
             call => minijinja::context! { act => "DGR 1", funder => "R", name => "B" },
             project => minijinja::context! { title => "P", cup => "", lead_entity => "U" },
-            signatory => minijinja::context! { name => "N", role => "R", place => "L" },
+            signatory => minijinja::context! {
+                name => "N", role => "R", capacity => "R", tax_code => "", place => "L",
+            },
+            balance_due => None::<String>,
             as_of => "31/01/2021", date => "31/01/2021",
         };
         let message = t.render_texts(&context).expect_err("undefined").to_string();

@@ -349,9 +349,24 @@ async fn dashboard(
 #[derive(Serialize)]
 struct EntityRow {
     name: String,
+    /// Codice fiscale, registered office and PEC, as the documents' heading prints them.
+    details: String,
     eligible: String,
     recognised: String,
     share: String,
+}
+
+/// "C.F. … · address · PEC …", what the entity has of them.
+fn entity_details(e: &crate::domain::Entity) -> String {
+    let parts: Vec<String> = [
+        e.tax_code.as_ref().map(|c| format!("C.F. {c}")),
+        e.address.clone(),
+        e.pec.as_ref().map(|p| format!("PEC {p}")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    parts.join(" · ")
 }
 
 #[derive(Serialize)]
@@ -360,6 +375,7 @@ struct EntitiesPage {
     nav: ProjectNav,
     as_of: String,
     rows: Vec<EntityRow>,
+    total_eligible: String,
     total_recognised: String,
     total_share: String,
 }
@@ -383,11 +399,18 @@ async fn entities(
                 .iter()
                 .map(|e| EntityRow {
                     name: e.name.clone(),
+                    details: snap
+                        .entities
+                        .iter()
+                        .find(|x| x.id == e.entity_id)
+                        .map(entity_details)
+                        .unwrap_or_default(),
                     eligible: e.eligible.italian(),
                     recognised: e.recognised.italian(),
                     share: e.contribution_share.italian(),
                 })
                 .collect(),
+            total_eligible: s.eligible_total.italian(),
             total_recognised: s.recognised_total.italian(),
             total_share: s
                 .entities
@@ -409,10 +432,20 @@ struct SubmissionRow {
     audit: Option<String>,
 }
 
+/// Who signs, as the project's settings say: the submission form starts from it.
+#[derive(Serialize)]
+struct SignatoryFields {
+    name: String,
+    role: String,
+    place: String,
+    tax_code: String,
+}
+
 #[derive(Serialize)]
 struct DocumentsPage {
     frame: Frame,
     nav: ProjectNav,
+    signatory: SignatoryFields,
     submissions: Vec<SubmissionRow>,
     message: Option<String>,
 }
@@ -431,6 +464,15 @@ async fn documents_page(
         DocumentsPage {
             frame: Frame::from(session),
             nav: ProjectNav::new(id, &project.data.title, "documenti"),
+            signatory: {
+                let sg = &project.data.signatory;
+                SignatoryFields {
+                    name: sg.name.clone().unwrap_or_default(),
+                    role: sg.role.clone().unwrap_or_default(),
+                    place: sg.place.clone().unwrap_or_default(),
+                    tax_code: sg.tax_code.as_ref().map(ToString::to_string).unwrap_or_default(),
+                }
+            },
             submissions: list
                 .iter()
                 .rev()
