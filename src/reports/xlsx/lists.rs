@@ -3,7 +3,8 @@
 
 use rust_xlsxwriter::{Formula, Worksheet};
 
-use super::{header_row, number, write_line, Styles};
+use super::expenses::{header_row, write_line};
+use super::{number, Styles};
 use crate::reports::model::ReportModel;
 use crate::reports::template::Field;
 use crate::reports::ReportError;

@@ -470,7 +470,11 @@ async fn documents_page(
                     name: sg.name.clone().unwrap_or_default(),
                     role: sg.role.clone().unwrap_or_default(),
                     place: sg.place.clone().unwrap_or_default(),
-                    tax_code: sg.tax_code.as_ref().map(ToString::to_string).unwrap_or_default(),
+                    tax_code: sg
+                        .tax_code
+                        .as_ref()
+                        .map(ToString::to_string)
+                        .unwrap_or_default(),
                 }
             },
             submissions: list

@@ -1,0 +1,262 @@
+//! Riepilogo and Per ente: the figures of the summary, each as a formula over Spese or over the
+//! cells above it, with its cached result set from the exact decimal figure.
+
+use rust_xlsxwriter::utility::row_col_to_cell;
+use rust_xlsxwriter::{Chart, ChartType, Formula, Worksheet};
+
+use super::{number, sum_formula, Styles};
+use crate::domain::text::italian_date;
+use crate::domain::Money;
+use crate::reports::model::ReportModel;
+use crate::reports::ReportError;
+
+pub(super) fn summary_sheet(
+    ws: &mut Worksheet,
+    model: &ReportModel<'_>,
+    st: &Styles,
+) -> Result<(), ReportError> {
+    let s = &model.snapshot.summary;
+    ws.set_name("Riepilogo")?;
+    ws.set_column_width(0, 44)?;
+    for c in 1..=5 {
+        ws.set_column_width(c, 18)?;
+    }
+    ws.write_string_with_format(0, 0, model.text("title"), &st.title)?;
+    for (row, key) in (1u32..).zip([
+        "funder_line",
+        "act_line",
+        "project_line",
+        "beneficiary_line",
+        "as_of_line",
+    ]) {
+        ws.write_string(row, 0, model.text(key))?;
+    }
+    // Row FINGERPRINT_ROW is written last, by `render`.
+    if let Some(line) = model.audit_line() {
+        ws.write_string(7, 0, line)?;
+    }
+
+    let top = 8u32;
+    for (col, header) in (0u16..).zip([
+        "Categoria",
+        "Approvato originale",
+        "Approvato attuale",
+        "Ammissibile",
+        "Massimale",
+        "Riconosciuto",
+    ]) {
+        ws.write_string_with_format(top, col, header, &st.header)?;
+    }
+    let first = top + 1;
+    for (row, c) in (first..).zip(&s.categories) {
+        ws.write_string(row, 0, &c.name)?;
+        ws.write_number_with_format(row, 1, number(c.approved_original.to_decimal()), &st.euro)?;
+        ws.write_number_with_format(row, 2, number(c.approved.to_decimal()), &st.euro)?;
+        ws.write_number_with_format(row, 3, number(c.eligible.to_decimal()), &st.euro)?;
+        match c.ceiling {
+            Some(limit) => {
+                ws.write_number_with_format(row, 4, number(limit.to_decimal()), &st.euro)?
+            }
+            None => ws.write_string(row, 4, "—")?,
+        };
+        ws.write_number_with_format(row, 5, number(c.recognised.to_decimal()), &st.euro)?;
+    }
+    let last = first + u32::try_from(s.categories.len()).unwrap_or(0) - 1;
+    let total_row = last + 1;
+    ws.write_string_with_format(total_row, 0, "Totale", &st.bold)?;
+    let totals = [
+        (1, s.approved_original_total),
+        (2, s.approved_total),
+        (3, s.eligible_total),
+        (5, s.recognised_total),
+    ];
+    for (col, value) in totals {
+        let range = format!(
+            "{}:{}",
+            row_col_to_cell(first, col),
+            row_col_to_cell(last, col)
+        );
+        ws.write_formula_with_format(total_row, col, sum_formula(&range, value), &st.euro_bold)?;
+    }
+
+    // The contribution, step by step, each step a formula over the ones above.
+    let mut row = total_row + 2;
+    ws.write_string_with_format(row, 0, "Calcolo del contributo", &st.bold)?;
+    row += 1;
+    let recognised_cell = row_col_to_cell(total_row, 5);
+    let step =
+        |ws: &mut Worksheet, row: u32, label: &str| ws.write_string(row, 0, label).map(|_| ());
+    step(ws, row, "Spesa riconosciuta")?;
+    ws.write_formula_with_format(
+        row,
+        1,
+        Formula::new(format!("={recognised_cell}")).set_result(s.recognised_total.to_string()),
+        &st.euro,
+    )?;
+    let recognised_at = row_col_to_cell(row, 1);
+    row += 1;
+    step(ws, row, "Tasso di contributo")?;
+    ws.write_number_with_format(
+        row,
+        1,
+        number(s.contribution_rate.to_decimal()),
+        &st.percent,
+    )?;
+    let rate_at = row_col_to_cell(row, 1);
+    row += 1;
+    step(ws, row, "Contributo calcolato (arrotondato al centesimo)")?;
+    ws.write_formula_with_format(
+        row,
+        1,
+        Formula::new(format!("=ROUND({recognised_at}*{rate_at},2)"))
+            .set_result(s.contribution_computed.to_string()),
+        &st.euro,
+    )?;
+    let computed_at = row_col_to_cell(row, 1);
+    row += 1;
+    step(ws, row, "Massimo concedibile")?;
+    ws.write_number_with_format(row, 1, number(s.cap.to_decimal()), &st.euro)?;
+    let cap_at = row_col_to_cell(row, 1);
+    row += 1;
+    let revoked_at = if let Some(threshold) = s.revocation_threshold {
+        step(ws, row, "Soglia minima di realizzazione")?;
+        ws.write_number_with_format(row, 1, number(threshold.to_decimal()), &st.euro)?;
+        row += 1;
+        step(ws, row, "Contributo revocato")?;
+        ws.write_string(row, 1, if s.revoked { "Sì" } else { "No" })?;
+        let at = row_col_to_cell(row, 1);
+        row += 1;
+        Some(at)
+    } else {
+        None
+    };
+    step(ws, row, "Contributo dovuto")?;
+    let due_formula = match &revoked_at {
+        Some(at) => format!("=IF({at}=\"Sì\",0,MIN({cap_at},{computed_at}))"),
+        None => format!("=MIN({cap_at},{computed_at})"),
+    };
+    ws.write_formula_with_format(
+        row,
+        1,
+        Formula::new(due_formula).set_result(s.contribution_due.to_string()),
+        &st.euro_bold,
+    )?;
+    let due_at = row_col_to_cell(row, 1);
+    row += 2;
+
+    ws.write_string_with_format(row, 0, "Erogazioni ricevute", &st.bold)?;
+    row += 1;
+    let tranche_first = row;
+    for t in &model.snapshot.tranches {
+        let kind = match t.kind {
+            crate::domain::funding::TrancheKind::Advance => "Anticipo",
+            crate::domain::funding::TrancheKind::Balance => "Saldo",
+        };
+        ws.write_string(
+            row,
+            0,
+            format!("{kind} – {} del {}", t.act, italian_date(t.date)),
+        )?;
+        ws.write_number_with_format(row, 1, number(t.amount.to_decimal()), &st.euro)?;
+        row += 1;
+    }
+    step(ws, row, "Totale ricevuto")?;
+    let received = if row > tranche_first {
+        Formula::new(format!(
+            "=SUM({}:{})",
+            row_col_to_cell(tranche_first, 1),
+            row_col_to_cell(row - 1, 1)
+        ))
+    } else {
+        Formula::new("=0")
+    };
+    ws.write_formula_with_format(
+        row,
+        1,
+        received.set_result(s.advances_received.to_string()),
+        &st.euro,
+    )?;
+    let received_at = row_col_to_cell(row, 1);
+    row += 1;
+    let balance_label = if s.balance_due.is_negative() {
+        "Da restituire al finanziatore (saldo negativo)"
+    } else {
+        "Saldo da ricevere"
+    };
+    step(ws, row, balance_label)?;
+    ws.write_formula_with_format(
+        row,
+        1,
+        Formula::new(format!("={due_at}-{received_at}")).set_result(s.balance_due.to_string()),
+        &st.euro_bold,
+    )?;
+    // Warnings and reminders are for the office (workspace, summary API), never in a document
+    // that is signed and sent.
+
+    let mut chart = Chart::new(ChartType::Column);
+    chart
+        .title()
+        .set_name("Approvato e riconosciuto per categoria");
+    chart
+        .add_series()
+        .set_name("Approvato")
+        .set_categories(("Riepilogo", first, 0, last, 0))
+        .set_values(("Riepilogo", first, 2, last, 2));
+    chart
+        .add_series()
+        .set_name("Riconosciuto")
+        .set_categories(("Riepilogo", first, 0, last, 0))
+        .set_values(("Riepilogo", first, 5, last, 5));
+    chart.y_axis().set_num_format("#,##0 \"€\"");
+    ws.insert_chart(1, 7, &chart)?;
+    Ok(())
+}
+
+pub(super) fn entities_sheet(
+    ws: &mut Worksheet,
+    model: &ReportModel<'_>,
+    st: &Styles,
+) -> Result<(), ReportError> {
+    let s = &model.snapshot.summary;
+    ws.set_name("Per ente")?;
+    for (col, (header, width)) in (0u16..).zip([
+        ("Ente", 40),
+        ("Spesa ammissibile", 18),
+        ("Spesa riconosciuta", 18),
+        ("Quota di contributo", 18),
+    ]) {
+        ws.write_string_with_format(0, col, header, &st.header)?;
+        ws.set_column_width(col, width)?;
+    }
+    ws.set_freeze_panes(1, 0)?;
+    let mut row = 1u32;
+    for e in &s.entities {
+        ws.write_string(row, 0, &e.name)?;
+        ws.write_number_with_format(row, 1, number(e.eligible.to_decimal()), &st.euro)?;
+        ws.write_number_with_format(row, 2, number(e.recognised.to_decimal()), &st.euro)?;
+        ws.write_number_with_format(row, 3, number(e.contribution_share.to_decimal()), &st.euro)?;
+        row += 1;
+    }
+    ws.write_string_with_format(row, 0, "Totale", &st.bold)?;
+    let sums = [
+        (1u16, s.entities.iter().map(|e| e.eligible).sum::<Money>()),
+        (2, s.entities.iter().map(|e| e.recognised).sum()),
+        (3, s.entities.iter().map(|e| e.contribution_share).sum()),
+    ];
+    for (col, value) in sums {
+        let formula = if row > 1 {
+            sum_formula(
+                &format!(
+                    "{}:{}",
+                    row_col_to_cell(1, col),
+                    row_col_to_cell(row - 1, col)
+                ),
+                value,
+            )
+        } else {
+            Formula::new("=0").set_result("0.00")
+        };
+        ws.write_formula_with_format(row, col, formula, &st.euro_bold)?;
+    }
+    Ok(())
+}
