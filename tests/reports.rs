@@ -138,6 +138,65 @@ async fn xlsx_totals_agree_with_the_api(app: TestApp) {
     }
     assert!(read["formulas"]["Riepilogo"].as_u64().unwrap_or(0) >= 6);
     assert!(read["formulas"]["Spese"].as_u64().unwrap_or(0) >= 4);
+    // Per ente sums Spese too: one formula per entity's eligible amount, and the totals.
+    assert!(read["formulas"]["Per ente"].as_u64().unwrap_or(0) >= 2 + 3);
+    // The filter covers the expense rows only: the totals sit below it, so that filtering or
+    // sorting neither hides nor moves them.
+    let spese_rows = read["cached"]["Spese"].as_array().expect("rows");
+    let filtered_to: usize = read["autofilter"]["Spese"]
+        .as_str()
+        .and_then(|r| r.rsplit(':').next())
+        .map(|cell| cell.trim_start_matches(|c: char| c.is_ascii_alphabetic()))
+        .and_then(|n| n.parse().ok())
+        .expect("an autofilter on Spese");
+    let first_total = 1 + spese_rows
+        .iter()
+        .skip(1)
+        .position(|r| {
+            r.as_array().is_some_and(|cells| {
+                cells
+                    .iter()
+                    .any(|c| c.as_str().is_some_and(|t| t.starts_with("Totale ")))
+            })
+        })
+        .expect("totals");
+    assert!(
+        first_total >= filtered_to,
+        "a total inside the filtered rows: row {} in {filtered_to}: {}",
+        first_total + 1,
+        spese_rows[first_total]
+    );
+    // Printed by LibreOffice: Riepilogo on one page (its computation and its chart), then Spese,
+    // one page wide (every page shows the first and the last column's header).
+    let printed = read["printed"].as_array().expect("pages");
+    let page = |i: usize| printed.get(i).and_then(Value::as_str).unwrap_or("");
+    assert!(
+        page(0).contains("Calcolo del contributo") && page(0).contains("Erogazioni ricevute"),
+        "Riepilogo is not on one page:\n{}",
+        page(0)
+    );
+    assert!(
+        page(1).contains("Fornitore"),
+        "page 2 is not Spese:\n{}",
+        page(1)
+    );
+    let last_header = spese_rows[0]
+        .as_array()
+        .and_then(|h| h.last())
+        .and_then(Value::as_str)
+        .expect("last header")
+        .to_owned();
+    for i in 1..printed.len() {
+        if page(i).contains("Totale generale") {
+            break;
+        }
+        assert!(
+            page(i).contains("Ente") && page(i).contains(&last_header),
+            "page {} of Spese is not the whole width:\n{}",
+            i + 1,
+            page(i)
+        );
+    }
 
     let api = |key: &str| two_decimals(&summary[key]);
     for reader in ["cached", "recalculated"] {
@@ -215,20 +274,22 @@ async fn xlsx_totals_agree_with_the_api(app: TestApp) {
         );
     }
     // Every number the previewer shows is the number LibreOffice computes.
-    let cached = read["cached"]["Riepilogo"].as_array().expect("rows");
-    let recalculated = read["recalculated"]["Riepilogo"].as_array().expect("rows");
-    for (r, row) in cached.iter().enumerate() {
-        for (c, v) in row.as_array().expect("cells").iter().enumerate() {
-            if let Some(expected) = two_decimals(v).filter(|_| v.is_number()) {
-                let other = recalculated
-                    .get(r)
-                    .and_then(|row| row.get(c))
-                    .and_then(two_decimals);
-                assert_eq!(
-                    other.as_deref(),
-                    Some(expected.as_str()),
-                    "Riepilogo row {r} col {c}"
-                );
+    for sheet in ["Riepilogo", "Per ente", "Spese"] {
+        let cached = read["cached"][sheet].as_array().expect("rows");
+        let recalculated = read["recalculated"][sheet].as_array().expect("rows");
+        for (r, row) in cached.iter().enumerate() {
+            for (c, v) in row.as_array().expect("cells").iter().enumerate() {
+                if let Some(expected) = two_decimals(v).filter(|_| v.is_number()) {
+                    let other = recalculated
+                        .get(r)
+                        .and_then(|row| row.get(c))
+                        .and_then(two_decimals);
+                    assert_eq!(
+                        other.as_deref(),
+                        Some(expected.as_str()),
+                        "{sheet} row {r} col {c}"
+                    );
+                }
             }
         }
     }
@@ -741,8 +802,9 @@ async fn the_final_report_tells_what_was_done(app: TestApp) {
     let lines: Vec<&str> = text.lines().map(str::trim).collect();
     for line in [
         "Le sedi della formazione:",
-        "- Carpi",
-        "- Soliera",
+        // Typed as "- Carpi": a list item, with a bullet.
+        "• Carpi",
+        "• Soliera",
         "Tutte accessibili.",
     ] {
         assert!(lines.contains(&line), "{line:?} is not a line of:\n{text}");

@@ -5,7 +5,11 @@
 2. LibreOffice headless, forced to recalculate every formula on load (OOXMLRecalcMode=0), exported
    sheet by sheet to CSV with raw values.
 
-Prints JSON {"cached": {sheet: [[cell, ...], ...]}, "recalculated": {sheet: [[...]]}, "formulas": {sheet: n}}.
+3. LibreOffice again, printing the workbook to PDF with each sheet's page setup; its pages'
+   text by pdftotext.
+
+Prints JSON {"cached": {sheet: [[cell, ...], ...]}, "recalculated": {sheet: [[...]]},
+"formulas": {sheet: n}, "printed": [page text, ...], "autofilter": {sheet: "A1:W58"}}.
 """
 import csv, glob, json, os, subprocess, sys
 
@@ -55,7 +59,19 @@ def main():
         if files:
             with open(files[0], encoding="utf-8") as f:
                 recalculated[name] = list(csv.reader(f))
-    print(json.dumps({"cached": cached, "recalculated": recalculated, "formulas": formulas}))
+    # Printed by LibreOffice (every sheet, in order, with its page setup), read back page by page.
+    pdf_dir = os.path.join(out, "pdf")
+    os.makedirs(pdf_dir, exist_ok=True)
+    subprocess.run(
+        ["soffice", "--headless", "--norestore", "-env:UserInstallation=file://" + os.path.abspath(profile),
+         "--convert-to", "pdf", "--outdir", pdf_dir, path],
+        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=240)
+    text = subprocess.run(["pdftotext", "-layout", os.path.join(pdf_dir, stem + ".pdf"), "-"],
+                          check=True, capture_output=True, text=True).stdout
+    printed = [p for p in text.split("\f") if p.strip()]
+    autofilter = {ws.title: ws.auto_filter.ref for ws in openpyxl.load_workbook(path).worksheets}
+    print(json.dumps({"cached": cached, "recalculated": recalculated, "formulas": formulas,
+                      "printed": printed, "autofilter": autofilter}))
 
 
 if __name__ == "__main__":

@@ -223,9 +223,9 @@ impl Writer {
         }
     }
 
-    /// Text as typed: a blank line separates paragraphs, and a line that starts with a list
-    /// marker ("- ", "• ", "* ", "a) ", "1. ") is a list item, printed with its marker and a
-    /// hanging indent; other lines flow into their paragraph.
+    /// Text as typed: a blank line separates paragraphs, each line break is kept, and a line
+    /// that starts with a list marker ("- ", "• ", "* ", "a) ", "1. ") is a list item, printed
+    /// with its marker ("•" for a dash) and a hanging indent.
     pub(super) fn text_block(&mut self, text: &str, size: f32) {
         for line in block_lines(&self.regular, text, size, self.paper.frame_w()) {
             match line {
@@ -465,19 +465,16 @@ fn block_lines(face: &Face, text: &str, size: f32, max: f32) -> Vec<BlockLine> {
         if i > 0 {
             out.push(BlockLine::Gap);
         }
-        // Each list item starts a new item; any other line continues the item before it (a
-        // paragraph's lines flow together), or starts the paragraph.
-        let mut items: Vec<(Option<String>, String)> = Vec::new();
-        for line in paragraph.lines().filter(|l| !l.trim().is_empty()) {
-            match (list_marker(line), items.last_mut()) {
-                (Some((marker, rest)), _) => items.push((Some(marker), rest.trim().to_owned())),
-                (None, Some((_, flowing))) => {
-                    flowing.push(' ');
-                    flowing.push_str(line.trim());
-                }
-                (None, None) => items.push((None, line.trim().to_owned())),
-            }
-        }
+        // Each typed line stays a line of its own (a line break is the writer's); a list item
+        // gets its marker and a hanging indent.
+        let items: Vec<(Option<String>, String)> = paragraph
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|line| match list_marker(line) {
+                Some((marker, rest)) => (Some(marker), rest.trim().to_owned()),
+                None => (None, line.trim().to_owned()),
+            })
+            .collect();
         for (marker, item) in items {
             let indent = if marker.is_some() { LIST_INDENT } else { 0.0 };
             let flowing = item.split_whitespace().collect::<Vec<_>>().join(" ");

@@ -3,7 +3,7 @@
 
 use rust_xlsxwriter::{Formula, Worksheet};
 
-use super::expenses::{header_row, write_line};
+use super::expenses::{fit_row_height, header_row, write_line};
 use super::{number, Styles};
 use crate::reports::model::ReportModel;
 use crate::reports::template::Field;
@@ -23,11 +23,13 @@ pub(super) fn excluded_sheet(
     ws.set_column_width(reason_col, 60)?;
     let mut row = 1u32;
     for x in &model.excluded {
+        fit_row_height(ws, row, &columns, &x.line)?;
         write_line(ws, row, &columns, &x.line)?;
         ws.write_string_with_format(row, reason_col, x.message, &st.wrap)?;
         row += 1;
     }
     for l in &model.pending {
+        fit_row_height(ws, row, &columns, l)?;
         write_line(ws, row, &columns, l)?;
         ws.write_string(
             row,

@@ -37,9 +37,12 @@ struct Styles {
     header: Format,
     euro: Format,
     euro_bold: Format,
-    date: Format,
     percent: Format,
     wrap: Format,
+    /// Cells of a grown row stay at its top, beside the first line of a wrapped text.
+    top: Format,
+    euro_top: Format,
+    date_top: Format,
 }
 
 impl Styles {
@@ -54,9 +57,15 @@ impl Styles {
                 .set_align(FormatAlign::Center),
             euro: Format::new().set_num_format(EURO),
             euro_bold: Format::new().set_num_format(EURO).set_bold(),
-            date: Format::new().set_num_format("dd/mm/yyyy"),
             percent: Format::new().set_num_format("0.00%"),
-            wrap: Format::new().set_text_wrap(),
+            wrap: Format::new().set_text_wrap().set_align(FormatAlign::Top),
+            top: Format::new().set_align(FormatAlign::Top),
+            euro_top: Format::new()
+                .set_num_format(EURO)
+                .set_align(FormatAlign::Top),
+            date_top: Format::new()
+                .set_num_format("dd/mm/yyyy")
+                .set_align(FormatAlign::Top),
         }
     }
 }
@@ -75,9 +84,6 @@ fn sum_formula(cells: &str, result: Money) -> Formula {
     Formula::new(format!("=SUM({cells})")).set_result(result.to_string())
 }
 
-/// The summary sheet's row with the data's fingerprint.
-const FINGERPRINT_ROW: u32 = 6;
-
 pub fn render(model: &ReportModel<'_>) -> Result<Vec<u8>, ReportError> {
     let styles = Styles::new();
     let mut workbook = Workbook::new();
@@ -85,7 +91,7 @@ pub fn render(model: &ReportModel<'_>) -> Result<Vec<u8>, ReportError> {
     // the time of a 100,000-row workbook (rust_xlsxwriter's performance notes measure 30 % faster).
     workbook.set_zip_compression_level(3);
 
-    summary_sheet(workbook.add_worksheet(), model, &styles)?;
+    let fingerprint_row = summary_sheet(workbook.add_worksheet(), model, &styles)?;
     // The expense tables are written row by row in order: constant-memory sheets keep a 100,000-row
     // workbook from holding every cell in memory.
     expenses_sheet(
@@ -107,7 +113,7 @@ pub fn render(model: &ReportModel<'_>) -> Result<Vec<u8>, ReportError> {
     let fingerprint = format!("Impronta SHA-256 dei dati: {}", model.fingerprint);
     workbook
         .worksheet_from_index(0)?
-        .write_string(FINGERPRINT_ROW, 0, &fingerprint)?;
+        .write_string(fingerprint_row, 0, &fingerprint)?;
     let sheets = if model.adjustments.is_empty() { 4 } else { 5 };
     for index in 0..sheets {
         print_setup(workbook.worksheet_from_index(index)?, model, index)?;

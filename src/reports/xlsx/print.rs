@@ -33,6 +33,10 @@ pub(super) fn print_setup(
             "&LImpronta SHA-256 dei dati: {}&RPagina &P di &N",
             model.fingerprint
         ));
+    // Riepilogo, chart included, on one page.
+    if index == 0 {
+        ws.set_print_fit_to_pages(1, 1);
+    }
     // Spese and Non ammissibili open with their header row.
     if index == 1 || index == 2 {
         ws.set_repeat_rows(0, 0)?;

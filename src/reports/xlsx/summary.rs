@@ -4,17 +4,20 @@
 use rust_xlsxwriter::utility::row_col_to_cell;
 use rust_xlsxwriter::{Chart, ChartType, Formula, Worksheet};
 
+use super::expenses::SpeseRanges;
 use super::{number, sum_formula, Styles};
 use crate::domain::text::italian_date;
 use crate::domain::Money;
 use crate::reports::model::ReportModel;
+use crate::reports::template::Field;
 use crate::reports::ReportError;
 
+/// Writes Riepilogo; returns the row left for the data's fingerprint, written last by `render`.
 pub(super) fn summary_sheet(
     ws: &mut Worksheet,
     model: &ReportModel<'_>,
     st: &Styles,
-) -> Result<(), ReportError> {
+) -> Result<u32, ReportError> {
     let s = &model.snapshot.summary;
     ws.set_name("Riepilogo")?;
     ws.set_column_width(0, 44)?;
@@ -22,21 +25,22 @@ pub(super) fn summary_sheet(
         ws.set_column_width(c, 18)?;
     }
     ws.write_string_with_format(0, 0, model.text("title"), &st.title)?;
-    for (row, key) in (1u32..).zip([
-        "funder_line",
-        "act_line",
-        "project_line",
-        "beneficiary_line",
-        "as_of_line",
-    ]) {
-        ws.write_string(row, 0, model.text(key))?;
+    // The same heading as the PDF's, a line to a row (a draft says so first).
+    let mut row = 1u32;
+    if !model.is_submission() {
+        ws.write_string_with_format(row, 0, crate::reports::model::DRAFT_MARK, &st.bold)?;
+        row += 1;
     }
-    // Row FINGERPRINT_ROW is written last, by `render`.
+    for line in model.heading_lines() {
+        ws.write_string(row, 0, line)?;
+        row += 1;
+    }
+    let fingerprint_row = row;
     if let Some(line) = model.audit_line() {
-        ws.write_string(7, 0, line)?;
+        ws.write_string(fingerprint_row + 1, 0, line)?;
     }
 
-    let top = 8u32;
+    let top = fingerprint_row + 3;
     for (col, header) in (0u16..).zip([
         "Categoria",
         "Approvato originale",
@@ -48,18 +52,40 @@ pub(super) fn summary_sheet(
         ws.write_string_with_format(top, col, header, &st.header)?;
     }
     let first = top + 1;
+    let spese = SpeseRanges::new(model);
     for (row, c) in (first..).zip(&s.categories) {
         ws.write_string(row, 0, &c.name)?;
         ws.write_number_with_format(row, 1, number(c.approved_original.to_decimal()), &st.euro)?;
         ws.write_number_with_format(row, 2, number(c.approved.to_decimal()), &st.euro)?;
-        ws.write_number_with_format(row, 3, number(c.eligible.to_decimal()), &st.euro)?;
+        // Eligible: the category's rows of Spese (never below zero); recognised: up to the
+        // ceiling, where there is one.
+        match spese.sum_where(Field::EligibleAmount, Field::Category, &c.name) {
+            Some(sumifs) => ws.write_formula_with_format(
+                row,
+                3,
+                Formula::new(format!("=MAX(0,{sumifs})")).set_result(c.eligible.to_string()),
+                &st.euro,
+            )?,
+            None => {
+                ws.write_number_with_format(row, 3, number(c.eligible.to_decimal()), &st.euro)?
+            }
+        };
         match c.ceiling {
             Some(limit) => {
                 ws.write_number_with_format(row, 4, number(limit.to_decimal()), &st.euro)?
             }
             None => ws.write_string(row, 4, "—")?,
         };
-        ws.write_number_with_format(row, 5, number(c.recognised.to_decimal()), &st.euro)?;
+        let (eligible, ceiling) = (row_col_to_cell(row, 3), row_col_to_cell(row, 4));
+        ws.write_formula_with_format(
+            row,
+            5,
+            Formula::new(format!(
+                "=IF(ISNUMBER({ceiling}),MIN({eligible},{ceiling}),{eligible})"
+            ))
+            .set_result(c.recognised.to_string()),
+            &st.euro,
+        )?;
     }
     let last = first + u32::try_from(s.categories.len()).unwrap_or(0) - 1;
     let total_row = last + 1;
@@ -80,7 +106,7 @@ pub(super) fn summary_sheet(
     }
 
     // The contribution, step by step, each step a formula over the ones above.
-    let mut row = total_row + 2;
+    row = total_row + 2;
     ws.write_string_with_format(row, 0, "Calcolo del contributo", &st.bold)?;
     row += 1;
     let recognised_cell = row_col_to_cell(total_row, 5);
@@ -118,17 +144,39 @@ pub(super) fn summary_sheet(
     ws.write_number_with_format(row, 1, number(s.cap.to_decimal()), &st.euro)?;
     let cap_at = row_col_to_cell(row, 1);
     row += 1;
-    let revoked_at = if let Some(threshold) = s.revocation_threshold {
-        step(ws, row, "Soglia minima di realizzazione")?;
-        ws.write_number_with_format(row, 1, number(threshold.to_decimal()), &st.euro)?;
-        row += 1;
-        step(ws, row, "Contributo revocato")?;
-        ws.write_string(row, 1, if s.revoked { "Sì" } else { "No" })?;
-        let at = row_col_to_cell(row, 1);
-        row += 1;
-        Some(at)
-    } else {
-        None
+    let approved_total_at = row_col_to_cell(total_row, 2);
+    let share = model.snapshot.call.rules.min_realisation_share;
+    let revoked_at = match (s.revocation_threshold, share) {
+        (Some(threshold), Some(share)) => {
+            step(ws, row, "Quota minima di realizzazione")?;
+            ws.write_number_with_format(row, 1, number(share.to_decimal()), &st.percent)?;
+            let share_at = row_col_to_cell(row, 1);
+            row += 1;
+            // Rounded to the cent as the rules show it (`revocation_threshold`); the test
+            // below is exact.
+            step(ws, row, "Soglia minima di realizzazione")?;
+            ws.write_formula_with_format(
+                row,
+                1,
+                Formula::new(format!("=ROUND({share_at}*{approved_total_at},2)"))
+                    .set_result(threshold.to_string()),
+                &st.euro,
+            )?;
+            row += 1;
+            step(ws, row, "Contributo revocato")?;
+            ws.write_formula(
+                row,
+                1,
+                Formula::new(format!(
+                    "=IF({recognised_at}<{share_at}*{approved_total_at},\"Sì\",\"No\")"
+                ))
+                .set_result(if s.revoked { "Sì" } else { "No" }),
+            )?;
+            let at = row_col_to_cell(row, 1);
+            row += 1;
+            Some(at)
+        }
+        _ => None,
     };
     step(ws, row, "Contributo dovuto")?;
     let due_formula = match &revoked_at {
@@ -208,8 +256,11 @@ pub(super) fn summary_sheet(
         .set_categories(("Riepilogo", first, 0, last, 0))
         .set_values(("Riepilogo", first, 5, last, 5));
     chart.y_axis().set_num_format("#,##0 \"€\"");
-    ws.insert_chart(1, 7, &chart)?;
-    Ok(())
+    // Under the computation, across the table's width: seen on opening and printed whole on the
+    // sheet's one page.
+    chart.set_width(900).set_height(300);
+    ws.insert_chart(row + 3, 0, &chart)?;
+    Ok(fingerprint_row)
 }
 
 pub(super) fn entities_sheet(
@@ -229,10 +280,23 @@ pub(super) fn entities_sheet(
         ws.set_column_width(col, width)?;
     }
     ws.set_freeze_panes(1, 0)?;
+    let spese = SpeseRanges::new(model);
     let mut row = 1u32;
     for e in &s.entities {
         ws.write_string(row, 0, &e.name)?;
-        ws.write_number_with_format(row, 1, number(e.eligible.to_decimal()), &st.euro)?;
+        // Eligible: the entity's rows of Spese. Its recognised part and its share of the
+        // contribution are split at the cent by the largest remainders (domain.md): figures.
+        match spese.sum_where(Field::EligibleAmount, Field::Entity, &e.name) {
+            Some(sumifs) => ws.write_formula_with_format(
+                row,
+                1,
+                Formula::new(format!("={sumifs}")).set_result(e.eligible.to_string()),
+                &st.euro,
+            )?,
+            None => {
+                ws.write_number_with_format(row, 1, number(e.eligible.to_decimal()), &st.euro)?
+            }
+        };
         ws.write_number_with_format(row, 2, number(e.recognised.to_decimal()), &st.euro)?;
         ws.write_number_with_format(row, 3, number(e.contribution_share.to_decimal()), &st.euro)?;
         row += 1;
