@@ -3,10 +3,24 @@
 
 mod common;
 
-use common::pdf::{assert_margins, assert_pdfa_2b, pdf_pages};
+use common::pdf::{assert_margins, assert_pdfa_2b, pdf_pages, room_under_headings};
 use common::TestApp;
 use reqwest::StatusCode;
 use serde_json::Value;
+
+/// The documents' headings.
+const HEADINGS: &[&str] = &[
+    "Riepilogo per categoria",
+    "Calcolo del contributo",
+    "Dettaglio delle spese",
+    "Spese non ammissibili",
+    "Riparto fra gli enti",
+    "Dichiarazione sostitutiva",
+    "Indicatori di risultato",
+    "Sintesi finanziaria",
+    "Progettazione e formazione",
+    "Adeguamento tecnologico",
+];
 
 /// The demo loaded into `app`, and a client signed in as its finance officer.
 async fn demo(app: &TestApp) -> (String, reqwest::Client) {
@@ -50,6 +64,15 @@ async fn the_demo_documents_are_pdf_a_and_fit_to_send(app: TestApp) {
             pdf.len() / 1024
         );
         assert_pdfa_2b(&pdf, title);
+        // No heading ends a page: under each, room for the bottom margin and footer (about
+        // 71 pt) and for the start of what it heads (a caption, a table's header and a row with
+        // its details: about 80 pt more).
+        for (heading, page, room) in room_under_headings(&pdf, HEADINGS) {
+            assert!(
+                room > 150.0,
+                "{file}, page {page}: «{heading}» has {room:.0} pt under it"
+            );
+        }
         assert_margins(&pdf, 15.0);
         let Some(pages) = pdf_pages(&pdf) else {
             continue;

@@ -126,3 +126,49 @@ pub fn assert_pdfa_2b(pdf: &[u8], title: &str) {
     assert_eq!(r["transparency"], serde_json::json!([]), "{r}");
     assert_eq!(r["trailer_id"], 2, "{r}");
 }
+
+/// For each occurrence of one of `headings` (matched by its first two words), the room left
+/// under it on its page, in points: from the heading's baseline to the page's bottom edge.
+pub fn room_under_headings(pdf: &[u8], headings: &[&str]) -> Vec<(String, usize, f32)> {
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("h.pdf");
+    std::fs::write(&file, pdf).expect("write");
+    let Some(html) = tool("pdftotext", &["-bbox"], &file) else {
+        return Vec::new();
+    };
+    let attr = |tag: &str, key: &str| -> f32 {
+        tag.split(&format!("{key}=\""))
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0.0)
+    };
+    let mut out = Vec::new();
+    let (mut page, mut height) = (0usize, 0.0f32);
+    let mut words: Vec<(String, f32)> = Vec::new();
+    let mut flush = |words: &mut Vec<(String, f32)>, page: usize, height: f32| {
+        for pair in words.windows(2) {
+            for h in headings {
+                let mut first_two = h.split_whitespace();
+                if first_two.next() == Some(pair[0].0.as_str())
+                    && first_two.next() == Some(pair[1].0.as_str())
+                {
+                    out.push(((*h).to_owned(), page, height - pair[0].1));
+                }
+            }
+        }
+        words.clear();
+    };
+    for tag in html.split('<').skip(1) {
+        if tag.starts_with("page ") {
+            flush(&mut words, page, height);
+            page += 1;
+            height = attr(tag, "height");
+        } else if tag.starts_with("word ") {
+            let word = tag.split('>').nth(1).unwrap_or("").to_owned();
+            words.push((word, attr(tag, "yMax")));
+        }
+    }
+    flush(&mut words, page, height);
+    out
+}
