@@ -465,3 +465,59 @@ fn reconciling_the_accounting_export() {
     let missing = run(&[], &dir.path().join("nessuno.csv"));
     assert_eq!(missing.0, Some(2));
 }
+
+/// `import csv`: the same import as the API's, from the command line — a file with errors lists
+/// each row's (exit 1, nothing written), a good file is checked by a dry run (nothing written) and
+/// then imported whole.
+#[test]
+fn importing_an_expense_spreadsheet() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("c.db").display());
+    drop(Server::start(&url, &["--demo"]));
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/csv");
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_rendiconta"))
+            .args(["import", "csv", "--database-url", &url, "--project", "1"])
+            .args(args)
+            .output()
+            .expect("run import");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let count = || {
+        Command::new("sqlite3")
+            .arg(dir.path().join("c.db"))
+            .arg("SELECT COUNT(*) FROM expenses")
+            .output()
+            .ok()
+            .and_then(|o| {
+                String::from_utf8_lossy(&o.stdout)
+                    .trim()
+                    .parse::<i64>()
+                    .ok()
+            })
+    };
+    let before = count();
+    let wrong = fixtures.join("errori.csv").display().to_string();
+    let (code, text) = run(&[&wrong]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains("riga 2:") && text.contains("rifiutate"),
+        "{text}"
+    );
+    assert_eq!(count(), before);
+
+    let good = fixtures.join("spese.csv").display().to_string();
+    let (code, text) = run(&["--dry-run", &good]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("2 righe controllate"), "{text}");
+    assert_eq!(count(), before);
+    let (code, text) = run(&[&good]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("2 righe importate; 2 spese create"), "{text}");
+    if let (Some(b), Some(a)) = (before, count()) {
+        assert_eq!(a, b + 2);
+    }
+}

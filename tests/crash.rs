@@ -86,12 +86,19 @@ async fn acknowledged_expenses_survive_sigkill() {
             }
         }));
     }
-    // Let the burst run, then crash in the middle of it.
+    // Let the burst run, then crash in the middle of it. Clients that stop early fail the test
+    // (after two minutes), never hang it.
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
     loop {
         tokio::time::sleep(Duration::from_millis(20)).await;
-        if acknowledged.lock().expect("lock").len() >= 150 {
+        let done = acknowledged.lock().expect("lock").len();
+        if done >= 150 {
             break;
         }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "only {done} writes acknowledged in two minutes: the clients stopped"
+        );
     }
     server.kill();
     for c in clients {

@@ -71,7 +71,7 @@ pub fn render(snap: &Snapshot) -> String {
     }
     let _ = writeln!(out, "Contributo dovuto: {}", s.contribution_due.italian());
     let _ = writeln!(out, "Anticipi ricevuti: {}", s.advances_received.italian());
-    let (_, balance) = crate::web::balance_words(s);
+    let (_, balance) = s.balance_words();
     let _ = writeln!(out, "{balance}\n");
     let _ = writeln!(out, "Riparto fra gli enti:");
     for e in &s.entities {

@@ -1,10 +1,12 @@
-//! `import fatturapa`: a folder of e-invoices at once, with progress and a summary.
+//! `import fatturapa`: a folder of e-invoices at once, with progress and a summary; `import csv`:
+//! an expense spreadsheet, all rows or none, as the API and the workspace import it.
 
 use clap::Subcommand;
 
 use super::{describe, project_id, Outcome};
 use crate::domain::access::Actor;
 use crate::domain::{CategoryCode, Nature};
+use crate::services::csv_import::{self, CsvOutcome};
 use crate::services::imports::{self, Outcome as FileOutcome, Target};
 use crate::services::App;
 
@@ -27,6 +29,73 @@ pub enum ImportCommand {
         #[arg(required = true)]
         files: Vec<std::path::PathBuf>,
     },
+    /// An expense spreadsheet (CSV with Italian headers: Fornitore, Partita IVA, Numero fattura,
+    /// Data fattura, Imponibile, IVA, Ente, Categoria…): every row created, or none when any is
+    /// wrong, each row's errors listed.
+    Csv {
+        #[arg(long)]
+        project: String,
+        /// The entity (id or name) of rows without an Ente column.
+        #[arg(long)]
+        entity: Option<String>,
+        /// Another header for a field, as FIELD=Header (e.g. supplier_name=Ragione sociale).
+        #[arg(long = "map", value_name = "FIELD=HEADER")]
+        map: Vec<String>,
+        /// Checks every row and writes nothing.
+        #[arg(long)]
+        dry_run: bool,
+        file: std::path::PathBuf,
+    },
+}
+
+/// `import csv`: the service's report, printed row by row.
+async fn csv(
+    app: &App,
+    project: &str,
+    entity: Option<String>,
+    map: &[String],
+    dry_run: bool,
+    file: &std::path::Path,
+) -> Result<Outcome, String> {
+    let mut mapping = csv_import::Mapping::default();
+    for pair in map {
+        let (field, header) = pair
+            .split_once('=')
+            .ok_or_else(|| format!("--map {pair}: usare CAMPO=Intestazione"))?;
+        mapping
+            .0
+            .insert(field.trim().to_owned(), header.trim().to_owned());
+    }
+    let options = csv_import::Options {
+        mapping,
+        entity,
+        dry_run,
+    };
+    let bytes = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let report = csv_import::run(app, &Actor::cli(), project_id(project)?, &bytes, &options)
+        .await
+        .map_err(|e| describe(e, project))?;
+    for e in &report.errors {
+        println!("riga {}: {}", e.row, e.message);
+    }
+    let (word, outcome) = match report.outcome {
+        CsvOutcome::Created => ("importate", Outcome::Ok),
+        CsvOutcome::Preview if report.errors.is_empty() => {
+            ("controllate (prova senza scrivere nulla)", Outcome::Ok)
+        }
+        CsvOutcome::Preview => (
+            "controllate, con errori (nulla è stato scritto)",
+            Outcome::Attention,
+        ),
+        CsvOutcome::Refused => ("rifiutate: nessuna spesa creata", Outcome::Attention),
+    };
+    println!(
+        "{}: {} righe {word}; {} spese create",
+        file.display(),
+        report.rows,
+        report.created.len()
+    );
+    Ok(outcome)
 }
 
 /// The files named, a folder standing for the files in it (sorted, so runs are repeatable).
@@ -53,14 +122,23 @@ fn expand(paths: &[std::path::PathBuf]) -> Result<Vec<std::path::PathBuf>, Strin
 const BATCH: usize = 250;
 
 pub async fn run(command: ImportCommand, app: &App) -> Result<Outcome, String> {
-    let ImportCommand::Fatturapa {
-        project,
-        entity,
-        category,
-        nature,
-        dry_run,
-        files,
-    } = command;
+    let (project, entity, category, nature, dry_run, files) = match command {
+        ImportCommand::Csv {
+            project,
+            entity,
+            map,
+            dry_run,
+            file,
+        } => return csv(app, &project, entity, &map, dry_run, &file).await,
+        ImportCommand::Fatturapa {
+            project,
+            entity,
+            category,
+            nature,
+            dry_run,
+            files,
+        } => (project, entity, category, nature, dry_run, files),
+    };
     let target = Target {
         project: project_id(&project)?,
         entity: entity

@@ -8,10 +8,71 @@ use sha2::{Digest, Sha256};
 /// The `prev_hash` of the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
+string_enum!(
+    /// What a change did, as the audit trail stores it (the text is part of each entry's seal, so
+    /// a variant's text never changes).
+    AuditAction {
+        CallCreate = "call.create",
+        ProjectCreate = "project.create",
+        ProjectUpdate = "project.update",
+        EntityCreate = "entity.create",
+        ExpenseCreate = "expense.create",
+        ExpenseUpdate = "expense.update",
+        ExpenseReconcile = "expense.reconcile",
+        ExpenseDelete = "expense.delete",
+        ExpenseReady = "expense.ready",
+        ExpenseVerify = "expense.verify",
+        ExpenseReject = "expense.reject",
+        ExpenseUnlock = "expense.unlock",
+        ExpenseInclude = "expense.include",
+        AttachmentCreate = "attachment.create",
+        AttachmentDelete = "attachment.delete",
+        VariationCreate = "variation.create",
+        VariationStatus = "variation.status",
+        ExtensionCreate = "extension.create",
+        MilestoneCreate = "milestone.create",
+        MilestoneUpdate = "milestone.update",
+        TrancheCreate = "tranche.create",
+        SubmissionCreate = "submission.create",
+        SectionCreate = "section.create",
+        SectionUpdate = "section.update",
+        SectionDelete = "section.delete",
+        IndicatorCreate = "indicator.create",
+        IndicatorUpdate = "indicator.update",
+        IndicatorDelete = "indicator.delete",
+        UserCreate = "user.create",
+        UserPassword = "user.password",
+        MembershipSet = "membership.set",
+        MembershipRemove = "membership.remove",
+        TokenCreate = "token.create",
+        TokenRevoke = "token.revoke",
+    }
+);
+
+impl AuditAction {
+    /// What happened to an expense, as its history reads ("verificata"); `None` for other objects.
+    pub fn expense_italian(self) -> Option<&'static str> {
+        Some(match self {
+            AuditAction::ExpenseCreate => "registrata",
+            AuditAction::ExpenseUpdate => "modificata",
+            AuditAction::ExpenseReconcile => "riconciliata con la contabilità",
+            AuditAction::ExpenseReady => "inviata alla verifica",
+            AuditAction::ExpenseVerify => "verificata",
+            AuditAction::ExpenseReject => "respinta",
+            AuditAction::ExpenseUnlock => "sbloccata",
+            AuditAction::ExpenseInclude => "inclusa in una rendicontazione",
+            AuditAction::ExpenseDelete => "eliminata",
+            AuditAction::AttachmentCreate => "documento allegato",
+            AuditAction::AttachmentDelete => "documento rimosso",
+            _ => return None,
+        })
+    }
+}
+
 /// What a change appends: the object it touched and its state before and after (JSON).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Record {
-    pub action: &'static str,
+    pub action: AuditAction,
     pub object_type: &'static str,
     pub object_id: String,
     pub project_id: Option<i64>,
@@ -20,7 +81,7 @@ pub struct Record {
 }
 
 impl Record {
-    pub fn new(action: &'static str, object_type: &'static str, id: impl ToString) -> Record {
+    pub fn new(action: AuditAction, object_type: &'static str, id: impl ToString) -> Record {
         Record {
             action,
             object_type,
@@ -87,7 +148,7 @@ impl Entry {
             at,
             actor: actor.to_owned(),
             user_id,
-            action: record.action.to_owned(),
+            action: record.action.as_str().to_owned(),
             object_type: record.object_type.to_owned(),
             object_id: record.object_id,
             project_id: record.project_id,
@@ -258,7 +319,7 @@ mod tests {
         (1..=n)
             .map(|seq| {
                 let e = Entry::seal(
-                    Record::new("expense.create", "expense", seq).after(&seq),
+                    Record::new(AuditAction::ExpenseCreate, "expense", seq).after(&seq),
                     seq,
                     at,
                     "a@b.it",

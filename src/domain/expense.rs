@@ -259,12 +259,13 @@ pub enum Step {
 }
 
 impl Step {
-    pub fn action(self) -> &'static str {
+    pub fn action(self) -> super::audit::AuditAction {
+        use super::audit::AuditAction;
         match self {
-            Step::Ready => "expense.ready",
-            Step::Verify => "expense.verify",
-            Step::Reject => "expense.reject",
-            Step::Unlock => "expense.unlock",
+            Step::Ready => AuditAction::ExpenseReady,
+            Step::Verify => AuditAction::ExpenseVerify,
+            Step::Reject => AuditAction::ExpenseReject,
+            Step::Unlock => AuditAction::ExpenseUnlock,
         }
     }
 }

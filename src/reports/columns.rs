@@ -3,7 +3,7 @@
 //! PDF — and where the PDF puts it (a column of the table, or the payment-details line under the
 //! row).
 
-use super::model::{document_type_it, nature_it, status_it, Line};
+use super::model::Line;
 use super::template::{Column, Field, PdfPlace};
 use crate::domain::text::italian_date;
 use crate::domain::Money;
@@ -63,10 +63,10 @@ impl Field {
             Field::Row => l.row.to_string(),
             Field::Entity => l.entity.to_owned(),
             Field::Category => l.category.to_owned(),
-            Field::Nature => nature_it(d.nature).to_owned(),
+            Field::Nature => d.nature.italian().to_owned(),
             Field::SupplierName => d.document.supplier_name.clone(),
             Field::SupplierVat => owned(d.document.supplier_vat.as_ref().map(|v| v.as_str())),
-            Field::DocumentType => document_type_it(d.document.kind).to_owned(),
+            Field::DocumentType => d.document.kind.italian().to_owned(),
             Field::DocumentNumber => d.document.number.clone(),
             Field::DocumentDate => italian_date(d.document.date),
             Field::Description => d.description.clone(),
@@ -77,7 +77,7 @@ impl Field {
             Field::PaymentOrderNumber => owned(d.payment.order_number.as_deref()),
             Field::PaymentOrderDate => d.payment.order_date.map(italian_date).unwrap_or_default(),
             Field::PaymentDate => d.payment.paid_on.map(italian_date).unwrap_or_default(),
-            Field::Status => status_it(l.expense.status).to_owned(),
+            Field::Status => l.expense.status.italian().to_owned(),
             Field::NetAmount
             | Field::VatAmount
             | Field::TotalAmount

@@ -3,11 +3,14 @@
 //! `=HYPERLINK("http://…";"Clicca")` comes from an imported file, not from us: OWASP's advice on
 //! CSV injection is to prefix cells starting with `=`, `+`, `-`, `@`, a tab or a carriage return
 //! with `'`, which spreadsheets show as text. Numbers (`-1.234,56`) are left as they are, so credit
-//! notes stay negative amounts.
+//! notes stay negative amounts. The expense list's export is written here, beside the XLSX and PDF.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
-use crate::domain::text::is_plain_number;
+use super::ReportError;
+use crate::domain::text::{is_plain_number, italian_date};
+use crate::domain::{EntityId, Expense, Money};
 
 /// The characters that make a spreadsheet read a cell as a formula (or hide one after them).
 const TRIGGERS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
@@ -55,6 +58,62 @@ impl SafeCsv {
             .into_inner()
             .map_err(|e| ::csv::Error::from(e.into_error()))
     }
+}
+
+/// The expenses as a CSV Italian Excel opens directly: `;` between fields, decimal comma, dates
+/// as dd/mm/yyyy, UTF-8 with a byte-order mark; `entity_names` names each expense's entity.
+pub fn expenses_csv(
+    expenses: &[Expense],
+    entity_names: &HashMap<EntityId, String>,
+) -> Result<Vec<u8>, ReportError> {
+    let failed = |e: ::csv::Error| ReportError::Csv(e.to_string());
+    let mut out = SafeCsv::new();
+    out.row([
+        "N.",
+        "Ente",
+        "Categoria",
+        "Fornitore",
+        "Partita IVA",
+        "Tipo",
+        "Numero",
+        "Data",
+        "Descrizione",
+        "Imponibile",
+        "IVA",
+        "Rendicontato",
+        "Data pagamento",
+        "Stato",
+    ])
+    .map_err(failed)?;
+    let amount = |m: Money| m.to_decimal().to_string().replace('.', ",");
+    for e in expenses {
+        let d = &e.data;
+        out.row([
+            e.id.to_string(),
+            entity_names.get(&d.entity_id).cloned().unwrap_or_default(),
+            d.category
+                .as_ref()
+                .map(|c| c.as_str().to_owned())
+                .unwrap_or_default(),
+            d.document.supplier_name.clone(),
+            d.document
+                .supplier_vat
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            d.document.kind.italian().to_owned(),
+            d.document.number.clone(),
+            italian_date(d.document.date),
+            d.description.clone(),
+            amount(d.amounts.net()),
+            amount(d.amounts.vat()),
+            amount(d.signed(d.amounts.claimed())),
+            d.payment.paid_on.map(italian_date).unwrap_or_default(),
+            e.status.italian().to_owned(),
+        ])
+        .map_err(failed)?;
+    }
+    out.finish().map_err(failed)
 }
 
 impl Default for SafeCsv {

@@ -12,7 +12,6 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_xlsxwriter::{DocProperties, Format, Url, Workbook};
 use zip::write::SimpleFileOptions;
 
-use super::model::document_type_it;
 use super::ReportError;
 use crate::domain::attachment::{Attachment, FileName};
 use crate::domain::text::italian_date;
@@ -68,7 +67,7 @@ pub fn folder(row: &EvidenceRow) -> String {
         "{:04}_{}_{}_{}",
         row.row,
         path_part(&d.supplier_name, 40),
-        document_type_it(d.kind).replace(' ', "_"),
+        d.kind.italian().replace(' ', "_"),
         path_part(&d.number, 30)
     )
 }
@@ -191,11 +190,7 @@ fn index(pack: &EvidencePack<'_>) -> Result<Vec<u8>, ReportError> {
             sheet.write_string(
                 r,
                 4,
-                format!(
-                    "{} {}",
-                    document_type_it(e.document.kind),
-                    e.document.number
-                ),
+                format!("{} {}", e.document.kind.italian(), e.document.number),
             )?;
             sheet.write_string(r, 5, italian_date(e.document.date))?;
             // Cells hold doubles by the format's definition; the exact figure is in the rendiconto.

@@ -8,7 +8,7 @@ use std::thread::ScopedJoinHandle;
 use sha2::{Digest, Sha256};
 
 use crate::domain::narrative::{Indicator, Section};
-use crate::services::summary::Snapshot;
+use crate::domain::snapshot::Snapshot;
 
 /// The SHA-256 of a canonical text of everything the documents are made from (the as-of date, the
 /// call, the project, its entities, expenses and tranches, the computed summary, and the final

@@ -7,6 +7,7 @@ pub mod csv;
 pub mod evidence;
 pub mod fingerprint;
 pub mod heading;
+pub mod ics;
 pub mod model;
 pub mod pdf;
 pub mod template;
@@ -29,6 +30,8 @@ pub enum ReportError {
     Xlsx(#[from] rust_xlsxwriter::XlsxError),
     #[error("composizione del PDF: {0}")]
     Pdf(&'static str),
+    #[error("scrittura del CSV: {0}")]
+    Csv(String),
     #[error("composizione dell'archivio ZIP: {0}")]
     Zip(String),
     /// The documents were being made when the service stopped.

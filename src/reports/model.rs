@@ -10,10 +10,10 @@ pub use super::fingerprint::{fingerprint, Fingerprint};
 use super::template::Template;
 use super::ReportError;
 use crate::domain::rules::{eligible_amount, Exclusion};
+use crate::domain::snapshot::Snapshot;
 use crate::domain::submission::{adjustments, Adjustment, PriorClaim};
 use crate::domain::text::italian_date;
-use crate::domain::{DocumentType, Expense, ExpenseId, ExpenseStatus, Money, Nature, Signatory};
-use crate::services::summary::Snapshot;
+use crate::domain::{Expense, ExpenseId, Money, Signatory};
 
 /// One expense as a row of the documents, borrowed from the snapshot: a 100,000-row document
 /// copies no expense.
@@ -124,32 +124,6 @@ pub struct ReportModel<'a> {
 
 /// Printed on every page of a document that is not a stored submission.
 pub const DRAFT_MARK: &str = "BOZZA — non valida ai fini della rendicontazione";
-
-pub fn document_type_it(kind: DocumentType) -> &'static str {
-    match kind {
-        DocumentType::Invoice => "Fattura",
-        DocumentType::CreditNote => "Nota di credito",
-        DocumentType::Receipt => "Ricevuta",
-        DocumentType::Other => "Altro",
-    }
-}
-
-pub fn nature_it(nature: Nature) -> &'static str {
-    match nature {
-        Nature::Current => "Corrente",
-        Nature::Capital => "Capitale",
-    }
-}
-
-pub fn status_it(status: ExpenseStatus) -> &'static str {
-    match status {
-        ExpenseStatus::Draft => "Bozza",
-        ExpenseStatus::Ready => "Da verificare",
-        ExpenseStatus::Verified => "Verificata",
-        ExpenseStatus::Rejected => "Respinta",
-        ExpenseStatus::Included => "Rendicontata",
-    }
-}
 
 impl<'a> ReportModel<'a> {
     pub fn build(
@@ -318,7 +292,7 @@ impl<'a> ReportModel<'a> {
                 format!(
                     "{} – {} {} del {}",
                     e.data.document.supplier_name,
-                    document_type_it(e.data.document.kind),
+                    e.data.document.kind.italian(),
                     e.data.document.number,
                     italian_date(e.data.document.date)
                 )

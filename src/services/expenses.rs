@@ -300,3 +300,22 @@ pub async fn step(
         )
         .await?)
 }
+
+/// The expenses a filter selects (all of them, in `sort` order) as the CSV Italian Excel opens.
+pub async fn export_csv(
+    app: &App,
+    who: &Actor,
+    project: ProjectId,
+    filter: &ExpenseFilter,
+    sort: Sort<ExpenseSortField>,
+) -> Result<Vec<u8>, ServiceError> {
+    let entities = super::projects::entities(app, who, project).await?;
+    let names: std::collections::HashMap<_, _> =
+        entities.into_iter().map(|e| (e.id, e.name)).collect();
+    let all = PageRequest {
+        page: 1,
+        per_page: u32::MAX,
+    };
+    let (result, _) = list(app, who, project, filter, sort, all).await?;
+    Ok(crate::reports::csv::expenses_csv(&result.items, &names)?)
+}

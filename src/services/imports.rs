@@ -4,6 +4,8 @@
 //! transaction with each file all or nothing (a savepoint each). A file already imported creates
 //! nothing and says so.
 
+/// The largest FatturaPA file accepted (the body limit of its uploads).
+pub use crate::imports::fatturapa::MAX_BYTES as FATTURAPA_MAX_BYTES;
 use std::collections::HashSet;
 
 use serde::Serialize;

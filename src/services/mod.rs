@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod attachments;
 pub mod audit;
 pub mod calls;
+pub mod csv_import;
 pub mod demo;
 pub mod expenses;
 pub mod funding;
@@ -85,8 +86,44 @@ pub enum ServiceError {
     Outage(Outage, String),
     #[error(transparent)]
     Store(StoreError),
+    /// A report template that does not load: the message names the file, the place and the problem
+    /// (for the officer who edited it).
+    #[error("broken template: {0}")]
+    BrokenTemplate(String),
     #[error(transparent)]
-    Report(#[from] crate::reports::ReportError),
+    Report(crate::reports::ReportError),
+}
+
+/// A template asked for that does not exist or lacks the document is the caller's mistake (a field
+/// error on `template`); a broken template is the installation's; anything else a failure.
+impl From<crate::reports::ReportError> for ServiceError {
+    fn from(e: crate::reports::ReportError) -> ServiceError {
+        use crate::reports::ReportError;
+        let template = |code: &str, message: String| {
+            ServiceError::Invalid(vec![FieldError {
+                field: "template".into(),
+                code: code.into(),
+                message,
+            }])
+        };
+        match e {
+            ReportError::UnknownTemplate(name) => template(
+                "unknown_template",
+                format!("modello di documento sconosciuto: «{name}»"),
+            ),
+            ReportError::DocumentNotInTemplate {
+                template: t,
+                document,
+            } => template(
+                "document_not_in_template",
+                format!("il modello «{t}» non prevede {document}"),
+            ),
+            broken @ ReportError::BrokenTemplate { .. } => {
+                ServiceError::BrokenTemplate(broken.to_string())
+            }
+            other => ServiceError::Report(other),
+        }
+    }
 }
 
 impl ServiceError {

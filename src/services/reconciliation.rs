@@ -287,7 +287,11 @@ pub async fn run(
     if !dry_run && !updates.is_empty() {
         let done = app
             .store
-            .update_expenses(&updates, "expense.reconcile", &app.change(who))
+            .update_expenses(
+                &updates,
+                crate::domain::audit::AuditAction::ExpenseReconcile,
+                &app.change(who),
+            )
             .await?;
         report.updated = done.iter().map(|e| e.id.to_string()).collect();
     }

@@ -12,7 +12,7 @@ pub mod sqlite;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 
 use crate::domain::access::{Actor, ApiToken, Membership, Role, User};
 use crate::domain::attachment::{Attachment, NewAttachment};
@@ -23,7 +23,7 @@ use crate::domain::funding::{
 };
 use crate::domain::{
     Call, CallId, DateChange, DocumentKey, Entity, EntityId, Expense, ExpenseData, ExpenseId,
-    ExpenseStatus, Money, NewCall, NewEntity, Project, ProjectData, ProjectId, Step, UserId,
+    Money, NewCall, NewEntity, Project, ProjectData, ProjectId, Step, UserId,
 };
 
 /// The one error type of the storage layer.
@@ -77,88 +77,9 @@ struct Dialect {
     lock_audit_head: &'static str,
 }
 
-/// A page request, already bounded by the web layer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PageRequest {
-    pub page: u32,
-    pub per_page: u32,
-}
-
-impl PageRequest {
-    pub fn offset(self) -> i64 {
-        i64::from(self.page.saturating_sub(1)) * i64::from(self.per_page)
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    pub total: i64,
-}
-
-/// A sort order that can only name whitelisted columns, so a `sort` parameter never reaches SQL.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Sort<F> {
-    pub field: F,
-    pub descending: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExpenseSortField {
-    Id,
-    DocumentDate,
-    PaymentDate,
-    SupplierName,
-    NetAmount,
-    ClaimedAmount,
-    Category,
-    Status,
-}
-
-impl ExpenseSortField {
-    pub const NAMES: &'static [(&'static str, ExpenseSortField)] = &[
-        ("id", ExpenseSortField::Id),
-        ("document_date", ExpenseSortField::DocumentDate),
-        ("payment_date", ExpenseSortField::PaymentDate),
-        ("supplier_name", ExpenseSortField::SupplierName),
-        ("net_amount", ExpenseSortField::NetAmount),
-        ("claimed_amount", ExpenseSortField::ClaimedAmount),
-        ("category", ExpenseSortField::Category),
-        ("status", ExpenseSortField::Status),
-    ];
-
-    pub(crate) fn column(self) -> &'static str {
-        match self {
-            ExpenseSortField::Id => "id",
-            ExpenseSortField::DocumentDate => "document_date",
-            ExpenseSortField::PaymentDate => "payment_date",
-            ExpenseSortField::SupplierName => "supplier_name",
-            ExpenseSortField::NetAmount => "net_cents",
-            ExpenseSortField::ClaimedAmount => "claimed_cents",
-            ExpenseSortField::Category => "category",
-            ExpenseSortField::Status => "status",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct ExpenseFilter {
-    pub entity: Option<EntityId>,
-    pub category: Option<String>,
-    pub status: Option<ExpenseStatus>,
-    pub date_from: Option<NaiveDate>,
-    pub date_to: Option<NaiveDate>,
-    /// Already folded with [`crate::domain::text::fold`].
-    pub text: Option<String>,
-}
-
-/// Sums of the rows a filter selects (all pages), for the totals under a table.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ExpenseTotals {
-    pub net: Money,
-    pub vat: Money,
-    pub claimed: Money,
-}
+pub use crate::domain::query::{
+    ExpenseFilter, ExpenseSortField, ExpenseTotals, Page, PageRequest, Sort,
+};
 
 #[async_trait]
 pub trait Store: AccountStore {
@@ -255,7 +176,7 @@ pub trait Store: AccountStore {
     async fn update_expenses(
         &self,
         updates: &[(ExpenseId, i64, ExpenseData)],
-        action: &'static str,
+        action: crate::domain::audit::AuditAction,
         change: &Change,
     ) -> Result<Vec<Expense>, StoreError>;
     async fn delete_expense(

@@ -13,8 +13,8 @@ use super::auth::Who;
 use super::error::{ApiError, ApiResult, Problem};
 use super::expenses::parse_expense_id;
 use super::extract::{FileBody, QueryPairs};
-use super::fields;
 use crate::domain::attachment::{Attachment, AttachmentKind, DEFAULT_MAX_BYTES};
+use crate::domain::fields;
 use crate::domain::Violations;
 use crate::services::{attachments, App};
 

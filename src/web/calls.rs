@@ -11,8 +11,8 @@ use utoipa::ToSchema;
 
 use super::error::{ApiError, ApiResult, Problem};
 use super::extract::{etag, ApiJson, QueryPairs};
-use super::fields;
 use super::pagination::{page_request, ListEnvelope};
+use crate::domain::fields;
 use crate::domain::{Call, CallCategory, CallId, CallRules, Ceiling, NewCall, Violations};
 use crate::services::{calls, App};
 

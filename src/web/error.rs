@@ -188,16 +188,10 @@ impl From<ServiceError> for ApiError {
                 related: related.iter().map(ToString::to_string).collect(),
                 ..ApiError::new(StatusCode::CONFLICT, code, message)
             },
-            ServiceError::Report(crate::reports::ReportError::UnknownTemplate(name)) => {
-                ApiError::field("template", "unknown_template", format!("modello di documento sconosciuto: «{name}»"))
-            }
-            ServiceError::Report(crate::reports::ReportError::DocumentNotInTemplate { template, document }) => {
-                ApiError::field("template", "document_not_in_template", format!("il modello «{template}» non prevede {document}"))
-            }
-            ServiceError::Report(cause @ crate::reports::ReportError::BrokenTemplate { .. }) => {
+            ServiceError::BrokenTemplate(why) => {
                 // The officer who edited the template needs to know where it is broken.
-                tracing::error!(error = %cause, "broken report template");
-                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "broken_template", cause.to_string())
+                tracing::error!(error = %why, "broken report template");
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "broken_template", why)
             }
             ServiceError::Report(cause) => {
                 tracing::error!(error = %cause, "report failure");

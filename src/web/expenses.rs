@@ -11,17 +11,15 @@ use utoipa::ToSchema;
 
 use super::error::{ApiError, ApiResult, Problem};
 use super::extract::{etag, ApiJson, JsonBytes, OptionalIfMatch, QueryPairs};
-use super::fields;
 use super::merge_patch::merged_input;
 use super::pagination::{page_request, sort};
 use super::projects::parse_project_id;
+use crate::domain::expense_fields::{ExpenseFields, Locale};
+use crate::domain::fields;
+use crate::domain::query::{ExpenseFilter, ExpenseSortField, ExpenseTotals};
 use crate::domain::text::fold;
-use crate::domain::{
-    Amounts, Cig, Cup, Document, DocumentType, EntityId, Expense, ExpenseData, ExpenseId,
-    ExpenseStatus, Nature, Payment, Step, TaxId, Violations,
-};
+use crate::domain::{Expense, ExpenseData, ExpenseId, ExpenseStatus, Step, Violations};
 use crate::services::{expenses, App, ServiceError};
-use crate::storage::{ExpenseFilter, ExpenseSortField, ExpenseTotals};
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -58,124 +56,40 @@ pub struct ExpenseInput {
     payment_date: Option<String>,
 }
 
+impl From<ExpenseInput> for ExpenseFields {
+    fn from(i: ExpenseInput) -> ExpenseFields {
+        ExpenseFields {
+            entity_id: i.entity_id,
+            category: i.category,
+            nature: i.nature,
+            supplier_name: i.supplier_name,
+            supplier_vat: i.supplier_vat,
+            document_type: i.document_type,
+            document_number: i.document_number,
+            document_date: i.document_date,
+            description: i.description,
+            net_amount: i.net_amount,
+            vat_amount: i.vat_amount,
+            vat_recoverable: i.vat_recoverable,
+            claimed_amount: i.claimed_amount,
+            cig: i.cig,
+            cup: i.cup,
+            commitment_act: i.commitment_act,
+            liquidation_act: i.liquidation_act,
+            payment_order_number: i.payment_order_number,
+            payment_order_date: i.payment_order_date,
+            payment_date: i.payment_date,
+        }
+    }
+}
+
 impl TryFrom<ExpenseInput> for ExpenseData {
     type Error = ApiError;
 
     fn try_from(input: ExpenseInput) -> Result<ExpenseData, ApiError> {
-        let mut v = Violations::new();
-        let entity = v.need("entity_id", input.entity_id.as_deref());
-        let entity_id: Option<EntityId> = fields::id(&mut v, "entity_id", entity);
-        let category = fields::category(&mut v, "category", input.category.as_deref());
-        let nature = match input.nature.as_deref() {
-            None => Some(Nature::Current),
-            raw => fields::choice(&mut v, "nature", raw, Nature::parse, &Nature::choices()),
-        };
-        let supplier_name =
-            fields::required_text(&mut v, "supplier_name", input.supplier_name.as_deref(), 300);
-        let supplier_vat = fields::code(
-            &mut v,
-            "supplier_vat",
-            "supplier_vat",
-            "Partita IVA del fornitore",
-            input.supplier_vat.as_deref(),
-            TaxId::parse,
-        );
-        let kind = v.need("document_type", input.document_type.as_deref());
-        let kind = fields::choice(
-            &mut v,
-            "document_type",
-            kind,
-            DocumentType::parse,
-            &DocumentType::choices(),
-        );
-        let number = fields::required_text(
-            &mut v,
-            "document_number",
-            input.document_number.as_deref(),
-            100,
-        );
-        let date = fields::required_date(&mut v, "document_date", input.document_date.as_deref());
-        let description = fields::text(&mut v, "description", input.description.as_deref(), 2000)
-            .unwrap_or_default();
-        let net = fields::required_amount(&mut v, "net_amount", input.net_amount.as_deref());
-        let vat = fields::required_amount(&mut v, "vat_amount", input.vat_amount.as_deref());
-        let claimed = fields::amount(&mut v, "claimed_amount", input.claimed_amount.as_deref());
-        let amounts = match (net, vat) {
-            (Some(net), Some(vat)) => match Amounts::new(net, vat, claimed) {
-                Ok(a) => Some(a),
-                Err(e) => {
-                    Amounts::report(e, &mut v);
-                    None
-                }
-            },
-            _ => None,
-        };
-        let cig = fields::code(
-            &mut v,
-            "cig",
-            "cig",
-            "CIG (10 caratteri)",
-            input.cig.as_deref(),
-            Cig::parse,
-        );
-        let cup = fields::code(
-            &mut v,
-            "cup",
-            "cup",
-            "CUP (15 caratteri)",
-            input.cup.as_deref(),
-            Cup::parse,
-        );
-        let payment = Payment {
-            commitment_act: fields::text(
-                &mut v,
-                "commitment_act",
-                input.commitment_act.as_deref(),
-                300,
-            ),
-            liquidation_act: fields::text(
-                &mut v,
-                "liquidation_act",
-                input.liquidation_act.as_deref(),
-                300,
-            ),
-            order_number: fields::text(
-                &mut v,
-                "payment_order_number",
-                input.payment_order_number.as_deref(),
-                100,
-            ),
-            order_date: fields::date(
-                &mut v,
-                "payment_order_date",
-                input.payment_order_date.as_deref(),
-            ),
-            paid_on: fields::date(&mut v, "payment_date", input.payment_date.as_deref()),
-        };
-        let data = (|| {
-            Some(ExpenseData {
-                entity_id: entity_id?,
-                category,
-                nature: nature?,
-                document: Document {
-                    supplier_name: supplier_name?,
-                    supplier_vat,
-                    kind: kind?,
-                    number: number?,
-                    date: date?,
-                },
-                description,
-                amounts: amounts?,
-                vat_recoverable: input.vat_recoverable.unwrap_or(false),
-                cig,
-                cup,
-                payment,
-            })
-        })();
-        if let Some(d) = &data {
-            d.check_dates(&mut v);
-        }
-        v.finish(|| data).map_err(ApiError::invalid)
+        ExpenseFields::from(input)
+            .parse(Locale::Api)
+            .map_err(ApiError::invalid)
     }
 }
 

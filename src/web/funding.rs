@@ -12,10 +12,10 @@ use utoipa::ToSchema;
 
 use super::error::{ApiError, ApiResult, Problem};
 use super::extract::{etag, ApiJson, JsonBytes, OptionalIfMatch};
-use super::fields;
 use super::merge_patch::merged_input;
 use super::pagination::{created, ListEnvelope};
 use super::projects::parse_project_id;
+use crate::domain::fields;
 use crate::domain::funding::{
     Extension, Milestone, NewExtension, NewMilestone, NewTranche, NewVariation, Tranche,
     TrancheKind, Variation, VariationStatus,

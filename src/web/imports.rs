@@ -10,8 +10,8 @@ use axum::{Json, Router};
 use super::auth::Who;
 use super::error::{ApiError, ApiResult, Problem};
 use super::extract::{FileBody, QueryPairs};
-use super::fields;
 use super::projects::parse_project_id;
+use crate::domain::fields;
 use crate::domain::{CategoryCode, EntityId, Nature, Violations};
 use crate::services::imports::{self, Outcome, Target};
 use crate::services::App;
@@ -20,7 +20,9 @@ pub fn router() -> Router<App> {
     Router::new().route(
         "/api/v1/projects/{id}/imports/fatturapa",
         // E-invoices may carry their attachments inside: larger than JSON bodies.
-        post(fatturapa).layer(DefaultBodyLimit::max(crate::imports::fatturapa::MAX_BYTES)),
+        post(fatturapa).layer(DefaultBodyLimit::max(
+            crate::services::imports::FATTURAPA_MAX_BYTES,
+        )),
     )
 }
 

@@ -7,7 +7,6 @@ mod csv_import;
 pub mod error;
 pub(crate) mod expenses;
 pub(crate) mod extract;
-mod fields;
 pub(crate) mod funding;
 mod imports;
 mod membership_gate;
@@ -36,7 +35,6 @@ use utoipa::OpenApi;
 
 use crate::services::{health, App};
 use error::ApiError;
-pub use summary::balance_words;
 
 /// Bodies above this are refused with 413 before they are read.
 pub const BODY_LIMIT: usize = 1024 * 1024;

@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use super::error::ApiError;
 use super::extract::QueryPairs;
-use crate::storage::{PageRequest, Sort};
+use crate::domain::query::{PageRequest, Sort};
 
 pub const DEFAULT_PER_PAGE: u32 = 50;
 pub const MAX_PER_PAGE: u32 = 500;

@@ -12,9 +12,9 @@ use utoipa::ToSchema;
 
 use super::error::{ApiError, ApiResult, Problem};
 use super::extract::{etag, ApiJson, JsonBytes, OptionalIfMatch, QueryPairs};
-use super::fields;
 use super::merge_patch::merged_input;
 use super::pagination::{page_request, ListEnvelope};
+use crate::domain::fields;
 use crate::domain::{
     BudgetLine, CallId, Cup, Entity, NewEntity, Pec, Project, ProjectId, TaxId, Violations,
 };

@@ -6,7 +6,7 @@ use axum::routing::post;
 use axum::{Json, Router};
 
 use super::auth::Who;
-use super::csv_import::Options;
+use super::csv_import::options_from_query;
 use super::error::{ApiResult, Problem};
 use super::extract::{FileBody, QueryPairs};
 use super::projects::parse_project_id;
@@ -42,7 +42,7 @@ async fn reconcile(
     FileBody(body): FileBody,
 ) -> ApiResult<Json<Report>> {
     let project = parse_project_id(&id)?;
-    let options = Options::from_query(&query)?;
+    let options = options_from_query(&query)?;
     let report = reconciliation::run(
         &app,
         &who,

@@ -10,8 +10,8 @@ use axum::Router;
 
 use super::error::{ApiError, ApiResult, Problem};
 use super::extract::QueryPairs;
-use super::fields;
 use super::projects::parse_project_id;
+use crate::domain::fields;
 use crate::domain::submission::Submission;
 use crate::domain::Violations;
 use crate::services::reports::{

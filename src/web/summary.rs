@@ -12,8 +12,8 @@ use utoipa::ToSchema;
 
 use super::error::{ApiError, ApiResult, Problem};
 use super::extract::QueryPairs;
-use super::fields;
 use super::projects::parse_project_id;
+use crate::domain::fields;
 use crate::domain::rules::{Scope, Summary};
 use crate::domain::Violations;
 use crate::services::summary::{deadlines_ics, snapshot};
@@ -94,31 +94,9 @@ pub struct SummaryView {
     pending: Vec<String>,
 }
 
-pub fn balance_words(s: &Summary) -> (&'static str, String) {
-    if s.balance_due.is_negative() {
-        (
-            "da_restituire",
-            format!(
-                "Da restituire al finanziatore: {}",
-                s.balance_due.abs().italian()
-            ),
-        )
-    } else if s.balance_due.is_positive() {
-        (
-            "da_ricevere",
-            format!("Saldo da ricevere: {}", s.balance_due.italian()),
-        )
-    } else {
-        (
-            "saldato",
-            "Nessun saldo: il contributo dovuto è già stato ricevuto".to_owned(),
-        )
-    }
-}
-
 impl SummaryView {
     pub fn new(s: &Summary, scope: Scope) -> SummaryView {
-        let (balance_status, balance_message) = balance_words(s);
+        let (balance_status, balance_message) = s.balance_words();
         SummaryView {
             as_of: s.as_of.to_string(),
             scope: match scope {

@@ -342,7 +342,42 @@ impl Drop for TestApp {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
+        // The first instance owns the database; a second instance only shares it.
+        if self.backend == Backend::Postgres && self._files.is_some() {
+            drop_database(&self.database_url);
+        }
     }
+}
+
+/// Drops a test's PostgreSQL database (on a server the user may have supplied, they would pile
+/// up). From a thread of its own: `Drop` cannot wait, and a runtime cannot start inside another.
+fn drop_database(url: &str) {
+    let (Ok(admin), Some((_, name))) = (
+        std::env::var("RENDICONTA_TEST_POSTGRES_URL"),
+        url.rsplit_once('/'),
+    ) else {
+        return;
+    };
+    // Only the names this harness makes (`rt_…`), never anything else.
+    if !name.starts_with("rt_") || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        return;
+    }
+    let statement = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+    let _ = std::thread::spawn(move || {
+        let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        else {
+            return;
+        };
+        runtime.block_on(async {
+            if let Ok(pool) = PgPool::connect(&admin).await {
+                let _ = sqlx::query(&statement).execute(&pool).await;
+                pool.close().await;
+            }
+        });
+    })
+    .join();
 }
 
 pub struct Seed {

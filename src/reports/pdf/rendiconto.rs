@@ -9,7 +9,7 @@ use super::expenses::ExpenseTable;
 use super::layout::{col, Align, Paper, Weight, Writer};
 use crate::domain::text::italian_date;
 use crate::domain::{ExpenseStatus, Money};
-use crate::reports::model::{document_type_it, ReportModel};
+use crate::reports::model::ReportModel;
 use crate::reports::ReportError;
 
 pub fn render(model: &ReportModel<'_>) -> Result<Vec<u8>, ReportError> {
@@ -167,11 +167,7 @@ pub fn render(model: &ReportModel<'_>) -> Result<Vec<u8>, ReportError> {
                     l.row.to_string(),
                     l.entity.to_owned(),
                     d.document.supplier_name.clone(),
-                    format!(
-                        "{} {}",
-                        document_type_it(d.document.kind),
-                        d.document.number
-                    ),
+                    format!("{} {}", d.document.kind.italian(), d.document.number),
                     italian_date(d.document.date),
                     euro(l.signed(d.amounts.claimed())),
                     reason,

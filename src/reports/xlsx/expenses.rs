@@ -7,7 +7,7 @@ use rust_xlsxwriter::{Formula, Worksheet, XlsxError};
 
 use super::{excel_date, number, sum_formula, Styles};
 use crate::domain::Money;
-use crate::reports::model::{document_type_it, nature_it, status_it, Line, ReportModel};
+use crate::reports::model::{Line, ReportModel};
 use crate::reports::template::{Column, Field, Format as ColumnFormat};
 use crate::reports::ReportError;
 
@@ -58,10 +58,10 @@ pub(super) fn write_line(
                 .map(|_| ())?,
             Field::Entity => text(ws, Some(l.entity))?,
             Field::Category => text(ws, Some(l.category))?,
-            Field::Nature => text(ws, Some(nature_it(d.nature)))?,
+            Field::Nature => text(ws, Some(d.nature.italian()))?,
             Field::SupplierName => text(ws, Some(&d.document.supplier_name))?,
             Field::SupplierVat => text(ws, d.document.supplier_vat.as_ref().map(|v| v.as_str()))?,
-            Field::DocumentType => text(ws, Some(document_type_it(d.document.kind)))?,
+            Field::DocumentType => text(ws, Some(d.document.kind.italian()))?,
             Field::DocumentNumber => text(ws, Some(&d.document.number))?,
             Field::DocumentDate => date(ws, Some(d.document.date))?,
             Field::Description => text(ws, Some(&d.description))?,
@@ -77,7 +77,7 @@ pub(super) fn write_line(
             Field::PaymentOrderNumber => text(ws, d.payment.order_number.as_deref())?,
             Field::PaymentOrderDate => date(ws, d.payment.order_date)?,
             Field::PaymentDate => date(ws, d.payment.paid_on)?,
-            Field::Status => text(ws, Some(status_it(l.expense.status)))?,
+            Field::Status => text(ws, Some(l.expense.status.italian()))?,
         }
     }
     Ok(())

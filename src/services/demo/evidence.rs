@@ -24,7 +24,7 @@ pub(super) async fn attach(app: &App, who: &Actor, expense: &Expense) -> Result<
     let amount = d.amounts.total().italian();
     let document = format!(
         "{} n. {} del {}",
-        crate::reports::model::document_type_it(d.document.kind),
+        d.document.kind.italian(),
         d.document.number,
         italian_date(d.document.date)
     );

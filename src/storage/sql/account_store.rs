@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use crate::domain::access::{ApiToken, Membership, Role, User};
-use crate::domain::audit::{Anchor, Entry, Record};
+use crate::domain::audit::{Anchor, AuditAction, Entry, Record};
 use crate::domain::{EntityId, ProjectId, UserId};
 use crate::storage::{AccountStore, Change, NewSession, Page, PageRequest, StoreError};
 
@@ -27,7 +27,7 @@ impl AccountStore for SqlStore {
         audit::append(
             &mut tx,
             change,
-            Record::new("user.create", "user", user.id).after(&user),
+            Record::new(AuditAction::UserCreate, "user", user.id).after(&user),
         )
         .await?;
         tx.commit().await?;
@@ -57,7 +57,7 @@ impl AccountStore for SqlStore {
         audit::append(
             &mut tx,
             change,
-            Record::new("user.password", "user", id)
+            Record::new(AuditAction::UserPassword, "user", id)
                 .after(&json!({"password": "cambiata", "token_revocati": revoked})),
         )
         .await?;
@@ -79,7 +79,7 @@ impl AccountStore for SqlStore {
         audit::append(
             &mut tx,
             change,
-            Record::new("membership.set", "membership", format!("{project}/{user}"))
+            Record::new(AuditAction::MembershipSet, "membership", format!("{project}/{user}"))
                 .project(project.0)
                 .before(&before.first())
                 .after(&json!({"role": role, "entities": entities.iter().map(ToString::to_string).collect::<Vec<_>>()})),
@@ -106,7 +106,7 @@ impl AccountStore for SqlStore {
             &mut tx,
             change,
             Record::new(
-                "membership.remove",
+                AuditAction::MembershipRemove,
                 "membership",
                 format!("{project}/{user}"),
             )
@@ -161,7 +161,7 @@ impl AccountStore for SqlStore {
         audit::append(
             &mut tx,
             change,
-            Record::new("token.create", "api_token", token.id).after(&token),
+            Record::new(AuditAction::TokenCreate, "api_token", token.id).after(&token),
         )
         .await?;
         tx.commit().await?;
@@ -182,7 +182,7 @@ impl AccountStore for SqlStore {
         audit::append(
             &mut tx,
             change,
-            Record::new("token.revoke", "api_token", id).after(&token),
+            Record::new(AuditAction::TokenRevoke, "api_token", id).after(&token),
         )
         .await?;
         tx.commit().await?;

@@ -438,7 +438,7 @@ pub(super) async fn list(
     // The column comes from a closed enum; `id` breaks ties so pages never overlap.
     q.push(format!(
         " ORDER BY {} {direction} NULLS LAST, id {direction}",
-        sort.field.column()
+        sort_column(sort.field)
     ));
     q.push(" LIMIT ").push_bind(i64::from(page.per_page));
     q.push(" OFFSET ").push_bind(page.offset());
@@ -453,4 +453,18 @@ pub(super) async fn list(
         claimed: Money::from_cents(claimed),
     };
     Ok((Page { items, total }, totals))
+}
+
+/// The column a sort field orders by: the only way a `sort` parameter reaches SQL.
+fn sort_column(field: ExpenseSortField) -> &'static str {
+    match field {
+        ExpenseSortField::Id => "id",
+        ExpenseSortField::DocumentDate => "document_date",
+        ExpenseSortField::PaymentDate => "payment_date",
+        ExpenseSortField::SupplierName => "supplier_name",
+        ExpenseSortField::NetAmount => "net_cents",
+        ExpenseSortField::ClaimedAmount => "claimed_cents",
+        ExpenseSortField::Category => "category",
+        ExpenseSortField::Status => "status",
+    }
 }

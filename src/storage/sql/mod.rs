@@ -28,7 +28,7 @@ use sqlx::{Pool, Transaction};
 
 use super::{Db, DIALECT};
 use crate::domain::attachment::{Attachment, NewAttachment};
-use crate::domain::audit::Record;
+use crate::domain::audit::{AuditAction, Record};
 use crate::domain::funding::Variation;
 use crate::domain::{Expense, ExpenseData, ExpenseId, ProjectId};
 use crate::storage::{Change, StoreError};
@@ -88,7 +88,7 @@ async fn insert_audited(
     audit::append(
         tx,
         change,
-        Record::new("expense.create", "expense", expense.id)
+        Record::new(AuditAction::ExpenseCreate, "expense", expense.id)
             .project(project.0)
             .after(&expense),
     )
@@ -108,7 +108,7 @@ async fn attach_audited(
     audit::append(
         tx,
         change,
-        Record::new("attachment.create", "attachment", attachment.id)
+        Record::new(AuditAction::AttachmentCreate, "attachment", attachment.id)
             .project(project.0)
             .after(&attachment),
     )
@@ -128,7 +128,7 @@ async fn chain_created(
 ) -> Result<(), StoreError> {
     chain.push(
         change,
-        Record::new("expense.create", "expense", expense.id)
+        Record::new(AuditAction::ExpenseCreate, "expense", expense.id)
             .project(project.0)
             .after(expense),
     );
@@ -144,7 +144,7 @@ async fn chain_created(
         .await?;
         chain.push(
             change,
-            Record::new("attachment.create", "attachment", attachment.id)
+            Record::new(AuditAction::AttachmentCreate, "attachment", attachment.id)
                 .project(project.0)
                 .after(&attachment),
         );

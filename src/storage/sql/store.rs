@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::DIALECT;
 use crate::domain::attachment::{Attachment, NewAttachment};
-use crate::domain::audit::Record;
+use crate::domain::audit::{AuditAction, Record};
 use crate::domain::funding::{
     Extension, Milestone, NewExtension, NewMilestone, NewTranche, NewVariation, Tranche, Variation,
     VariationStatus,
@@ -56,7 +56,7 @@ impl Store for SqlStore {
         audit::append(
             &mut tx,
             change,
-            Record::new("call.create", "call", id).after(call),
+            Record::new(AuditAction::CallCreate, "call", id).after(call),
         )
         .await?;
         tx.commit().await?;
@@ -88,7 +88,7 @@ impl Store for SqlStore {
         audit::append(
             &mut tx,
             change,
-            Record::new("project.create", "project", id)
+            Record::new(AuditAction::ProjectCreate, "project", id)
                 .project(id.0)
                 .after(data),
         )
@@ -133,7 +133,7 @@ impl Store for SqlStore {
         audit::append(
             &mut tx,
             change,
-            Record::new("project.update", "project", id)
+            Record::new(AuditAction::ProjectUpdate, "project", id)
                 .project(id.0)
                 .before(&before.data)
                 .after(&json!({"data": data, "date_changes": date_changes})),
@@ -154,7 +154,7 @@ impl Store for SqlStore {
         audit::append(
             &mut tx,
             change,
-            Record::new("entity.create", "entity", created.id)
+            Record::new(AuditAction::EntityCreate, "entity", created.id)
                 .project(project.0)
                 .after(&created),
         )
@@ -271,7 +271,7 @@ impl Store for SqlStore {
         audit::append(
             &mut tx,
             change,
-            Record::new("attachment.delete", "attachment", id)
+            Record::new(AuditAction::AttachmentDelete, "attachment", id)
                 .project(before.project_id.0)
                 .before(&before),
         )
@@ -331,7 +331,7 @@ impl Store for SqlStore {
         audit::append(
             &mut tx,
             change,
-            Record::new("expense.update", "expense", id)
+            Record::new(AuditAction::ExpenseUpdate, "expense", id)
                 .project(after.project_id.0)
                 .before(&before)
                 .after(&after),
@@ -344,7 +344,7 @@ impl Store for SqlStore {
     async fn update_expenses(
         &self,
         updates: &[(ExpenseId, i64, ExpenseData)],
-        action: &'static str,
+        action: crate::domain::audit::AuditAction,
         change: &Change,
     ) -> Result<Vec<Expense>, StoreError> {
         let mut tx = self.begin_write().await?;
@@ -385,7 +385,7 @@ impl Store for SqlStore {
         audit::append(
             &mut tx,
             change,
-            Record::new("expense.delete", "expense", id)
+            Record::new(AuditAction::ExpenseDelete, "expense", id)
                 .project(before.project_id.0)
                 .before(&before),
         )
@@ -444,7 +444,7 @@ impl Store for SqlStore {
         audit::append(
             &mut tx,
             change,
-            Record::new("variation.create", "variation", id)
+            Record::new(AuditAction::VariationCreate, "variation", id)
                 .project(project.0)
                 .after(&json!({"act": new.act, "date": new.date, "status": new.status, "changes": new.changes})),
         )
@@ -471,7 +471,7 @@ impl Store for SqlStore {
         audit::append(
             &mut tx,
             change,
-            Record::new("variation.status", "variation", id)
+            Record::new(AuditAction::VariationStatus, "variation", id)
                 .project(project.0)
                 .before(&before)
                 .after(&json!({"status": status})),
@@ -492,7 +492,7 @@ impl Store for SqlStore {
         audit::append(
             &mut tx,
             change,
-            Record::new("extension.create", "extension", created.id)
+            Record::new(AuditAction::ExtensionCreate, "extension", created.id)
                 .project(project.0)
                 .after(&created),
         )
@@ -516,7 +516,7 @@ impl Store for SqlStore {
         audit::append(
             &mut tx,
             change,
-            Record::new("milestone.create", "milestone", created.id)
+            Record::new(AuditAction::MilestoneCreate, "milestone", created.id)
                 .project(project.0)
                 .after(&created),
         )
@@ -548,7 +548,7 @@ impl Store for SqlStore {
         audit::append(
             &mut tx,
             change,
-            Record::new("milestone.update", "milestone", id)
+            Record::new(AuditAction::MilestoneUpdate, "milestone", id)
                 .project(project.0)
                 .before(&before)
                 .after(&json!({"name": new.name, "due_date": new.due_date, "done": new.done})),
@@ -573,7 +573,7 @@ impl Store for SqlStore {
         audit::append(
             &mut tx,
             change,
-            Record::new("tranche.create", "tranche", created.id)
+            Record::new(AuditAction::TrancheCreate, "tranche", created.id)
                 .project(project.0)
                 .after(&created),
         )
@@ -602,7 +602,7 @@ impl Store for SqlStore {
             audit::append(
                 &mut tx,
                 change,
-                Record::new("expense.include", "expense", expense)
+                Record::new(AuditAction::ExpenseInclude, "expense", expense)
                     .project(project.0)
                     .after(&json!({"status": "included", "submission": id})),
             )
@@ -611,7 +611,7 @@ impl Store for SqlStore {
         audit::append(
             &mut tx,
             change,
-            Record::new("submission.create", "submission", id)
+            Record::new(AuditAction::SubmissionCreate, "submission", id)
                 .project(project.0)
                 .after(&json!({
                     "as_of": new.as_of, "template": new.template, "fingerprint": new.fingerprint,
@@ -664,7 +664,7 @@ impl Store for SqlStore {
         audit::append(
             &mut tx,
             change,
-            Record::new("section.create", "section", created.id)
+            Record::new(AuditAction::SectionCreate, "section", created.id)
                 .project(project.0)
                 .after(&created),
         )
@@ -691,7 +691,7 @@ impl Store for SqlStore {
         audit::append(
             &mut tx,
             change,
-            Record::new("indicator.create", "indicator", created.id)
+            Record::new(AuditAction::IndicatorCreate, "indicator", created.id)
                 .project(project.0)
                 .after(&created),
         )
@@ -721,7 +721,7 @@ impl Store for SqlStore {
         audit::append(
             &mut tx,
             change,
-            Record::new("section.update", "section", id)
+            Record::new(AuditAction::SectionUpdate, "section", id)
                 .project(project.0)
                 .before(&before)
                 .after(&after),
@@ -743,7 +743,7 @@ impl Store for SqlStore {
         audit::append(
             &mut tx,
             change,
-            Record::new("section.delete", "section", id)
+            Record::new(AuditAction::SectionDelete, "section", id)
                 .project(project.0)
                 .before(&before),
         )
@@ -766,7 +766,7 @@ impl Store for SqlStore {
         audit::append(
             &mut tx,
             change,
-            Record::new("indicator.update", "indicator", id)
+            Record::new(AuditAction::IndicatorUpdate, "indicator", id)
                 .project(project.0)
                 .before(&before)
                 .after(&after),
@@ -788,7 +788,7 @@ impl Store for SqlStore {
         audit::append(
             &mut tx,
             change,
-            Record::new("indicator.delete", "indicator", id)
+            Record::new(AuditAction::IndicatorDelete, "indicator", id)
                 .project(project.0)
                 .before(&before),
         )

@@ -8,7 +8,7 @@ use axum::routing::post;
 use axum::Router;
 use serde::Serialize;
 
-use super::expenses::{choices, Choice};
+use super::frame::{choices, Choice};
 use super::page::{UiError, UiResult};
 use super::session::{CsrfForm, UiSession};
 use super::upload;

@@ -8,17 +8,18 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde::Serialize;
 
+use super::frame::{project_id, Frame, ProjectNav};
 use super::page::{render, UiError, UiResult};
 use super::session::{CsrfForm, UiSession};
 use super::svg;
+use crate::domain::fields;
+use crate::domain::query::PageRequest;
 use crate::domain::rules::{DeadlineStatus, Scope, Summary};
 use crate::domain::text::italian_date;
 use crate::domain::ProjectId;
 use crate::services::summary::{snapshot, Snapshot};
 use crate::services::{projects, reports, App};
-use crate::storage::PageRequest;
 use crate::web::extract::QueryPairs;
-use crate::web::fields;
 use chrono::NaiveDate;
 
 pub fn router() -> Router<App> {
@@ -28,46 +29,6 @@ pub fn router() -> Router<App> {
         .route("/progetti/{id}/enti", get(entities))
         .route("/progetti/{id}/documenti", get(documents))
         .route("/progetti/{id}/documenti/presenta", post(submit))
-}
-
-pub fn project_id(raw: &str) -> UiResult<ProjectId> {
-    raw.parse().map_err(|_| UiError::not_found("progetto"))
-}
-
-/// What every page shows at the top: who is signed in, and the CSRF token for its forms.
-#[derive(Serialize)]
-pub struct Frame {
-    pub user: String,
-    pub is_admin: bool,
-    pub csrf: String,
-}
-
-impl From<&UiSession> for Frame {
-    fn from(s: &UiSession) -> Frame {
-        Frame {
-            user: s.user.email.clone(),
-            is_admin: s.user.is_admin,
-            csrf: s.csrf.clone(),
-        }
-    }
-}
-
-/// The tabs of a project's pages.
-#[derive(Serialize)]
-pub struct ProjectNav {
-    pub id: String,
-    pub title: String,
-    pub active: &'static str,
-}
-
-impl ProjectNav {
-    pub fn new(id: ProjectId, title: &str, active: &'static str) -> ProjectNav {
-        ProjectNav {
-            id: id.to_string(),
-            title: title.to_owned(),
-            active,
-        }
-    }
 }
 
 #[derive(Serialize)]

@@ -8,19 +8,17 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use super::dashboard::{project_id, Frame, ProjectNav};
+use super::frame::{choices, project_id, Choice, Frame, ProjectNav};
 use super::page::{render, UiError, UiResult};
 use super::session::{CsrfForm, UiSession};
-use crate::domain::audit::Entry;
+use crate::domain::audit::{AuditAction, Entry};
+use crate::domain::expense_fields::{ExpenseFields, Locale};
+use crate::domain::query::{ExpenseSortField, PageRequest, Sort};
 use crate::domain::text::italian_date;
-use crate::domain::{Entity, Expense, ExpenseData, ExpenseId, ExpenseStatus, Money, Step};
-use crate::reports::csv::SafeCsv;
-use crate::reports::model::{document_type_it, status_it};
+use crate::domain::{Entity, Expense, ExpenseData, ExpenseId, ExpenseStatus, Step};
 use crate::services::{audit, expenses, projects, App, ServiceError};
-use crate::storage::{ExpenseSortField, PageRequest, Sort};
-use crate::web::expenses::ExpenseInput;
 use crate::web::extract::QueryPairs;
 
 const PER_PAGE: u32 = 50;
@@ -59,14 +57,6 @@ struct Row {
     status_code: &'static str,
 }
 
-/// An option of a `<select>`.
-#[derive(Serialize)]
-pub(super) struct Choice {
-    value: String,
-    label: String,
-    selected: bool,
-}
-
 #[derive(Serialize)]
 struct TablePage {
     frame: Frame,
@@ -89,17 +79,6 @@ struct TablePage {
     next: Option<String>,
     csv: String,
     error: Option<String>,
-}
-
-pub(super) fn choices(options: Vec<(String, String)>, selected: Option<&str>) -> Vec<Choice> {
-    options
-        .into_iter()
-        .map(|(value, label)| Choice {
-            selected: selected == Some(value.as_str()),
-            value,
-            label,
-        })
-        .collect()
 }
 
 fn query_string(pairs: &[(String, String)]) -> String {
@@ -161,12 +140,12 @@ async fn table(
             supplier: e.data.document.supplier_name.clone(),
             document: format!(
                 "{} {}",
-                document_type_it(e.data.document.kind),
+                e.data.document.kind.italian(),
                 e.data.document.number
             ),
             date: italian_date(e.data.document.date),
             claimed: e.data.signed(e.data.amounts.claimed()).italian(),
-            status: status_it(e.status),
+            status: e.status.italian(),
             status_code: e.status.as_str(),
         })
         .collect();
@@ -206,7 +185,7 @@ async fn table(
             statuses: choices(
                 ExpenseStatus::ALL
                     .iter()
-                    .map(|s| (s.as_str().to_owned(), status_it(*s).to_owned()))
+                    .map(|s| (s.as_str().to_owned(), s.italian().to_owned()))
                     .collect(),
                 q.get("status"),
             ),
@@ -252,75 +231,7 @@ async fn csv_export(
     let q = non_empty(&query);
     let filter = crate::web::expenses::filter(&q)?;
     let sort = crate::web::pagination::sort(&q, ExpenseSortField::NAMES, ExpenseSortField::Id)?;
-    let entities = projects::entities(&app, &who, id).await?;
-    let names: std::collections::HashMap<_, _> =
-        entities.iter().map(|e| (e.id, e.name.clone())).collect();
-    let (result, _) = expenses::list(
-        &app,
-        &who,
-        id,
-        &filter,
-        sort,
-        PageRequest {
-            page: 1,
-            per_page: u32::MAX,
-        },
-    )
-    .await?;
-    let mut out = SafeCsv::new();
-    let internal = |e: csv::Error| {
-        tracing::error!(error = %e, "csv export");
-        UiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Errore interno nell'esportazione.",
-        )
-    };
-    out.row([
-        "N.",
-        "Ente",
-        "Categoria",
-        "Fornitore",
-        "Partita IVA",
-        "Tipo",
-        "Numero",
-        "Data",
-        "Descrizione",
-        "Imponibile",
-        "IVA",
-        "Rendicontato",
-        "Data pagamento",
-        "Stato",
-    ])
-    .map_err(internal)?;
-    for e in &result.items {
-        let d = &e.data;
-        let amount = |m: Money| m.to_decimal().to_string().replace('.', ",");
-        out.row([
-            e.id.to_string(),
-            names.get(&d.entity_id).cloned().unwrap_or_default(),
-            d.category
-                .as_ref()
-                .map(|c| c.as_str().to_owned())
-                .unwrap_or_default(),
-            d.document.supplier_name.clone(),
-            d.document
-                .supplier_vat
-                .as_ref()
-                .map(ToString::to_string)
-                .unwrap_or_default(),
-            document_type_it(d.document.kind).to_owned(),
-            d.document.number.clone(),
-            italian_date(d.document.date),
-            d.description.clone(),
-            amount(d.amounts.net()),
-            amount(d.amounts.vat()),
-            amount(d.signed(d.amounts.claimed())),
-            d.payment.paid_on.map(italian_date).unwrap_or_default(),
-            status_it(e.status).to_owned(),
-        ])
-        .map_err(internal)?;
-    }
-    let bytes = out.finish().map_err(internal)?;
+    let bytes = expenses::export_csv(&app, &who, id, &filter, sort).await?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
@@ -448,20 +359,6 @@ fn values_of(e: &Expense) -> Values {
     v
 }
 
-fn action_it(action: &str) -> &'static str {
-    match action {
-        "expense.create" => "registrata",
-        "expense.update" => "modificata",
-        "expense.ready" => "inviata alla verifica",
-        "expense.verify" => "verificata",
-        "expense.reject" => "respinta",
-        "expense.unlock" => "sbloccata",
-        "expense.include" => "inclusa in una rendicontazione",
-        "expense.delete" => "eliminata",
-        _ => "modificata",
-    }
-}
-
 fn history_rows(entries: &[Entry]) -> Vec<HistoryRow> {
     entries
         .iter()
@@ -472,7 +369,10 @@ fn history_rows(entries: &[Entry]) -> Vec<HistoryRow> {
                 e.at.format("%H:%M")
             ),
             actor: e.actor.clone(),
-            action: action_it(&e.action),
+            // An action the trail knows nothing of (from a later version) reads as a change.
+            action: AuditAction::parse(&e.action)
+                .and_then(AuditAction::expense_italian)
+                .unwrap_or("modificata"),
             note: e
                 .after
                 .as_deref()
@@ -536,7 +436,7 @@ fn form_page(
             .get("version")
             .and_then(|v| v.parse().ok())
             .or(expense.map(|e| e.version)),
-        status: expense.map(|e| status_it(e.status)),
+        status: expense.map(|e| e.status.italian()),
         status_code: expense.map(|e| e.status.as_str()),
         rejection_reason: expense.and_then(|e| e.rejection_reason.clone()),
         fields: FIELDS
@@ -636,61 +536,15 @@ fn input_of(form: &CsrfForm) -> (Values, Result<ExpenseData, Vec<crate::domain::
             values.insert(k.clone(), v.trim().to_owned());
         }
     }
-    let mut json = Map::new();
-    let mut typed_errors = Vec::new();
+    // The form's own fields; the one expense parser reads them, amounts the Italian way.
+    let mut fields = ExpenseFields::default();
     for (k, v) in &values {
-        let known = FIELDS.iter().any(|(n, _, _)| n == k)
-            || ["entity_id", "category", "nature", "document_type"].contains(&k.as_str());
-        if !known {
-            continue;
+        if k != "vat_recoverable" {
+            fields.set(k, v.clone());
         }
-        let v = if k.ends_with("_amount") {
-            match Money::parse_typed(v) {
-                Ok(m) => m.to_string(),
-                Err(e) => {
-                    // Said in the form's terms: amounts are typed the Italian way here.
-                    let message = match e {
-                        crate::domain::money::MoneyError::NotANumber => {
-                            "non è un importo valido (scrivere ad esempio 1.234,56)"
-                        }
-                        other => other.message_it(),
-                    };
-                    typed_errors.push(crate::domain::FieldError {
-                        field: k.clone(),
-                        code: e.code().to_owned(),
-                        message: message.to_owned(),
-                    });
-                    continue;
-                }
-            }
-        } else {
-            v.clone()
-        };
-        json.insert(k.clone(), Value::String(v));
     }
-    json.insert(
-        "vat_recoverable".into(),
-        Value::Bool(values.contains_key("vat_recoverable")),
-    );
-    let data = serde_json::from_value::<ExpenseInput>(Value::Object(json))
-        .map_err(|e| {
-            vec![crate::domain::FieldError {
-                field: String::new(),
-                code: "invalid".into(),
-                message: e.to_string(),
-            }]
-        })
-        .and_then(|input| ExpenseData::try_from(input).map_err(|e| e.field_errors().to_vec()));
-    let data = match data {
-        Ok(_) if !typed_errors.is_empty() => Err(typed_errors),
-        Ok(d) => Ok(d),
-        Err(mut errors) => {
-            // A field left out because it was mistyped is not also "missing".
-            errors.retain(|e| !typed_errors.iter().any(|t| t.field == e.field));
-            typed_errors.extend(errors);
-            Err(typed_errors)
-        }
-    };
+    fields.vat_recoverable = Some(values.contains_key("vat_recoverable"));
+    let data = fields.parse(Locale::Italian);
     (values, data)
 }
 

@@ -9,7 +9,7 @@ use axum::Router;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::dashboard::{project_id, Frame, ProjectNav};
+use super::frame::{project_id, Frame, ProjectNav};
 use super::page::{outcome, refusal, render, UiError, UiResult};
 use super::session::{CsrfForm, UiSession};
 use crate::domain::funding::{

@@ -8,16 +8,16 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde::Serialize;
 
-use super::dashboard::{project_id, Frame, ProjectNav};
-use super::expenses::{choices, Choice};
-use super::page::{render, UiError, UiResult};
+use super::frame::{choices, Choice};
+use super::frame::{project_id, Frame, ProjectNav};
+use super::page::{render, UiResult};
 use super::session::UiSession;
 use super::upload;
 use crate::domain::{CategoryCode, EntityId, FieldError, Nature, ProjectId};
-use crate::imports::fatturapa::MAX_BYTES;
+use crate::services::csv_import::{self, CsvOutcome, CsvReport, Options};
+use crate::services::imports::FATTURAPA_MAX_BYTES as MAX_BYTES;
 use crate::services::imports::{self, FileReport, Outcome, Target};
 use crate::services::{calls, projects, App};
-use crate::web::csv_import::{self, CsvReport, Options};
 
 pub fn router() -> Router<App> {
     Router::new()
@@ -205,20 +205,20 @@ async fn upload_csv(
     let who = session.actor();
     let report = match csv_import::run(&app, &who, id, bytes, &options).await {
         Ok(report) => report,
-        Err(e) if e.status() == StatusCode::UNPROCESSABLE_ENTITY => {
-            return refused(&app, &session, id, FieldError::joined(e.field_errors())).await;
+        Err(crate::services::ServiceError::Invalid(errors)) => {
+            return refused(&app, &session, id, FieldError::joined(&errors)).await;
         }
-        Err(e) => return Err(UiError::new(e.status(), e.detail().to_owned())),
+        Err(e) => return Err(e.into()),
     };
     let (outcome, class) = match report.outcome {
-        "created" => ("importato: spese create", "ok"),
-        "preview" if report.errors.is_empty() => {
+        CsvOutcome::Created => ("importato: spese create", "ok"),
+        CsvOutcome::Preview if report.errors.is_empty() => {
             ("controllo riuscito: nulla è stato scritto", "info")
         }
-        "preview" => ("controllo: ci sono errori, nulla è stato scritto", "warn"),
-        _ => ("rifiutato: nessuna spesa creata", "alert"),
+        CsvOutcome::Preview => ("controllo: ci sono errori, nulla è stato scritto", "warn"),
+        CsvOutcome::Refused => ("rifiutato: nessuna spesa creata", "alert"),
     };
-    let status = if report.outcome == "refused" {
+    let status = if report.outcome == CsvOutcome::Refused {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::OK

@@ -6,6 +6,7 @@
 mod attachments;
 mod dashboard;
 mod expenses;
+mod frame;
 mod funding;
 mod imports;
 mod narrative;

@@ -9,7 +9,7 @@ use axum::routing::get;
 use axum::Router;
 use serde::Serialize;
 
-use super::dashboard::{project_id, Frame, ProjectNav};
+use super::frame::{project_id, Frame, ProjectNav};
 use super::page::{render, UiResult};
 use super::session::UiSession;
 use super::upload;

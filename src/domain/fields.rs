@@ -1,13 +1,14 @@
-//! Parsing of single input fields into domain types, recording an Italian message under the
-//! field's name when a value is wrong. DTO conversions are built from these.
+//! Parsing of single input fields (text, as a form, a CSV cell or a JSON string gives them) into
+//! domain types, recording an Italian message under the field's name when a value is wrong. The
+//! API's input types, the workspace's forms and the importers are built from these.
 
 use std::str::FromStr;
 
 use chrono::NaiveDate;
 
-use crate::domain::text::trim_text;
-use crate::domain::validation::{plausible_date, DATE_OUT_OF_RANGE};
-use crate::domain::{CategoryCode, CodeError, Money, Rate, Violations};
+use super::text::trim_text;
+use super::validation::{plausible_date, DATE_OUT_OF_RANGE};
+use super::{CategoryCode, CodeError, Money, Rate, Violations};
 
 /// An optional amount: `None` when absent, recorded as an error when malformed.
 pub fn money(v: &mut Violations, field: &str, raw: Option<&str>) -> Option<Money> {
@@ -226,8 +227,8 @@ pub fn signatory(
     role: Option<&str>,
     place: Option<&str>,
     tax_code: Option<&str>,
-) -> crate::domain::Signatory {
-    crate::domain::Signatory {
+) -> super::Signatory {
+    super::Signatory {
         name: text(v, "signatory_name", name, 200),
         role: text(v, "signatory_role", role, 200),
         place: text(v, "signatory_place", place, 200),
@@ -237,7 +238,7 @@ pub fn signatory(
             "tax_code",
             "Codice fiscale del firmatario",
             tax_code,
-            crate::domain::CodiceFiscale::parse,
+            super::CodiceFiscale::parse,
         ),
     }
 }
@@ -247,11 +248,11 @@ pub fn grant_act(
     v: &mut Violations,
     number: Option<&str>,
     date_raw: Option<&str>,
-) -> Option<crate::domain::GrantAct> {
+) -> Option<super::GrantAct> {
     let number = text(v, "grant_act_number", number, 200);
     let date = date(v, "grant_act_date", date_raw);
     match (number, date) {
-        (Some(number), Some(date)) => Some(crate::domain::GrantAct { number, date }),
+        (Some(number), Some(date)) => Some(super::GrantAct { number, date }),
         (Some(_), None) if date_raw.map_or(true, |d| d.trim().is_empty()) => {
             v.add(
                 "grant_act_date",
