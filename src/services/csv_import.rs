@@ -12,7 +12,7 @@ use super::{access, calls, expenses, imports, App, ServiceError};
 use crate::domain::access::{permits, Actor, Need};
 use crate::domain::expense_fields::{ExpenseFields, Locale};
 use crate::domain::text::fold;
-use crate::domain::{Call, ExpenseData, FieldError, ProjectId};
+use crate::domain::{Call, Entity, ExpenseData, FieldError, ProjectId};
 use crate::imports::csv;
 /// Which header each field is read from (`field → header`).
 pub use crate::imports::csv::Mapping;
@@ -83,126 +83,12 @@ pub async fn run(
     let call = calls::get(app, who, project_data.data.call_id).await?;
     let sheet = csv::parse(bytes, &options.mapping).map_err(ServiceError::Invalid)?;
 
-    let mut errors = Vec::new();
-    let mut parsed: Vec<(usize, ExpenseData)> = Vec::new();
-    for row in &sheet.rows {
-        let mut row_errors = row.errors.clone();
-        let mut fields = ExpenseFields::default();
-        for (field, value) in &row.values {
-            let value = match *field {
-                "entity_id" => match resolve_entity(&entities, value) {
-                    Ok(id) => id,
-                    Err(e) => {
-                        row_errors.push(e);
-                        continue;
-                    }
-                },
-                "category" => match resolve_category(&call, value) {
-                    Ok(code) => code,
-                    Err(e) => {
-                        row_errors.push(e);
-                        continue;
-                    }
-                },
-                _ => value.clone(),
-            };
-            fields.set(field, value);
-        }
-        if !row.values.contains_key("entity_id") {
-            if let Some(entity) = &options.entity {
-                match resolve_entity(&entities, entity) {
-                    Ok(id) => fields.entity_id = Some(id),
-                    Err(e) => row_errors.push(e),
-                }
-            }
-        }
-        fields
-            .document_type
-            .get_or_insert_with(|| "invoice".to_owned());
-        // The reader gives cells in the API's forms (it read the Italian ones).
-        let data = fields.parse(Locale::Api);
-        match data {
-            Ok(data) if row_errors.is_empty() => parsed.push((row.line, data)),
-            Ok(_) => {}
-            Err(more) => {
-                // A cell already reported as mistyped is not also "missing".
-                let known: Vec<String> = row_errors.iter().map(|e| e.field.clone()).collect();
-                row_errors.extend(more.into_iter().filter(|e| !known.contains(&e.field)));
-            }
-        }
-        errors.extend(row_errors.into_iter().map(|e| RowError {
-            row: row.line,
-            message: with_column(&sheet.columns, &e),
-            field: e.field,
-            code: e.code,
-        }));
-    }
-    // A row for an entity the caller may not record for is that row's error, not a refusal of
-    // the whole file.
-    let membership = access::membership(app, who, project).await?;
-    parsed.retain(|(line, data)| {
-        let need = Need::RecordExpense {
-            entity: data.entity_id,
-        };
-        match permits(who, membership.as_ref(), need) {
-            Ok(()) => true,
-            Err(denied) => {
-                errors.push(RowError {
-                    row: *line,
-                    field: "entity_id".into(),
-                    code: "forbidden_entity".into(),
-                    message: with_column(
-                        &sheet.columns,
-                        &error("entity_id", "forbidden_entity", denied.0),
-                    ),
-                });
-                false
-            }
-        }
-    });
-    // The project's rules (entities, categories) and the caller's rights, as the API applies them.
+    let (mut parsed, mut errors) = read_rows(&sheet, &entities, &call, options);
+    keep_permitted(app, who, project, &sheet, &mut parsed, &mut errors).await?;
     let data: Vec<ExpenseData> = parsed.iter().map(|(_, d)| d.clone()).collect();
-    if !data.is_empty() {
-        match expenses::validate_many(app, who, project, &data).await {
-            Ok(()) => {}
-            Err(ServiceError::Invalid(found)) => {
-                for e in found {
-                    let (index, field) = split_row_field(&e.field);
-                    let row = index
-                        .and_then(|i| parsed.get(i))
-                        .map_or(0, |(line, _)| *line);
-                    errors.push(RowError {
-                        row,
-                        message: with_column(
-                            &sheet.columns,
-                            &FieldError {
-                                field: field.to_owned(),
-                                ..e.clone()
-                            },
-                        ),
-                        field: field.to_owned(),
-                        code: e.code,
-                    });
-                }
-            }
-            Err(other) => return Err(other),
-        }
-    }
+    check_rules(app, who, project, &sheet, &parsed, &data, &mut errors).await?;
     errors.sort_by_key(|e| e.row);
-    let planned = parsed
-        .iter()
-        .map(|(line, d)| PlannedRow {
-            row: *line,
-            entity_id: d.entity_id.to_string(),
-            category: d.category.as_ref().map(|c| c.as_str().to_owned()),
-            supplier_name: d.document.supplier_name.clone(),
-            document_number: d.document.number.clone(),
-            document_date: d.document.date.to_string(),
-            net_amount: d.amounts.net().to_string(),
-            vat_amount: d.amounts.vat().to_string(),
-            claimed_amount: d.amounts.claimed().to_string(),
-        })
-        .collect();
+    let planned = planned(&parsed);
     let mut report = CsvReport {
         outcome: CsvOutcome::Preview,
         rows: sheet.rows.len(),
@@ -241,6 +127,163 @@ pub async fn run(
     report.outcome = CsvOutcome::Created;
     report.created = created.iter().map(|e| e.id.to_string()).collect();
     Ok(report)
+}
+
+/// Each row's fields read into an expense, or the row's errors: entities and categories named by
+/// id, code or name; the entity of the options for rows without one.
+fn read_rows(
+    sheet: &csv::Sheet,
+    entities: &[Entity],
+    call: &Call,
+    options: &Options,
+) -> (Vec<(usize, ExpenseData)>, Vec<RowError>) {
+    let mut errors = Vec::new();
+    let mut parsed: Vec<(usize, ExpenseData)> = Vec::new();
+    for row in &sheet.rows {
+        let mut row_errors = row.errors.clone();
+        let mut fields = ExpenseFields::default();
+        for (field, value) in &row.values {
+            let value = match *field {
+                "entity_id" => match resolve_entity(entities, value) {
+                    Ok(id) => id,
+                    Err(e) => {
+                        row_errors.push(e);
+                        continue;
+                    }
+                },
+                "category" => match resolve_category(call, value) {
+                    Ok(code) => code,
+                    Err(e) => {
+                        row_errors.push(e);
+                        continue;
+                    }
+                },
+                _ => value.clone(),
+            };
+            fields.set(field, value);
+        }
+        if !row.values.contains_key("entity_id") {
+            if let Some(entity) = &options.entity {
+                match resolve_entity(entities, entity) {
+                    Ok(id) => fields.entity_id = Some(id),
+                    Err(e) => row_errors.push(e),
+                }
+            }
+        }
+        fields
+            .document_type
+            .get_or_insert_with(|| "invoice".to_owned());
+        // The reader gives cells in the API's forms (it read the Italian ones).
+        let data = fields.parse(Locale::Api);
+        match data {
+            Ok(data) if row_errors.is_empty() => parsed.push((row.line, data)),
+            Ok(_) => {}
+            Err(more) => {
+                // A cell already reported as mistyped is not also "missing".
+                let known: Vec<String> = row_errors.iter().map(|e| e.field.clone()).collect();
+                row_errors.extend(more.into_iter().filter(|e| !known.contains(&e.field)));
+            }
+        }
+        errors.extend(row_errors.into_iter().map(|e| RowError {
+            row: row.line,
+            message: with_column(&sheet.columns, &e),
+            field: e.field,
+            code: e.code,
+        }));
+    }
+    (parsed, errors)
+}
+
+/// A row for an entity the caller may not record for is that row's error, not a refusal of the
+/// whole file.
+async fn keep_permitted(
+    app: &App,
+    who: &Actor,
+    project: ProjectId,
+    sheet: &csv::Sheet,
+    parsed: &mut Vec<(usize, ExpenseData)>,
+    errors: &mut Vec<RowError>,
+) -> Result<(), ServiceError> {
+    let membership = access::membership(app, who, project).await?;
+    parsed.retain(|(line, data)| {
+        let need = Need::RecordExpense {
+            entity: data.entity_id,
+        };
+        match permits(who, membership.as_ref(), need) {
+            Ok(()) => true,
+            Err(denied) => {
+                errors.push(RowError {
+                    row: *line,
+                    field: "entity_id".into(),
+                    code: "forbidden_entity".into(),
+                    message: with_column(
+                        &sheet.columns,
+                        &error("entity_id", "forbidden_entity", denied.0),
+                    ),
+                });
+                false
+            }
+        }
+    });
+    Ok(())
+}
+
+/// The project's rules (entities, categories) and the caller's rights, as the API applies them:
+/// each error under the row it came from.
+async fn check_rules(
+    app: &App,
+    who: &Actor,
+    project: ProjectId,
+    sheet: &csv::Sheet,
+    parsed: &[(usize, ExpenseData)],
+    data: &[ExpenseData],
+    errors: &mut Vec<RowError>,
+) -> Result<(), ServiceError> {
+    if !data.is_empty() {
+        match expenses::validate_many(app, who, project, data).await {
+            Ok(()) => {}
+            Err(ServiceError::Invalid(found)) => {
+                for e in found {
+                    let (index, field) = split_row_field(&e.field);
+                    let row = index
+                        .and_then(|i| parsed.get(i))
+                        .map_or(0, |(line, _)| *line);
+                    errors.push(RowError {
+                        row,
+                        message: with_column(
+                            &sheet.columns,
+                            &FieldError {
+                                field: field.to_owned(),
+                                ..e.clone()
+                            },
+                        ),
+                        field: field.to_owned(),
+                        code: e.code,
+                    });
+                }
+            }
+            Err(other) => return Err(other),
+        }
+    }
+    Ok(())
+}
+
+/// What a dry run shows of each row it would create.
+fn planned(parsed: &[(usize, ExpenseData)]) -> Vec<PlannedRow> {
+    parsed
+        .iter()
+        .map(|(line, d)| PlannedRow {
+            row: *line,
+            entity_id: d.entity_id.to_string(),
+            category: d.category.as_ref().map(|c| c.as_str().to_owned()),
+            supplier_name: d.document.supplier_name.clone(),
+            document_number: d.document.number.clone(),
+            document_date: d.document.date.to_string(),
+            net_amount: d.amounts.net().to_string(),
+            vat_amount: d.amounts.vat().to_string(),
+            claimed_amount: d.amounts.claimed().to_string(),
+        })
+        .collect()
 }
 
 fn error(field: &str, code: &str, message: String) -> FieldError {

@@ -13,11 +13,21 @@ use crate::reports::model::ReportModel;
 use crate::reports::ReportError;
 
 pub fn render(model: &ReportModel<'_>) -> Result<Vec<u8>, ReportError> {
-    let s = &model.snapshot.summary;
     let mut w = Writer::new(Paper::LANDSCAPE)?;
-
     w.title_block(model, model.text("title"));
+    summary_per_category(&mut w, model);
+    contribution(&mut w, model);
+    expense_details(&mut w, model);
+    exclusions(&mut w, model);
+    adjustments(&mut w, model);
+    split_among_partners(&mut w, model);
+    declaration(&mut w, model);
+    finish(w, model, model.text("title"))
+}
 
+/// The budget per category beside what is eligible and recognised, and the drift.
+fn summary_per_category(w: &mut Writer, model: &ReportModel<'_>) {
+    let s = &model.snapshot.summary;
     w.heading("Riepilogo per categoria");
     let rules = &model.snapshot.call.rules;
     let drift_header = match rules.drift_tolerance {
@@ -60,7 +70,12 @@ pub fn render(model: &ReportModel<'_>) -> Result<Vec<u8>, ReportError> {
         Weight::Bold,
     );
     w.end_table();
+}
 
+/// The contribution computed step by step, as the rules compute it, and the balance.
+fn contribution(w: &mut Writer, model: &ReportModel<'_>) {
+    let s = &model.snapshot.summary;
+    let rules = &model.snapshot.call.rules;
     w.heading("Calcolo del contributo");
     w.figure(
         "Spesa riconosciuta",
@@ -120,9 +135,12 @@ pub fn render(model: &ReportModel<'_>) -> Result<Vec<u8>, ReportError> {
         ("Saldo da ricevere", euro(s.balance_due))
     };
     w.figure(label, &value, Weight::Bold);
+}
 
+/// Every counted expense, by category, with the unverified ones marked.
+fn expense_details(w: &mut Writer, model: &ReportModel<'_>) {
     w.heading("Dettaglio delle spese rendicontate");
-    ExpenseTable::new(&w, model).write(&mut w, &model.sections);
+    ExpenseTable::new(w, model).write(w, &model.sections);
 
     let unverified = model.sections.iter().flat_map(|s| &s.lines).any(|l| {
         !matches!(
@@ -137,7 +155,10 @@ pub fn render(model: &ReportModel<'_>) -> Result<Vec<u8>, ReportError> {
             8.0,
         );
     }
+}
 
+/// The expenses not counted, with their entity and reason.
+fn exclusions(w: &mut Writer, model: &ReportModel<'_>) {
     if !model.excluded.is_empty() || !model.pending.is_empty() {
         w.heading("Spese non ammissibili o in attesa di verifica");
         w.table(vec![
@@ -177,7 +198,10 @@ pub fn render(model: &ReportModel<'_>) -> Result<Vec<u8>, ReportError> {
         }
         w.end_table();
     }
+}
 
+/// What changed against the earlier submissions.
+fn adjustments(w: &mut Writer, model: &ReportModel<'_>) {
     if !model.adjustments.is_empty() {
         w.heading("Rettifiche rispetto alle rendicontazioni precedenti");
         w.table(vec![
@@ -193,17 +217,19 @@ pub fn render(model: &ReportModel<'_>) -> Result<Vec<u8>, ReportError> {
         }
         w.end_table();
     }
+}
 
-    split_among_partners(&mut w, model);
-
+/// The declaration and the signature, kept on one page: a signature alone under a stray line of
+/// the text it signs is what a reviewer refuses.
+fn declaration(w: &mut Writer, model: &ReportModel<'_>) {
     // The declaration and the signature on one page: a signature alone under a stray line of the
     // text it signs is what a reviewer refuses.
     let declaration = model.text("declaration");
-    w.need(60.0 + w.block_height(declaration, 9.0) + 100.0);
+    let height = w.block_height(declaration, 9.0);
+    w.need(60.0 + height + 100.0);
     w.heading("Dichiarazione sostitutiva di atto di notorietà (artt. 47 e 76 DPR 445/2000)");
     w.text_block(declaration, 9.0);
     w.signature_block(model);
-    finish(w, model, model.text("title"))
 }
 
 /// A share as a percentage with one decimal, rounded half-up: `109,1 %`.

@@ -12,20 +12,36 @@ use crate::reports::model::ReportModel;
 use crate::reports::template::Field;
 use crate::reports::ReportError;
 
+/// A step's label in the first column.
+fn step(ws: &mut Worksheet, row: u32, label: &str) -> Result<(), rust_xlsxwriter::XlsxError> {
+    ws.write_string(row, 0, label).map(|_| ())
+}
+
 /// Writes Riepilogo; returns the row left for the data's fingerprint, written last by `render`.
 pub(super) fn summary_sheet(
     ws: &mut Worksheet,
     model: &ReportModel<'_>,
     st: &Styles,
 ) -> Result<u32, ReportError> {
-    let s = &model.snapshot.summary;
     ws.set_name("Riepilogo")?;
     ws.set_column_width(0, 44)?;
     for c in 1..=5 {
         ws.set_column_width(c, 18)?;
     }
+    let fingerprint_row = heading(ws, model, st)?;
+    let (first, last, total_row) = categories(ws, model, st, fingerprint_row + 3)?;
+    let (row, due_at) = contribution(ws, model, st, total_row)?;
+    let row = tranches_and_balance(ws, model, st, row, &due_at)?;
+    // Warnings and reminders are for the office (workspace, summary API), never in a document
+    // that is signed and sent.
+    budget_chart(ws, first, last, row)?;
+    Ok(fingerprint_row)
+}
+
+/// The title and the documents' heading, a line to a row (a draft says so first); returns the
+/// row left for the fingerprint.
+fn heading(ws: &mut Worksheet, model: &ReportModel<'_>, st: &Styles) -> Result<u32, ReportError> {
     ws.write_string_with_format(0, 0, model.text("title"), &st.title)?;
-    // The same heading as the PDF's, a line to a row (a draft says so first).
     let mut row = 1u32;
     if !model.is_submission() {
         ws.write_string_with_format(row, 0, crate::reports::model::DRAFT_MARK, &st.bold)?;
@@ -40,7 +56,18 @@ pub(super) fn summary_sheet(
         ws.write_string(fingerprint_row + 1, 0, line)?;
     }
 
-    let top = fingerprint_row + 3;
+    Ok(fingerprint_row)
+}
+
+/// The budget per category from row `top`, each figure a formula over Spese; returns the first
+/// and last category rows and the total row.
+fn categories(
+    ws: &mut Worksheet,
+    model: &ReportModel<'_>,
+    st: &Styles,
+    top: u32,
+) -> Result<(u32, u32, u32), ReportError> {
+    let s = &model.snapshot.summary;
     for (col, header) in (0u16..).zip([
         "Categoria",
         "Approvato originale",
@@ -105,13 +132,22 @@ pub(super) fn summary_sheet(
         ws.write_formula_with_format(total_row, col, sum_formula(&range, value), &st.euro_bold)?;
     }
 
-    // The contribution, step by step, each step a formula over the ones above.
-    row = total_row + 2;
+    Ok((first, last, total_row))
+}
+
+/// The contribution, step by step, each step a formula over the ones above; returns the next row
+/// and the cell of the contribution due.
+fn contribution(
+    ws: &mut Worksheet,
+    model: &ReportModel<'_>,
+    st: &Styles,
+    total_row: u32,
+) -> Result<(u32, String), ReportError> {
+    let s = &model.snapshot.summary;
+    let mut row = total_row + 2;
     ws.write_string_with_format(row, 0, "Calcolo del contributo", &st.bold)?;
     row += 1;
     let recognised_cell = row_col_to_cell(total_row, 5);
-    let step =
-        |ws: &mut Worksheet, row: u32, label: &str| ws.write_string(row, 0, label).map(|_| ());
     step(ws, row, "Spesa riconosciuta")?;
     ws.write_formula_with_format(
         row,
@@ -191,7 +227,18 @@ pub(super) fn summary_sheet(
     )?;
     let due_at = row_col_to_cell(row, 1);
     row += 2;
+    Ok((row, due_at))
+}
 
+/// The tranches received and the balance; returns the balance's row.
+fn tranches_and_balance(
+    ws: &mut Worksheet,
+    model: &ReportModel<'_>,
+    st: &Styles,
+    mut row: u32,
+    due_at: &str,
+) -> Result<u32, ReportError> {
+    let s = &model.snapshot.summary;
     ws.write_string_with_format(row, 0, "Erogazioni ricevute", &st.bold)?;
     row += 1;
     let tranche_first = row;
@@ -238,9 +285,12 @@ pub(super) fn summary_sheet(
         Formula::new(format!("={due_at}-{received_at}")).set_result(s.balance_due.to_string()),
         &st.euro_bold,
     )?;
-    // Warnings and reminders are for the office (workspace, summary API), never in a document
-    // that is signed and sent.
+    Ok(row)
+}
 
+/// Approved and recognised per category, under the computation across the table's width: seen on
+/// opening and printed whole on the sheet's one page.
+fn budget_chart(ws: &mut Worksheet, first: u32, last: u32, row: u32) -> Result<(), ReportError> {
     let mut chart = Chart::new(ChartType::Column);
     chart
         .title()
@@ -256,11 +306,9 @@ pub(super) fn summary_sheet(
         .set_categories(("Riepilogo", first, 0, last, 0))
         .set_values(("Riepilogo", first, 5, last, 5));
     chart.y_axis().set_num_format("#,##0 \"€\"");
-    // Under the computation, across the table's width: seen on opening and printed whole on the
-    // sheet's one page.
     chart.set_width(900).set_height(300);
     ws.insert_chart(row + 3, 0, &chart)?;
-    Ok(fingerprint_row)
+    Ok(())
 }
 
 pub(super) fn entities_sheet(
