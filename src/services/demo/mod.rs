@@ -12,9 +12,9 @@ use super::projects::NewProject;
 use super::{accounts, calls, expenses, projects, App, ServiceError};
 use crate::domain::access::{Actor, Role};
 use crate::domain::{
-    Amounts, BudgetLine, CallCategory, CallRules, CategoryCode, Ceiling, Cig, Cup, Document,
-    DocumentType, EntityId, ExpenseData, Money, Nature, NewCall, NewEntity, Payment, Pec,
-    ProjectId, Rate, Step, TaxId,
+    Amounts, BudgetLine, CallCategory, CallId, CallRules, CategoryCode, Ceiling, Cig, Cup,
+    Document, DocumentType, EntityId, ExpenseData, ExpenseId, Money, Nature, NewCall, NewEntity,
+    Payment, Pec, ProjectId, Rate, Step, TaxId,
 };
 
 /// A tiny deterministic generator (64-bit LCG): the demo must not depend on a random source.
@@ -159,7 +159,18 @@ pub async fn load_if_empty(app: &App) -> Result<Option<ProjectId>, ServiceError>
         return Ok(None);
     }
     let demo = Actor::Operator("demo".into());
-    let app_who = &demo;
+    let call = create_call(app, &demo).await?;
+    let project = create_project(app, &demo, call).await?;
+    let entities = add_entities(app, &demo, project).await?;
+    narrative::load(app, &demo, project).await?;
+    let finance = add_users(app, &demo, project, &entities).await?;
+    let created = record_expenses(app, &demo, project, &entities).await?;
+    take_through_workflow(app, &demo, &finance, created).await?;
+    Ok(Some(project))
+}
+
+/// The Region's call of 2020 (DGR n. 261 del 30/03/2020) with its rules and two categories.
+async fn create_call(app: &App, app_who: &Actor) -> Result<CallId, ServiceError> {
     let rate = |s: &str| s.parse::<Rate>().map_err(invalid);
     let money = |s: &str| s.parse::<Money>().map_err(invalid);
     let call = calls::create(
@@ -196,11 +207,21 @@ pub async fn load_if_empty(app: &App) -> Result<Option<ProjectId>, ServiceError>
         },
     )
     .await?;
+    Ok(call.id)
+}
+
+/// "Terre d'Argine Smart", granted 105.000,00 € on a budget of 150.000,00 €.
+async fn create_project(
+    app: &App,
+    app_who: &Actor,
+    call: CallId,
+) -> Result<ProjectId, ServiceError> {
+    let money = |s: &str| s.parse::<Money>().map_err(invalid);
     let project = projects::create(
         app,
         app_who,
         NewProject {
-            call_id: call.id,
+            call_id: call,
             title: "Terre d'Argine Smart".into(),
             cup: Some(Cup::parse("E91B20000580002").map_err(invalid)?),
             lead_entity: "Unione delle Terre d'Argine".into(),
@@ -232,12 +253,21 @@ pub async fn load_if_empty(app: &App) -> Result<Option<ProjectId>, ServiceError>
         },
     )
     .await?;
+    Ok(project.id)
+}
+
+/// The six partners, with their codici fiscali, offices and PEC.
+async fn add_entities(
+    app: &App,
+    app_who: &Actor,
+    project: ProjectId,
+) -> Result<Vec<EntityId>, ServiceError> {
     let mut entities = Vec::new();
     for (name, tax_code, address, pec) in ENTITIES {
         let e = projects::add_entity(
             app,
             app_who,
-            project.id,
+            project,
             NewEntity {
                 name: (*name).into(),
                 tax_code: Some(TaxId::parse(tax_code).map_err(invalid)?),
@@ -248,11 +278,20 @@ pub async fn load_if_empty(app: &App) -> Result<Option<ProjectId>, ServiceError>
         .await?;
         entities.push(e.id);
     }
-    narrative::load(app, app_who, project.id).await?;
-    let finance = add_users(app, app_who, project.id, &entities).await?;
+    Ok(entities)
+}
+
+/// The demo's expenses (the duplicate attempt refused, as it must be), with evidence for one in
+/// four; returns those created.
+async fn record_expenses(
+    app: &App,
+    app_who: &Actor,
+    project: ProjectId,
+    entities: &[EntityId],
+) -> Result<Vec<ExpenseId>, ServiceError> {
     let mut created = Vec::new();
-    for expense in demo_expenses(&entities)? {
-        match expenses::create(app, app_who, project.id, expense).await {
+    for expense in demo_expenses(entities)? {
+        match expenses::create(app, app_who, project, expense).await {
             Ok(e) => {
                 // Evidence for one expense in four: a demo submission's pack is not empty.
                 if created.len() % 4 == 0 {
@@ -271,7 +310,16 @@ pub async fn load_if_empty(app: &App) -> Result<Option<ProjectId>, ServiceError>
             Err(other) => return Err(other),
         }
     }
-    // Most expenses verified by the finance office; a few still on their way, one sent back.
+    Ok(created)
+}
+
+/// Most expenses verified by the finance office; a few still on their way, one in eleven sent back.
+async fn take_through_workflow(
+    app: &App,
+    app_who: &Actor,
+    finance: &Actor,
+    created: Vec<ExpenseId>,
+) -> Result<(), ServiceError> {
     for (i, id) in created.into_iter().enumerate() {
         if i % 11 == 5 {
             continue;
@@ -281,14 +329,14 @@ pub async fn load_if_empty(app: &App) -> Result<Option<ProjectId>, ServiceError>
             8 => {}
             10 => {
                 let reason = "manca il mandato di pagamento quietanzato".to_owned();
-                expenses::step(app, &finance, id, None, Step::Reject, Some(reason)).await?;
+                expenses::step(app, finance, id, None, Step::Reject, Some(reason)).await?;
             }
             _ => {
-                expenses::step(app, &finance, id, None, Step::Verify, None).await?;
+                expenses::step(app, finance, id, None, Step::Verify, None).await?;
             }
         }
     }
-    Ok(Some(project.id))
+    Ok(())
 }
 
 /// Creates the demo's accounts with their roles; returns the finance officer, who verifies.
