@@ -51,6 +51,38 @@ impl Field {
         })
     }
 
+    /// The field's text as stored, without copying it; `None` for the fields that are not text
+    /// (row numbers, dates, amounts), and for text the expense does not have.
+    pub fn borrowed<'a>(self, l: &Line<'a>) -> Option<&'a str> {
+        let e: &'a crate::domain::Expense = l.expense;
+        let d = &e.data;
+        match self {
+            Field::Entity => Some(l.entity),
+            Field::Category => Some(l.category),
+            Field::Nature => Some(d.nature.italian()),
+            Field::SupplierName => Some(&d.document.supplier_name),
+            Field::SupplierVat => d.document.supplier_vat.as_ref().map(|v| v.as_str()),
+            Field::DocumentType => Some(d.document.kind.italian()),
+            Field::DocumentNumber => Some(&d.document.number),
+            Field::Description => Some(&d.description),
+            Field::Cig => d.cig.as_ref().map(|c| c.as_str()),
+            Field::Cup => d.cup.as_ref().map(|c| c.as_str()),
+            Field::CommitmentAct => d.payment.commitment_act.as_deref(),
+            Field::LiquidationAct => d.payment.liquidation_act.as_deref(),
+            Field::PaymentOrderNumber => d.payment.order_number.as_deref(),
+            Field::Status => Some(e.status.italian()),
+            Field::Row
+            | Field::DocumentDate
+            | Field::PaymentOrderDate
+            | Field::PaymentDate
+            | Field::NetAmount
+            | Field::VatAmount
+            | Field::TotalAmount
+            | Field::ClaimedAmount
+            | Field::EligibleAmount => None,
+        }
+    }
+
     /// The field's value in a row as a document prints it (`1.234,56 €`, `31/01/2021`); empty
     /// when the expense has none.
     pub fn text(self, l: &Line<'_>) -> String {

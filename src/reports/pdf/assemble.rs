@@ -10,7 +10,7 @@ use printpdf::{
 };
 
 use super::face::Face;
-use super::layout::{deflate, Paper, Weight, Writer, MARGIN};
+use super::layout::{Paper, Weight, Writer, MARGIN};
 use super::pdfa;
 use crate::domain::text::italian_date;
 use crate::reports::model::ReportModel;
@@ -48,7 +48,8 @@ pub(super) fn finish(
         let number = format!("Pagina {i} di {total}");
         let nx = page_w - MARGIN - w.regular.width(&number, 8.0);
         w.text(nx, MARGIN + 11.0, &number, 8.0, Weight::Regular);
-        footers.push(deflate(&w.take_content()));
+        let content = w.take_content();
+        footers.push(w.deflater.deflate(&content));
     }
 
     let mut doc = PdfDocument::new(title);
@@ -66,6 +67,8 @@ pub(super) fn finish(
     let mut lo = doc.to_lopdf_document(&opts, &mut Vec::new());
     let resources = stand_in_resources(&lo)?;
     pdfa::subset_fonts(&mut lo, &resources, &[&w.regular, &w.bold])?;
+    // The file is about the size of its compressed pages: one allocation for it.
+    let size: usize = w.pages.iter().chain(&footers).map(Vec::len).sum::<usize>() + 256 * 1024;
     put_pages(&mut lo, w.pages, footers)?;
     let date = s.as_of.and_hms_opt(12, 0, 0).unwrap_or_default();
     let subject = format!("Impronta SHA-256 dei dati: {}", model.fingerprint);
@@ -78,9 +81,6 @@ pub(super) fn finish(
             date,
         },
     )?;
-    // What printpdf wrote and we replaced (its Info, the full fonts) goes.
-    lo.prune_objects();
-    lo.renumber_objects();
     // printpdf draws the file identifier at random: derive it from the data instead.
     let id = Object::String(
         model.fingerprint.get().as_bytes()[..32].to_vec(),
@@ -88,7 +88,7 @@ pub(super) fn finish(
     );
     lo.trailer.set("ID", Object::Array(vec![id.clone(), id]));
     lo.compress();
-    let mut bytes = Vec::new();
+    let mut bytes = Vec::with_capacity(size);
     lo.save_to(&mut bytes)
         .map_err(|_| ReportError::Pdf("save"))?;
     Ok(bytes)

@@ -3,8 +3,6 @@
 //! text columns sharing the rest in the template's proportions, wrapping as they need); the
 //! payment details go on a line under each row. Nothing is cut.
 
-use std::collections::HashSet;
-
 use super::face::Face;
 use super::layout::{col, Align, Column, Weight, Writer, TABLE_SIZE};
 use crate::domain::{ExpenseStatus, Money};
@@ -149,7 +147,8 @@ fn grand_totals(shown: &[&TemplateColumn], model: &ReportModel<'_>) -> Vec<Strin
         .collect()
 }
 
-/// The widest word among each text column's distinct values (0 for other columns).
+/// The widest word among each text column's values (0 for other columns), measured where they
+/// are stored (no copy: a 100,000-row table measures every word of every row).
 fn longest_words(face: &Face, shown: &[&TemplateColumn], model: &ReportModel<'_>) -> Vec<f32> {
     shown
         .iter()
@@ -157,15 +156,12 @@ fn longest_words(face: &Face, shown: &[&TemplateColumn], model: &ReportModel<'_>
             if c.format != Format::Text {
                 return 0.0;
             }
-            let values: HashSet<String> = model
+            model
                 .sections
                 .iter()
                 .flat_map(|s| s.lines.iter())
-                .map(|l| c.field.text(l))
-                .collect();
-            values
-                .iter()
-                .flat_map(|v| v.split_whitespace())
+                .filter_map(|l| c.field.borrowed(l))
+                .flat_map(str::split_whitespace)
                 .map(|word| face.width(word, TABLE_SIZE))
                 .fold(0.0, f32::max)
         })

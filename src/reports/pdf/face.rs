@@ -3,7 +3,6 @@
 //! copyable).
 
 use std::collections::BTreeSet;
-use std::fmt::Write as _;
 
 use printpdf::ParsedFont;
 
@@ -78,28 +77,44 @@ impl Face {
             return vec![text.to_owned()];
         }
         let mut lines = Vec::new();
+        let space = self.width(" ", size);
         for paragraph in text.split('\n') {
+            // The line being filled and its width, grown word by word (each word measured once).
             let mut current = String::new();
+            let mut current_w = 0.0f32;
             for word in paragraph.split_whitespace() {
-                let candidate = if current.is_empty() {
-                    word.to_owned()
+                let word_w = self.width(word, size);
+                let joined = if current.is_empty() {
+                    word_w
                 } else {
-                    format!("{current} {word}")
+                    current_w + space + word_w
                 };
-                if self.width(&candidate, size) <= max {
-                    current = candidate;
+                if joined <= max {
+                    if !current.is_empty() {
+                        current.push(' ');
+                    }
+                    current.push_str(word);
+                    current_w = joined;
                     continue;
                 }
                 if !current.is_empty() {
                     lines.push(std::mem::take(&mut current));
                 }
-                // The word alone: broken by characters where it does not fit.
+                current_w = word_w;
+                if word_w <= max {
+                    current.push_str(word);
+                    continue;
+                }
+                // The word alone is wider: broken by characters where it does not fit.
+                current_w = 0.0;
                 for c in word.chars() {
-                    current.push(c);
-                    if self.width(&current, size) > max && current.chars().count() > 1 {
-                        current.pop();
-                        lines.push(std::mem::replace(&mut current, c.to_string()));
+                    let c_w = self.width(c.encode_utf8(&mut [0; 4]), size);
+                    if current_w + c_w > max && !current.is_empty() {
+                        lines.push(std::mem::take(&mut current));
+                        current_w = 0.0;
                     }
+                    current.push(c);
+                    current_w += c_w;
                 }
             }
             lines.push(current);
@@ -107,12 +122,22 @@ impl Face {
         lines
     }
 
-    /// Appends `text` as a content stream shows it with the Identity-H encoding: a hex string of
-    /// glyph ids (the full font is embedded, so its own ids). Notes the characters shown.
-    pub(super) fn show(&mut self, text: &str, out: &mut String) {
-        out.push('<');
+    /// Appends `text` as a content stream shows it with the Identity-H encoding: a literal string
+    /// of glyph ids, two bytes each (the full font's ids; the file maps them to the subset),
+    /// half the size of a hex string. Notes the characters shown.
+    pub(super) fn show(&mut self, text: &str, out: &mut Vec<u8>) {
+        out.push(b'(');
         for c in text.chars() {
-            let _ = write!(out, "{:04X}", self.glyph(c).id);
+            for byte in self.glyph(c).id.to_be_bytes() {
+                // In a literal string these three are syntax, and a line end would be read as
+                // another one: each escaped.
+                match byte {
+                    b'(' | b')' | b'\\' => out.extend_from_slice(&[b'\\', byte]),
+                    b'\r' => out.extend_from_slice(b"\\r"),
+                    b'\n' => out.extend_from_slice(b"\\n"),
+                    other => out.push(other),
+                }
+            }
             let code = c as usize;
             if code < BMP {
                 self.used_bmp[code / 64] |= 1 << (code % 64);
@@ -120,7 +145,7 @@ impl Face {
                 self.used_other.insert(c);
             }
         }
-        out.push('>');
+        out.push(b')');
     }
 
     /// Every character shown with this font, in order.
@@ -171,19 +196,35 @@ mod tests {
         assert_eq!(face.wrap("", 7.0, 60.0), vec![String::new()]);
     }
 
+    fn esc(b: u8) -> Vec<u8> {
+        match b {
+            b'(' | b')' | b'\\' => vec![b'\\', b],
+            b'\r' => b"\\r".to_vec(),
+            b'\n' => b"\\n".to_vec(),
+            other => vec![other],
+        }
+    }
+
     #[test]
     fn shown_text_is_glyph_ids_and_its_characters_are_remembered() {
         let mut face = Face::load(REGULAR_TTF, "F1", "DejaVuSans").expect("font");
-        let mut out = String::new();
+        let mut out = Vec::new();
         face.show("è€𝄞", &mut out);
         let euro = face
             .font
             .lookup_glyph_index(u32::from('€'))
             .expect("€ in the font");
-        assert!(out.starts_with('<') && out.ends_with('>'));
-        assert_eq!(out.len(), 2 + 3 * 4, "{out}");
-        assert_eq!(&out[5..9], format!("{euro:04X}"));
-        assert_eq!(face.used(), "è€𝄞");
+        assert!(out.starts_with(b"(") && out.ends_with(b")"));
+        assert_eq!(out.len(), 2 + 3 * 2, "{out:?}");
+        assert_eq!(out[3..5], euro.to_be_bytes());
+        // Bytes that are syntax in a literal string are escaped.
+        let mut escaped = Vec::new();
+        let paren = face.glyph(')');
+        face.show(")", &mut escaped);
+        let [hi, lo] = paren.id.to_be_bytes();
+        let expected: Vec<u8> = [b"(".as_slice(), &esc(hi), &esc(lo), b")"].concat();
+        assert_eq!(escaped, expected);
+        assert_eq!(face.used(), ")è€𝄞");
         assert!(face.width("€", 10.0) > 0.0);
     }
 }

@@ -159,6 +159,10 @@ pub(super) fn declare(lo: &mut lopdf::Document, d: &Description<'_>) -> Result<(
         ("CreationDate", text_string(&pdf_date)),
         ("ModDate", text_string(&pdf_date)),
     ]);
+    // printpdf's Info dictionary is replaced, not left behind unreferenced.
+    if let Ok(old) = lo.trailer.get(b"Info").and_then(Object::as_reference) {
+        lo.objects.remove(&old);
+    }
     let info_id = lo.add_object(info);
     lo.trailer.set("Info", Object::Reference(info_id));
 

@@ -274,16 +274,18 @@ fn split_among_partners(w: &mut Writer, model: &ReportModel<'_>) {
         col("Quota di contributo", 95.0, Align::Right),
     ]);
     w.table(columns);
-    // Eligible per entity and category, from the rows the document lists.
+    // Eligible per entity and category, from the rows the document lists (one pass).
+    let mut by_pair: std::collections::HashMap<(&str, &str), Money> = Default::default();
+    for section in &model.sections {
+        for l in &section.lines {
+            *by_pair.entry((l.entity, section.name)).or_default() += l.eligible;
+        }
+    }
     let eligible_in = |entity: &str, category: &str| -> Money {
-        model
-            .sections
-            .iter()
-            .filter(|sec| sec.name == category)
-            .flat_map(|sec| sec.lines.iter())
-            .filter(|l| l.entity == entity)
-            .map(|l| l.eligible)
-            .sum()
+        by_pair
+            .get(&(entity, category))
+            .copied()
+            .unwrap_or_default()
     };
     for e in &s.entities {
         let mut cells = vec![e.name.clone()];

@@ -153,7 +153,7 @@ pub(super) fn fit_row_height(
         .iter()
         .filter(|c| wraps(c.field))
         .map(|c| {
-            let chars = c.field.text(l).chars().count();
+            let chars = c.field.borrowed(l).map_or(0, |t| t.chars().count());
             // A column holds about 1.2 of its width in characters of ordinary text.
             let per_line = usize::from(c.width.max(4)) * 6 / 5;
             chars.div_ceil(per_line).max(1)
