@@ -242,7 +242,7 @@ async fn main() {
          Measured {date} on this machine ({cores} cores), release build. Ours: `rendiconta report` end to end (process start,\n\
          reading every expense from SQLite, the summary, the layout, writing the file), wall time and peak RSS from\n\
          `/usr/bin/time`; the XLSX has four sheets, formulas with cached results and a chart, the PDF every section\n\
-         with the full font embedded. Peers from `../shared/bench` on the same `gen.py` rows, same run: XlsxWriter\n\
+         with its fonts subset (PDF/A-2b). Peers from `../shared/bench` on the same `gen.py` rows, same run: XlsxWriter\n\
          (one sheet and a summary), reportlab (one LongTable), LibreOffice converting the 10,000-row XlsxWriter\n\
          workbook to PDF. {ROUNDS} interleaved rounds, medians (a peer step over {SLOW:.0} s runs once). Ratios are peer ÷ ours.\n\n\
          | expenses | our XLSX | XlsxWriter | ratio | our PDF | reportlab | ratio | LibreOffice xlsx→pdf (ratio) |\n\

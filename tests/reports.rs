@@ -1086,6 +1086,60 @@ async fn sections_are_put_in_order(app: TestApp) {
 
 const DRAFT: &str = "BOZZA — non valida ai fini della rendicontazione";
 
+/// What the reviewer checks of each payment is in the signed document too, under its row; and a
+/// grand total of every category, equal to the summary's.
+async fn each_payment_is_detailed_and_the_categories_totalled(app: TestApp) {
+    let seed = worked_example(&app).await;
+    let base = format!("/api/v1/projects/{}", seed.project_id);
+    let mut paid = seed.expense("PAY/7", "50.00", "11.00");
+    paid["category"] = json!("a");
+    paid["supplier_vat"] = json!("IT01234567897");
+    paid["commitment_act"] = json!("Det. n. 303 del 12/10/2020");
+    paid["liquidation_act"] = json!("Det. n. 412 del 20/10/2020");
+    paid["payment_order_number"] = json!("4479");
+    paid["payment_order_date"] = json!("2020-11-02");
+    paid["payment_date"] = json!("2020-11-05");
+    app.create(&seed.expenses_path(), &paid).await;
+    let summary: Value = app
+        .get(&format!("{base}/summary?as_of=2021-02-15"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let detailed = app
+        .bytes(&format!("{base}/reports/rendiconto.pdf?as_of=2021-02-15"))
+        .await;
+    let words = pdf_pages(&detailed)
+        .expect("text")
+        .concat()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    for needle in [
+        "P. IVA 01234567897 · CIG Z1A2B3C4D5",
+        "impegno: Det. n. 303 del 12/10/2020",
+        "liquidazione: Det. n. 412 del 20/10/2020",
+        "mandato n. 4479 del 02/11/2020 · pagata il 05/11/2020",
+    ] {
+        assert!(words.contains(needle), "{needle} not in:\n{words}");
+    }
+    // The grand total of every category, equal to the summary's eligible total.
+    let eligible: rendiconta::domain::Money = summary["eligible_total"]
+        .as_str()
+        .expect("eligible_total")
+        .parse()
+        .expect("money");
+    let grand = words
+        .split("Totale complessivo")
+        .nth(1)
+        .expect("a grand total row");
+    assert!(
+        grand.contains(&eligible.italian()),
+        "grand total {} not in: {grand}",
+        eligible.italian()
+    );
+}
+
 async fn a_live_document_is_a_draft_on_every_page_and_a_submission_never(app: TestApp) {
     let seed = worked_example(&app).await;
     let base = format!("/api/v1/projects/{}", seed.project_id);
@@ -1136,57 +1190,6 @@ async fn a_live_document_is_a_draft_on_every_page_and_a_submission_never(app: Te
         assert!(found, "{whole} not printed whole");
     }
     assert_margins(&live, 15.0);
-    // What the reviewer checks of each payment is in the signed document too, under its row.
-    let mut paid = seed.expense("PAY/7", "50.00", "11.00");
-    paid["category"] = json!("a");
-    paid["supplier_vat"] = json!("IT01234567897");
-    paid["commitment_act"] = json!("Det. n. 303 del 12/10/2020");
-    paid["liquidation_act"] = json!("Det. n. 412 del 20/10/2020");
-    paid["payment_order_number"] = json!("4479");
-    paid["payment_order_date"] = json!("2020-11-02");
-    paid["payment_date"] = json!("2020-11-05");
-    app.create(&seed.expenses_path(), &paid).await;
-    let summary: Value = app
-        .get(&format!("{base}/summary?as_of=2021-02-15"))
-        .await
-        .json()
-        .await
-        .expect("json");
-    let detailed = app
-        .get(&format!("{base}/reports/rendiconto.pdf?as_of=2021-02-15"))
-        .await
-        .bytes()
-        .await
-        .expect("bytes");
-    let words = pdf_pages(&detailed)
-        .expect("text")
-        .concat()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
-    for needle in [
-        "P. IVA 01234567897 · CIG Z1A2B3C4D5",
-        "impegno: Det. n. 303 del 12/10/2020",
-        "liquidazione: Det. n. 412 del 20/10/2020",
-        "mandato n. 4479 del 02/11/2020 · pagata il 05/11/2020",
-    ] {
-        assert!(words.contains(needle), "{needle} not in:\n{words}");
-    }
-    // The grand total of every category, equal to the summary's eligible total.
-    let eligible: rendiconta::domain::Money = summary["eligible_total"]
-        .as_str()
-        .expect("eligible_total")
-        .parse()
-        .expect("money");
-    let grand = words
-        .split("Totale complessivo")
-        .nth(1)
-        .expect("a grand total row");
-    assert!(
-        grand.contains(&eligible.italian()),
-        "grand total {} not in: {grand}",
-        eligible.italian()
-    );
     // The final report is titled as itself, in its text and in its metadata.
     let relazione = app
         .get(&format!("{base}/reports/relazione.pdf?as_of=2021-02-15"))
@@ -1245,5 +1248,6 @@ on_both_backends!(
     the_final_report_tells_what_was_done,
     the_final_report_is_corrected_in_place,
     sections_are_put_in_order,
-    a_live_document_is_a_draft_on_every_page_and_a_submission_never
+    a_live_document_is_a_draft_on_every_page_and_a_submission_never,
+    each_payment_is_detailed_and_the_categories_totalled
 );
