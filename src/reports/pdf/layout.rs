@@ -128,6 +128,8 @@ impl Deflater {
                 Ok(_) => out.reserve(out.capacity().max(64)),
             }
         }
+        // Kept until the file is written: only the bytes, not the room guessed for them.
+        out.shrink_to_fit();
         out
     }
 }
