@@ -187,32 +187,7 @@ impl ExpenseFields {
             input.cup.as_deref(),
             Cup::parse,
         );
-        let payment = Payment {
-            commitment_act: fields::text(
-                &mut v,
-                "commitment_act",
-                input.commitment_act.as_deref(),
-                300,
-            ),
-            liquidation_act: fields::text(
-                &mut v,
-                "liquidation_act",
-                input.liquidation_act.as_deref(),
-                300,
-            ),
-            order_number: fields::text(
-                &mut v,
-                "payment_order_number",
-                input.payment_order_number.as_deref(),
-                100,
-            ),
-            order_date: fields::date(
-                &mut v,
-                "payment_order_date",
-                input.payment_order_date.as_deref(),
-            ),
-            paid_on: fields::date(&mut v, "payment_date", input.payment_date.as_deref()),
-        };
+        let payment = self.payment(&mut v);
         let data = (|| {
             Some(ExpenseData {
                 entity_id: entity_id?,
@@ -237,5 +212,26 @@ impl ExpenseFields {
             d.check_dates(&mut v);
         }
         v.finish(|| data)
+    }
+
+    /// The acts and the payment: all optional, each checked.
+    fn payment(&self, v: &mut Violations) -> Payment {
+        Payment {
+            commitment_act: fields::text(v, "commitment_act", self.commitment_act.as_deref(), 300),
+            liquidation_act: fields::text(
+                v,
+                "liquidation_act",
+                self.liquidation_act.as_deref(),
+                300,
+            ),
+            order_number: fields::text(
+                v,
+                "payment_order_number",
+                self.payment_order_number.as_deref(),
+                100,
+            ),
+            order_date: fields::date(v, "payment_order_date", self.payment_order_date.as_deref()),
+            paid_on: fields::date(v, "payment_date", self.payment_date.as_deref()),
+        }
     }
 }

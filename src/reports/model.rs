@@ -122,6 +122,39 @@ pub struct ReportModel<'a> {
     pub adjustments: Vec<(Adjustment, Option<Expense>)>,
 }
 
+/// The template's texts rendered with the project's data and who signs; the signatory's name also
+/// on its own, printed under the signature line.
+fn texts(
+    snapshot: &Snapshot,
+    template: &Template,
+    signatory: &Signatory,
+) -> Result<BTreeMap<String, String>, ReportError> {
+    let s = &snapshot.summary;
+    let p = &snapshot.project.data;
+    let context = minijinja::context! {
+        project => minijinja::context! {
+            title => p.title, cup => p.cup.as_ref().map(ToString::to_string), lead_entity => p.lead_entity,
+            granted_contribution => p.granted_contribution.italian(),
+        },
+        call => minijinja::context! {
+            name => snapshot.call.name, funder => snapshot.call.funder, act => snapshot.call.act,
+        },
+        as_of => italian_date(s.as_of),
+        date => italian_date(s.as_of),
+        signatory => PrintedSignatory::from(signatory),
+        contribution_due => s.contribution_due.italian(),
+        // A balance still to receive: the declaration asks for it to be paid.
+        balance_due => (s.balance_due > Money::ZERO).then(|| s.balance_due.italian()),
+    };
+    let mut texts = template.render_texts(&context)?;
+    // Printed under the signature line.
+    texts.insert(
+        "signatory_name".into(),
+        signatory.name.clone().unwrap_or_default(),
+    );
+    Ok(texts)
+}
+
 /// Printed on every page of a document that is not a stored submission.
 pub const DRAFT_MARK: &str = "BOZZA — non valida ai fini della rendicontazione";
 
@@ -133,28 +166,7 @@ impl<'a> ReportModel<'a> {
         fingerprint: Fingerprint<'a>,
     ) -> Result<ReportModel<'a>, ReportError> {
         let s = &snapshot.summary;
-        let p = &snapshot.project.data;
-        let context = minijinja::context! {
-            project => minijinja::context! {
-                title => p.title, cup => p.cup.as_ref().map(ToString::to_string), lead_entity => p.lead_entity,
-                granted_contribution => p.granted_contribution.italian(),
-            },
-            call => minijinja::context! {
-                name => snapshot.call.name, funder => snapshot.call.funder, act => snapshot.call.act,
-            },
-            as_of => italian_date(s.as_of),
-            date => italian_date(s.as_of),
-            signatory => PrintedSignatory::from(signatory),
-            contribution_due => s.contribution_due.italian(),
-            // A balance still to receive: the declaration asks for it to be paid.
-            balance_due => (s.balance_due > Money::ZERO).then(|| s.balance_due.italian()),
-        };
-        let mut texts = template.render_texts(&context)?;
-        // Printed under the signature line.
-        texts.insert(
-            "signatory_name".into(),
-            signatory.name.clone().unwrap_or_default(),
-        );
+        let texts = texts(snapshot, template, signatory)?;
 
         let entity_names: HashMap<_, &str> = snapshot
             .entities
