@@ -1100,12 +1100,7 @@ async fn each_payment_is_detailed_and_the_categories_totalled(app: TestApp) {
     paid["payment_order_date"] = json!("2020-11-02");
     paid["payment_date"] = json!("2020-11-05");
     app.create(&seed.expenses_path(), &paid).await;
-    let summary: Value = app
-        .get(&format!("{base}/summary?as_of=2021-02-15"))
-        .await
-        .json()
-        .await
-        .expect("json");
+    let summary = app.json(&format!("{base}/summary?as_of=2021-02-15")).await;
     let detailed = app
         .bytes(&format!("{base}/reports/rendiconto.pdf?as_of=2021-02-15"))
         .await;

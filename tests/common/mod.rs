@@ -255,6 +255,13 @@ impl TestApp {
         self.client.get(self.url(path)).send().await.expect("GET")
     }
 
+    /// GETs and expects 200; returns the JSON body.
+    pub async fn json(&self, path: &str) -> Value {
+        let response = self.get(path).await;
+        assert_eq!(response.status(), StatusCode::OK, "GET {path}");
+        response.json().await.expect("json")
+    }
+
     /// GETs and expects 200; returns the body.
     pub async fn bytes(&self, path: &str) -> Vec<u8> {
         let response = self.get(path).await;
