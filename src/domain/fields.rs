@@ -272,3 +272,19 @@ pub fn grant_act(
         _ => None,
     }
 }
+
+/// A PEC address, said plainly when it is not one (a code's "wrong characters" would mislead).
+pub fn pec(v: &mut Violations, field: &str, raw: Option<&str>) -> Option<super::Pec> {
+    let raw = raw.map(str::trim).filter(|r| !r.is_empty())?;
+    match super::Pec::parse(raw) {
+        Ok(p) => Some(p),
+        Err(_) => {
+            v.add(
+                field,
+                "invalid_pec",
+                "PEC non valida: scrivere un indirizzo come protocollo@pec.comune.it",
+            );
+            None
+        }
+    }
+}

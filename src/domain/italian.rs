@@ -2,7 +2,7 @@
 //! `italian()` method on the value (as `Money`, `Role` and `AttachmentKind` have beside their type).
 
 use super::rules::Summary;
-use super::{DocumentType, ExpenseStatus, Nature};
+use super::{DocumentType, Entity, ExpenseStatus, Nature};
 
 impl DocumentType {
     pub fn italian(self) -> &'static str {
@@ -59,5 +59,20 @@ impl Summary {
                 "Nessun saldo: il contributo dovuto è già stato ricevuto".to_owned(),
             )
         }
+    }
+}
+
+impl Entity {
+    /// What identifies the entity beside its name, as documents and pages print it: "C.F. …",
+    /// its registered office, "PEC …" — those it has.
+    pub fn particulars(&self) -> Vec<String> {
+        [
+            self.tax_code.as_ref().map(|c| format!("C.F. {c}")),
+            self.address.clone(),
+            self.pec.as_ref().map(|p| format!("PEC {p}")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
     }
 }

@@ -3,6 +3,8 @@
 //! PDF — and where the PDF puts it (a column of the table, or the payment-details line under the
 //! row).
 
+use chrono::NaiveDate;
+
 use super::model::Line;
 use super::template::{Column, Field, PdfPlace};
 use crate::domain::text::italian_date;
@@ -83,38 +85,31 @@ impl Field {
         }
     }
 
+    /// The field's date in a row; `None` for the fields that are not dates, and for a date the
+    /// expense does not have.
+    pub fn date(self, l: &Line<'_>) -> Option<NaiveDate> {
+        let d = &l.expense.data;
+        match self {
+            Field::DocumentDate => Some(d.document.date),
+            Field::PaymentOrderDate => d.payment.order_date,
+            Field::PaymentDate => d.payment.paid_on,
+            _ => None,
+        }
+    }
+
     /// The field's value in a row as a document prints it (`1.234,56 €`, `31/01/2021`); empty
     /// when the expense has none.
     pub fn text(self, l: &Line<'_>) -> String {
         if let Some(amount) = self.amount(l) {
-            return amount.italian();
-        }
-        let d = &l.expense.data;
-        let owned = |s: Option<&str>| s.unwrap_or_default().to_owned();
-        match self {
-            Field::Row => l.row.to_string(),
-            Field::Entity => l.entity.to_owned(),
-            Field::Category => l.category.to_owned(),
-            Field::Nature => d.nature.italian().to_owned(),
-            Field::SupplierName => d.document.supplier_name.clone(),
-            Field::SupplierVat => owned(d.document.supplier_vat.as_ref().map(|v| v.as_str())),
-            Field::DocumentType => d.document.kind.italian().to_owned(),
-            Field::DocumentNumber => d.document.number.clone(),
-            Field::DocumentDate => italian_date(d.document.date),
-            Field::Description => d.description.clone(),
-            Field::Cig => owned(d.cig.as_ref().map(|c| c.as_str())),
-            Field::Cup => owned(d.cup.as_ref().map(|c| c.as_str())),
-            Field::CommitmentAct => owned(d.payment.commitment_act.as_deref()),
-            Field::LiquidationAct => owned(d.payment.liquidation_act.as_deref()),
-            Field::PaymentOrderNumber => owned(d.payment.order_number.as_deref()),
-            Field::PaymentOrderDate => d.payment.order_date.map(italian_date).unwrap_or_default(),
-            Field::PaymentDate => d.payment.paid_on.map(italian_date).unwrap_or_default(),
-            Field::Status => l.expense.status.italian().to_owned(),
-            Field::NetAmount
-            | Field::VatAmount
-            | Field::TotalAmount
-            | Field::ClaimedAmount
-            | Field::EligibleAmount => String::new(),
+            amount.italian()
+        } else if let Some(date) = self.date(l) {
+            italian_date(date)
+        } else if let Some(text) = self.borrowed(l) {
+            text.to_owned()
+        } else if self == Field::Row {
+            l.row.to_string()
+        } else {
+            String::new()
         }
     }
 

@@ -7,7 +7,6 @@
 use super::model::ReportModel;
 use crate::domain::project::ProjectDate;
 use crate::domain::text::italian_date;
-use crate::domain::Entity;
 
 impl ReportModel<'_> {
     /// The heading's lines, in order.
@@ -28,7 +27,10 @@ impl ReportModel<'_> {
         lines.push(self.text("project_line").to_owned());
         let lead = snap.entities.iter().find(|e| e.name == p.lead_entity);
         lines.push(match lead {
-            Some(e) => format!("{}{}", self.text("beneficiary_line"), entity_details(e)),
+            Some(e) => std::iter::once(self.text("beneficiary_line").to_owned())
+                .chain(e.particulars())
+                .collect::<Vec<_>>()
+                .join(" – "),
             None => self.text("beneficiary_line").to_owned(),
         });
         let partners: Vec<String> = snap
@@ -109,19 +111,4 @@ impl ReportModel<'_> {
         };
         Some(format!("Rendicontazione {kind} n. {number}"))
     }
-}
-
-/// " – C.F. … – address – PEC …", what the entity has of them.
-fn entity_details(e: &Entity) -> String {
-    let mut out = String::new();
-    if let Some(cf) = &e.tax_code {
-        out.push_str(&format!(" – C.F. {cf}"));
-    }
-    if let Some(address) = &e.address {
-        out.push_str(&format!(" – {address}"));
-    }
-    if let Some(pec) = &e.pec {
-        out.push_str(&format!(" – PEC {pec}"));
-    }
-    out
 }

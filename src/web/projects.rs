@@ -16,7 +16,7 @@ use super::merge_patch::merged_input;
 use super::pagination::{page_request, ListEnvelope};
 use crate::domain::fields;
 use crate::domain::{
-    BudgetLine, CallId, Cup, Entity, NewEntity, Pec, Project, ProjectId, TaxId, Violations,
+    BudgetLine, CallId, Cup, Entity, NewEntity, Project, ProjectId, TaxId, Violations,
 };
 use crate::services::projects::{self, NewProject};
 use crate::services::App;
@@ -380,14 +380,7 @@ async fn create_entity(
         TaxId::parse,
     );
     let address = fields::text(&mut v, "address", input.address.as_deref(), 300);
-    let pec = fields::code(
-        &mut v,
-        "pec",
-        "pec",
-        "PEC (posta elettronica certificata)",
-        input.pec.as_deref(),
-        Pec::parse,
-    );
+    let pec = fields::pec(&mut v, "pec", input.pec.as_deref());
     let new = v
         .finish(|| {
             Some(NewEntity {

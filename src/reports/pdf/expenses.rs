@@ -21,6 +21,8 @@ pub(super) struct ExpenseTable<'t> {
     /// Those shown as columns, in order.
     shown: Vec<&'t TemplateColumn>,
     widths: Vec<f32>,
+    /// Each amount column's sum over every row, in order, as printed (the grand total row).
+    grand_totals: Vec<String>,
     /// Where a total row writes its label: the last text column before the first amount.
     label_at: usize,
 }
@@ -35,7 +37,8 @@ impl<'t> ExpenseTable<'t> {
         let rows = model.sections.iter().map(|s| s.lines.len()).sum::<usize>();
         let longest = longest_words(&w.regular, &shown, model);
         let frame = w.paper.frame_w();
-        let totals = grand_totals(&shown, model);
+        // The grand totals: the widest figures an amount column holds, and its last row.
+        let totals = amount_sums(&shown, model.sections.iter().flat_map(|s| s.lines.iter()));
         let widths = widths(&w.regular, &w.bold, frame, &shown, &longest, rows, &totals);
         let first_amount = shown
             .iter()
@@ -49,6 +52,7 @@ impl<'t> ExpenseTable<'t> {
             all,
             shown,
             widths,
+            grand_totals: totals,
             label_at,
         }
     }
@@ -85,27 +89,19 @@ impl<'t> ExpenseTable<'t> {
         (cells, details_line(self.all, l))
     }
 
-    /// A bold row of sums over `lines`, labelled.
-    fn totals<'l>(
-        &self,
-        label: &str,
-        lines: impl Iterator<Item = &'l Line<'l>> + Clone,
-    ) -> Vec<String> {
+    /// A bold row, labelled, with `sums` (one per amount column, in order) under the amounts.
+    fn totals_row(&self, label: &str, mut sums: impl Iterator<Item = String>) -> Vec<String> {
         self.shown
             .iter()
             .enumerate()
             .map(|(i, c)| {
                 if i == self.label_at {
-                    return label.to_owned();
+                    label.to_owned()
+                } else if c.format == Format::Euro {
+                    sums.next().unwrap_or_default()
+                } else {
+                    String::new()
                 }
-                if c.format != Format::Euro {
-                    return String::new();
-                }
-                lines
-                    .clone()
-                    .filter_map(|l| c.field.amount(l))
-                    .sum::<Money>()
-                    .italian()
             })
             .collect()
     }
@@ -119,27 +115,31 @@ impl<'t> ExpenseTable<'t> {
                 w.row_with_details(&cells, &details, Weight::Regular);
             }
             let total = format!("Totale {}", section.name);
-            w.row(&self.totals(&total, section.lines.iter()), Weight::Bold);
+            let sums = amount_sums(&self.shown, section.lines.iter());
+            w.row(&self.totals_row(&total, sums.into_iter()), Weight::Bold);
             w.end_table();
         }
         if sections.len() > 1 {
             w.y += 6.0;
             w.resume_table(self.columns());
-            let all = sections.iter().flat_map(|s| s.lines.iter());
-            w.row(&self.totals("Totale complessivo", all), Weight::Bold);
+            let grand = self.grand_totals.iter().cloned();
+            w.row(&self.totals_row("Totale complessivo", grand), Weight::Bold);
             w.end_table();
         }
     }
 }
 
-/// The grand total of each amount column, as printed: the widest figure an amount column holds.
-fn grand_totals(shown: &[&TemplateColumn], model: &ReportModel<'_>) -> Vec<String> {
-    let lines = || model.sections.iter().flat_map(|s| s.lines.iter());
+/// Each amount column's sum over `lines`, as printed.
+fn amount_sums<'l>(
+    shown: &[&TemplateColumn],
+    lines: impl Iterator<Item = &'l Line<'l>> + Clone,
+) -> Vec<String> {
     shown
         .iter()
         .filter(|c| c.format == Format::Euro)
         .map(|c| {
-            lines()
+            lines
+                .clone()
                 .filter_map(|l| c.field.amount(l))
                 .sum::<Money>()
                 .italian()

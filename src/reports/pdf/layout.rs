@@ -112,9 +112,8 @@ impl Deflater {
     }
 
     /// Writing into a vector cannot fail, hence no error to report.
-    pub(super) fn deflate(&mut self, content: &[u8]) -> Vec<u8> {
+    pub(super) fn deflate(&mut self, input: &[u8]) -> Vec<u8> {
         self.0.reset();
-        let input = content;
         let mut out = Vec::with_capacity(input.len() / 3 + 64);
         loop {
             let read = usize::try_from(self.0.total_in()).unwrap_or(input.len());

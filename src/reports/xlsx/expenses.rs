@@ -18,7 +18,6 @@ pub(super) fn write_line(
     columns: &[Column],
     l: &Line,
 ) -> Result<(), XlsxError> {
-    let d = &l.expense.data;
     for (col, c) in (0u16..).zip(columns) {
         let text = |ws: &mut Worksheet, value: Option<&str>| -> Result<(), XlsxError> {
             match value {
@@ -52,32 +51,18 @@ pub(super) fn write_line(
                     None => Ok(()),
                 }
             };
+        // Each value typed as what it is: a number, a date, an amount, or text.
         match c.field {
             Field::Row => ws
                 .write_number(row, col, u32::try_from(l.row).unwrap_or(0))
                 .map(|_| ())?,
-            Field::Entity => text(ws, Some(l.entity))?,
-            Field::Category => text(ws, Some(l.category))?,
-            Field::Nature => text(ws, Some(d.nature.italian()))?,
-            Field::SupplierName => text(ws, Some(&d.document.supplier_name))?,
-            Field::SupplierVat => text(ws, d.document.supplier_vat.as_ref().map(|v| v.as_str()))?,
-            Field::DocumentType => text(ws, Some(d.document.kind.italian()))?,
-            Field::DocumentNumber => text(ws, Some(&d.document.number))?,
-            Field::DocumentDate => date(ws, Some(d.document.date))?,
-            Field::Description => text(ws, Some(&d.description))?,
-            Field::NetAmount => euro(ws, l.signed(d.amounts.net()))?,
-            Field::VatAmount => euro(ws, l.signed(d.amounts.vat()))?,
-            Field::TotalAmount => euro(ws, l.signed(d.amounts.total()))?,
-            Field::ClaimedAmount => euro(ws, l.signed(d.amounts.claimed()))?,
-            Field::EligibleAmount => euro(ws, l.eligible)?,
-            Field::Cig => text(ws, d.cig.as_ref().map(|c| c.as_str()))?,
-            Field::Cup => text(ws, d.cup.as_ref().map(|c| c.as_str()))?,
-            Field::CommitmentAct => text(ws, d.payment.commitment_act.as_deref())?,
-            Field::LiquidationAct => text(ws, d.payment.liquidation_act.as_deref())?,
-            Field::PaymentOrderNumber => text(ws, d.payment.order_number.as_deref())?,
-            Field::PaymentOrderDate => date(ws, d.payment.order_date)?,
-            Field::PaymentDate => date(ws, d.payment.paid_on)?,
-            Field::Status => text(ws, Some(l.expense.status.italian()))?,
+            Field::DocumentDate | Field::PaymentOrderDate | Field::PaymentDate => {
+                date(ws, c.field.date(l))?
+            }
+            field => match field.amount(l) {
+                Some(amount) => euro(ws, amount)?,
+                None => text(ws, field.borrowed(l))?,
+            },
         }
     }
     Ok(())

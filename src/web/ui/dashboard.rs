@@ -317,19 +317,6 @@ struct EntityRow {
     share: String,
 }
 
-/// "C.F. … · address · PEC …", what the entity has of them.
-fn entity_details(e: &crate::domain::Entity) -> String {
-    let parts: Vec<String> = [
-        e.tax_code.as_ref().map(|c| format!("C.F. {c}")),
-        e.address.clone(),
-        e.pec.as_ref().map(|p| format!("PEC {p}")),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
-    parts.join(" · ")
-}
-
 #[derive(Serialize)]
 struct EntitiesPage {
     frame: Frame,
@@ -364,7 +351,7 @@ async fn entities(
                         .entities
                         .iter()
                         .find(|x| x.id == e.entity_id)
-                        .map(entity_details)
+                        .map(|x| x.particulars().join(" · "))
                         .unwrap_or_default(),
                     eligible: e.eligible.italian(),
                     recognised: e.recognised.italian(),
