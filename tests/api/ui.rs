@@ -184,6 +184,12 @@ async fn forms_need_their_csrf_token_and_roles_hold(app: TestApp) {
     let viewer = sign_in(&app, "revisore@prova.it").await;
     let (status, html) = page(&app, &viewer, &format!("/progetti/{p}")).await;
     assert_eq!(status, StatusCode::OK, "{html}");
+    // Documents: the viewer downloads them, but is not offered the form to submit; the admin is.
+    let (_, documents) = page(&app, &viewer, &format!("/progetti/{p}/documenti")).await;
+    assert!(!documents.contains("documenti/presenta"), "{documents}");
+    assert!(documents.contains("riservata al servizio finanziario"));
+    let (_, documents) = page(&app, &admin, &format!("/progetti/{p}/documenti")).await;
+    assert!(documents.contains("documenti/presenta"), "{documents}");
     let (_, form) = page(&app, &viewer, &format!("/progetti/{p}/spese/nuova")).await;
     let csrf = hidden(&form, "_csrf");
     let before = app.db.fingerprint().await;

@@ -12,6 +12,7 @@ use super::frame::{project_id, Frame, ProjectNav};
 use super::page::{render, UiError, UiResult};
 use super::session::{CsrfForm, UiSession};
 use super::svg;
+use crate::domain::access::Need;
 use crate::domain::fields;
 use crate::domain::query::PageRequest;
 use crate::domain::rules::{DeadlineStatus, Scope, Summary};
@@ -393,6 +394,8 @@ struct SignatoryFields {
 struct DocumentsPage {
     frame: Frame,
     nav: ProjectNav,
+    /// Whether the form to submit is shown: only to those who may submit.
+    can_submit: bool,
     signatory: SignatoryFields,
     submissions: Vec<SubmissionRow>,
     message: Option<String>,
@@ -407,11 +410,15 @@ async fn documents_page(
     let who = session.actor();
     let project = projects::get(app, &who, id).await?;
     let list = reports::submissions(app, &who, id).await?;
+    let can_submit = crate::services::access::require(app, &who, id, Need::Submit)
+        .await
+        .is_ok();
     render(
         "documents.html",
         DocumentsPage {
             frame: Frame::from(session),
             nav: ProjectNav::new(id, &project.data.title, "documenti"),
+            can_submit,
             signatory: {
                 let sg = &project.data.signatory;
                 SignatoryFields {
