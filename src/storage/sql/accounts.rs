@@ -1,10 +1,9 @@
 //! Users, project memberships, sessions, API tokens and failed sign-ins.
 
+use super::Conn;
 use chrono::{DateTime, Utc};
-use sqlx::{Pool, Transaction};
 
 use super::rows::corrupt;
-use super::Db;
 use crate::domain::access::{ApiToken, Membership, Role, User};
 use crate::domain::{EntityId, ProjectId, UserId};
 use crate::storage::{NewSession, StoreError};
@@ -21,7 +20,7 @@ fn user((id, email, is_admin, created_at): UserRow) -> User {
 }
 
 pub(super) async fn insert_user(
-    tx: &mut Transaction<'static, Db>,
+    conn: &mut Conn,
     email: &str,
     password_hash: &str,
     is_admin: bool,
@@ -35,38 +34,38 @@ pub(super) async fn insert_user(
     .bind(password_hash)
     .bind(is_admin)
     .bind(now)
-    .fetch_one(&mut **tx)
+    .fetch_one(&mut *conn)
     .await
     .map_err(|e| super::classify(e, "email"))?;
     Ok(user(row))
 }
 
 pub(super) async fn by_email(
-    pool: &Pool<Db>,
+    conn: &mut Conn,
     email: &str,
 ) -> Result<Option<(User, String)>, StoreError> {
     let row: Option<(i64, String, bool, DateTime<Utc>, String)> = sqlx::query_as(
         "SELECT id, email, is_admin, created_at, password_hash FROM users WHERE email = $1",
     )
     .bind(email)
-    .fetch_optional(pool)
+    .fetch_optional(&mut *conn)
     .await?;
     Ok(row.map(|(id, email, admin, at, hash)| (user((id, email, admin, at)), hash)))
 }
 
-pub(super) async fn get(pool: &Pool<Db>, id: UserId) -> Result<Option<User>, StoreError> {
+pub(super) async fn get(conn: &mut Conn, id: UserId) -> Result<Option<User>, StoreError> {
     let row: Option<UserRow> =
         sqlx::query_as("SELECT id, email, is_admin, created_at FROM users WHERE id = $1")
             .bind(id.0)
-            .fetch_optional(pool)
+            .fetch_optional(&mut *conn)
             .await?;
     Ok(row.map(user))
 }
 
-pub(super) async fn list(pool: &Pool<Db>) -> Result<Vec<User>, StoreError> {
+pub(super) async fn list(conn: &mut Conn) -> Result<Vec<User>, StoreError> {
     let rows: Vec<UserRow> =
         sqlx::query_as("SELECT id, email, is_admin, created_at FROM users ORDER BY email")
-            .fetch_all(pool)
+            .fetch_all(&mut *conn)
             .await?;
     Ok(rows.into_iter().map(user).collect())
 }
@@ -75,7 +74,7 @@ pub(super) async fn list(pool: &Pool<Db>) -> Result<Vec<User>, StoreError> {
 /// issued under a password someone else may have known must not outlive it). Returns how many
 /// tokens were revoked.
 pub(super) async fn set_password(
-    tx: &mut Transaction<'static, Db>,
+    conn: &mut Conn,
     id: UserId,
     password_hash: &str,
     now: DateTime<Utc>,
@@ -83,28 +82,28 @@ pub(super) async fn set_password(
     let updated = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
         .bind(password_hash)
         .bind(id.0)
-        .execute(&mut **tx)
+        .execute(&mut *conn)
         .await?;
     if updated.rows_affected() == 0 {
         return Err(StoreError::NotFound);
     }
     sqlx::query("DELETE FROM sessions WHERE user_id = $1")
         .bind(id.0)
-        .execute(&mut **tx)
+        .execute(&mut *conn)
         .await?;
     let revoked = sqlx::query(
         "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
     )
     .bind(now)
     .bind(id.0)
-    .execute(&mut **tx)
+    .execute(&mut *conn)
     .await?;
     Ok(revoked.rows_affected())
 }
 
 /// Replaces the user's role and entities on the project.
 pub(super) async fn set_membership(
-    tx: &mut Transaction<'static, Db>,
+    conn: &mut Conn,
     project: ProjectId,
     user: UserId,
     role: Role,
@@ -113,13 +112,13 @@ pub(super) async fn set_membership(
     sqlx::query("DELETE FROM memberships WHERE project_id = $1 AND user_id = $2")
         .bind(project.0)
         .bind(user.0)
-        .execute(&mut **tx)
+        .execute(&mut *conn)
         .await?;
     sqlx::query("INSERT INTO memberships (project_id, user_id, role) VALUES ($1, $2, $3)")
         .bind(project.0)
         .bind(user.0)
         .bind(role.as_str())
-        .execute(&mut **tx)
+        .execute(&mut *conn)
         .await?;
     for entity in entities {
         sqlx::query(
@@ -128,21 +127,21 @@ pub(super) async fn set_membership(
         .bind(project.0)
         .bind(user.0)
         .bind(entity.0)
-        .execute(&mut **tx)
+        .execute(&mut *conn)
         .await?;
     }
     Ok(())
 }
 
 pub(super) async fn remove_membership(
-    tx: &mut Transaction<'static, Db>,
+    conn: &mut Conn,
     project: ProjectId,
     user: UserId,
 ) -> Result<(), StoreError> {
     let deleted = sqlx::query("DELETE FROM memberships WHERE project_id = $1 AND user_id = $2")
         .bind(project.0)
         .bind(user.0)
-        .execute(&mut **tx)
+        .execute(&mut *conn)
         .await?;
     if deleted.rows_affected() == 0 {
         return Err(StoreError::NotFound);
@@ -151,7 +150,7 @@ pub(super) async fn remove_membership(
 }
 
 pub(super) async fn memberships(
-    pool: &Pool<Db>,
+    conn: &mut Conn,
     project: ProjectId,
     only: Option<UserId>,
 ) -> Result<Vec<Membership>, StoreError> {
@@ -161,7 +160,7 @@ pub(super) async fn memberships(
     )
     .bind(project.0)
     .bind(only.map(|u| u.0))
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await?;
     let assigned: Vec<(i64, i64)> = sqlx::query_as(
         "SELECT user_id, entity_id FROM membership_entities WHERE project_id = $1 \
@@ -169,7 +168,7 @@ pub(super) async fn memberships(
     )
     .bind(project.0)
     .bind(only.map(|u| u.0))
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await?;
     rows.into_iter()
         .map(|(user_id, email, role)| {
@@ -188,13 +187,13 @@ pub(super) async fn memberships(
 }
 
 pub(super) async fn insert_session(
-    pool: &Pool<Db>,
+    conn: &mut Conn,
     session: &NewSession,
 ) -> Result<(), StoreError> {
     // Expired sessions are swept as new ones arrive: no background job to run.
     sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
         .bind(session.created_at)
-        .execute(pool)
+        .execute(&mut *conn)
         .await?;
     sqlx::query(
         "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) \
@@ -205,13 +204,13 @@ pub(super) async fn insert_session(
     .bind(&session.csrf_token)
     .bind(session.created_at)
     .bind(session.expires_at)
-    .execute(pool)
+    .execute(&mut *conn)
     .await?;
     Ok(())
 }
 
 pub(super) async fn session(
-    pool: &Pool<Db>,
+    conn: &mut Conn,
     token_hash: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<(User, String)>, StoreError> {
@@ -221,15 +220,15 @@ pub(super) async fn session(
     )
     .bind(token_hash)
     .bind(now)
-    .fetch_optional(pool)
+    .fetch_optional(&mut *conn)
     .await?;
     Ok(row.map(|(id, email, admin, at, csrf)| (user((id, email, admin, at)), csrf)))
 }
 
-pub(super) async fn delete_session(pool: &Pool<Db>, token_hash: &str) -> Result<(), StoreError> {
+pub(super) async fn delete_session(conn: &mut Conn, token_hash: &str) -> Result<(), StoreError> {
     sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
         .bind(token_hash)
-        .execute(pool)
+        .execute(&mut *conn)
         .await?;
     Ok(())
 }
@@ -247,7 +246,7 @@ fn token((id, user_id, name, created_at, revoked_at): TokenRow) -> ApiToken {
 }
 
 pub(super) async fn insert_token(
-    tx: &mut Transaction<'static, Db>,
+    conn: &mut Conn,
     user: UserId,
     name: &str,
     token_hash: &str,
@@ -261,13 +260,13 @@ pub(super) async fn insert_token(
     .bind(name)
     .bind(token_hash)
     .bind(now)
-    .fetch_one(&mut **tx)
+    .fetch_one(&mut *conn)
     .await?;
     Ok(token(row))
 }
 
 pub(super) async fn token_user(
-    pool: &Pool<Db>,
+    conn: &mut Conn,
     token_hash: &str,
 ) -> Result<Option<User>, StoreError> {
     let row: Option<UserRow> = sqlx::query_as(
@@ -275,23 +274,23 @@ pub(super) async fn token_user(
          WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
     )
     .bind(token_hash)
-    .fetch_optional(pool)
+    .fetch_optional(&mut *conn)
     .await?;
     Ok(row.map(user))
 }
 
-pub(super) async fn tokens(pool: &Pool<Db>, user: UserId) -> Result<Vec<ApiToken>, StoreError> {
+pub(super) async fn tokens(conn: &mut Conn, user: UserId) -> Result<Vec<ApiToken>, StoreError> {
     let rows: Vec<TokenRow> = sqlx::query_as(
         "SELECT id, user_id, name, created_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY id",
     )
     .bind(user.0)
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await?;
     Ok(rows.into_iter().map(token).collect())
 }
 
 pub(super) async fn revoke_token(
-    tx: &mut Transaction<'static, Db>,
+    conn: &mut Conn,
     user: UserId,
     id: i64,
     now: DateTime<Utc>,
@@ -303,7 +302,7 @@ pub(super) async fn revoke_token(
     .bind(now)
     .bind(id)
     .bind(user.0)
-    .fetch_optional(&mut **tx)
+    .fetch_optional(&mut *conn)
     .await?;
     row.map(token).ok_or(StoreError::NotFound)
 }
@@ -312,7 +311,7 @@ pub(super) async fn revoke_token(
 /// window began. A window older than `stale_before` starts afresh with this attempt. One statement:
 /// the row's lock orders parallel attempts, so no two see the same count.
 pub(super) async fn count_attempt(
-    pool: &Pool<Db>,
+    conn: &mut Conn,
     email: &str,
     now: DateTime<Utc>,
     stale_before: DateTime<Utc>,
@@ -329,21 +328,21 @@ pub(super) async fn count_attempt(
     .bind(email)
     .bind(now)
     .bind(stale_before)
-    .fetch_one(pool)
+    .fetch_one(&mut *conn)
     .await?;
     Ok(row)
 }
 
 /// Forgets an account's attempts (after a successful sign-in), and every stale window.
 pub(super) async fn clear_attempts(
-    pool: &Pool<Db>,
+    conn: &mut Conn,
     email: &str,
     stale_before: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     sqlx::query("DELETE FROM login_throttle WHERE email = $1 OR window_start <= $2")
         .bind(email)
         .bind(stale_before)
-        .execute(pool)
+        .execute(&mut *conn)
         .await?;
     Ok(())
 }

@@ -1,11 +1,10 @@
 //! What each attached file is and which expense it proves (the bytes are in the file store).
 
+use super::Conn;
 use chrono::{DateTime, Utc};
-use sqlx::{Pool, Transaction};
 
 use super::classify;
 use super::rows::corrupt;
-use super::Db;
 use crate::domain::attachment::{
     Attachment, AttachmentKind, ContentType, Digest, FileName, NewAttachment,
 };
@@ -46,7 +45,7 @@ fn into_domain(row: Row) -> Result<Attachment, StoreError> {
 }
 
 pub(super) async fn insert(
-    tx: &mut Transaction<'static, Db>,
+    conn: &mut Conn,
     project: ProjectId,
     expense: ExpenseId,
     new: &NewAttachment,
@@ -66,70 +65,67 @@ pub(super) async fn insert(
     .bind(new.digest.as_str())
     .bind(now)
     .bind(by)
-    .fetch_one(&mut **tx)
+    .fetch_one(&mut *conn)
     .await
     .map_err(|e| classify(e, "file già allegato a questa spesa"))?;
     into_domain(row)
 }
 
-pub(super) async fn get(pool: &Pool<Db>, id: i64) -> Result<Option<Attachment>, StoreError> {
+pub(super) async fn get(conn: &mut Conn, id: i64) -> Result<Option<Attachment>, StoreError> {
     let row: Option<Row> =
         sqlx::query_as(&format!("SELECT {COLUMNS} FROM attachments WHERE id = $1"))
             .bind(id)
-            .fetch_optional(pool)
+            .fetch_optional(&mut *conn)
             .await?;
     row.map(into_domain).transpose()
 }
 
 pub(super) async fn of_expense(
-    pool: &Pool<Db>,
+    conn: &mut Conn,
     expense: ExpenseId,
 ) -> Result<Vec<Attachment>, StoreError> {
     let rows: Vec<Row> = sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM attachments WHERE expense_id = $1 ORDER BY id"
     ))
     .bind(expense.0)
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await?;
     rows.into_iter().map(into_domain).collect()
 }
 
 pub(super) async fn of_project(
-    pool: &Pool<Db>,
+    conn: &mut Conn,
     project: ProjectId,
 ) -> Result<Vec<Attachment>, StoreError> {
     let rows: Vec<Row> = sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM attachments WHERE project_id = $1 ORDER BY expense_id, id"
     ))
     .bind(project.0)
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await?;
     rows.into_iter().map(into_domain).collect()
 }
 
 /// Deletes the row, unless its expense was part of a submission (its evidence is then frozen).
-pub(super) async fn delete(
-    tx: &mut Transaction<'static, Db>,
-    id: i64,
-) -> Result<Attachment, StoreError> {
+pub(super) async fn delete(conn: &mut Conn, id: i64) -> Result<Attachment, StoreError> {
     let row: Option<Row> =
         sqlx::query_as(&format!("SELECT {COLUMNS} FROM attachments WHERE id = $1"))
             .bind(id)
-            .fetch_optional(&mut **tx)
+            .fetch_optional(&mut *conn)
             .await?;
     let attachment = into_domain(row.ok_or(StoreError::NotFound)?)?;
     let submitted: Option<(i64,)> = sqlx::query_as(
         "SELECT submission_id FROM submission_expenses WHERE expense_id = $1 ORDER BY submission_id LIMIT 1",
     )
     .bind(attachment.expense_id.0)
-    .fetch_optional(&mut **tx)
+    .fetch_optional(&mut *conn)
     .await?;
     if let Some((submission,)) = submitted {
         return Err(StoreError::Submitted(submission));
     }
     sqlx::query("DELETE FROM attachments WHERE id = $1")
         .bind(id)
-        .execute(&mut **tx)
+        .execute(&mut *conn)
         .await?;
     Ok(attachment)
 }

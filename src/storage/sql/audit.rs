@@ -1,22 +1,22 @@
 //! The audit trail: appends sealed entries in the writer's transaction, and reads them back.
 
-use sqlx::{Pool, Transaction};
+use super::Conn;
 
 use super::{Db, DIALECT};
 use crate::domain::audit::{micros, Anchor, Entry, Record};
 use crate::domain::ProjectId;
 use crate::storage::{Change, Page, PageRequest, StoreError};
 
-/// Appends one entry after the current head, in `tx`. On PostgreSQL the head row was locked when
+/// Appends one entry after the current head, in `conn`. On PostgreSQL the head row was locked when
 /// the transaction began (see `SqlStore::begin_write`), so the chain has one order.
 pub(super) async fn append(
-    tx: &mut Transaction<'static, Db>,
+    conn: &mut Conn,
     change: &Change,
     record: Record,
 ) -> Result<(), StoreError> {
-    let mut chain = Chain::head(tx).await?;
+    let mut chain = Chain::head(conn).await?;
     chain.push(change, record);
-    chain.save(tx).await
+    chain.save(conn).await
 }
 
 /// The chain's head held in memory while one transaction appends many entries (an import): the
@@ -40,10 +40,10 @@ pub(super) struct Mark {
 const ROWS_PER_INSERT: usize = 1000;
 
 impl Chain {
-    pub(super) async fn head(tx: &mut Transaction<'static, Db>) -> Result<Chain, StoreError> {
+    pub(super) async fn head(conn: &mut Conn) -> Result<Chain, StoreError> {
         let (seq, hash): (i64, String) =
             sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
-                .fetch_one(&mut **tx)
+                .fetch_one(&mut *conn)
                 .await?;
         Ok(Chain {
             seq,
@@ -82,10 +82,7 @@ impl Chain {
     }
 
     /// Writes the waiting entries and the new head.
-    pub(super) async fn save(
-        &mut self,
-        tx: &mut Transaction<'static, Db>,
-    ) -> Result<(), StoreError> {
+    pub(super) async fn save(&mut self, conn: &mut Conn) -> Result<(), StoreError> {
         for chunk in self.pending.chunks(ROWS_PER_INSERT) {
             let mut q = sqlx::QueryBuilder::<Db>::new(
                 "INSERT INTO audit_log (seq, at, actor, user_id, action, object_type, object_id, \
@@ -105,32 +102,32 @@ impl Chain {
                     .push_bind(e.prev_hash.clone())
                     .push_bind(e.hash.clone());
             });
-            q.build().execute(&mut **tx).await?;
+            q.build().execute(&mut *conn).await?;
         }
         self.pending.clear();
         sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
             .bind(self.seq)
             .bind(&self.hash)
-            .execute(&mut **tx)
+            .execute(&mut *conn)
             .await?;
         Ok(())
     }
 }
 
 /// Takes the chain's head lock: the first statement of every writing transaction on PostgreSQL.
-pub(super) async fn lock_head(tx: &mut Transaction<'static, Db>) -> Result<(), StoreError> {
+pub(super) async fn lock_head(conn: &mut Conn) -> Result<(), StoreError> {
     if !DIALECT.lock_audit_head.is_empty() {
         sqlx::query(DIALECT.lock_audit_head)
-            .execute(&mut **tx)
+            .execute(&mut *conn)
             .await?;
     }
     Ok(())
 }
 
-pub(super) async fn head(pool: &Pool<Db>) -> Result<(i64, String), StoreError> {
+pub(super) async fn head(conn: &mut Conn) -> Result<(i64, String), StoreError> {
     Ok(
         sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
-            .fetch_one(pool)
+            .fetch_one(&mut *conn)
             .await?,
     )
 }
@@ -173,7 +170,7 @@ impl From<EntryRow> for Entry {
 }
 
 pub(super) async fn of_object(
-    pool: &Pool<Db>,
+    conn: &mut Conn,
     object_type: &str,
     object_id: &str,
 ) -> Result<Vec<Entry>, StoreError> {
@@ -182,19 +179,19 @@ pub(super) async fn of_object(
     ))
     .bind(object_type)
     .bind(object_id)
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await?;
     Ok(rows.into_iter().map(Entry::from).collect())
 }
 
 pub(super) async fn of_project(
-    pool: &Pool<Db>,
+    conn: &mut Conn,
     project: ProjectId,
     page: PageRequest,
 ) -> Result<Page<Entry>, StoreError> {
     let (total,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM audit_log WHERE project_id = $1")
         .bind(project.0)
-        .fetch_one(pool)
+        .fetch_one(&mut *conn)
         .await?;
     let rows: Vec<EntryRow> = sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM audit_log WHERE project_id = $1 ORDER BY seq DESC LIMIT $2 OFFSET $3"
@@ -202,7 +199,7 @@ pub(super) async fn of_project(
     .bind(project.0)
     .bind(i64::from(page.per_page))
     .bind(page.offset())
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await?;
     Ok(Page {
         items: rows.into_iter().map(Entry::from).collect(),
@@ -211,7 +208,7 @@ pub(super) async fn of_project(
 }
 
 pub(super) async fn scan(
-    pool: &Pool<Db>,
+    conn: &mut Conn,
     after_seq: i64,
     limit: i64,
 ) -> Result<Vec<Entry>, StoreError> {
@@ -220,15 +217,15 @@ pub(super) async fn scan(
     ))
     .bind(after_seq)
     .bind(limit)
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await?;
     Ok(rows.into_iter().map(Entry::from).collect())
 }
 
-pub(super) async fn anchors(pool: &Pool<Db>) -> Result<Vec<Anchor>, StoreError> {
+pub(super) async fn anchors(conn: &mut Conn) -> Result<Vec<Anchor>, StoreError> {
     let rows: Vec<(i64, i64, Option<i64>, Option<String>)> =
         sqlx::query_as("SELECT id, project_id, audit_seq, audit_hash FROM submissions ORDER BY id")
-            .fetch_all(pool)
+            .fetch_all(&mut *conn)
             .await?;
     Ok(rows
         .into_iter()

@@ -1,15 +1,14 @@
 //! Calls and their categories.
 
+use super::Conn;
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::{Pool, Transaction};
 
 use super::rows::{opt_rate, rate, CategoryRow};
-use super::Db;
 use crate::domain::{Call, CallId, Ceiling, Money, NewCall};
 use crate::storage::{Page, PageRequest, StoreError};
 
 pub(super) async fn insert(
-    tx: &mut Transaction<'static, Db>,
+    conn: &mut Conn,
     call: &NewCall,
     now: DateTime<Utc>,
 ) -> Result<CallId, StoreError> {
@@ -34,7 +33,7 @@ pub(super) async fn insert(
     .bind(r.min_realisation_share.map(|x| x.basis_points()))
     .bind(r.drift_tolerance.map(|x| x.basis_points()))
     .bind(now)
-    .fetch_one(&mut **tx)
+    .fetch_one(&mut *conn)
     .await?;
     for (position, category) in call.categories.iter().enumerate() {
         let (share, amount) = match category.ceiling {
@@ -52,7 +51,7 @@ pub(super) async fn insert(
         .bind(&category.name)
         .bind(share)
         .bind(amount)
-        .execute(&mut **tx)
+        .execute(&mut *conn)
         .await?;
     }
     Ok(CallId(id))
@@ -81,7 +80,7 @@ const CALL_COLUMNS: &str = "id, name, funder, act, contribution_rate_bp, max_con
     eligibility_start, eligibility_end, payment_deadline, reporting_deadline, current_spending_only, \
     vat_eligible_if_not_recoverable, min_realisation_share_bp, drift_tolerance_bp, created_at";
 
-async fn assemble(pool: &Pool<Db>, rows: Vec<CallRow>) -> Result<Vec<Call>, StoreError> {
+async fn assemble(conn: &mut Conn, rows: Vec<CallRow>) -> Result<Vec<Call>, StoreError> {
     let mut calls = Vec::with_capacity(rows.len());
     for row in rows {
         let categories: Vec<CategoryRow> = sqlx::query_as(
@@ -89,7 +88,7 @@ async fn assemble(pool: &Pool<Db>, rows: Vec<CallRow>) -> Result<Vec<Call>, Stor
              WHERE call_id = $1 ORDER BY position",
         )
         .bind(row.id)
-        .fetch_all(pool)
+        .fetch_all(&mut *conn)
         .await?;
         calls.push(Call {
             id: CallId(row.id),
@@ -118,28 +117,28 @@ async fn assemble(pool: &Pool<Db>, rows: Vec<CallRow>) -> Result<Vec<Call>, Stor
     Ok(calls)
 }
 
-pub(super) async fn get(pool: &Pool<Db>, id: CallId) -> Result<Option<Call>, StoreError> {
+pub(super) async fn get(conn: &mut Conn, id: CallId) -> Result<Option<Call>, StoreError> {
     let rows: Vec<CallRow> =
         sqlx::query_as(&format!("SELECT {CALL_COLUMNS} FROM calls WHERE id = $1"))
             .bind(id.0)
-            .fetch_all(pool)
+            .fetch_all(&mut *conn)
             .await?;
-    Ok(assemble(pool, rows).await?.pop())
+    Ok(assemble(conn, rows).await?.pop())
 }
 
-pub(super) async fn list(pool: &Pool<Db>, page: PageRequest) -> Result<Page<Call>, StoreError> {
+pub(super) async fn list(conn: &mut Conn, page: PageRequest) -> Result<Page<Call>, StoreError> {
     let (total,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM calls")
-        .fetch_one(pool)
+        .fetch_one(&mut *conn)
         .await?;
     let rows: Vec<CallRow> = sqlx::query_as(&format!(
         "SELECT {CALL_COLUMNS} FROM calls ORDER BY id LIMIT $1 OFFSET $2"
     ))
     .bind(i64::from(page.per_page))
     .bind(page.offset())
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await?;
     Ok(Page {
-        items: assemble(pool, rows).await?,
+        items: assemble(conn, rows).await?,
         total,
     })
 }

@@ -2,7 +2,9 @@
 //! sorted pages with their totals, and deletion.
 
 use chrono::{DateTime, Utc};
-use sqlx::{Pool, QueryBuilder, Transaction};
+use sqlx::QueryBuilder;
+
+use super::Conn;
 
 use super::projects::missing_or_stale;
 use super::rows::{ExpenseRow, EXPENSE_COLUMNS};
@@ -34,7 +36,7 @@ fn search_text(data: &ExpenseData) -> String {
 /// Serialises writers of one project's expenses until commit (PostgreSQL; SQLite's write lock
 /// already does), then checks the other parts of the same document.
 async fn guard_document(
-    tx: &mut Transaction<'static, Db>,
+    conn: &mut Conn,
     project: ProjectId,
     data: &ExpenseData,
     exclude: Option<ExpenseId>,
@@ -49,7 +51,7 @@ async fn guard_document(
             DIALECT.for_update
         ))
         .bind(project.0)
-        .fetch_optional(&mut **tx)
+        .fetch_optional(&mut *conn)
         .await?;
     }
     let parts: Vec<(i64, i64)> = sqlx::query_as(
@@ -61,7 +63,7 @@ async fn guard_document(
     .bind(&key.number)
     .bind(key.date)
     .bind(exclude.map_or(0, |e| e.0))
-    .fetch_all(&mut **tx)
+    .fetch_all(&mut *conn)
     .await?;
     let parts: Vec<(ExpenseId, Money)> = parts
         .into_iter()
@@ -76,7 +78,7 @@ async fn guard_document(
 /// Is this supplier document already recorded in the project? By VAT number, or by supplier name
 /// when the document has none (as an import's preview judges it).
 pub(super) async fn already_recorded(
-    tx: &mut Transaction<'static, Db>,
+    conn: &mut Conn,
     project: ProjectId,
     data: &ExpenseData,
 ) -> Result<bool, StoreError> {
@@ -91,7 +93,7 @@ pub(super) async fn already_recorded(
             .bind(vat.as_str())
             .bind(&d.number)
             .bind(d.date)
-            .fetch_optional(&mut **tx)
+            .fetch_optional(&mut *conn)
             .await?
         }
         None => {
@@ -103,7 +105,7 @@ pub(super) async fn already_recorded(
             .bind(&d.supplier_name)
             .bind(&d.number)
             .bind(d.date)
-            .fetch_optional(&mut **tx)
+            .fetch_optional(&mut *conn)
             .await?
         }
     };
@@ -111,45 +113,42 @@ pub(super) async fn already_recorded(
 }
 
 /// Marks the project's expenses as changed, in the writer's transaction (see `expense_cache`).
-pub(super) async fn bump_revision(
-    tx: &mut Transaction<'static, Db>,
-    project: ProjectId,
-) -> Result<(), StoreError> {
+pub(super) async fn bump_revision(conn: &mut Conn, project: ProjectId) -> Result<(), StoreError> {
     sqlx::query("UPDATE projects SET expenses_revision = expenses_revision + 1 WHERE id = $1")
         .bind(project.0)
-        .execute(&mut **tx)
+        .execute(&mut *conn)
         .await?;
     Ok(())
 }
 
 pub(super) async fn insert(
-    tx: &mut Transaction<'static, Db>,
+    conn: &mut Conn,
     project: ProjectId,
     data: &ExpenseData,
     created_by: Option<UserId>,
     now: DateTime<Utc>,
 ) -> Result<Expense, StoreError> {
-    bump_revision(tx, project).await?;
-    insert_row(tx, project, data, created_by, now).await
+    bump_revision(conn, project).await?;
+    insert_row(conn, project, data, created_by, now).await
 }
 
 /// The guarded insert without marking the project's expenses changed: for a batch whose
 /// transaction marks them once.
 pub(super) async fn insert_row(
-    tx: &mut Transaction<'static, Db>,
+    conn: &mut Conn,
     project: ProjectId,
     data: &ExpenseData,
     created_by: Option<UserId>,
     now: DateTime<Utc>,
 ) -> Result<Expense, StoreError> {
-    guard_document(tx, project, data, None).await?;
-    insert_new_document(tx, project, data, created_by, now).await
+    guard_document(conn, project, data, None).await?;
+    insert_new_document(conn, project, data, created_by, now).await
 }
 
 /// The insert of a document the transaction has just found unrecorded ([`already_recorded`]):
 /// with no other part of it, there is nothing to guard.
 pub(super) async fn insert_new_document(
-    tx: &mut Transaction<'static, Db>,
+    conn: &mut Conn,
     project: ProjectId,
     data: &ExpenseData,
     created_by: Option<UserId>,
@@ -191,7 +190,7 @@ pub(super) async fn insert_new_document(
     .bind(search_text(data))
     .bind(created_by.map(|u| u.0))
     .bind(now)
-    .fetch_one(&mut **tx)
+    .fetch_one(&mut *conn)
     .await?;
     row.into_domain()
 }
@@ -200,20 +199,20 @@ pub(super) async fn insert_new_document(
 /// verification, and one to its amounts, supplier or document makes `by` its last changer.
 /// Returns the expense before and after.
 pub(super) async fn update(
-    tx: &mut Transaction<'static, Db>,
+    conn: &mut Conn,
     id: ExpenseId,
     expected_version: i64,
     data: &ExpenseData,
     by: Option<UserId>,
     now: DateTime<Utc>,
 ) -> Result<(Expense, Expense), StoreError> {
-    let before = locked(tx, id).await?;
+    let before = locked(conn, id).await?;
     if before.version != expected_version {
         return Err(StoreError::VersionMismatch);
     }
     let project = before.project_id;
-    guard_document(tx, project, data, Some(id)).await?;
-    bump_revision(tx, project).await?;
+    guard_document(conn, project, data, Some(id)).await?;
+    bump_revision(conn, project).await?;
     let d = &data.document;
     let p = &data.payment;
     let row: Option<ExpenseRow> = sqlx::query_as(&format!(
@@ -255,32 +254,29 @@ pub(super) async fn update(
     } else {
         by.map(|u| u.0)
     })
-    .fetch_optional(&mut **tx)
+    .fetch_optional(&mut *conn)
     .await?;
     match row {
         Some(row) => Ok((before, row.into_domain()?)),
-        None => Err(missing_or_stale(tx, "expenses", id.0).await),
+        None => Err(missing_or_stale(conn, "expenses", id.0).await),
     }
 }
 
-/// The expense as it is inside `tx`, its row locked until commit (PostgreSQL).
-pub(super) async fn locked(
-    tx: &mut Transaction<'static, Db>,
-    id: ExpenseId,
-) -> Result<Expense, StoreError> {
+/// The expense as it is inside `conn`, its row locked until commit (PostgreSQL).
+pub(super) async fn locked(conn: &mut Conn, id: ExpenseId) -> Result<Expense, StoreError> {
     let row: Option<ExpenseRow> = sqlx::query_as(&format!(
         "SELECT {EXPENSE_COLUMNS} FROM expenses WHERE id = $1{}",
         DIALECT.for_update
     ))
     .bind(id.0)
-    .fetch_optional(&mut **tx)
+    .fetch_optional(&mut *conn)
     .await?;
     row.ok_or(StoreError::NotFound)?.into_domain()
 }
 
 /// Takes a workflow step (see [`ExpenseStatus::after`]); returns the expense before and after.
 pub(super) async fn step(
-    tx: &mut Transaction<'static, Db>,
+    conn: &mut Conn,
     id: ExpenseId,
     expected_version: Option<i64>,
     step: Step,
@@ -288,7 +284,7 @@ pub(super) async fn step(
     by: Option<UserId>,
     now: DateTime<Utc>,
 ) -> Result<(Expense, Expense), StoreError> {
-    let before = locked(tx, id).await?;
+    let before = locked(conn, id).await?;
     if expected_version.is_some_and(|v| v != before.version) {
         return Err(StoreError::VersionMismatch);
     }
@@ -304,24 +300,24 @@ pub(super) async fn step(
     .bind(now)
     .bind(reason)
     .bind(id.0)
-    .fetch_one(&mut **tx)
+    .fetch_one(&mut *conn)
     .await?;
-    bump_revision(tx, before.project_id).await?;
+    bump_revision(conn, before.project_id).await?;
     Ok((before, row.into_domain()?))
 }
 
 /// Deletes the expense; returns it as it was.
 pub(super) async fn delete(
-    tx: &mut Transaction<'static, Db>,
+    conn: &mut Conn,
     id: ExpenseId,
     expected_version: Option<i64>,
 ) -> Result<Expense, StoreError> {
-    let before = locked(tx, id).await?;
+    let before = locked(conn, id).await?;
     let submitted: Option<(i64,)> = sqlx::query_as(
         "SELECT submission_id FROM submission_expenses WHERE expense_id = $1 ORDER BY submission_id LIMIT 1",
     )
     .bind(id.0)
-    .fetch_optional(&mut **tx)
+    .fetch_optional(&mut *conn)
     .await?;
     if let Some((submission,)) = submitted {
         return Err(StoreError::Submitted(submission));
@@ -331,21 +327,21 @@ pub(super) async fn delete(
     )
     .bind(id.0)
     .bind(expected_version)
-    .fetch_optional(&mut **tx)
+    .fetch_optional(&mut *conn)
     .await?;
     match deleted {
-        Some((project,)) => bump_revision(tx, ProjectId(project)).await?,
-        None => return Err(missing_or_stale(tx, "expenses", id.0).await),
+        Some((project,)) => bump_revision(conn, ProjectId(project)).await?,
+        None => return Err(missing_or_stale(conn, "expenses", id.0).await),
     }
     Ok(before)
 }
 
-pub(super) async fn get(pool: &Pool<Db>, id: ExpenseId) -> Result<Option<Expense>, StoreError> {
+pub(super) async fn get(conn: &mut Conn, id: ExpenseId) -> Result<Option<Expense>, StoreError> {
     let row: Option<ExpenseRow> = sqlx::query_as(&format!(
         "SELECT {EXPENSE_COLUMNS} FROM expenses WHERE id = $1"
     ))
     .bind(id.0)
-    .fetch_optional(pool)
+    .fetch_optional(&mut *conn)
     .await?;
     row.map(ExpenseRow::into_domain).transpose()
 }
@@ -358,14 +354,14 @@ pub(super) async fn get(pool: &Pool<Db>, id: ExpenseId) -> Result<Option<Expense
 /// `ExpenseRow` reads the array's items by position, in the order of `EXPENSE_COLUMNS`. The rows
 /// are fed to the aggregate in index order, but SQL does not promise that order (and `ORDER BY`
 /// inside the aggregate costs five times as much), so they are sorted again: linear when sorted.
-pub(super) async fn all(pool: &Pool<Db>, project: ProjectId) -> Result<Vec<Expense>, StoreError> {
+pub(super) async fn all(conn: &mut Conn, project: ProjectId) -> Result<Vec<Expense>, StoreError> {
     if DIALECT.name == "sqlite" {
         let (json,): (String,) = sqlx::query_as(&format!(
             "SELECT json_group_array(json_array({EXPENSE_COLUMNS})) \
              FROM (SELECT {EXPENSE_COLUMNS} FROM expenses WHERE project_id = $1 ORDER BY id)"
         ))
         .bind(project.0)
-        .fetch_one(pool)
+        .fetch_one(&mut *conn)
         .await?;
         let mut rows: Vec<ExpenseRow> = serde_json::from_str(&json)
             .map_err(|e| StoreError::Corrupt(format!("expenses of project {}: {e}", project.0)))?;
@@ -377,7 +373,7 @@ pub(super) async fn all(pool: &Pool<Db>, project: ProjectId) -> Result<Vec<Expen
         "SELECT {EXPENSE_COLUMNS} FROM expenses WHERE project_id = $1 ORDER BY id"
     ))
     .bind(project.0)
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await?;
     rows.into_iter().map(ExpenseRow::into_domain).collect()
 }
@@ -412,7 +408,7 @@ fn push_filter(q: &mut QueryBuilder<'_, Db>, project: ProjectId, filter: &Expens
 }
 
 pub(super) async fn list(
-    pool: &Pool<Db>,
+    conn: &mut Conn,
     project: ProjectId,
     filter: &ExpenseFilter,
     sort: Sort<ExpenseSortField>,
@@ -430,7 +426,7 @@ pub(super) async fn list(
     ));
     push_filter(&mut q, project, filter);
     let (total, net, vat, claimed): (i64, i64, i64, i64) =
-        q.build_query_as().fetch_one(pool).await?;
+        q.build_query_as().fetch_one(&mut *conn).await?;
 
     let mut q = QueryBuilder::<Db>::new(format!("SELECT {EXPENSE_COLUMNS} FROM expenses"));
     push_filter(&mut q, project, filter);
@@ -442,7 +438,7 @@ pub(super) async fn list(
     ));
     q.push(" LIMIT ").push_bind(i64::from(page.per_page));
     q.push(" OFFSET ").push_bind(page.offset());
-    let rows: Vec<ExpenseRow> = q.build_query_as().fetch_all(pool).await?;
+    let rows: Vec<ExpenseRow> = q.build_query_as().fetch_all(&mut *conn).await?;
     let items = rows
         .into_iter()
         .map(ExpenseRow::into_domain)

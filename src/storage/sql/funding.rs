@@ -1,12 +1,11 @@
 //! Variations, extensions, milestones and tranches of a project, and the claims other projects make
 //! on the same supplier documents.
 
+use super::Conn;
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::{Pool, Transaction};
 
 use super::projects::missing_or_stale;
 use super::rows::{category_code, corrupt};
-use super::Db;
 use crate::domain::funding::{
     Extension, Milestone, NewExtension, NewMilestone, NewTranche, NewVariation, Tranche,
     TrancheKind, Variation, VariationStatus,
@@ -19,7 +18,7 @@ fn position(i: usize) -> i64 {
 }
 
 pub(super) async fn insert_variation(
-    tx: &mut Transaction<'static, Db>,
+    conn: &mut Conn,
     project: ProjectId,
     new: &NewVariation,
     now: DateTime<Utc>,
@@ -33,7 +32,7 @@ pub(super) async fn insert_variation(
     .bind(new.date)
     .bind(new.status.as_str())
     .bind(now)
-    .fetch_one(&mut **tx)
+    .fetch_one(&mut *conn)
     .await?;
     for (i, (category, amount)) in new.changes.iter().enumerate() {
         sqlx::query(
@@ -43,14 +42,14 @@ pub(super) async fn insert_variation(
         .bind(position(i))
         .bind(category.as_str())
         .bind(amount.cents())
-        .execute(&mut **tx)
+        .execute(&mut *conn)
         .await?;
     }
     Ok(id)
 }
 
 pub(super) async fn set_variation_status(
-    tx: &mut Transaction<'static, Db>,
+    conn: &mut Conn,
     id: i64,
     expected_version: i64,
     status: VariationStatus,
@@ -59,10 +58,10 @@ pub(super) async fn set_variation_status(
         .bind(status.as_str())
         .bind(id)
         .bind(expected_version)
-        .execute(&mut **tx)
+        .execute(&mut *conn)
         .await?;
     if updated.rows_affected() == 0 {
-        return Err(missing_or_stale(tx, "budget_variations", id).await);
+        return Err(missing_or_stale(conn, "budget_variations", id).await);
     }
     Ok(())
 }
@@ -70,21 +69,21 @@ pub(super) async fn set_variation_status(
 type VariationRow = (i64, String, NaiveDate, String, i64, DateTime<Utc>);
 
 pub(super) async fn variations(
-    pool: &Pool<Db>,
+    conn: &mut Conn,
     project: ProjectId,
 ) -> Result<Vec<Variation>, StoreError> {
     let rows: Vec<VariationRow> = sqlx::query_as(
         "SELECT id, act, date, status, version, created_at FROM budget_variations WHERE project_id = $1 ORDER BY id",
     )
     .bind(project.0)
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await?;
     let changes: Vec<(i64, String, i64)> = sqlx::query_as(
         "SELECT c.variation_id, c.category_code, c.amount_cents FROM budget_variation_changes c \
          JOIN budget_variations v ON v.id = c.variation_id WHERE v.project_id = $1 ORDER BY c.variation_id, c.position",
     )
     .bind(project.0)
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await?;
     rows.into_iter()
         .map(|(id, act, date, status, version, created_at)| {
@@ -107,7 +106,7 @@ pub(super) async fn variations(
 }
 
 pub(super) async fn insert_extension(
-    tx: &mut Transaction<'static, Db>,
+    conn: &mut Conn,
     project: ProjectId,
     new: &NewExtension,
     now: DateTime<Utc>,
@@ -123,7 +122,7 @@ pub(super) async fn insert_extension(
     .bind(new.payment_deadline)
     .bind(new.reporting_deadline)
     .bind(now)
-    .fetch_one(&mut **tx)
+    .fetch_one(&mut *conn)
     .await?;
     Ok(Extension {
         id,
@@ -147,7 +146,7 @@ type ExtensionRow = (
 );
 
 pub(super) async fn extensions(
-    pool: &Pool<Db>,
+    conn: &mut Conn,
     project: ProjectId,
 ) -> Result<Vec<Extension>, StoreError> {
     let rows: Vec<ExtensionRow> = sqlx::query_as(
@@ -155,7 +154,7 @@ pub(super) async fn extensions(
          WHERE project_id = $1 ORDER BY id",
     )
     .bind(project.0)
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await?;
     Ok(rows
         .into_iter()
@@ -190,7 +189,7 @@ fn milestone(row: MilestoneRow) -> Milestone {
 }
 
 pub(super) async fn insert_milestone(
-    tx: &mut Transaction<'static, Db>,
+    conn: &mut Conn,
     project: ProjectId,
     new: &NewMilestone,
     now: DateTime<Utc>,
@@ -204,13 +203,13 @@ pub(super) async fn insert_milestone(
     .bind(new.due_date)
     .bind(new.done)
     .bind(now)
-    .fetch_one(&mut **tx)
+    .fetch_one(&mut *conn)
     .await?;
     Ok(milestone(row))
 }
 
 pub(super) async fn update_milestone(
-    tx: &mut Transaction<'static, Db>,
+    conn: &mut Conn,
     id: i64,
     expected_version: i64,
     new: &NewMilestone,
@@ -223,29 +222,29 @@ pub(super) async fn update_milestone(
     .bind(new.done)
     .bind(id)
     .bind(expected_version)
-    .execute(&mut **tx)
+    .execute(&mut *conn)
     .await?;
     if updated.rows_affected() == 0 {
-        return Err(missing_or_stale(tx, "milestones", id).await);
+        return Err(missing_or_stale(conn, "milestones", id).await);
     }
     Ok(())
 }
 
 pub(super) async fn milestones(
-    pool: &Pool<Db>,
+    conn: &mut Conn,
     project: ProjectId,
 ) -> Result<Vec<Milestone>, StoreError> {
     let rows: Vec<MilestoneRow> = sqlx::query_as(
         "SELECT id, name, due_date, done, version, created_at FROM milestones WHERE project_id = $1 ORDER BY due_date, id",
     )
     .bind(project.0)
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await?;
     Ok(rows.into_iter().map(milestone).collect())
 }
 
 pub(super) async fn insert_tranche(
-    tx: &mut Transaction<'static, Db>,
+    conn: &mut Conn,
     project: ProjectId,
     new: &NewTranche,
     now: DateTime<Utc>,
@@ -259,7 +258,7 @@ pub(super) async fn insert_tranche(
     .bind(&new.act)
     .bind(new.kind.as_str())
     .bind(now)
-    .fetch_one(&mut **tx)
+    .fetch_one(&mut *conn)
     .await?;
     Ok(Tranche {
         id,
@@ -272,14 +271,14 @@ pub(super) async fn insert_tranche(
 }
 
 pub(super) async fn tranches(
-    pool: &Pool<Db>,
+    conn: &mut Conn,
     project: ProjectId,
 ) -> Result<Vec<Tranche>, StoreError> {
     let rows: Vec<(i64, i64, NaiveDate, String, String, DateTime<Utc>)> = sqlx::query_as(
         "SELECT id, amount_cents, date, act, kind, created_at FROM tranches WHERE project_id = $1 ORDER BY date, id",
     )
     .bind(project.0)
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await?;
     rows.into_iter()
         .map(|(id, cents, date, act, kind, created_at)| {
@@ -297,7 +296,7 @@ pub(super) async fn tranches(
 
 /// For each supplier document of `project`, what the other projects claim of it (credit notes aside).
 pub(super) async fn claims_elsewhere(
-    pool: &Pool<Db>,
+    conn: &mut Conn,
     project: ProjectId,
 ) -> Result<Vec<(DocumentKey, Money)>, StoreError> {
     let rows: Vec<(String, String, NaiveDate, i64)> = sqlx::query_as(
@@ -308,7 +307,7 @@ pub(super) async fn claims_elsewhere(
          GROUP BY o.supplier_vat, o.document_number, o.document_date",
     )
     .bind(project.0)
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await?;
     Ok(rows
         .into_iter()

@@ -3,23 +3,23 @@
 //! a savepoint only for files of several documents, and each document checked again inside the
 //! transaction so that concurrent imports record it once.
 
-use sqlx::Transaction;
+use super::Conn;
 
-use super::{audit, chain_created, expenses, Db};
+use super::{audit, chain_created, expenses};
 use crate::domain::{Expense, ProjectId};
 use crate::storage::{Change, ExpenseFile, StoreError};
 
-/// Writes the files in `tx` (the caller commits); one outcome per file, in order. `Err` only when
+/// Writes the files in `conn` (the caller commits); one outcome per file, in order. `Err` only when
 /// the transaction itself failed.
 pub(super) async fn insert_files(
-    tx: &mut Transaction<'static, Db>,
+    conn: &mut Conn,
     project: ProjectId,
     files: &[ExpenseFile],
     change: &Change,
 ) -> Result<Vec<Result<Vec<Expense>, StoreError>>, StoreError> {
     // Once for the batch: the revision mark and the audit chain's head (written at the end).
-    expenses::bump_revision(tx, project).await?;
-    let mut chain = audit::Chain::head(tx).await?;
+    expenses::bump_revision(conn, project).await?;
+    let mut chain = audit::Chain::head(conn).await?;
     let by = change.actor.user_id();
     let mut outcomes = Vec::with_capacity(files.len());
     for file in files {
@@ -28,7 +28,7 @@ pub(super) async fn insert_files(
         let several = file.expenses.len() > 1;
         if several {
             sqlx::query("SAVEPOINT import_file")
-                .execute(&mut **tx)
+                .execute(&mut *conn)
                 .await?;
         }
         let mark = chain.mark();
@@ -37,18 +37,18 @@ pub(super) async fn insert_files(
             let step = async {
                 // Checked again here, inside the one write transaction, so that two imports
                 // of the same document at once cannot both record it.
-                if expenses::already_recorded(tx, project, data).await? {
+                if expenses::already_recorded(conn, project, data).await? {
                     return Err(StoreError::Duplicate("documento già registrato".into()));
                 }
                 // Not recorded: no other part of it to guard against, unless this very file
                 // carries it twice.
                 let expense = if several {
-                    expenses::insert_row(tx, project, data, by, change.now).await?
+                    expenses::insert_row(conn, project, data, by, change.now).await?
                 } else {
-                    expenses::insert_new_document(tx, project, data, by, change.now).await?
+                    expenses::insert_new_document(conn, project, data, by, change.now).await?
                 };
                 chain_created(
-                    tx,
+                    conn,
                     &mut chain,
                     project,
                     &expense,
@@ -72,7 +72,7 @@ pub(super) async fn insert_files(
             Ok(created) => {
                 if several {
                     sqlx::query("RELEASE SAVEPOINT import_file")
-                        .execute(&mut **tx)
+                        .execute(&mut *conn)
                         .await?;
                 }
                 outcomes.push(Ok(created));
@@ -81,10 +81,10 @@ pub(super) async fn insert_files(
             Err(e @ (StoreError::DocumentOverclaimed { .. } | StoreError::Duplicate(_))) => {
                 if several {
                     sqlx::query("ROLLBACK TO SAVEPOINT import_file")
-                        .execute(&mut **tx)
+                        .execute(&mut *conn)
                         .await?;
                     sqlx::query("RELEASE SAVEPOINT import_file")
-                        .execute(&mut **tx)
+                        .execute(&mut *conn)
                         .await?;
                 }
                 chain.reset(mark);
@@ -93,6 +93,6 @@ pub(super) async fn insert_files(
             Err(other) => return Err(other),
         }
     }
-    chain.save(tx).await?;
+    chain.save(conn).await?;
     Ok(outcomes)
 }

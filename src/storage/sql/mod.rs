@@ -2,13 +2,13 @@
 //! once inside `postgres.rs`, where `Db` names the engine and `DIALECT` its few differences: the
 //! queries are written once and each backend gets concrete, fully typed sqlx code.
 //!
-//! `store.rs` and `account_store.rs` implement the storage traits: each method opens a read or a
-//! writing transaction, calls the query modules (`expenses`, `funding`, `accounts`…, one per table
-//! family) and appends the audit entry in the same transaction. `import_batch.rs` writes a batch of
+//! `store/` implements the storage traits, one file per aggregate: each method reads on a
+//! connection or writes through [`SqlStore::audited`], calling the query modules here (`expenses`,
+//! `funding`, `accounts`…, one per table family), which take a connection (`&mut Conn`) and so
+//! serve a pooled connection, a transaction and a unit of work alike. `import_batch.rs` writes a batch of
 //! imported files; `group_commit.rs` batches single inserts; `expense_cache.rs` keeps a project's
 //! expenses in memory between changes.
 
-mod account_store;
 mod accounts;
 mod attachments;
 mod audit;
@@ -24,7 +24,11 @@ mod rows;
 mod store;
 mod submissions;
 
+use std::sync::Arc;
+
+use sqlx::pool::PoolConnection;
 use sqlx::{Pool, Transaction};
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use super::{Db, DIALECT};
 use crate::domain::attachment::{Attachment, NewAttachment};
@@ -33,10 +37,63 @@ use crate::domain::funding::Variation;
 use crate::domain::{Expense, ExpenseData, ExpenseId, ProjectId};
 use crate::storage::{Change, StoreError};
 
+/// The engine's connection: what every query function runs on, from the pool or inside a
+/// transaction alike.
+pub(super) type Conn = <Db as sqlx::Database>::Connection;
+
 pub struct SqlStore {
     pool: Pool<Db>,
-    writer: tokio::sync::mpsc::Sender<group_commit::Job>,
+    target: Target,
     cache: expense_cache::ExpenseCache,
+}
+
+/// Where a store's statements run.
+enum Target {
+    /// The pool: a connection per read, a transaction per write, single inserts group-committed.
+    Pool(tokio::sync::mpsc::Sender<group_commit::Job>),
+    /// One unit of work: every read and write on its one transaction, each write in a savepoint.
+    Unit(Arc<Mutex<Transaction<'static, Db>>>),
+}
+
+/// A connection to run statements on: one from the pool, or the unit of work's transaction.
+enum Handle {
+    Pooled(PoolConnection<Db>),
+    Unit(OwnedMutexGuard<Transaction<'static, Db>>),
+}
+
+impl std::ops::Deref for Handle {
+    type Target = Conn;
+    fn deref(&self) -> &Conn {
+        match self {
+            Handle::Pooled(conn) => conn,
+            Handle::Unit(tx) => tx,
+        }
+    }
+}
+
+impl std::ops::DerefMut for Handle {
+    fn deref_mut(&mut self) -> &mut Conn {
+        match self {
+            Handle::Pooled(conn) => conn,
+            Handle::Unit(tx) => tx,
+        }
+    }
+}
+
+impl Handle {
+    /// Begins a writing transaction on this connection (a savepoint inside a unit of work): on
+    /// PostgreSQL it first takes the audit trail's head, so writers are ordered by it and never
+    /// wait for it while holding other locks (no deadlock).
+    async fn begin_write(&mut self) -> Result<Transaction<'_, Db>, StoreError> {
+        let mut tx = match self {
+            Handle::Pooled(conn) => {
+                sqlx::Connection::begin_with(&mut **conn, DIALECT.begin_write).await?
+            }
+            Handle::Unit(tx) => sqlx::Connection::begin(&mut ***tx).await?,
+        };
+        audit::lock_head(&mut tx).await?;
+        Ok(tx)
+    }
 }
 
 impl SqlStore {
@@ -45,7 +102,7 @@ impl SqlStore {
         let writer = group_commit::spawn(pool.clone());
         SqlStore {
             pool,
-            writer,
+            target: Target::Pool(writer),
             cache: expense_cache::ExpenseCache::default(),
         }
     }
@@ -54,13 +111,84 @@ impl SqlStore {
         &self.pool
     }
 
-    async fn begin_write(&self) -> Result<Transaction<'static, Db>, StoreError> {
-        begin_write(&self.pool).await
+    /// A connection for reads: the pool's, or the unit of work's (which sees its own writes).
+    async fn conn(&self) -> Result<Handle, StoreError> {
+        Ok(match &self.target {
+            Target::Pool(_) => Handle::Pooled(self.pool.acquire().await?),
+            Target::Unit(tx) => Handle::Unit(tx.clone().lock_owned().await),
+        })
+    }
+
+    /// A writing transaction around `op`, committed when it succeeds. Nothing of a failed write
+    /// remains (inside a unit of work, its savepoint is rolled back).
+    async fn in_write<T>(
+        &self,
+        op: impl AsyncFnOnce(&mut Conn) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut handle = self.conn().await?;
+        let mut tx = handle.begin_write().await?;
+        let value = op(&mut tx).await?;
+        tx.commit().await?;
+        Ok(value)
+    }
+
+    /// The one shape of every audited write: `op` runs in a writing transaction and the audit
+    /// records it returns are appended in the same transaction, before it commits.
+    async fn audited<T>(
+        &self,
+        change: &Change,
+        op: impl AsyncFnOnce(&mut Conn) -> Result<(T, Vec<Record>), StoreError>,
+    ) -> Result<T, StoreError> {
+        self.in_write(async |conn| {
+            let (value, records) = op(&mut *conn).await?;
+            for record in records {
+                audit::append(conn, change, record).await?;
+            }
+            Ok(value)
+        })
+        .await
+    }
+
+    /// A store whose reads and writes all run in one new transaction, for a unit of work.
+    async fn unit(&self) -> Result<SqlUnit, StoreError> {
+        let mut tx = self.pool.begin_with(DIALECT.begin_write).await?;
+        audit::lock_head(&mut tx).await?;
+        let tx = Arc::new(Mutex::new(tx));
+        let store = SqlStore {
+            pool: self.pool.clone(),
+            target: Target::Unit(tx.clone()),
+            cache: expense_cache::ExpenseCache::default(),
+        };
+        Ok(SqlUnit {
+            tx,
+            store: Arc::new(store),
+        })
     }
 }
 
-/// Begins a writing transaction: on PostgreSQL it first takes the audit trail's head, so writers
-/// are ordered by it and never wait for it while holding other locks (no deadlock).
+/// A unit of work over the shared SQL: committed whole by [`crate::storage::UnitOfWork::commit`],
+/// rolled back whole when dropped.
+struct SqlUnit {
+    tx: Arc<Mutex<Transaction<'static, Db>>>,
+    store: Arc<SqlStore>,
+}
+
+#[async_trait::async_trait]
+impl crate::storage::UnitOfWork for SqlUnit {
+    fn store(&self) -> crate::storage::DynStore {
+        self.store.clone()
+    }
+
+    async fn commit(self: Box<Self>) -> Result<(), StoreError> {
+        let SqlUnit { tx, store } = *self;
+        drop(store);
+        let tx = Arc::try_unwrap(tx).map_err(|_| StoreError::Refused("unit_of_work_in_use"))?;
+        tx.into_inner().commit().await?;
+        Ok(())
+    }
+}
+
+/// Begins a writing transaction on the pool, for the group-commit writer (see [`Handle`]).
 async fn begin_write(pool: &Pool<Db>) -> Result<Transaction<'static, Db>, StoreError> {
     let mut tx = pool.begin_with(DIALECT.begin_write).await?;
     audit::lock_head(&mut tx).await?;
@@ -77,16 +205,16 @@ fn classify(error: sqlx::Error, what: &str) -> StoreError {
     }
 }
 
-/// Inserts an expense and records it in the audit trail, in `tx`.
+/// Inserts an expense and records it in the audit trail, in `conn`.
 async fn insert_audited(
-    tx: &mut Transaction<'static, Db>,
+    conn: &mut Conn,
     project: ProjectId,
     data: &ExpenseData,
     change: &Change,
 ) -> Result<Expense, StoreError> {
-    let expense = expenses::insert(tx, project, data, change.actor.user_id(), change.now).await?;
+    let expense = expenses::insert(conn, project, data, change.actor.user_id(), change.now).await?;
     audit::append(
-        tx,
+        conn,
         change,
         Record::new(AuditAction::ExpenseCreate, "expense", expense.id)
             .project(project.0)
@@ -97,16 +225,23 @@ async fn insert_audited(
 }
 
 async fn attach_audited(
-    tx: &mut Transaction<'static, Db>,
+    conn: &mut Conn,
     project: ProjectId,
     expense: ExpenseId,
     file: &NewAttachment,
     change: &Change,
 ) -> Result<Attachment, StoreError> {
-    let attachment =
-        attachments::insert(tx, project, expense, file, change.now, change.actor.label()).await?;
+    let attachment = attachments::insert(
+        conn,
+        project,
+        expense,
+        file,
+        change.now,
+        change.actor.label(),
+    )
+    .await?;
     audit::append(
-        tx,
+        conn,
         change,
         Record::new(AuditAction::AttachmentCreate, "attachment", attachment.id)
             .project(project.0)
@@ -119,7 +254,7 @@ async fn attach_audited(
 /// For a batch: seals the entry of an expense just inserted into the batch's audit chain and, with
 /// `evidence`, attaches that file to it and seals that entry too (the chain writes them at the end).
 async fn chain_created(
-    tx: &mut Transaction<'static, Db>,
+    conn: &mut Conn,
     chain: &mut audit::Chain,
     project: ProjectId,
     expense: &Expense,
@@ -134,7 +269,7 @@ async fn chain_created(
     );
     if let Some(file) = evidence {
         let attachment = attachments::insert(
-            tx,
+            conn,
             project,
             expense.id,
             file,
@@ -155,7 +290,7 @@ async fn chain_created(
 impl SqlStore {
     /// One variation of a project (a variation of another project is not found).
     async fn variation(&self, project: ProjectId, id: i64) -> Result<Variation, StoreError> {
-        funding::variations(&self.pool, project)
+        funding::variations(&mut *self.conn().await?, project)
             .await?
             .into_iter()
             .find(|v| v.id == id)

@@ -2,12 +2,11 @@
 
 use std::str::FromStr;
 
+use super::Conn;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
-use sqlx::{Pool, Transaction};
 
 use super::rows::corrupt;
-use super::Db;
 use crate::domain::narrative::{Indicator, NewIndicator, NewSection, Section};
 use crate::domain::ProjectId;
 use crate::storage::StoreError;
@@ -38,14 +37,11 @@ fn section_of((id, title, body, created_at, version, position): SectionRow) -> S
 }
 
 /// How many sections the project has.
-async fn section_count(
-    tx: &mut Transaction<'static, Db>,
-    project: ProjectId,
-) -> Result<i64, StoreError> {
+async fn section_count(conn: &mut Conn, project: ProjectId) -> Result<i64, StoreError> {
     let (n,): (i64,) =
         sqlx::query_as("SELECT COUNT(*) FROM narrative_sections WHERE project_id = $1")
             .bind(project.0)
-            .fetch_one(&mut **tx)
+            .fetch_one(&mut *conn)
             .await?;
     Ok(n)
 }
@@ -74,19 +70,19 @@ fn indicator_of(
 }
 
 pub(super) async fn insert_section(
-    tx: &mut Transaction<'static, Db>,
+    conn: &mut Conn,
     project: ProjectId,
     new: &NewSection,
     now: DateTime<Utc>,
 ) -> Result<Section, StoreError> {
-    let last = section_count(tx, project).await? + 1;
+    let last = section_count(conn, project).await? + 1;
     let position = new.position.map_or(last, |asked| place(asked, last));
     sqlx::query(
         "UPDATE narrative_sections SET position = position + 1 WHERE project_id = $1 AND position >= $2",
     )
     .bind(project.0)
     .bind(position)
-    .execute(&mut **tx)
+    .execute(&mut *conn)
     .await?;
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO narrative_sections (project_id, title, body, created_at, position) VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -96,7 +92,7 @@ pub(super) async fn insert_section(
     .bind(&new.body)
     .bind(now)
     .bind(position)
-    .fetch_one(&mut **tx)
+    .fetch_one(&mut *conn)
     .await?;
     Ok(Section {
         id,
@@ -109,20 +105,20 @@ pub(super) async fn insert_section(
 }
 
 pub(super) async fn sections(
-    pool: &Pool<Db>,
+    conn: &mut Conn,
     project: ProjectId,
 ) -> Result<Vec<Section>, StoreError> {
     let rows: Vec<SectionRow> = sqlx::query_as(&format!(
         "SELECT {SECTION_COLUMNS} FROM narrative_sections WHERE project_id = $1 ORDER BY position, id"
     ))
     .bind(project.0)
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await?;
     Ok(rows.into_iter().map(section_of).collect())
 }
 
 pub(super) async fn insert_indicator(
-    tx: &mut Transaction<'static, Db>,
+    conn: &mut Conn,
     project: ProjectId,
     new: &NewIndicator,
     now: DateTime<Utc>,
@@ -137,7 +133,7 @@ pub(super) async fn insert_indicator(
     .bind(&new.unit)
     .bind(now)
     .bind(new.target.map(|t| t.to_string()))
-    .fetch_one(&mut **tx)
+    .fetch_one(&mut *conn)
     .await?;
     Ok(Indicator {
         id,
@@ -151,14 +147,14 @@ pub(super) async fn insert_indicator(
 }
 
 pub(super) async fn indicators(
-    pool: &Pool<Db>,
+    conn: &mut Conn,
     project: ProjectId,
 ) -> Result<Vec<Indicator>, StoreError> {
     let rows: Vec<IndicatorRow> = sqlx::query_as(&format!(
         "SELECT {INDICATOR_COLUMNS} FROM indicators WHERE project_id = $1 ORDER BY id"
     ))
     .bind(project.0)
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await?;
     rows.into_iter().map(indicator_of).collect()
 }
@@ -174,17 +170,17 @@ fn check_version(stored: i64, expected: Option<i64>) -> Result<(), StoreError> {
 /// Replaces a section's title and text, and moves it when asked, if it is still at
 /// `expected_version`; returns it before and after (`NotFound` when it is not the project's).
 pub(super) async fn update_section(
-    tx: &mut Transaction<'static, Db>,
+    conn: &mut Conn,
     project: ProjectId,
     id: i64,
     expected_version: i64,
     new: &NewSection,
 ) -> Result<(Section, Section), StoreError> {
-    let before = section_in(tx, project, id).await?;
+    let before = section_in(conn, project, id).await?;
     check_version(before.version, Some(expected_version))?;
     let from = before.position;
     let to = match new.position {
-        Some(asked) => place(asked, section_count(tx, project).await?),
+        Some(asked) => place(asked, section_count(conn, project).await?),
         None => from,
     };
     if to != from {
@@ -202,7 +198,7 @@ pub(super) async fn update_section(
         .bind(project.0)
         .bind(low)
         .bind(high)
-        .execute(&mut **tx)
+        .execute(&mut *conn)
         .await?;
     }
     let done = sqlx::query(
@@ -214,7 +210,7 @@ pub(super) async fn update_section(
     .bind(to)
     .bind(id)
     .bind(expected_version)
-    .execute(&mut **tx)
+    .execute(&mut *conn)
     .await?;
     if done.rows_affected() == 0 {
         return Err(StoreError::VersionMismatch);
@@ -231,38 +227,34 @@ pub(super) async fn update_section(
 
 /// Removes a section (if still at `expected_version`, when given); returns what it was.
 pub(super) async fn delete_section(
-    tx: &mut Transaction<'static, Db>,
+    conn: &mut Conn,
     project: ProjectId,
     id: i64,
     expected_version: Option<i64>,
 ) -> Result<Section, StoreError> {
-    let before = section_in(tx, project, id).await?;
+    let before = section_in(conn, project, id).await?;
     check_version(before.version, expected_version)?;
     sqlx::query("DELETE FROM narrative_sections WHERE id = $1")
         .bind(id)
-        .execute(&mut **tx)
+        .execute(&mut *conn)
         .await?;
     sqlx::query(
         "UPDATE narrative_sections SET position = position - 1 WHERE project_id = $1 AND position > $2",
     )
     .bind(project.0)
     .bind(before.position)
-    .execute(&mut **tx)
+    .execute(&mut *conn)
     .await?;
     Ok(before)
 }
 
-async fn section_in(
-    tx: &mut Transaction<'static, Db>,
-    project: ProjectId,
-    id: i64,
-) -> Result<Section, StoreError> {
+async fn section_in(conn: &mut Conn, project: ProjectId, id: i64) -> Result<Section, StoreError> {
     let row: SectionRow = sqlx::query_as(&format!(
         "SELECT {SECTION_COLUMNS} FROM narrative_sections WHERE id = $1 AND project_id = $2"
     ))
     .bind(id)
     .bind(project.0)
-    .fetch_optional(&mut **tx)
+    .fetch_optional(&mut *conn)
     .await?
     .ok_or(StoreError::NotFound)?;
     Ok(section_of(row))
@@ -271,13 +263,13 @@ async fn section_in(
 /// Replaces an indicator's name, value and unit if it is still at `expected_version`; returns it
 /// before and after.
 pub(super) async fn update_indicator(
-    tx: &mut Transaction<'static, Db>,
+    conn: &mut Conn,
     project: ProjectId,
     id: i64,
     expected_version: i64,
     new: &NewIndicator,
 ) -> Result<(Indicator, Indicator), StoreError> {
-    let before = indicator_in(tx, project, id).await?;
+    let before = indicator_in(conn, project, id).await?;
     check_version(before.version, Some(expected_version))?;
     let done = sqlx::query(
         "UPDATE indicators SET name = $1, value = $2, unit = $3, target = $6, version = version + 1 \
@@ -289,7 +281,7 @@ pub(super) async fn update_indicator(
     .bind(id)
     .bind(expected_version)
     .bind(new.target.map(|t| t.to_string()))
-    .execute(&mut **tx)
+    .execute(&mut *conn)
     .await?;
     if done.rows_affected() == 0 {
         return Err(StoreError::VersionMismatch);
@@ -307,22 +299,22 @@ pub(super) async fn update_indicator(
 
 /// Removes an indicator (if still at `expected_version`, when given); returns what it was.
 pub(super) async fn delete_indicator(
-    tx: &mut Transaction<'static, Db>,
+    conn: &mut Conn,
     project: ProjectId,
     id: i64,
     expected_version: Option<i64>,
 ) -> Result<Indicator, StoreError> {
-    let before = indicator_in(tx, project, id).await?;
+    let before = indicator_in(conn, project, id).await?;
     check_version(before.version, expected_version)?;
     sqlx::query("DELETE FROM indicators WHERE id = $1")
         .bind(id)
-        .execute(&mut **tx)
+        .execute(&mut *conn)
         .await?;
     Ok(before)
 }
 
 async fn indicator_in(
-    tx: &mut Transaction<'static, Db>,
+    conn: &mut Conn,
     project: ProjectId,
     id: i64,
 ) -> Result<Indicator, StoreError> {
@@ -331,7 +323,7 @@ async fn indicator_in(
     ))
     .bind(id)
     .bind(project.0)
-    .fetch_optional(&mut **tx)
+    .fetch_optional(&mut *conn)
     .await?
     .ok_or(StoreError::NotFound)?;
     indicator_of(row)

@@ -1,21 +1,17 @@
 //! Projects, their budget lines, the history of their dates, and their entities.
 
+use super::Conn;
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::{Pool, Transaction};
 
 use super::rows::{category_code, codice_fiscale, corrupt, cup, pec, tax_id};
-use super::{classify, Db, DIALECT};
+use super::{classify, DIALECT};
 use crate::domain::{
     BudgetLine, CallId, DateChange, Entity, EntityId, GrantAct, Money, NewEntity, Project,
     ProjectData, ProjectDate, ProjectId, Signatory, UserId,
 };
 use crate::storage::{Page, PageRequest, StoreError};
 
-async fn insert_budget(
-    tx: &mut Transaction<'static, Db>,
-    id: i64,
-    data: &ProjectData,
-) -> Result<(), StoreError> {
+async fn insert_budget(conn: &mut Conn, id: i64, data: &ProjectData) -> Result<(), StoreError> {
     for (position, line) in data.budget.iter().enumerate() {
         sqlx::query(
             "INSERT INTO budget_lines (project_id, position, category_code, amount_cents) VALUES ($1, $2, $3, $4)",
@@ -24,18 +20,14 @@ async fn insert_budget(
         .bind(i64::try_from(position).unwrap_or(i64::MAX))
         .bind(line.category.as_str())
         .bind(line.amount.cents())
-        .execute(&mut **tx)
+        .execute(&mut *conn)
         .await?;
     }
     Ok(())
 }
 
 /// The settings the documents print: who signs, and the act that granted the contribution.
-async fn set_signatory(
-    tx: &mut Transaction<'static, Db>,
-    id: i64,
-    data: &ProjectData,
-) -> Result<(), StoreError> {
+async fn set_signatory(conn: &mut Conn, id: i64, data: &ProjectData) -> Result<(), StoreError> {
     sqlx::query(
         "UPDATE projects SET signatory_name = $1, signatory_role = $2, signatory_place = $3, \
          signatory_tax_code = $4, grant_act_number = $5, grant_act_date = $6 WHERE id = $7",
@@ -47,13 +39,13 @@ async fn set_signatory(
     .bind(data.grant_act.as_ref().map(|a| a.number.as_str()))
     .bind(data.grant_act.as_ref().map(|a| a.date))
     .bind(id)
-    .execute(&mut **tx)
+    .execute(&mut *conn)
     .await?;
     Ok(())
 }
 
 pub(super) async fn insert(
-    tx: &mut Transaction<'static, Db>,
+    conn: &mut Conn,
     data: &ProjectData,
     now: DateTime<Utc>,
 ) -> Result<ProjectId, StoreError> {
@@ -69,15 +61,15 @@ pub(super) async fn insert(
     .bind(data.start_date)
     .bind(data.end_date)
     .bind(now)
-    .fetch_one(&mut **tx)
+    .fetch_one(&mut *conn)
     .await?;
-    insert_budget(tx, id, data).await?;
-    set_signatory(tx, id, data).await?;
+    insert_budget(conn, id, data).await?;
+    set_signatory(conn, id, data).await?;
     Ok(ProjectId(id))
 }
 
 pub(super) async fn update(
-    tx: &mut Transaction<'static, Db>,
+    conn: &mut Conn,
     id: ProjectId,
     expected_version: i64,
     data: &ProjectData,
@@ -97,17 +89,17 @@ pub(super) async fn update(
     .bind(now)
     .bind(id.0)
     .bind(expected_version)
-    .execute(&mut **tx)
+    .execute(&mut *conn)
     .await?;
     if updated.rows_affected() == 0 {
-        return Err(missing_or_stale(tx, "projects", id.0).await);
+        return Err(missing_or_stale(conn, "projects", id.0).await);
     }
     sqlx::query("DELETE FROM budget_lines WHERE project_id = $1")
         .bind(id.0)
-        .execute(&mut **tx)
+        .execute(&mut *conn)
         .await?;
-    insert_budget(tx, id.0, data).await?;
-    set_signatory(tx, id.0, data).await?;
+    insert_budget(conn, id.0, data).await?;
+    set_signatory(conn, id.0, data).await?;
     for change in date_changes {
         sqlx::query(
             "INSERT INTO project_date_changes (project_id, field, from_date, to_date, act, recorded_at) \
@@ -119,24 +111,20 @@ pub(super) async fn update(
         .bind(change.to)
         .bind(&change.act)
         .bind(change.recorded_at)
-        .execute(&mut **tx)
+        .execute(&mut *conn)
         .await?;
     }
     Ok(())
 }
 
 /// After a guarded `UPDATE`/`DELETE` touched no row: tells a missing row from a stale version.
-pub(super) async fn missing_or_stale(
-    tx: &mut Transaction<'static, Db>,
-    table: &str,
-    id: i64,
-) -> StoreError {
+pub(super) async fn missing_or_stale(conn: &mut Conn, table: &str, id: i64) -> StoreError {
     let found = sqlx::query(&format!(
         "SELECT id FROM {table} WHERE id = $1{}",
         DIALECT.for_update
     ))
     .bind(id)
-    .fetch_optional(&mut **tx)
+    .fetch_optional(&mut *conn)
     .await;
     match found {
         Ok(Some(_)) => StoreError::VersionMismatch,
@@ -170,19 +158,19 @@ const PROJECT_COLUMNS: &str = "id, call_id, title, cup, lead_entity, granted_con
     start_date, end_date, version, created_at, updated_at, signatory_name, signatory_role, \
     signatory_place, signatory_tax_code, grant_act_number, grant_act_date";
 
-async fn assemble(pool: &Pool<Db>, row: ProjectRow) -> Result<Project, StoreError> {
+async fn assemble(conn: &mut Conn, row: ProjectRow) -> Result<Project, StoreError> {
     let lines: Vec<(String, i64)> = sqlx::query_as(
         "SELECT category_code, amount_cents FROM budget_lines WHERE project_id = $1 ORDER BY position",
     )
     .bind(row.id)
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await?;
     let history: Vec<(String, NaiveDate, NaiveDate, String, DateTime<Utc>)> = sqlx::query_as(
         "SELECT field, from_date, to_date, act, recorded_at FROM project_date_changes \
          WHERE project_id = $1 ORDER BY id",
     )
     .bind(row.id)
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await?;
     Ok(Project {
         id: ProjectId(row.id),
@@ -233,22 +221,22 @@ async fn assemble(pool: &Pool<Db>, row: ProjectRow) -> Result<Project, StoreErro
     })
 }
 
-pub(super) async fn get(pool: &Pool<Db>, id: ProjectId) -> Result<Option<Project>, StoreError> {
+pub(super) async fn get(conn: &mut Conn, id: ProjectId) -> Result<Option<Project>, StoreError> {
     let row: Option<ProjectRow> = sqlx::query_as(&format!(
         "SELECT {PROJECT_COLUMNS} FROM projects WHERE id = $1"
     ))
     .bind(id.0)
-    .fetch_optional(pool)
+    .fetch_optional(&mut *conn)
     .await?;
     match row {
-        Some(row) => Ok(Some(assemble(pool, row).await?)),
+        Some(row) => Ok(Some(assemble(conn, row).await?)),
         None => Ok(None),
     }
 }
 
 /// A page of the projects `visible_to` a user (those they have a role on), or of all.
 pub(super) async fn list(
-    pool: &Pool<Db>,
+    conn: &mut Conn,
     page: PageRequest,
     visible_to: Option<UserId>,
 ) -> Result<Page<Project>, StoreError> {
@@ -258,7 +246,7 @@ pub(super) async fn list(
     let (total,): (i64,) =
         sqlx::query_as(&format!("SELECT COUNT(*) FROM projects WHERE {VISIBLE}"))
             .bind(user)
-            .fetch_one(pool)
+            .fetch_one(&mut *conn)
             .await?;
     let rows: Vec<ProjectRow> = sqlx::query_as(&format!(
         "SELECT {PROJECT_COLUMNS} FROM projects WHERE {VISIBLE} ORDER BY id LIMIT $2 OFFSET $3"
@@ -266,11 +254,11 @@ pub(super) async fn list(
     .bind(user)
     .bind(i64::from(page.per_page))
     .bind(page.offset())
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await?;
     let mut items = Vec::with_capacity(rows.len());
     for row in rows {
-        items.push(assemble(pool, row).await?);
+        items.push(assemble(conn, row).await?);
     }
     Ok(Page { items, total })
 }
@@ -301,7 +289,7 @@ fn entity(row: EntityRow) -> Result<Entity, StoreError> {
 }
 
 pub(super) async fn insert_entity(
-    tx: &mut Transaction<'static, Db>,
+    conn: &mut Conn,
     project: ProjectId,
     new: &NewEntity,
     now: DateTime<Utc>,
@@ -316,34 +304,34 @@ pub(super) async fn insert_entity(
     .bind(&new.address)
     .bind(new.pec.as_ref().map(|p| p.as_str()))
     .bind(now)
-    .fetch_one(&mut **tx)
+    .fetch_one(&mut *conn)
     .await
     .map_err(|e| classify(e, "entity name"))?;
     entity(row)
 }
 
 pub(super) async fn get_entity(
-    pool: &Pool<Db>,
+    conn: &mut Conn,
     id: EntityId,
 ) -> Result<Option<Entity>, StoreError> {
     let row: Option<EntityRow> = sqlx::query_as(&format!(
         "SELECT {ENTITY_COLUMNS} FROM entities WHERE id = $1"
     ))
     .bind(id.0)
-    .fetch_optional(pool)
+    .fetch_optional(&mut *conn)
     .await?;
     row.map(entity).transpose()
 }
 
 pub(super) async fn list_entities(
-    pool: &Pool<Db>,
+    conn: &mut Conn,
     project: ProjectId,
 ) -> Result<Vec<Entity>, StoreError> {
     let rows: Vec<EntityRow> = sqlx::query_as(&format!(
         "SELECT {ENTITY_COLUMNS} FROM entities WHERE project_id = $1 ORDER BY id"
     ))
     .bind(project.0)
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await?;
     rows.into_iter().map(entity).collect()
 }

@@ -1,25 +1,25 @@
 //! Submissions: frozen documents and the expenses they included.
 
+use super::Conn;
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::{Pool, Transaction};
 
 use super::rows::codice_fiscale;
-use super::{Db, DIALECT};
+use super::DIALECT;
 use crate::domain::submission::{NewSubmission, PriorClaim, Submission, SubmittedFile};
 use crate::domain::{ExpenseId, ExpenseStatus, Money, ProjectId, Signatory};
 use crate::storage::StoreError;
 
-pub(super) async fn revision(pool: &Pool<Db>, project: ProjectId) -> Result<i64, StoreError> {
+pub(super) async fn revision(conn: &mut Conn, project: ProjectId) -> Result<i64, StoreError> {
     let row: Option<(i64,)> =
         sqlx::query_as("SELECT expenses_revision FROM projects WHERE id = $1")
             .bind(project.0)
-            .fetch_optional(pool)
+            .fetch_optional(&mut *conn)
             .await?;
     row.map(|(r,)| r).ok_or(StoreError::NotFound)
 }
 
 pub(super) async fn insert(
-    tx: &mut Transaction<'static, Db>,
+    conn: &mut Conn,
     project: ProjectId,
     new: &NewSubmission,
     now: DateTime<Utc>,
@@ -29,7 +29,7 @@ pub(super) async fn insert(
         DIALECT.for_update
     ))
     .bind(project.0)
-    .fetch_one(&mut **tx)
+    .fetch_one(&mut *conn)
     .await?;
     if current != new.expected_revision {
         return Err(StoreError::VersionMismatch);
@@ -55,7 +55,7 @@ pub(super) async fn insert(
     .bind(new.audit_head.0)
     .bind(&new.audit_head.1)
     .bind(new.signatory.tax_code.as_ref().map(|c| c.as_str()))
-    .fetch_one(&mut **tx)
+    .fetch_one(&mut *conn)
     .await?;
     let mut newly_included = Vec::new();
     for (expense, claimed) in &new.expenses {
@@ -63,7 +63,7 @@ pub(super) async fn insert(
             .bind(id)
             .bind(expense.0)
             .bind(claimed.cents())
-            .execute(&mut **tx)
+            .execute(&mut *conn)
             .await?;
         let changed = sqlx::query(
             "UPDATE expenses SET status = $1, version = version + 1, updated_at = $2 \
@@ -73,7 +73,7 @@ pub(super) async fn insert(
         .bind(now)
         .bind(expense.0)
         .bind(project.0)
-        .execute(&mut **tx)
+        .execute(&mut *conn)
         .await?;
         if changed.rows_affected() > 0 {
             newly_included.push(*expense);
@@ -81,7 +81,7 @@ pub(super) async fn insert(
     }
     sqlx::query("UPDATE projects SET expenses_revision = expenses_revision + 1 WHERE id = $1")
         .bind(project.0)
-        .execute(&mut **tx)
+        .execute(&mut *conn)
         .await?;
     Ok((id, newly_included))
 }
@@ -104,7 +104,7 @@ type SubmissionRow = (
 );
 
 pub(super) async fn list(
-    pool: &Pool<Db>,
+    conn: &mut Conn,
     project: ProjectId,
 ) -> Result<Vec<Submission>, StoreError> {
     let rows: Vec<SubmissionRow> = sqlx::query_as(
@@ -115,7 +115,7 @@ pub(super) async fn list(
          FROM submissions s WHERE s.project_id = $1 ORDER BY s.id",
     )
     .bind(project.0)
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await?;
     rows.into_iter()
         .map(
@@ -159,7 +159,7 @@ pub(super) async fn list(
 }
 
 pub(super) async fn file(
-    pool: &Pool<Db>,
+    conn: &mut Conn,
     project: ProjectId,
     id: i64,
     document: SubmittedFile,
@@ -174,13 +174,13 @@ pub(super) async fn file(
     ))
     .bind(id)
     .bind(project.0)
-    .fetch_optional(pool)
+    .fetch_optional(&mut *conn)
     .await?;
     Ok(row.map(|(b,)| b))
 }
 
 pub(super) async fn prior_claims(
-    pool: &Pool<Db>,
+    conn: &mut Conn,
     project: ProjectId,
     before: Option<i64>,
 ) -> Result<Vec<PriorClaim>, StoreError> {
@@ -192,7 +192,7 @@ pub(super) async fn prior_claims(
     )
     .bind(project.0)
     .bind(before)
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await?;
     Ok(rows
         .into_iter()

@@ -1,0 +1,78 @@
+//! Submissions: what each froze, and the claims it made.
+
+use async_trait::async_trait;
+use serde_json::json;
+
+use super::super::{submissions, SqlStore};
+use crate::domain::audit::{AuditAction, Record};
+use crate::domain::submission::{NewSubmission, PriorClaim, Submission, SubmittedFile};
+use crate::domain::ProjectId;
+use crate::storage::{Change, StoreError, SubmissionStore};
+
+#[async_trait]
+impl SubmissionStore for SqlStore {
+    async fn expenses_revision(&self, project: ProjectId) -> Result<i64, StoreError> {
+        submissions::revision(&mut *self.conn().await?, project).await
+    }
+
+    async fn insert_submission(
+        &self,
+        project: ProjectId,
+        new: &NewSubmission,
+        change: &Change,
+    ) -> Result<Submission, StoreError> {
+        let id = self
+            .audited(change, async |conn| {
+                let (id, newly_included) =
+                    submissions::insert(conn, project, new, change.now).await?;
+                let mut records: Vec<Record> = newly_included
+                    .iter()
+                    .map(|expense| {
+                        Record::new(AuditAction::ExpenseInclude, "expense", expense)
+                            .project(project.0)
+                            .after(&json!({"status": "included", "submission": id}))
+                    })
+                    .collect();
+                records.push(
+                    Record::new(AuditAction::SubmissionCreate, "submission", id)
+                        .project(project.0)
+                        .after(&json!({
+                            "as_of": new.as_of, "template": new.template,
+                            "fingerprint": new.fingerprint,
+                            "contribution_due": new.contribution_due, "signatory": new.signatory,
+                            "expenses": new.expenses.iter()
+                                .map(|(e, claimed)| json!([e, claimed])).collect::<Vec<_>>(),
+                            "audit_seq": new.audit_head.0, "audit_hash": new.audit_head.1,
+                        })),
+                );
+                Ok((id, records))
+            })
+            .await?;
+        submissions::list(&mut *self.conn().await?, project)
+            .await?
+            .into_iter()
+            .find(|s| s.id == id)
+            .ok_or(StoreError::NotFound)
+    }
+
+    async fn submissions(&self, project: ProjectId) -> Result<Vec<Submission>, StoreError> {
+        submissions::list(&mut *self.conn().await?, project).await
+    }
+
+    async fn prior_claims(
+        &self,
+        project: ProjectId,
+        before: Option<i64>,
+    ) -> Result<Vec<PriorClaim>, StoreError> {
+        submissions::prior_claims(&mut *self.conn().await?, project, before).await
+    }
+
+    async fn submission_file(
+        &self,
+        project: ProjectId,
+        id: i64,
+        document: SubmittedFile,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        submissions::file(&mut *self.conn().await?, project, id, document).await
+    }
+}
