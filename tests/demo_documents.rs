@@ -220,7 +220,79 @@ async fn the_demo_rendiconto_carries_what_the_reviewer_checks(app: TestApp) {
     );
 }
 
+/// The demo's load is one unit of work: stopped part way (a trigger refuses the 31st expense, as a
+/// full disk or a lost connection would), it leaves no call, project, user, expense or audit entry,
+/// and the next start loads it whole.
+async fn a_demo_load_that_fails_part_way_leaves_nothing(app: TestApp) {
+    let tables = [
+        "calls",
+        "projects",
+        "entities",
+        "users",
+        "expenses",
+        "attachments",
+        "audit_log",
+    ];
+    let mut before = Vec::new();
+    for table in tables {
+        before.push(
+            app.db
+                .scalar(&format!("SELECT COUNT(*) FROM {table}"))
+                .await,
+        );
+    }
+    let (create, drop_it) = match app.backend {
+        common::Backend::Sqlite => (
+            vec![
+                "CREATE TRIGGER stop_demo BEFORE INSERT ON expenses \
+                  WHEN (SELECT COUNT(*) FROM expenses) >= 30 \
+                  BEGIN SELECT RAISE(ABORT, 'interrotta'); END",
+            ],
+            "DROP TRIGGER stop_demo",
+        ),
+        common::Backend::Postgres => (
+            vec![
+                "CREATE FUNCTION stop_demo() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+                 IF (SELECT COUNT(*) FROM expenses) >= 30 THEN RAISE EXCEPTION 'interrotta'; \
+                 END IF; RETURN NEW; END $$",
+                "CREATE TRIGGER stop_demo BEFORE INSERT ON expenses \
+                 FOR EACH ROW EXECUTE FUNCTION stop_demo()",
+            ],
+            "DROP TRIGGER stop_demo ON expenses",
+        ),
+    };
+    for sql in create {
+        app.db.execute(sql).await;
+    }
+    let services = app.services().await;
+    let failed = rendiconta::services::demo::load_if_empty(&services).await;
+    assert!(failed.is_err(), "the load must fail: {failed:?}");
+    for (table, count) in tables.iter().zip(&before) {
+        let now = app
+            .db
+            .scalar(&format!("SELECT COUNT(*) FROM {table}"))
+            .await;
+        assert_eq!(now, *count, "{table}: the failed load left rows behind");
+    }
+    app.db.execute(drop_it).await;
+    let project = rendiconta::services::demo::load_if_empty(&services)
+        .await
+        .expect("the second load")
+        .expect("a project");
+    let expenses = app
+        .db
+        .scalar(&format!(
+            "SELECT COUNT(*) FROM expenses WHERE project_id = {}",
+            project.0
+        ))
+        .await;
+    assert_eq!(expenses, 60, "the whole demo, once");
+    let again = rendiconta::services::demo::load_if_empty(&services).await;
+    assert!(matches!(again, Ok(None)), "loaded once only: {again:?}");
+}
+
 on_both_backends!(
+    a_demo_load_that_fails_part_way_leaves_nothing,
     the_demo_documents_are_pdf_a_and_fit_to_send,
     the_demo_rendiconto_carries_what_the_reviewer_checks
 );

@@ -153,11 +153,30 @@ const ENTITIES: &[(&str, &str, &str, &str)] = &[
     ),
 ];
 
-/// Loads the demo unless a project exists already; returns the new project's id.
+/// Loads the demo unless a project exists already; returns the new project's id. The whole load
+/// is one unit of work: one that fails part way leaves nothing behind (attachments' bytes aside,
+/// which are kept by digest and shared, and are unreferenced until a row names them).
 pub async fn load_if_empty(app: &App) -> Result<Option<ProjectId>, ServiceError> {
     if app.store.count_projects().await? > 0 {
         return Ok(None);
     }
+    let unit = app.store.unit_of_work().await?;
+    let scoped = App {
+        store: unit.store(),
+        ..app.clone()
+    };
+    // Counted again inside the unit: two instances starting at once load it once.
+    let loaded = match scoped.store.count_projects().await? {
+        0 => load(&scoped).await.map(Some),
+        _ => Ok(None),
+    };
+    drop(scoped);
+    let project = loaded?;
+    unit.commit().await?;
+    Ok(project)
+}
+
+async fn load(app: &App) -> Result<ProjectId, ServiceError> {
     let demo = Actor::Operator("demo".into());
     let call = create_call(app, &demo).await?;
     let project = create_project(app, &demo, call).await?;
@@ -166,7 +185,7 @@ pub async fn load_if_empty(app: &App) -> Result<Option<ProjectId>, ServiceError>
     let finance = add_users(app, &demo, project, &entities).await?;
     let created = record_expenses(app, &demo, project, &entities).await?;
     take_through_workflow(app, &demo, &finance, created).await?;
-    Ok(Some(project))
+    Ok(project)
 }
 
 /// The Region's call of 2020 (DGR n. 261 del 30/03/2020) with its rules and two categories.
