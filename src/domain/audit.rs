@@ -92,8 +92,8 @@ impl Record {
         }
     }
 
-    pub fn project(mut self, project: impl Into<Option<i64>>) -> Record {
-        self.project_id = project.into();
+    pub fn project(mut self, project: crate::domain::ProjectId) -> Record {
+        self.project_id = Some(project.0);
         self
     }
 

@@ -8,15 +8,31 @@ use crate::domain::access::{ApiToken, Membership, Role, User};
 use crate::domain::{EntityId, ProjectId, UserId};
 use crate::storage::{NewSession, StoreError};
 
-type UserRow = (i64, String, bool, DateTime<Utc>);
+#[derive(sqlx::FromRow)]
+struct UserRow {
+    id: UserId,
+    email: String,
+    is_admin: bool,
+    created_at: DateTime<Utc>,
+}
 
-fn user((id, email, is_admin, created_at): UserRow) -> User {
-    User {
-        id: UserId(id),
-        email,
-        is_admin,
-        created_at,
+impl From<UserRow> for User {
+    fn from(row: UserRow) -> User {
+        User {
+            id: row.id,
+            email: row.email,
+            is_admin: row.is_admin,
+            created_at: row.created_at,
+        }
     }
+}
+
+/// A user with a secret of theirs: the password's hash, or a session's CSRF token.
+#[derive(sqlx::FromRow)]
+struct UserWith {
+    #[sqlx(flatten)]
+    user: UserRow,
+    secret: String,
 }
 
 pub(super) async fn insert_user(
@@ -37,29 +53,30 @@ pub(super) async fn insert_user(
     .fetch_one(&mut *conn)
     .await
     .map_err(|e| super::classify(e, "email"))?;
-    Ok(user(row))
+    Ok(row.into())
 }
 
 pub(super) async fn by_email(
     conn: &mut Conn,
     email: &str,
 ) -> Result<Option<(User, String)>, StoreError> {
-    let row: Option<(i64, String, bool, DateTime<Utc>, String)> = sqlx::query_as(
-        "SELECT id, email, is_admin, created_at, password_hash FROM users WHERE email = $1",
+    let row: Option<UserWith> = sqlx::query_as(
+        "SELECT id, email, is_admin, created_at, password_hash AS secret FROM users \
+         WHERE email = $1",
     )
     .bind(email)
     .fetch_optional(&mut *conn)
     .await?;
-    Ok(row.map(|(id, email, admin, at, hash)| (user((id, email, admin, at)), hash)))
+    Ok(row.map(|r| (r.user.into(), r.secret)))
 }
 
 pub(super) async fn get(conn: &mut Conn, id: UserId) -> Result<Option<User>, StoreError> {
     let row: Option<UserRow> =
         sqlx::query_as("SELECT id, email, is_admin, created_at FROM users WHERE id = $1")
-            .bind(id.0)
+            .bind(id)
             .fetch_optional(&mut *conn)
             .await?;
-    Ok(row.map(user))
+    Ok(row.map(User::from))
 }
 
 pub(super) async fn list(conn: &mut Conn) -> Result<Vec<User>, StoreError> {
@@ -67,7 +84,7 @@ pub(super) async fn list(conn: &mut Conn) -> Result<Vec<User>, StoreError> {
         sqlx::query_as("SELECT id, email, is_admin, created_at FROM users ORDER BY email")
             .fetch_all(&mut *conn)
             .await?;
-    Ok(rows.into_iter().map(user).collect())
+    Ok(rows.into_iter().map(User::from).collect())
 }
 
 /// Replaces the password; every session of the user ends and every API token is revoked (a token
@@ -81,21 +98,21 @@ pub(super) async fn set_password(
 ) -> Result<u64, StoreError> {
     let updated = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
         .bind(password_hash)
-        .bind(id.0)
+        .bind(id)
         .execute(&mut *conn)
         .await?;
     if updated.rows_affected() == 0 {
         return Err(StoreError::NotFound);
     }
     sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-        .bind(id.0)
+        .bind(id)
         .execute(&mut *conn)
         .await?;
     let revoked = sqlx::query(
         "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
     )
     .bind(now)
-    .bind(id.0)
+    .bind(id)
     .execute(&mut *conn)
     .await?;
     Ok(revoked.rows_affected())
@@ -110,13 +127,13 @@ pub(super) async fn set_membership(
     entities: &[EntityId],
 ) -> Result<(), StoreError> {
     sqlx::query("DELETE FROM memberships WHERE project_id = $1 AND user_id = $2")
-        .bind(project.0)
-        .bind(user.0)
+        .bind(project)
+        .bind(user)
         .execute(&mut *conn)
         .await?;
     sqlx::query("INSERT INTO memberships (project_id, user_id, role) VALUES ($1, $2, $3)")
-        .bind(project.0)
-        .bind(user.0)
+        .bind(project)
+        .bind(user)
         .bind(role.as_str())
         .execute(&mut *conn)
         .await?;
@@ -124,9 +141,9 @@ pub(super) async fn set_membership(
         sqlx::query(
             "INSERT INTO membership_entities (project_id, user_id, entity_id) VALUES ($1, $2, $3)",
         )
-        .bind(project.0)
-        .bind(user.0)
-        .bind(entity.0)
+        .bind(project)
+        .bind(user)
+        .bind(entity)
         .execute(&mut *conn)
         .await?;
     }
@@ -139,8 +156,8 @@ pub(super) async fn remove_membership(
     user: UserId,
 ) -> Result<(), StoreError> {
     let deleted = sqlx::query("DELETE FROM memberships WHERE project_id = $1 AND user_id = $2")
-        .bind(project.0)
-        .bind(user.0)
+        .bind(project)
+        .bind(user)
         .execute(&mut *conn)
         .await?;
     if deleted.rows_affected() == 0 {
@@ -149,37 +166,50 @@ pub(super) async fn remove_membership(
     Ok(())
 }
 
+#[derive(sqlx::FromRow)]
+struct MemberRow {
+    user_id: UserId,
+    email: String,
+    role: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct AssignedRow {
+    user_id: UserId,
+    entity_id: EntityId,
+}
+
 pub(super) async fn memberships(
     conn: &mut Conn,
     project: ProjectId,
     only: Option<UserId>,
 ) -> Result<Vec<Membership>, StoreError> {
-    let rows: Vec<(i64, String, String)> = sqlx::query_as(
+    let rows: Vec<MemberRow> = sqlx::query_as(
         "SELECT m.user_id, u.email, m.role FROM memberships m JOIN users u ON u.id = m.user_id \
          WHERE m.project_id = $1 AND ($2 IS NULL OR m.user_id = $2) ORDER BY u.email",
     )
-    .bind(project.0)
-    .bind(only.map(|u| u.0))
+    .bind(project)
+    .bind(only)
     .fetch_all(&mut *conn)
     .await?;
-    let assigned: Vec<(i64, i64)> = sqlx::query_as(
+    let assigned: Vec<AssignedRow> = sqlx::query_as(
         "SELECT user_id, entity_id FROM membership_entities WHERE project_id = $1 \
          AND ($2 IS NULL OR user_id = $2) ORDER BY entity_id",
     )
-    .bind(project.0)
-    .bind(only.map(|u| u.0))
+    .bind(project)
+    .bind(only)
     .fetch_all(&mut *conn)
     .await?;
     rows.into_iter()
-        .map(|(user_id, email, role)| {
+        .map(|row| {
             Ok(Membership {
-                user_id: UserId(user_id),
-                email,
-                role: Role::parse(&role).ok_or_else(|| corrupt("role", &role))?,
+                user_id: row.user_id,
+                role: Role::parse(&row.role).ok_or_else(|| corrupt("role", &row.role))?,
+                email: row.email,
                 entities: assigned
                     .iter()
-                    .filter(|(u, _)| *u == user_id)
-                    .map(|(_, e)| EntityId(*e))
+                    .filter(|a| a.user_id == row.user_id)
+                    .map(|a| a.entity_id)
                     .collect(),
             })
         })
@@ -200,7 +230,7 @@ pub(super) async fn insert_session(
          VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(&session.token_hash)
-    .bind(session.user.0)
+    .bind(session.user)
     .bind(&session.csrf_token)
     .bind(session.created_at)
     .bind(session.expires_at)
@@ -214,15 +244,15 @@ pub(super) async fn session(
     token_hash: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<(User, String)>, StoreError> {
-    let row: Option<(i64, String, bool, DateTime<Utc>, String)> = sqlx::query_as(
-        "SELECT u.id, u.email, u.is_admin, u.created_at, s.csrf_token FROM sessions s \
+    let row: Option<UserWith> = sqlx::query_as(
+        "SELECT u.id, u.email, u.is_admin, u.created_at, s.csrf_token AS secret FROM sessions s \
          JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2",
     )
     .bind(token_hash)
     .bind(now)
     .fetch_optional(&mut *conn)
     .await?;
-    Ok(row.map(|(id, email, admin, at, csrf)| (user((id, email, admin, at)), csrf)))
+    Ok(row.map(|r| (r.user.into(), r.secret)))
 }
 
 pub(super) async fn delete_session(conn: &mut Conn, token_hash: &str) -> Result<(), StoreError> {
@@ -233,15 +263,22 @@ pub(super) async fn delete_session(conn: &mut Conn, token_hash: &str) -> Result<
     Ok(())
 }
 
-type TokenRow = (i64, i64, String, DateTime<Utc>, Option<DateTime<Utc>>);
+#[derive(sqlx::FromRow)]
+struct TokenRow {
+    id: i64,
+    user_id: UserId,
+    name: String,
+    created_at: DateTime<Utc>,
+    revoked_at: Option<DateTime<Utc>>,
+}
 
-fn token((id, user_id, name, created_at, revoked_at): TokenRow) -> ApiToken {
+fn token(row: TokenRow) -> ApiToken {
     ApiToken {
-        id,
-        user_id: UserId(user_id),
-        name,
-        created_at,
-        revoked_at,
+        id: row.id,
+        user_id: row.user_id,
+        name: row.name,
+        created_at: row.created_at,
+        revoked_at: row.revoked_at,
     }
 }
 
@@ -256,7 +293,7 @@ pub(super) async fn insert_token(
         "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) \
          RETURNING id, user_id, name, created_at, revoked_at",
     )
-    .bind(user.0)
+    .bind(user)
     .bind(name)
     .bind(token_hash)
     .bind(now)
@@ -276,14 +313,14 @@ pub(super) async fn token_user(
     .bind(token_hash)
     .fetch_optional(&mut *conn)
     .await?;
-    Ok(row.map(user))
+    Ok(row.map(User::from))
 }
 
 pub(super) async fn tokens(conn: &mut Conn, user: UserId) -> Result<Vec<ApiToken>, StoreError> {
     let rows: Vec<TokenRow> = sqlx::query_as(
         "SELECT id, user_id, name, created_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY id",
     )
-    .bind(user.0)
+    .bind(user)
     .fetch_all(&mut *conn)
     .await?;
     Ok(rows.into_iter().map(token).collect())
@@ -301,7 +338,7 @@ pub(super) async fn revoke_token(
     )
     .bind(now)
     .bind(id)
-    .bind(user.0)
+    .bind(user)
     .fetch_optional(&mut *conn)
     .await?;
     row.map(token).ok_or(StoreError::NotFound)
@@ -316,7 +353,7 @@ pub(super) async fn count_attempt(
     now: DateTime<Utc>,
     stale_before: DateTime<Utc>,
 ) -> Result<(i64, DateTime<Utc>), StoreError> {
-    let row: (i64, DateTime<Utc>) = sqlx::query_as(
+    let row: AttemptRow = sqlx::query_as(
         "INSERT INTO login_throttle (email, window_start, attempts) VALUES ($1, $2, 1) \
          ON CONFLICT (email) DO UPDATE SET \
            attempts = CASE WHEN login_throttle.window_start <= $3 THEN 1 \
@@ -330,7 +367,13 @@ pub(super) async fn count_attempt(
     .bind(stale_before)
     .fetch_one(&mut *conn)
     .await?;
-    Ok(row)
+    Ok((row.attempts, row.window_start))
+}
+
+#[derive(sqlx::FromRow)]
+struct AttemptRow {
+    attempts: i64,
+    window_start: DateTime<Utc>,
 }
 
 /// Forgets an account's attempts (after a successful sign-in), and every stale window.

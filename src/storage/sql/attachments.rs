@@ -14,33 +14,34 @@ use crate::storage::StoreError;
 const COLUMNS: &str = "id, project_id, expense_id, kind, file_name, content_type, size_bytes, \
                        sha256, created_at, created_by";
 
-type Row = (
-    i64,
-    i64,
-    i64,
-    String,
-    String,
-    String,
-    i64,
-    String,
-    DateTime<Utc>,
-    String,
-);
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    project_id: ProjectId,
+    expense_id: ExpenseId,
+    kind: String,
+    file_name: String,
+    content_type: String,
+    size_bytes: i64,
+    sha256: String,
+    created_at: DateTime<Utc>,
+    created_by: String,
+}
 
 fn into_domain(row: Row) -> Result<Attachment, StoreError> {
-    let (id, project, expense, kind, name, content_type, size, sha, at, by) = row;
     Ok(Attachment {
-        id,
-        project_id: ProjectId(project),
-        expense_id: ExpenseId(expense),
-        kind: AttachmentKind::parse(&kind).ok_or_else(|| corrupt("attachment kind", &kind))?,
-        file_name: FileName::stored(name),
-        content_type: ContentType::from_mime(&content_type)
-            .ok_or_else(|| corrupt("content type", &content_type))?,
-        size,
-        digest: Digest::parse(&sha).ok_or_else(|| corrupt("sha256", &sha))?,
-        created_at: at,
-        created_by: by,
+        id: row.id,
+        project_id: row.project_id,
+        expense_id: row.expense_id,
+        kind: AttachmentKind::parse(&row.kind)
+            .ok_or_else(|| corrupt("attachment kind", &row.kind))?,
+        file_name: FileName::stored(row.file_name),
+        content_type: ContentType::from_mime(&row.content_type)
+            .ok_or_else(|| corrupt("content type", &row.content_type))?,
+        size: row.size_bytes,
+        digest: Digest::parse(&row.sha256).ok_or_else(|| corrupt("sha256", &row.sha256))?,
+        created_at: row.created_at,
+        created_by: row.created_by,
     })
 }
 
@@ -56,8 +57,8 @@ pub(super) async fn insert(
         "INSERT INTO attachments (project_id, expense_id, kind, file_name, content_type, size_bytes, \
          sha256, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {COLUMNS}"
     ))
-    .bind(project.0)
-    .bind(expense.0)
+    .bind(project)
+    .bind(expense)
     .bind(new.kind.as_str())
     .bind(new.file_name.as_str())
     .bind(new.content_type.mime())
@@ -87,7 +88,7 @@ pub(super) async fn of_expense(
     let rows: Vec<Row> = sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM attachments WHERE expense_id = $1 ORDER BY id"
     ))
-    .bind(expense.0)
+    .bind(expense)
     .fetch_all(&mut *conn)
     .await?;
     rows.into_iter().map(into_domain).collect()
@@ -100,7 +101,7 @@ pub(super) async fn of_project(
     let rows: Vec<Row> = sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM attachments WHERE project_id = $1 ORDER BY expense_id, id"
     ))
-    .bind(project.0)
+    .bind(project)
     .fetch_all(&mut *conn)
     .await?;
     rows.into_iter().map(into_domain).collect()
@@ -114,13 +115,13 @@ pub(super) async fn delete(conn: &mut Conn, id: i64) -> Result<Attachment, Store
             .fetch_optional(&mut *conn)
             .await?;
     let attachment = into_domain(row.ok_or(StoreError::NotFound)?)?;
-    let submitted: Option<(i64,)> = sqlx::query_as(
+    let submitted: Option<i64> = sqlx::query_scalar(
         "SELECT submission_id FROM submission_expenses WHERE expense_id = $1 ORDER BY submission_id LIMIT 1",
     )
-    .bind(attachment.expense_id.0)
+    .bind(attachment.expense_id)
     .fetch_optional(&mut *conn)
     .await?;
-    if let Some((submission,)) = submitted {
+    if let Some(submission) = submitted {
         return Err(StoreError::Submitted(submission));
     }
     sqlx::query("DELETE FROM attachments WHERE id = $1")

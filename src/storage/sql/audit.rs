@@ -36,18 +36,24 @@ pub(super) struct Mark {
     pending: usize,
 }
 
+/// The chain's last entry: its sequence number and hash.
+#[derive(sqlx::FromRow)]
+struct Head {
+    seq: i64,
+    hash: String,
+}
+
 /// Rows per multi-row `INSERT` (12 parameters each; SQLite allows 32,766 per statement).
 const ROWS_PER_INSERT: usize = 1000;
 
 impl Chain {
     pub(super) async fn head(conn: &mut Conn) -> Result<Chain, StoreError> {
-        let (seq, hash): (i64, String) =
-            sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
-                .fetch_one(&mut *conn)
-                .await?;
+        let head: Head = sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
+            .fetch_one(&mut *conn)
+            .await?;
         Ok(Chain {
-            seq,
-            hash,
+            seq: head.seq,
+            hash: head.hash,
             pending: Vec::new(),
         })
     }
@@ -125,11 +131,10 @@ pub(super) async fn lock_head(conn: &mut Conn) -> Result<(), StoreError> {
 }
 
 pub(super) async fn head(conn: &mut Conn) -> Result<(i64, String), StoreError> {
-    Ok(
-        sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
-            .fetch_one(&mut *conn)
-            .await?,
-    )
+    let head: Head = sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok((head.seq, head.hash))
 }
 
 const COLUMNS: &str = "seq, at, actor, user_id, action, object_type, object_id, project_id, before, after, prev_hash, hash";
@@ -189,14 +194,14 @@ pub(super) async fn of_project(
     project: ProjectId,
     page: PageRequest,
 ) -> Result<Page<Entry>, StoreError> {
-    let (total,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM audit_log WHERE project_id = $1")
-        .bind(project.0)
+    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE project_id = $1")
+        .bind(project)
         .fetch_one(&mut *conn)
         .await?;
     let rows: Vec<EntryRow> = sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM audit_log WHERE project_id = $1 ORDER BY seq DESC LIMIT $2 OFFSET $3"
     ))
-    .bind(project.0)
+    .bind(project)
     .bind(i64::from(page.per_page))
     .bind(page.offset())
     .fetch_all(&mut *conn)
@@ -223,18 +228,30 @@ pub(super) async fn scan(
 }
 
 pub(super) async fn anchors(conn: &mut Conn) -> Result<Vec<Anchor>, StoreError> {
-    let rows: Vec<(i64, i64, Option<i64>, Option<String>)> =
+    let rows: Vec<AnchorRow> =
         sqlx::query_as("SELECT id, project_id, audit_seq, audit_hash FROM submissions ORDER BY id")
             .fetch_all(&mut *conn)
             .await?;
     Ok(rows
         .into_iter()
-        .filter_map(|(id, project, seq, hash)| {
+        .filter_map(|row| {
             Some(Anchor {
-                label: format!("la rendicontazione {id} del progetto {project}"),
-                seq: seq?,
-                hash: hash?,
+                label: format!(
+                    "la rendicontazione {} del progetto {}",
+                    row.id, row.project_id
+                ),
+                seq: row.audit_seq?,
+                hash: row.audit_hash?,
             })
         })
         .collect())
+}
+
+/// A submission's record of the audit chain's head when it was made (older ones have none).
+#[derive(sqlx::FromRow)]
+struct AnchorRow {
+    id: i64,
+    project_id: i64,
+    audit_seq: Option<i64>,
+    audit_hash: Option<String>,
 }

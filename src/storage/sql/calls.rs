@@ -13,7 +13,7 @@ pub(super) async fn insert(
     now: DateTime<Utc>,
 ) -> Result<CallId, StoreError> {
     let r = &call.rules;
-    let (id,): (i64,) = sqlx::query_as(
+    let id: i64 = sqlx::query_scalar(
         "INSERT INTO calls (name, funder, act, contribution_rate_bp, max_contribution_cents, \
          eligibility_start, eligibility_end, payment_deadline, reporting_deadline, current_spending_only, \
          vat_eligible_if_not_recoverable, min_realisation_share_bp, drift_tolerance_bp, created_at) \
@@ -120,14 +120,14 @@ async fn assemble(conn: &mut Conn, rows: Vec<CallRow>) -> Result<Vec<Call>, Stor
 pub(super) async fn get(conn: &mut Conn, id: CallId) -> Result<Option<Call>, StoreError> {
     let rows: Vec<CallRow> =
         sqlx::query_as(&format!("SELECT {CALL_COLUMNS} FROM calls WHERE id = $1"))
-            .bind(id.0)
+            .bind(id)
             .fetch_all(&mut *conn)
             .await?;
     Ok(assemble(conn, rows).await?.pop())
 }
 
 pub(super) async fn list(conn: &mut Conn, page: PageRequest) -> Result<Page<Call>, StoreError> {
-    let (total,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM calls")
+    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM calls")
         .fetch_one(&mut *conn)
         .await?;
     let rows: Vec<CallRow> = sqlx::query_as(&format!(

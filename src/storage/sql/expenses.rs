@@ -33,6 +33,13 @@ fn search_text(data: &ExpenseData) -> String {
     ))
 }
 
+/// Another part of the same supplier document, and what it claims.
+#[derive(sqlx::FromRow)]
+struct PartRow {
+    id: ExpenseId,
+    claimed_cents: Money,
+}
+
 /// Serialises writers of one project's expenses until commit (PostgreSQL; SQLite's write lock
 /// already does), then checks the other parts of the same document.
 async fn guard_document(
@@ -50,25 +57,23 @@ async fn guard_document(
             "SELECT id FROM projects WHERE id = $1{}",
             DIALECT.for_update
         ))
-        .bind(project.0)
+        .bind(project)
         .fetch_optional(&mut *conn)
         .await?;
     }
-    let parts: Vec<(i64, i64)> = sqlx::query_as(
+    let parts: Vec<PartRow> = sqlx::query_as(
         "SELECT id, claimed_cents FROM expenses WHERE project_id = $1 AND supplier_vat = $2 \
          AND document_number = $3 AND document_date = $4 AND id <> $5 ORDER BY id",
     )
-    .bind(project.0)
+    .bind(project)
     .bind(&key.supplier_vat)
     .bind(&key.number)
     .bind(key.date)
-    .bind(exclude.map_or(0, |e| e.0))
+    .bind(exclude.unwrap_or(ExpenseId(0)))
     .fetch_all(&mut *conn)
     .await?;
-    let parts: Vec<(ExpenseId, Money)> = parts
-        .into_iter()
-        .map(|(id, cents)| (ExpenseId(id), Money::from_cents(cents)))
-        .collect();
+    let parts: Vec<(ExpenseId, Money)> =
+        parts.into_iter().map(|p| (p.id, p.claimed_cents)).collect();
     check_document_parts(data, &parts).map_err(|o| StoreError::DocumentOverclaimed {
         others: o.others,
         already_claimed: o.already_claimed,
@@ -83,13 +88,13 @@ pub(super) async fn already_recorded(
     data: &ExpenseData,
 ) -> Result<bool, StoreError> {
     let d = &data.document;
-    let found: Option<(i64,)> = match &d.supplier_vat {
+    let found: Option<i64> = match &d.supplier_vat {
         Some(vat) => {
-            sqlx::query_as(
+            sqlx::query_scalar(
                 "SELECT id FROM expenses WHERE project_id = $1 AND supplier_vat = $2 \
                  AND document_number = $3 AND document_date = $4 LIMIT 1",
             )
-            .bind(project.0)
+            .bind(project)
             .bind(vat.as_str())
             .bind(&d.number)
             .bind(d.date)
@@ -97,11 +102,11 @@ pub(super) async fn already_recorded(
             .await?
         }
         None => {
-            sqlx::query_as(
+            sqlx::query_scalar(
                 "SELECT id FROM expenses WHERE project_id = $1 AND supplier_vat IS NULL \
                  AND supplier_name = $2 AND document_number = $3 AND document_date = $4 LIMIT 1",
             )
-            .bind(project.0)
+            .bind(project)
             .bind(&d.supplier_name)
             .bind(&d.number)
             .bind(d.date)
@@ -115,7 +120,7 @@ pub(super) async fn already_recorded(
 /// Marks the project's expenses as changed, in the writer's transaction (see `expense_cache`).
 pub(super) async fn bump_revision(conn: &mut Conn, project: ProjectId) -> Result<(), StoreError> {
     sqlx::query("UPDATE projects SET expenses_revision = expenses_revision + 1 WHERE id = $1")
-        .bind(project.0)
+        .bind(project)
         .execute(&mut *conn)
         .await?;
     Ok(())
@@ -165,8 +170,8 @@ pub(super) async fn insert_new_document(
          $23, $24, $24, 1, $25, $25) \
          RETURNING {EXPENSE_COLUMNS}"
     ))
-    .bind(project.0)
-    .bind(data.entity_id.0)
+    .bind(project)
+    .bind(data.entity_id)
     .bind(data.category.as_ref().map(|c| c.as_str()))
     .bind(data.nature.as_str())
     .bind(&d.supplier_name)
@@ -188,7 +193,7 @@ pub(super) async fn insert_new_document(
     .bind(p.paid_on)
     .bind(ExpenseStatus::Draft.as_str())
     .bind(search_text(data))
-    .bind(created_by.map(|u| u.0))
+    .bind(created_by)
     .bind(now)
     .fetch_one(&mut *conn)
     .await?;
@@ -224,7 +229,7 @@ pub(super) async fn update(
          verified_by = CASE WHEN $25 = 'verified' THEN verified_by ELSE NULL END, changed_by = $26 \
          WHERE id = $23 AND version = $24 RETURNING {EXPENSE_COLUMNS}"
     ))
-    .bind(data.entity_id.0)
+    .bind(data.entity_id)
     .bind(data.category.as_ref().map(|c| c.as_str()))
     .bind(data.nature.as_str())
     .bind(&d.supplier_name)
@@ -246,7 +251,7 @@ pub(super) async fn update(
     .bind(p.paid_on)
     .bind(search_text(data))
     .bind(now)
-    .bind(id.0)
+    .bind(id)
     .bind(expected_version)
     .bind(before.status.after_edit().as_str())
     .bind(if before.data.same_substance(data) {
@@ -268,7 +273,7 @@ pub(super) async fn locked(conn: &mut Conn, id: ExpenseId) -> Result<Expense, St
         "SELECT {EXPENSE_COLUMNS} FROM expenses WHERE id = $1{}",
         DIALECT.for_update
     ))
-    .bind(id.0)
+    .bind(id)
     .fetch_optional(&mut *conn)
     .await?;
     row.ok_or(StoreError::NotFound)?.into_domain()
@@ -296,10 +301,10 @@ pub(super) async fn step(
          rejection_reason = $4, version = version + 1, updated_at = $3 WHERE id = $5 RETURNING {EXPENSE_COLUMNS}"
     ))
     .bind(next.as_str())
-    .bind(verified_by.map(|u| u.0))
+    .bind(verified_by)
     .bind(now)
     .bind(reason)
-    .bind(id.0)
+    .bind(id)
     .fetch_one(&mut *conn)
     .await?;
     bump_revision(conn, before.project_id).await?;
@@ -313,24 +318,24 @@ pub(super) async fn delete(
     expected_version: Option<i64>,
 ) -> Result<Expense, StoreError> {
     let before = locked(conn, id).await?;
-    let submitted: Option<(i64,)> = sqlx::query_as(
+    let submitted: Option<i64> = sqlx::query_scalar(
         "SELECT submission_id FROM submission_expenses WHERE expense_id = $1 ORDER BY submission_id LIMIT 1",
     )
-    .bind(id.0)
+    .bind(id)
     .fetch_optional(&mut *conn)
     .await?;
-    if let Some((submission,)) = submitted {
+    if let Some(submission) = submitted {
         return Err(StoreError::Submitted(submission));
     }
-    let deleted: Option<(i64,)> = sqlx::query_as(
+    let deleted: Option<i64> = sqlx::query_scalar(
         "DELETE FROM expenses WHERE id = $1 AND ($2 IS NULL OR version = $2) RETURNING project_id",
     )
-    .bind(id.0)
+    .bind(id)
     .bind(expected_version)
     .fetch_optional(&mut *conn)
     .await?;
     match deleted {
-        Some((project,)) => bump_revision(conn, ProjectId(project)).await?,
+        Some(project) => bump_revision(conn, ProjectId(project)).await?,
         None => return Err(missing_or_stale(conn, "expenses", id.0).await),
     }
     Ok(before)
@@ -340,7 +345,7 @@ pub(super) async fn get(conn: &mut Conn, id: ExpenseId) -> Result<Option<Expense
     let row: Option<ExpenseRow> = sqlx::query_as(&format!(
         "SELECT {EXPENSE_COLUMNS} FROM expenses WHERE id = $1"
     ))
-    .bind(id.0)
+    .bind(id)
     .fetch_optional(&mut *conn)
     .await?;
     row.map(ExpenseRow::into_domain).transpose()
@@ -356,11 +361,11 @@ pub(super) async fn get(conn: &mut Conn, id: ExpenseId) -> Result<Option<Expense
 /// inside the aggregate costs five times as much), so they are sorted again: linear when sorted.
 pub(super) async fn all(conn: &mut Conn, project: ProjectId) -> Result<Vec<Expense>, StoreError> {
     if DIALECT.name == "sqlite" {
-        let (json,): (String,) = sqlx::query_as(&format!(
+        let json: String = sqlx::query_scalar(&format!(
             "SELECT json_group_array(json_array({EXPENSE_COLUMNS})) \
              FROM (SELECT {EXPENSE_COLUMNS} FROM expenses WHERE project_id = $1 ORDER BY id)"
         ))
-        .bind(project.0)
+        .bind(project)
         .fetch_one(&mut *conn)
         .await?;
         let mut rows: Vec<ExpenseRow> = serde_json::from_str(&json)
@@ -372,7 +377,7 @@ pub(super) async fn all(conn: &mut Conn, project: ProjectId) -> Result<Vec<Expen
     let rows: Vec<ExpenseRow> = sqlx::query_as(&format!(
         "SELECT {EXPENSE_COLUMNS} FROM expenses WHERE project_id = $1 ORDER BY id"
     ))
-    .bind(project.0)
+    .bind(project)
     .fetch_all(&mut *conn)
     .await?;
     rows.into_iter().map(ExpenseRow::into_domain).collect()
@@ -380,9 +385,9 @@ pub(super) async fn all(conn: &mut Conn, project: ProjectId) -> Result<Vec<Expen
 
 /// Appends the `WHERE` of a filter; every value is bound, never spliced.
 fn push_filter(q: &mut QueryBuilder<'_, Db>, project: ProjectId, filter: &ExpenseFilter) {
-    q.push(" WHERE project_id = ").push_bind(project.0);
+    q.push(" WHERE project_id = ").push_bind(project);
     if let Some(entity) = filter.entity {
-        q.push(" AND entity_id = ").push_bind(entity.0);
+        q.push(" AND entity_id = ").push_bind(entity);
     }
     if let Some(category) = &filter.category {
         q.push(" AND category = ").push_bind(category.clone());
@@ -419,14 +424,13 @@ pub(super) async fn list(
         format!("CAST(COALESCE(SUM(CASE WHEN document_type = 'credit_note' THEN -{column} ELSE {column} END), 0) AS BIGINT)")
     };
     let mut q = QueryBuilder::<Db>::new(format!(
-        "SELECT COUNT(*), {}, {}, {} FROM expenses",
+        "SELECT COUNT(*) AS count, {} AS net, {} AS vat, {} AS claimed FROM expenses",
         signed_sum("net_cents"),
         signed_sum("vat_cents"),
         signed_sum("claimed_cents")
     ));
     push_filter(&mut q, project, filter);
-    let (total, net, vat, claimed): (i64, i64, i64, i64) =
-        q.build_query_as().fetch_one(&mut *conn).await?;
+    let sums: SumsRow = q.build_query_as().fetch_one(&mut *conn).await?;
 
     let mut q = QueryBuilder::<Db>::new(format!("SELECT {EXPENSE_COLUMNS} FROM expenses"));
     push_filter(&mut q, project, filter);
@@ -444,11 +448,21 @@ pub(super) async fn list(
         .map(ExpenseRow::into_domain)
         .collect::<Result<_, _>>()?;
     let totals = ExpenseTotals {
-        net: Money::from_cents(net),
-        vat: Money::from_cents(vat),
-        claimed: Money::from_cents(claimed),
+        net: sums.net,
+        vat: sums.vat,
+        claimed: sums.claimed,
     };
+    let total = sums.count;
     Ok((Page { items, total }, totals))
+}
+
+/// How many expenses match a filter, and their totals (credit notes subtracted).
+#[derive(sqlx::FromRow)]
+struct SumsRow {
+    count: i64,
+    net: Money,
+    vat: Money,
+    claimed: Money,
 }
 
 /// The column a sort field orders by: the only way a `sort` parameter reaches SQL.

@@ -23,11 +23,11 @@ pub(super) async fn insert_variation(
     new: &NewVariation,
     now: DateTime<Utc>,
 ) -> Result<i64, StoreError> {
-    let (id,): (i64,) = sqlx::query_as(
+    let id: i64 = sqlx::query_scalar(
         "INSERT INTO budget_variations (project_id, act, date, status, version, created_at) \
          VALUES ($1, $2, $3, $4, 1, $5) RETURNING id",
     )
-    .bind(project.0)
+    .bind(project)
     .bind(&new.act)
     .bind(new.date)
     .bind(new.status.as_str())
@@ -41,7 +41,7 @@ pub(super) async fn insert_variation(
         .bind(id)
         .bind(position(i))
         .bind(category.as_str())
-        .bind(amount.cents())
+        .bind(amount)
         .execute(&mut *conn)
         .await?;
     }
@@ -66,7 +66,22 @@ pub(super) async fn set_variation_status(
     Ok(())
 }
 
-type VariationRow = (i64, String, NaiveDate, String, i64, DateTime<Utc>);
+#[derive(sqlx::FromRow)]
+struct VariationRow {
+    id: i64,
+    act: String,
+    date: NaiveDate,
+    status: String,
+    version: i64,
+    created_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct ChangeRow {
+    variation_id: i64,
+    category_code: String,
+    amount_cents: Money,
+}
 
 pub(super) async fn variations(
     conn: &mut Conn,
@@ -75,31 +90,31 @@ pub(super) async fn variations(
     let rows: Vec<VariationRow> = sqlx::query_as(
         "SELECT id, act, date, status, version, created_at FROM budget_variations WHERE project_id = $1 ORDER BY id",
     )
-    .bind(project.0)
+    .bind(project)
     .fetch_all(&mut *conn)
     .await?;
-    let changes: Vec<(i64, String, i64)> = sqlx::query_as(
+    let changes: Vec<ChangeRow> = sqlx::query_as(
         "SELECT c.variation_id, c.category_code, c.amount_cents FROM budget_variation_changes c \
          JOIN budget_variations v ON v.id = c.variation_id WHERE v.project_id = $1 ORDER BY c.variation_id, c.position",
     )
-    .bind(project.0)
+    .bind(project)
     .fetch_all(&mut *conn)
     .await?;
     rows.into_iter()
-        .map(|(id, act, date, status, version, created_at)| {
+        .map(|row| {
             Ok(Variation {
-                id,
-                act,
-                date,
-                status: VariationStatus::parse(&status)
-                    .ok_or_else(|| corrupt("variation status", &status))?,
+                id: row.id,
+                status: VariationStatus::parse(&row.status)
+                    .ok_or_else(|| corrupt("variation status", &row.status))?,
                 changes: changes
                     .iter()
-                    .filter(|(v, _, _)| *v == id)
-                    .map(|(_, code, cents)| Ok((category_code(code)?, Money::from_cents(*cents))))
+                    .filter(|c| c.variation_id == row.id)
+                    .map(|c| Ok((category_code(&c.category_code)?, c.amount_cents)))
                     .collect::<Result<_, StoreError>>()?,
-                version,
-                created_at,
+                act: row.act,
+                date: row.date,
+                version: row.version,
+                created_at: row.created_at,
             })
         })
         .collect()
@@ -111,11 +126,11 @@ pub(super) async fn insert_extension(
     new: &NewExtension,
     now: DateTime<Utc>,
 ) -> Result<Extension, StoreError> {
-    let (id,): (i64,) = sqlx::query_as(
+    let id: i64 = sqlx::query_scalar(
         "INSERT INTO project_extensions (project_id, act, date, end_date, payment_deadline, reporting_deadline, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
-    .bind(project.0)
+    .bind(project)
     .bind(&new.act)
     .bind(new.date)
     .bind(new.end_date)
@@ -135,15 +150,16 @@ pub(super) async fn insert_extension(
     })
 }
 
-type ExtensionRow = (
-    i64,
-    String,
-    NaiveDate,
-    Option<NaiveDate>,
-    Option<NaiveDate>,
-    Option<NaiveDate>,
-    DateTime<Utc>,
-);
+#[derive(sqlx::FromRow)]
+struct ExtensionRow {
+    id: i64,
+    act: String,
+    date: NaiveDate,
+    end_date: Option<NaiveDate>,
+    payment_deadline: Option<NaiveDate>,
+    reporting_deadline: Option<NaiveDate>,
+    created_at: DateTime<Utc>,
+}
 
 pub(super) async fn extensions(
     conn: &mut Conn,
@@ -153,38 +169,41 @@ pub(super) async fn extensions(
         "SELECT id, act, date, end_date, payment_deadline, reporting_deadline, created_at FROM project_extensions \
          WHERE project_id = $1 ORDER BY id",
     )
-    .bind(project.0)
+    .bind(project)
     .fetch_all(&mut *conn)
     .await?;
     Ok(rows
         .into_iter()
-        .map(
-            |(id, act, date, end_date, payment_deadline, reporting_deadline, created_at)| {
-                Extension {
-                    id,
-                    act,
-                    date,
-                    end_date,
-                    payment_deadline,
-                    reporting_deadline,
-                    created_at,
-                }
-            },
-        )
+        .map(|row| Extension {
+            id: row.id,
+            act: row.act,
+            date: row.date,
+            end_date: row.end_date,
+            payment_deadline: row.payment_deadline,
+            reporting_deadline: row.reporting_deadline,
+            created_at: row.created_at,
+        })
         .collect())
 }
 
-type MilestoneRow = (i64, String, NaiveDate, bool, i64, DateTime<Utc>);
+#[derive(sqlx::FromRow)]
+struct MilestoneRow {
+    id: i64,
+    name: String,
+    due_date: NaiveDate,
+    done: bool,
+    version: i64,
+    created_at: DateTime<Utc>,
+}
 
 fn milestone(row: MilestoneRow) -> Milestone {
-    let (id, name, due_date, done, version, created_at) = row;
     Milestone {
-        id,
-        name,
-        due_date,
-        done,
-        version,
-        created_at,
+        id: row.id,
+        name: row.name,
+        due_date: row.due_date,
+        done: row.done,
+        version: row.version,
+        created_at: row.created_at,
     }
 }
 
@@ -198,7 +217,7 @@ pub(super) async fn insert_milestone(
         "INSERT INTO milestones (project_id, name, due_date, done, version, created_at) VALUES ($1, $2, $3, $4, 1, $5) \
          RETURNING id, name, due_date, done, version, created_at",
     )
-    .bind(project.0)
+    .bind(project)
     .bind(&new.name)
     .bind(new.due_date)
     .bind(new.done)
@@ -237,7 +256,7 @@ pub(super) async fn milestones(
     let rows: Vec<MilestoneRow> = sqlx::query_as(
         "SELECT id, name, due_date, done, version, created_at FROM milestones WHERE project_id = $1 ORDER BY due_date, id",
     )
-    .bind(project.0)
+    .bind(project)
     .fetch_all(&mut *conn)
     .await?;
     Ok(rows.into_iter().map(milestone).collect())
@@ -249,11 +268,11 @@ pub(super) async fn insert_tranche(
     new: &NewTranche,
     now: DateTime<Utc>,
 ) -> Result<Tranche, StoreError> {
-    let (id,): (i64,) = sqlx::query_as(
+    let id: i64 = sqlx::query_scalar(
         "INSERT INTO tranches (project_id, amount_cents, date, act, kind, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
-    .bind(project.0)
-    .bind(new.amount.cents())
+    .bind(project)
+    .bind(new.amount)
     .bind(new.date)
     .bind(&new.act)
     .bind(new.kind.as_str())
@@ -270,28 +289,47 @@ pub(super) async fn insert_tranche(
     })
 }
 
+#[derive(sqlx::FromRow)]
+struct TrancheRow {
+    id: i64,
+    amount_cents: Money,
+    date: NaiveDate,
+    act: String,
+    kind: String,
+    created_at: DateTime<Utc>,
+}
+
 pub(super) async fn tranches(
     conn: &mut Conn,
     project: ProjectId,
 ) -> Result<Vec<Tranche>, StoreError> {
-    let rows: Vec<(i64, i64, NaiveDate, String, String, DateTime<Utc>)> = sqlx::query_as(
+    let rows: Vec<TrancheRow> = sqlx::query_as(
         "SELECT id, amount_cents, date, act, kind, created_at FROM tranches WHERE project_id = $1 ORDER BY date, id",
     )
-    .bind(project.0)
+    .bind(project)
     .fetch_all(&mut *conn)
     .await?;
     rows.into_iter()
-        .map(|(id, cents, date, act, kind, created_at)| {
+        .map(|row| {
             Ok(Tranche {
-                id,
-                amount: Money::from_cents(cents),
-                date,
-                act,
-                kind: TrancheKind::parse(&kind).ok_or_else(|| corrupt("tranche kind", &kind))?,
-                created_at,
+                id: row.id,
+                amount: row.amount_cents,
+                date: row.date,
+                kind: TrancheKind::parse(&row.kind)
+                    .ok_or_else(|| corrupt("tranche kind", &row.kind))?,
+                act: row.act,
+                created_at: row.created_at,
             })
         })
         .collect()
+}
+
+#[derive(sqlx::FromRow)]
+struct ClaimRow {
+    supplier_vat: String,
+    document_number: String,
+    document_date: NaiveDate,
+    claimed: Money,
 }
 
 /// For each supplier document of `project`, what the other projects claim of it (credit notes aside).
@@ -299,27 +337,26 @@ pub(super) async fn claims_elsewhere(
     conn: &mut Conn,
     project: ProjectId,
 ) -> Result<Vec<(DocumentKey, Money)>, StoreError> {
-    let rows: Vec<(String, String, NaiveDate, i64)> = sqlx::query_as(
-        "SELECT o.supplier_vat, o.document_number, o.document_date, CAST(SUM(o.claimed_cents) AS BIGINT) \
+    let rows: Vec<ClaimRow> = sqlx::query_as(
+        "SELECT o.supplier_vat, o.document_number, o.document_date, \
+         CAST(SUM(o.claimed_cents) AS BIGINT) AS claimed \
          FROM expenses o WHERE o.project_id <> $1 AND o.document_type <> 'credit_note' AND o.supplier_vat IS NOT NULL \
          AND EXISTS (SELECT 1 FROM expenses e WHERE e.project_id = $1 AND e.supplier_vat = o.supplier_vat \
              AND e.document_number = o.document_number AND e.document_date = o.document_date) \
          GROUP BY o.supplier_vat, o.document_number, o.document_date",
     )
-    .bind(project.0)
+    .bind(project)
     .fetch_all(&mut *conn)
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(supplier_vat, number, date, cents)| {
-            (
-                DocumentKey {
-                    supplier_vat,
-                    number,
-                    date,
-                },
-                Money::from_cents(cents),
-            )
+        .map(|row| {
+            let key = DocumentKey {
+                supplier_vat: row.supplier_vat,
+                number: row.document_number,
+                date: row.document_date,
+            };
+            (key, row.claimed)
         })
         .collect())
 }

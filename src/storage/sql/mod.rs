@@ -23,6 +23,7 @@ mod projects;
 mod rows;
 mod store;
 mod submissions;
+mod types;
 
 use std::sync::Arc;
 
@@ -217,7 +218,7 @@ async fn insert_audited(
         conn,
         change,
         Record::new(AuditAction::ExpenseCreate, "expense", expense.id)
-            .project(project.0)
+            .project(project)
             .after(&expense),
     )
     .await?;
@@ -244,7 +245,7 @@ async fn attach_audited(
         conn,
         change,
         Record::new(AuditAction::AttachmentCreate, "attachment", attachment.id)
-            .project(project.0)
+            .project(project)
             .after(&attachment),
     )
     .await?;
@@ -264,7 +265,7 @@ async fn chain_created(
     chain.push(
         change,
         Record::new(AuditAction::ExpenseCreate, "expense", expense.id)
-            .project(project.0)
+            .project(project)
             .after(expense),
     );
     if let Some(file) = evidence {
@@ -280,7 +281,7 @@ async fn chain_created(
         chain.push(
             change,
             Record::new(AuditAction::AttachmentCreate, "attachment", attachment.id)
-                .project(project.0)
+                .project(project)
                 .after(&attachment),
         );
     }

@@ -14,33 +14,44 @@ use crate::storage::StoreError;
 const SECTION_COLUMNS: &str = "id, title, body, created_at, version, position";
 const INDICATOR_COLUMNS: &str = "id, name, value, unit, created_at, version, target";
 
-type SectionRow = (i64, String, String, DateTime<Utc>, i64, i64);
-type IndicatorRow = (
-    i64,
-    String,
-    String,
-    Option<String>,
-    DateTime<Utc>,
-    i64,
-    Option<String>,
-);
+#[derive(sqlx::FromRow)]
+struct SectionRow {
+    id: i64,
+    title: String,
+    body: String,
+    created_at: DateTime<Utc>,
+    version: i64,
+    position: i64,
+}
 
-fn section_of((id, title, body, created_at, version, position): SectionRow) -> Section {
+/// An indicator's figures are stored as decimal text (exact, any scale).
+#[derive(sqlx::FromRow)]
+struct IndicatorRow {
+    id: i64,
+    name: String,
+    value: String,
+    unit: Option<String>,
+    created_at: DateTime<Utc>,
+    version: i64,
+    target: Option<String>,
+}
+
+fn section_of(row: SectionRow) -> Section {
     Section {
-        id,
-        title,
-        body,
-        created_at,
-        version,
-        position,
+        id: row.id,
+        title: row.title,
+        body: row.body,
+        created_at: row.created_at,
+        version: row.version,
+        position: row.position,
     }
 }
 
 /// How many sections the project has.
 async fn section_count(conn: &mut Conn, project: ProjectId) -> Result<i64, StoreError> {
-    let (n,): (i64,) =
-        sqlx::query_as("SELECT COUNT(*) FROM narrative_sections WHERE project_id = $1")
-            .bind(project.0)
+    let n: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM narrative_sections WHERE project_id = $1")
+            .bind(project)
             .fetch_one(&mut *conn)
             .await?;
     Ok(n)
@@ -51,21 +62,20 @@ fn place(asked: u32, last: i64) -> i64 {
     i64::from(asked).clamp(1, last.max(1))
 }
 
-fn indicator_of(
-    (id, name, value, unit, created_at, version, target): IndicatorRow,
-) -> Result<Indicator, StoreError> {
-    let value = Decimal::from_str(&value).map_err(|_| corrupt("indicator", &value))?;
-    let target = target
+fn indicator_of(row: IndicatorRow) -> Result<Indicator, StoreError> {
+    let value = Decimal::from_str(&row.value).map_err(|_| corrupt("indicator", &row.value))?;
+    let target = row
+        .target
         .map(|t| Decimal::from_str(&t).map_err(|_| corrupt("indicator target", &t)))
         .transpose()?;
     Ok(Indicator {
-        id,
-        name,
+        id: row.id,
+        name: row.name,
         value,
         target,
-        unit,
-        created_at,
-        version,
+        unit: row.unit,
+        created_at: row.created_at,
+        version: row.version,
     })
 }
 
@@ -80,14 +90,14 @@ pub(super) async fn insert_section(
     sqlx::query(
         "UPDATE narrative_sections SET position = position + 1 WHERE project_id = $1 AND position >= $2",
     )
-    .bind(project.0)
+    .bind(project)
     .bind(position)
     .execute(&mut *conn)
     .await?;
-    let (id,): (i64,) = sqlx::query_as(
+    let id: i64 = sqlx::query_scalar(
         "INSERT INTO narrative_sections (project_id, title, body, created_at, position) VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
-    .bind(project.0)
+    .bind(project)
     .bind(&new.title)
     .bind(&new.body)
     .bind(now)
@@ -111,7 +121,7 @@ pub(super) async fn sections(
     let rows: Vec<SectionRow> = sqlx::query_as(&format!(
         "SELECT {SECTION_COLUMNS} FROM narrative_sections WHERE project_id = $1 ORDER BY position, id"
     ))
-    .bind(project.0)
+    .bind(project)
     .fetch_all(&mut *conn)
     .await?;
     Ok(rows.into_iter().map(section_of).collect())
@@ -123,11 +133,11 @@ pub(super) async fn insert_indicator(
     new: &NewIndicator,
     now: DateTime<Utc>,
 ) -> Result<Indicator, StoreError> {
-    let (id,): (i64,) = sqlx::query_as(
+    let id: i64 = sqlx::query_scalar(
         "INSERT INTO indicators (project_id, name, value, unit, created_at, target) \
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
-    .bind(project.0)
+    .bind(project)
     .bind(&new.name)
     .bind(new.value.to_string())
     .bind(&new.unit)
@@ -153,7 +163,7 @@ pub(super) async fn indicators(
     let rows: Vec<IndicatorRow> = sqlx::query_as(&format!(
         "SELECT {INDICATOR_COLUMNS} FROM indicators WHERE project_id = $1 ORDER BY id"
     ))
-    .bind(project.0)
+    .bind(project)
     .fetch_all(&mut *conn)
     .await?;
     rows.into_iter().map(indicator_of).collect()
@@ -195,7 +205,7 @@ pub(super) async fn update_section(
              WHERE project_id = $2 AND position >= $3 AND position <= $4",
         )
         .bind(shift)
-        .bind(project.0)
+        .bind(project)
         .bind(low)
         .bind(high)
         .execute(&mut *conn)
@@ -241,7 +251,7 @@ pub(super) async fn delete_section(
     sqlx::query(
         "UPDATE narrative_sections SET position = position - 1 WHERE project_id = $1 AND position > $2",
     )
-    .bind(project.0)
+    .bind(project)
     .bind(before.position)
     .execute(&mut *conn)
     .await?;
@@ -253,7 +263,7 @@ async fn section_in(conn: &mut Conn, project: ProjectId, id: i64) -> Result<Sect
         "SELECT {SECTION_COLUMNS} FROM narrative_sections WHERE id = $1 AND project_id = $2"
     ))
     .bind(id)
-    .bind(project.0)
+    .bind(project)
     .fetch_optional(&mut *conn)
     .await?
     .ok_or(StoreError::NotFound)?;
@@ -322,7 +332,7 @@ async fn indicator_in(
         "SELECT {INDICATOR_COLUMNS} FROM indicators WHERE id = $1 AND project_id = $2"
     ))
     .bind(id)
-    .bind(project.0)
+    .bind(project)
     .fetch_optional(&mut *conn)
     .await?
     .ok_or(StoreError::NotFound)?;

@@ -19,7 +19,7 @@ async fn insert_budget(conn: &mut Conn, id: i64, data: &ProjectData) -> Result<(
         .bind(id)
         .bind(i64::try_from(position).unwrap_or(i64::MAX))
         .bind(line.category.as_str())
-        .bind(line.amount.cents())
+        .bind(line.amount)
         .execute(&mut *conn)
         .await?;
     }
@@ -49,15 +49,15 @@ pub(super) async fn insert(
     data: &ProjectData,
     now: DateTime<Utc>,
 ) -> Result<ProjectId, StoreError> {
-    let (id,): (i64,) = sqlx::query_as(
+    let id: i64 = sqlx::query_scalar(
         "INSERT INTO projects (call_id, title, cup, lead_entity, granted_contribution_cents, start_date, \
          end_date, version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8) RETURNING id",
     )
-    .bind(data.call_id.0)
+    .bind(data.call_id)
     .bind(&data.title)
     .bind(data.cup.as_ref().map(|c| c.as_str()))
     .bind(&data.lead_entity)
-    .bind(data.granted_contribution.cents())
+    .bind(data.granted_contribution)
     .bind(data.start_date)
     .bind(data.end_date)
     .bind(now)
@@ -83,11 +83,11 @@ pub(super) async fn update(
     .bind(&data.title)
     .bind(data.cup.as_ref().map(|c| c.as_str()))
     .bind(&data.lead_entity)
-    .bind(data.granted_contribution.cents())
+    .bind(data.granted_contribution)
     .bind(data.start_date)
     .bind(data.end_date)
     .bind(now)
-    .bind(id.0)
+    .bind(id)
     .bind(expected_version)
     .execute(&mut *conn)
     .await?;
@@ -95,7 +95,7 @@ pub(super) async fn update(
         return Err(missing_or_stale(conn, "projects", id.0).await);
     }
     sqlx::query("DELETE FROM budget_lines WHERE project_id = $1")
-        .bind(id.0)
+        .bind(id)
         .execute(&mut *conn)
         .await?;
     insert_budget(conn, id.0, data).await?;
@@ -105,7 +105,7 @@ pub(super) async fn update(
             "INSERT INTO project_date_changes (project_id, field, from_date, to_date, act, recorded_at) \
              VALUES ($1, $2, $3, $4, $5, $6)",
         )
-        .bind(id.0)
+        .bind(id)
         .bind(change.field.as_str())
         .bind(change.from)
         .bind(change.to)
@@ -135,12 +135,12 @@ pub(super) async fn missing_or_stale(conn: &mut Conn, table: &str, id: i64) -> S
 
 #[derive(sqlx::FromRow)]
 struct ProjectRow {
-    id: i64,
-    call_id: i64,
+    id: ProjectId,
+    call_id: CallId,
     title: String,
     cup: Option<String>,
     lead_entity: String,
-    granted_contribution_cents: i64,
+    granted_contribution_cents: Money,
     start_date: NaiveDate,
     end_date: NaiveDate,
     version: i64,
@@ -158,14 +158,29 @@ const PROJECT_COLUMNS: &str = "id, call_id, title, cup, lead_entity, granted_con
     start_date, end_date, version, created_at, updated_at, signatory_name, signatory_role, \
     signatory_place, signatory_tax_code, grant_act_number, grant_act_date";
 
+#[derive(sqlx::FromRow)]
+struct BudgetRow {
+    category_code: String,
+    amount_cents: Money,
+}
+
+#[derive(sqlx::FromRow)]
+struct DateChangeRow {
+    field: String,
+    from_date: NaiveDate,
+    to_date: NaiveDate,
+    act: String,
+    recorded_at: DateTime<Utc>,
+}
+
 async fn assemble(conn: &mut Conn, row: ProjectRow) -> Result<Project, StoreError> {
-    let lines: Vec<(String, i64)> = sqlx::query_as(
+    let lines: Vec<BudgetRow> = sqlx::query_as(
         "SELECT category_code, amount_cents FROM budget_lines WHERE project_id = $1 ORDER BY position",
     )
     .bind(row.id)
     .fetch_all(&mut *conn)
     .await?;
-    let history: Vec<(String, NaiveDate, NaiveDate, String, DateTime<Utc>)> = sqlx::query_as(
+    let history: Vec<DateChangeRow> = sqlx::query_as(
         "SELECT field, from_date, to_date, act, recorded_at FROM project_date_changes \
          WHERE project_id = $1 ORDER BY id",
     )
@@ -173,21 +188,21 @@ async fn assemble(conn: &mut Conn, row: ProjectRow) -> Result<Project, StoreErro
     .fetch_all(&mut *conn)
     .await?;
     Ok(Project {
-        id: ProjectId(row.id),
+        id: row.id,
         data: ProjectData {
-            call_id: CallId(row.call_id),
+            call_id: row.call_id,
             title: row.title,
             cup: cup(row.cup)?,
             lead_entity: row.lead_entity,
-            granted_contribution: Money::from_cents(row.granted_contribution_cents),
+            granted_contribution: row.granted_contribution_cents,
             start_date: row.start_date,
             end_date: row.end_date,
             budget: lines
                 .into_iter()
-                .map(|(code, cents)| {
+                .map(|line| {
                     Ok(BudgetLine {
-                        category: category_code(&code)?,
-                        amount: Money::from_cents(cents),
+                        category: category_code(&line.category_code)?,
+                        amount: line.amount_cents,
                     })
                 })
                 .collect::<Result<_, StoreError>>()?,
@@ -204,14 +219,14 @@ async fn assemble(conn: &mut Conn, row: ProjectRow) -> Result<Project, StoreErro
         },
         date_history: history
             .into_iter()
-            .map(|(field, from, to, act, recorded_at)| {
+            .map(|change| {
                 Ok(DateChange {
-                    field: ProjectDate::parse(&field)
-                        .ok_or_else(|| corrupt("date field", &field))?,
-                    from,
-                    to,
-                    act,
-                    recorded_at,
+                    field: ProjectDate::parse(&change.field)
+                        .ok_or_else(|| corrupt("date field", &change.field))?,
+                    from: change.from_date,
+                    to: change.to_date,
+                    act: change.act,
+                    recorded_at: change.recorded_at,
                 })
             })
             .collect::<Result<_, StoreError>>()?,
@@ -225,7 +240,7 @@ pub(super) async fn get(conn: &mut Conn, id: ProjectId) -> Result<Option<Project
     let row: Option<ProjectRow> = sqlx::query_as(&format!(
         "SELECT {PROJECT_COLUMNS} FROM projects WHERE id = $1"
     ))
-    .bind(id.0)
+    .bind(id)
     .fetch_optional(&mut *conn)
     .await?;
     match row {
@@ -243,11 +258,10 @@ pub(super) async fn list(
     const VISIBLE: &str =
         "($1 IS NULL OR id IN (SELECT project_id FROM memberships WHERE user_id = $1))";
     let user = visible_to.map(|u| u.0);
-    let (total,): (i64,) =
-        sqlx::query_as(&format!("SELECT COUNT(*) FROM projects WHERE {VISIBLE}"))
-            .bind(user)
-            .fetch_one(&mut *conn)
-            .await?;
+    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM projects WHERE {VISIBLE}"))
+        .bind(user)
+        .fetch_one(&mut *conn)
+        .await?;
     let rows: Vec<ProjectRow> = sqlx::query_as(&format!(
         "SELECT {PROJECT_COLUMNS} FROM projects WHERE {VISIBLE} ORDER BY id LIMIT $2 OFFSET $3"
     ))
@@ -263,28 +277,28 @@ pub(super) async fn list(
     Ok(Page { items, total })
 }
 
-type EntityRow = (
-    i64,
-    i64,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    DateTime<Utc>,
-);
+#[derive(sqlx::FromRow)]
+struct EntityRow {
+    id: EntityId,
+    project_id: ProjectId,
+    name: String,
+    tax_code: Option<String>,
+    address: Option<String>,
+    pec: Option<String>,
+    created_at: DateTime<Utc>,
+}
 
 const ENTITY_COLUMNS: &str = "id, project_id, name, tax_code, address, pec, created_at";
 
 fn entity(row: EntityRow) -> Result<Entity, StoreError> {
-    let (id, project_id, name, tax_code, address, pec_address, created_at) = row;
     Ok(Entity {
-        id: EntityId(id),
-        project_id: ProjectId(project_id),
-        name,
-        tax_code: tax_id(tax_code)?,
-        address,
-        pec: pec(pec_address)?,
-        created_at,
+        id: row.id,
+        project_id: row.project_id,
+        name: row.name,
+        tax_code: tax_id(row.tax_code)?,
+        address: row.address,
+        pec: pec(row.pec)?,
+        created_at: row.created_at,
     })
 }
 
@@ -298,7 +312,7 @@ pub(super) async fn insert_entity(
         "INSERT INTO entities (project_id, name, tax_code, address, pec, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING {ENTITY_COLUMNS}"
     ))
-    .bind(project.0)
+    .bind(project)
     .bind(&new.name)
     .bind(new.tax_code.as_ref().map(|t| t.as_str()))
     .bind(&new.address)
@@ -317,7 +331,7 @@ pub(super) async fn get_entity(
     let row: Option<EntityRow> = sqlx::query_as(&format!(
         "SELECT {ENTITY_COLUMNS} FROM entities WHERE id = $1"
     ))
-    .bind(id.0)
+    .bind(id)
     .fetch_optional(&mut *conn)
     .await?;
     row.map(entity).transpose()
@@ -330,7 +344,7 @@ pub(super) async fn list_entities(
     let rows: Vec<EntityRow> = sqlx::query_as(&format!(
         "SELECT {ENTITY_COLUMNS} FROM entities WHERE project_id = $1 ORDER BY id"
     ))
-    .bind(project.0)
+    .bind(project)
     .fetch_all(&mut *conn)
     .await?;
     rows.into_iter().map(entity).collect()

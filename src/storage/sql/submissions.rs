@@ -10,12 +10,12 @@ use crate::domain::{ExpenseId, ExpenseStatus, Money, ProjectId, Signatory};
 use crate::storage::StoreError;
 
 pub(super) async fn revision(conn: &mut Conn, project: ProjectId) -> Result<i64, StoreError> {
-    let row: Option<(i64,)> =
-        sqlx::query_as("SELECT expenses_revision FROM projects WHERE id = $1")
-            .bind(project.0)
+    let row: Option<i64> =
+        sqlx::query_scalar("SELECT expenses_revision FROM projects WHERE id = $1")
+            .bind(project)
             .fetch_optional(&mut *conn)
             .await?;
-    row.map(|(r,)| r).ok_or(StoreError::NotFound)
+    row.ok_or(StoreError::NotFound)
 }
 
 pub(super) async fn insert(
@@ -24,30 +24,30 @@ pub(super) async fn insert(
     new: &NewSubmission,
     now: DateTime<Utc>,
 ) -> Result<(i64, Vec<ExpenseId>), StoreError> {
-    let (current,): (i64,) = sqlx::query_as(&format!(
+    let current: i64 = sqlx::query_scalar(&format!(
         "SELECT expenses_revision FROM projects WHERE id = $1{}",
         DIALECT.for_update
     ))
-    .bind(project.0)
+    .bind(project)
     .fetch_one(&mut *conn)
     .await?;
     if current != new.expected_revision {
         return Err(StoreError::VersionMismatch);
     }
-    let (id,): (i64,) = sqlx::query_as(
+    let id: i64 = sqlx::query_scalar(
         "INSERT INTO submissions (project_id, as_of, template, fingerprint, signatory_name, signatory_role, \
          signatory_place, contribution_due_cents, xlsx, pdf, relazione, created_at, audit_seq, audit_hash, \
          signatory_tax_code) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
     )
-    .bind(project.0)
+    .bind(project)
     .bind(new.as_of)
     .bind(&new.template)
     .bind(&new.fingerprint)
     .bind(&new.signatory.name)
     .bind(&new.signatory.role)
     .bind(&new.signatory.place)
-    .bind(new.contribution_due.cents())
+    .bind(new.contribution_due)
     .bind(&new.xlsx)
     .bind(&new.pdf)
     .bind(&new.relazione)
@@ -61,8 +61,8 @@ pub(super) async fn insert(
     for (expense, claimed) in &new.expenses {
         sqlx::query("INSERT INTO submission_expenses (submission_id, expense_id, claimed_cents) VALUES ($1, $2, $3)")
             .bind(id)
-            .bind(expense.0)
-            .bind(claimed.cents())
+            .bind(expense)
+            .bind(claimed)
             .execute(&mut *conn)
             .await?;
         let changed = sqlx::query(
@@ -71,8 +71,8 @@ pub(super) async fn insert(
         )
         .bind(ExpenseStatus::Included.as_str())
         .bind(now)
-        .bind(expense.0)
-        .bind(project.0)
+        .bind(expense)
+        .bind(project)
         .execute(&mut *conn)
         .await?;
         if changed.rows_affected() > 0 {
@@ -80,81 +80,65 @@ pub(super) async fn insert(
         }
     }
     sqlx::query("UPDATE projects SET expenses_revision = expenses_revision + 1 WHERE id = $1")
-        .bind(project.0)
+        .bind(project)
         .execute(&mut *conn)
         .await?;
     Ok((id, newly_included))
 }
 
-type SubmissionRow = (
-    i64,
-    i64,
-    NaiveDate,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    i64,
-    i64,
-    Option<i64>,
-    Option<String>,
-    DateTime<Utc>,
-    Option<String>,
-);
+#[derive(sqlx::FromRow)]
+struct SubmissionRow {
+    id: i64,
+    project_id: ProjectId,
+    as_of: NaiveDate,
+    template: String,
+    fingerprint: String,
+    signatory_name: Option<String>,
+    signatory_role: Option<String>,
+    signatory_place: Option<String>,
+    signatory_tax_code: Option<String>,
+    contribution_due_cents: Money,
+    expense_count: i64,
+    audit_seq: Option<i64>,
+    audit_hash: Option<String>,
+    created_at: DateTime<Utc>,
+}
 
 pub(super) async fn list(
     conn: &mut Conn,
     project: ProjectId,
 ) -> Result<Vec<Submission>, StoreError> {
     let rows: Vec<SubmissionRow> = sqlx::query_as(
-        "SELECT s.id, s.project_id, s.as_of, s.template, s.fingerprint, s.signatory_name, s.signatory_role, \
-         s.signatory_place, s.contribution_due_cents, \
-         (SELECT COUNT(*) FROM submission_expenses e WHERE e.submission_id = s.id), s.audit_seq, s.audit_hash, \
-         s.created_at, s.signatory_tax_code \
+        "SELECT s.id, s.project_id, s.as_of, s.template, s.fingerprint, s.signatory_name, \
+         s.signatory_role, s.signatory_place, s.signatory_tax_code, s.contribution_due_cents, \
+         (SELECT COUNT(*) FROM submission_expenses e WHERE e.submission_id = s.id) AS expense_count, \
+         s.audit_seq, s.audit_hash, s.created_at \
          FROM submissions s WHERE s.project_id = $1 ORDER BY s.id",
     )
-    .bind(project.0)
+    .bind(project)
     .fetch_all(&mut *conn)
     .await?;
     rows.into_iter()
-        .map(
-            |(
-                id,
-                project_id,
-                as_of,
-                template,
-                fingerprint,
-                name,
-                role,
-                place,
-                due,
-                count,
-                audit_seq,
-                audit_hash,
-                created_at,
-                tax_code,
-            )| {
-                Ok(Submission {
-                    id,
-                    project_id: ProjectId(project_id),
-                    as_of,
-                    template,
-                    fingerprint,
-                    signatory: Signatory {
-                        name,
-                        role,
-                        place,
-                        tax_code: codice_fiscale(tax_code)?,
-                    },
-                    contribution_due: Money::from_cents(due),
-                    expense_count: count,
-                    audit_seq,
-                    audit_hash,
-                    created_at,
-                })
-            },
-        )
+        .map(|row| {
+            Ok(Submission {
+                id: row.id,
+                project_id: row.project_id,
+                as_of: row.as_of,
+                template: row.template,
+                fingerprint: row.fingerprint,
+                signatory: Signatory {
+                    name: row.signatory_name,
+                    role: row.signatory_role,
+                    place: row.signatory_place,
+                    tax_code: codice_fiscale(row.signatory_tax_code)?,
+                },
+                contribution_due: row.contribution_due_cents,
+                expense_count: row.expense_count,
+                audit_seq: row.audit_seq,
+                audit_hash: row.audit_hash,
+                created_at: row.created_at,
+            })
+        })
         .collect()
 }
 
@@ -169,14 +153,21 @@ pub(super) async fn file(
         SubmittedFile::Pdf => "pdf",
         SubmittedFile::Relazione => "relazione",
     };
-    let row: Option<(Vec<u8>,)> = sqlx::query_as(&format!(
+    let bytes: Option<Vec<u8>> = sqlx::query_scalar(&format!(
         "SELECT {column} FROM submissions WHERE id = $1 AND project_id = $2"
     ))
     .bind(id)
-    .bind(project.0)
+    .bind(project)
     .fetch_optional(&mut *conn)
     .await?;
-    Ok(row.map(|(b,)| b))
+    Ok(bytes)
+}
+
+#[derive(sqlx::FromRow)]
+struct ClaimRow {
+    expense_id: ExpenseId,
+    submission_id: i64,
+    claimed_cents: Money,
 }
 
 pub(super) async fn prior_claims(
@@ -184,22 +175,22 @@ pub(super) async fn prior_claims(
     project: ProjectId,
     before: Option<i64>,
 ) -> Result<Vec<PriorClaim>, StoreError> {
-    let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
+    let rows: Vec<ClaimRow> = sqlx::query_as(
         "SELECT se.expense_id, se.submission_id, se.claimed_cents FROM submission_expenses se \
          JOIN submissions s ON s.id = se.submission_id \
          WHERE s.project_id = $1 AND ($2 IS NULL OR s.id < $2) AND se.claimed_cents IS NOT NULL \
          ORDER BY se.submission_id, se.expense_id",
     )
-    .bind(project.0)
+    .bind(project)
     .bind(before)
     .fetch_all(&mut *conn)
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(expense, submission, cents)| PriorClaim {
-            expense: ExpenseId(expense),
-            submission,
-            claimed: Money::from_cents(cents),
+        .map(|row| PriorClaim {
+            expense: row.expense_id,
+            submission: row.submission_id,
+            claimed: row.claimed_cents,
         })
         .collect())
 }

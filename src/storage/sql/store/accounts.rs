@@ -68,7 +68,7 @@ impl AccountStore for SqlStore {
             .audited(change, async |conn| {
             accounts::set_membership(conn, project, user, role, entities).await?;
                 let record = Record::new(AuditAction::MembershipSet, "membership", format!("{project}/{user}"))
-                .project(project.0)
+                .project(project)
                 .before(&before.first())
                 .after(&json!({"role": role, "entities": entities.iter().map(ToString::to_string).collect::<Vec<_>>()}));
                 Ok(((), vec![record]))
@@ -95,7 +95,7 @@ impl AccountStore for SqlStore {
                 "membership",
                 format!("{project}/{user}"),
             )
-            .project(project.0)
+            .project(project)
             .before(&before.first());
             Ok(((), vec![record]))
         })

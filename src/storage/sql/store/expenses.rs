@@ -99,9 +99,9 @@ impl ExpenseStore for SqlStore {
     async fn all_expenses(&self, project: ProjectId) -> Result<Arc<Vec<Expense>>, StoreError> {
         // The revision first: rows read after it are at least as new, so a cached list is never
         // labelled newer than it is.
-        let (revision,): (i64,) =
-            sqlx::query_as("SELECT expenses_revision FROM projects WHERE id = $1")
-                .bind(project.0)
+        let revision: i64 =
+            sqlx::query_scalar("SELECT expenses_revision FROM projects WHERE id = $1")
+                .bind(project)
                 .fetch_optional(&mut *self.conn().await?)
                 .await?
                 .ok_or(StoreError::NotFound)?;
@@ -131,7 +131,7 @@ impl ExpenseStore for SqlStore {
             )
             .await?;
             let record = Record::new(AuditAction::ExpenseUpdate, "expense", id)
-                .project(after.project_id.0)
+                .project(after.project_id)
                 .before(&before)
                 .after(&after);
             Ok((after, vec![record]))
@@ -154,7 +154,7 @@ impl ExpenseStore for SqlStore {
                     expenses::update(conn, *id, *expected_version, data, by, change.now).await?;
                 records.push(
                     Record::new(action, "expense", id)
-                        .project(after.project_id.0)
+                        .project(after.project_id)
                         .before(&before)
                         .after(&after),
                 );
@@ -174,7 +174,7 @@ impl ExpenseStore for SqlStore {
         self.audited(change, async |conn| {
             let before = expenses::delete(conn, id, expected_version).await?;
             let record = Record::new(AuditAction::ExpenseDelete, "expense", id)
-                .project(before.project_id.0)
+                .project(before.project_id)
                 .before(&before);
             Ok(((), vec![record]))
         })
@@ -201,7 +201,7 @@ impl ExpenseStore for SqlStore {
             )
             .await?;
             let record = Record::new(step.action(), "expense", id)
-                .project(after.project_id.0)
+                .project(after.project_id)
                 .before(&before)
                 .after(&json!({"expense": after, "note": note}));
             Ok((after, vec![record]))
@@ -217,7 +217,7 @@ impl ExpenseStore for SqlStore {
     ) -> Result<Attachment, StoreError> {
         self.in_write(async |conn| {
             let project: i64 = sqlx::query_scalar("SELECT project_id FROM expenses WHERE id = $1")
-                .bind(expense.0)
+                .bind(expense)
                 .fetch_optional(&mut *conn)
                 .await?
                 .ok_or(StoreError::NotFound)?;
@@ -242,7 +242,7 @@ impl ExpenseStore for SqlStore {
         self.audited(change, async |conn| {
             let before = attachments::delete(conn, id).await?;
             let record = Record::new(AuditAction::AttachmentDelete, "attachment", id)
-                .project(before.project_id.0)
+                .project(before.project_id)
                 .before(&before);
             Ok(((), vec![record]))
         })

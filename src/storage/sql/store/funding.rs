@@ -24,7 +24,7 @@ impl FundingStore for SqlStore {
             .audited(change, async |conn| {
             let id = funding::insert_variation(conn, project, new, change.now).await?;
                 let record = Record::new(AuditAction::VariationCreate, "variation", id)
-                .project(project.0)
+                .project(project)
                 .after(&json!({"act": new.act, "date": new.date, "status": new.status, "changes": new.changes}));
                 Ok((id, vec![record]))
             })
@@ -48,7 +48,7 @@ impl FundingStore for SqlStore {
         self.audited(change, async |conn| {
             funding::set_variation_status(conn, id, expected_version, status).await?;
             let record = Record::new(AuditAction::VariationStatus, "variation", id)
-                .project(project.0)
+                .project(project)
                 .before(&before)
                 .after(&json!({"status": status}));
             Ok(((), vec![record]))
@@ -66,7 +66,7 @@ impl FundingStore for SqlStore {
         self.audited(change, async |conn| {
             let created = funding::insert_extension(conn, project, new, change.now).await?;
             let record = Record::new(AuditAction::ExtensionCreate, "extension", created.id)
-                .project(project.0)
+                .project(project)
                 .after(&created);
             Ok((created, vec![record]))
         })
@@ -86,7 +86,7 @@ impl FundingStore for SqlStore {
         self.audited(change, async |conn| {
             let created = funding::insert_milestone(conn, project, new, change.now).await?;
             let record = Record::new(AuditAction::MilestoneCreate, "milestone", created.id)
-                .project(project.0)
+                .project(project)
                 .after(&created);
             Ok((created, vec![record]))
         })
@@ -114,7 +114,7 @@ impl FundingStore for SqlStore {
         self.audited(change, async |conn| {
             funding::update_milestone(conn, id, expected_version, new).await?;
             let record = Record::new(AuditAction::MilestoneUpdate, "milestone", id)
-                .project(project.0)
+                .project(project)
                 .before(&before)
                 .after(&json!({"name": new.name, "due_date": new.due_date, "done": new.done}));
             Ok(((), vec![record]))
@@ -136,7 +136,7 @@ impl FundingStore for SqlStore {
         self.audited(change, async |conn| {
             let created = funding::insert_tranche(conn, project, new, change.now).await?;
             let record = Record::new(AuditAction::TrancheCreate, "tranche", created.id)
-                .project(project.0)
+                .project(project)
                 .after(&created);
             Ok((created, vec![record]))
         })

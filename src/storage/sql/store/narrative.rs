@@ -19,7 +19,7 @@ impl NarrativeStore for SqlStore {
         self.audited(change, async |conn| {
             let created = narrative::insert_section(conn, project, new, change.now).await?;
             let record = Record::new(AuditAction::SectionCreate, "section", created.id)
-                .project(project.0)
+                .project(project)
                 .after(&created);
             Ok((created, vec![record]))
         })
@@ -39,7 +39,7 @@ impl NarrativeStore for SqlStore {
         self.audited(change, async |conn| {
             let created = narrative::insert_indicator(conn, project, new, change.now).await?;
             let record = Record::new(AuditAction::IndicatorCreate, "indicator", created.id)
-                .project(project.0)
+                .project(project)
                 .after(&created);
             Ok((created, vec![record]))
         })
@@ -62,7 +62,7 @@ impl NarrativeStore for SqlStore {
             let (before, after) =
                 narrative::update_section(conn, project, id, expected_version, new).await?;
             let record = Record::new(AuditAction::SectionUpdate, "section", id)
-                .project(project.0)
+                .project(project)
                 .before(&before)
                 .after(&after);
             Ok((after, vec![record]))
@@ -80,7 +80,7 @@ impl NarrativeStore for SqlStore {
         self.audited(change, async |conn| {
             let before = narrative::delete_section(conn, project, id, expected_version).await?;
             let record = Record::new(AuditAction::SectionDelete, "section", id)
-                .project(project.0)
+                .project(project)
                 .before(&before);
             Ok(((), vec![record]))
         })
@@ -99,7 +99,7 @@ impl NarrativeStore for SqlStore {
             let (before, after) =
                 narrative::update_indicator(conn, project, id, expected_version, new).await?;
             let record = Record::new(AuditAction::IndicatorUpdate, "indicator", id)
-                .project(project.0)
+                .project(project)
                 .before(&before)
                 .after(&after);
             Ok((after, vec![record]))
@@ -117,7 +117,7 @@ impl NarrativeStore for SqlStore {
         self.audited(change, async |conn| {
             let before = narrative::delete_indicator(conn, project, id, expected_version).await?;
             let record = Record::new(AuditAction::IndicatorDelete, "indicator", id)
-                .project(project.0)
+                .project(project)
                 .before(&before);
             Ok(((), vec![record]))
         })

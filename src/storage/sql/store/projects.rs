@@ -33,7 +33,7 @@ impl ProjectStore for SqlStore {
     }
 
     async fn count_projects(&self) -> Result<i64, StoreError> {
-        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM projects")
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM projects")
             .fetch_one(&mut *self.conn().await?)
             .await?;
         Ok(n)
@@ -48,7 +48,7 @@ impl ProjectStore for SqlStore {
             .audited(change, async |conn| {
                 let id = projects::insert(conn, data, change.now).await?;
                 let record = Record::new(AuditAction::ProjectCreate, "project", id)
-                    .project(id.0)
+                    .project(id)
                     .after(data);
                 Ok((id, vec![record]))
             })
@@ -82,7 +82,7 @@ impl ProjectStore for SqlStore {
         self.audited(change, async |conn| {
             projects::update(conn, id, expected_version, data, date_changes, change.now).await?;
             let record = Record::new(AuditAction::ProjectUpdate, "project", id)
-                .project(id.0)
+                .project(id)
                 .before(&before.data)
                 .after(&json!({"data": data, "date_changes": date_changes}));
             Ok(((), vec![record]))
@@ -100,7 +100,7 @@ impl ProjectStore for SqlStore {
         self.audited(change, async |conn| {
             let created = projects::insert_entity(conn, project, entity, change.now).await?;
             let record = Record::new(AuditAction::EntityCreate, "entity", created.id)
-                .project(project.0)
+                .project(project)
                 .after(&created);
             Ok((created, vec![record]))
         })

@@ -29,13 +29,13 @@ impl SubmissionStore for SqlStore {
                     .iter()
                     .map(|expense| {
                         Record::new(AuditAction::ExpenseInclude, "expense", expense)
-                            .project(project.0)
+                            .project(project)
                             .after(&json!({"status": "included", "submission": id}))
                     })
                     .collect();
                 records.push(
                     Record::new(AuditAction::SubmissionCreate, "submission", id)
-                        .project(project.0)
+                        .project(project)
                         .after(&json!({
                             "as_of": new.as_of, "template": new.template,
                             "fingerprint": new.fingerprint,
