@@ -1,6 +1,8 @@
 //! Users, project memberships, sessions, API tokens and failed sign-ins.
 
-use super::Conn;
+use sqlx::Executor;
+
+use super::{Conn, Db};
 use chrono::{DateTime, Utc};
 
 use super::rows::corrupt;
@@ -36,7 +38,7 @@ struct UserWith {
 }
 
 pub(super) async fn insert_user(
-    conn: &mut Conn,
+    db: impl Executor<'_, Database = Db>,
     email: &str,
     password_hash: &str,
     is_admin: bool,
@@ -50,14 +52,14 @@ pub(super) async fn insert_user(
     .bind(password_hash)
     .bind(is_admin)
     .bind(now)
-    .fetch_one(&mut *conn)
+    .fetch_one(db)
     .await
     .map_err(|e| super::classify(e, "email"))?;
     Ok(row.into())
 }
 
 pub(super) async fn by_email(
-    conn: &mut Conn,
+    db: impl Executor<'_, Database = Db>,
     email: &str,
 ) -> Result<Option<(User, String)>, StoreError> {
     let row: Option<UserWith> = sqlx::query_as(
@@ -65,16 +67,19 @@ pub(super) async fn by_email(
          WHERE email = $1",
     )
     .bind(email)
-    .fetch_optional(&mut *conn)
+    .fetch_optional(db)
     .await?;
     Ok(row.map(|r| (r.user.into(), r.secret)))
 }
 
-pub(super) async fn get(conn: &mut Conn, id: UserId) -> Result<Option<User>, StoreError> {
+pub(super) async fn get(
+    db: impl Executor<'_, Database = Db>,
+    id: UserId,
+) -> Result<Option<User>, StoreError> {
     let row: Option<UserRow> =
         sqlx::query_as("SELECT id, email, is_admin, created_at FROM users WHERE id = $1")
             .bind(id)
-            .fetch_optional(&mut *conn)
+            .fetch_optional(db)
             .await?;
     Ok(row.map(User::from))
 }
@@ -151,14 +156,14 @@ pub(super) async fn set_membership(
 }
 
 pub(super) async fn remove_membership(
-    conn: &mut Conn,
+    db: impl Executor<'_, Database = Db>,
     project: ProjectId,
     user: UserId,
 ) -> Result<(), StoreError> {
     let deleted = sqlx::query("DELETE FROM memberships WHERE project_id = $1 AND user_id = $2")
         .bind(project)
         .bind(user)
-        .execute(&mut *conn)
+        .execute(db)
         .await?;
     if deleted.rows_affected() == 0 {
         return Err(StoreError::NotFound);
@@ -240,7 +245,7 @@ pub(super) async fn insert_session(
 }
 
 pub(super) async fn session(
-    conn: &mut Conn,
+    db: impl Executor<'_, Database = Db>,
     token_hash: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<(User, String)>, StoreError> {
@@ -250,15 +255,18 @@ pub(super) async fn session(
     )
     .bind(token_hash)
     .bind(now)
-    .fetch_optional(&mut *conn)
+    .fetch_optional(db)
     .await?;
     Ok(row.map(|r| (r.user.into(), r.secret)))
 }
 
-pub(super) async fn delete_session(conn: &mut Conn, token_hash: &str) -> Result<(), StoreError> {
+pub(super) async fn delete_session(
+    db: impl Executor<'_, Database = Db>,
+    token_hash: &str,
+) -> Result<(), StoreError> {
     sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
         .bind(token_hash)
-        .execute(&mut *conn)
+        .execute(db)
         .await?;
     Ok(())
 }
@@ -283,7 +291,7 @@ fn token(row: TokenRow) -> ApiToken {
 }
 
 pub(super) async fn insert_token(
-    conn: &mut Conn,
+    db: impl Executor<'_, Database = Db>,
     user: UserId,
     name: &str,
     token_hash: &str,
@@ -297,13 +305,13 @@ pub(super) async fn insert_token(
     .bind(name)
     .bind(token_hash)
     .bind(now)
-    .fetch_one(&mut *conn)
+    .fetch_one(db)
     .await?;
     Ok(token(row))
 }
 
 pub(super) async fn token_user(
-    conn: &mut Conn,
+    db: impl Executor<'_, Database = Db>,
     token_hash: &str,
 ) -> Result<Option<User>, StoreError> {
     let row: Option<UserRow> = sqlx::query_as(
@@ -311,23 +319,26 @@ pub(super) async fn token_user(
          WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
     )
     .bind(token_hash)
-    .fetch_optional(&mut *conn)
+    .fetch_optional(db)
     .await?;
     Ok(row.map(User::from))
 }
 
-pub(super) async fn tokens(conn: &mut Conn, user: UserId) -> Result<Vec<ApiToken>, StoreError> {
+pub(super) async fn tokens(
+    db: impl Executor<'_, Database = Db>,
+    user: UserId,
+) -> Result<Vec<ApiToken>, StoreError> {
     let rows: Vec<TokenRow> = sqlx::query_as(
         "SELECT id, user_id, name, created_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY id",
     )
     .bind(user)
-    .fetch_all(&mut *conn)
+    .fetch_all(db)
     .await?;
     Ok(rows.into_iter().map(token).collect())
 }
 
 pub(super) async fn revoke_token(
-    conn: &mut Conn,
+    db: impl Executor<'_, Database = Db>,
     user: UserId,
     id: i64,
     now: DateTime<Utc>,
@@ -339,7 +350,7 @@ pub(super) async fn revoke_token(
     .bind(now)
     .bind(id)
     .bind(user)
-    .fetch_optional(&mut *conn)
+    .fetch_optional(db)
     .await?;
     row.map(token).ok_or(StoreError::NotFound)
 }
@@ -348,7 +359,7 @@ pub(super) async fn revoke_token(
 /// window began. A window older than `stale_before` starts afresh with this attempt. One statement:
 /// the row's lock orders parallel attempts, so no two see the same count.
 pub(super) async fn count_attempt(
-    conn: &mut Conn,
+    db: impl Executor<'_, Database = Db>,
     email: &str,
     now: DateTime<Utc>,
     stale_before: DateTime<Utc>,
@@ -365,7 +376,7 @@ pub(super) async fn count_attempt(
     .bind(email)
     .bind(now)
     .bind(stale_before)
-    .fetch_one(&mut *conn)
+    .fetch_one(db)
     .await?;
     Ok((row.attempts, row.window_start))
 }
@@ -378,14 +389,14 @@ struct AttemptRow {
 
 /// Forgets an account's attempts (after a successful sign-in), and every stale window.
 pub(super) async fn clear_attempts(
-    conn: &mut Conn,
+    db: impl Executor<'_, Database = Db>,
     email: &str,
     stale_before: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     sqlx::query("DELETE FROM login_throttle WHERE email = $1 OR window_start <= $2")
         .bind(email)
         .bind(stale_before)
-        .execute(&mut *conn)
+        .execute(db)
         .await?;
     Ok(())
 }

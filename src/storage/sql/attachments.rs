@@ -1,6 +1,8 @@
 //! What each attached file is and which expense it proves (the bytes are in the file store).
 
-use super::Conn;
+use sqlx::Executor;
+
+use super::{Conn, Db};
 use chrono::{DateTime, Utc};
 
 use super::classify;
@@ -46,7 +48,7 @@ fn into_domain(row: Row) -> Result<Attachment, StoreError> {
 }
 
 pub(super) async fn insert(
-    conn: &mut Conn,
+    db: impl Executor<'_, Database = Db>,
     project: ProjectId,
     expense: ExpenseId,
     new: &NewAttachment,
@@ -66,43 +68,46 @@ pub(super) async fn insert(
     .bind(new.digest.as_str())
     .bind(now)
     .bind(by)
-    .fetch_one(&mut *conn)
+    .fetch_one(db)
     .await
     .map_err(|e| classify(e, "file già allegato a questa spesa"))?;
     into_domain(row)
 }
 
-pub(super) async fn get(conn: &mut Conn, id: i64) -> Result<Option<Attachment>, StoreError> {
+pub(super) async fn get(
+    db: impl Executor<'_, Database = Db>,
+    id: i64,
+) -> Result<Option<Attachment>, StoreError> {
     let row: Option<Row> =
         sqlx::query_as(&format!("SELECT {COLUMNS} FROM attachments WHERE id = $1"))
             .bind(id)
-            .fetch_optional(&mut *conn)
+            .fetch_optional(db)
             .await?;
     row.map(into_domain).transpose()
 }
 
 pub(super) async fn of_expense(
-    conn: &mut Conn,
+    db: impl Executor<'_, Database = Db>,
     expense: ExpenseId,
 ) -> Result<Vec<Attachment>, StoreError> {
     let rows: Vec<Row> = sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM attachments WHERE expense_id = $1 ORDER BY id"
     ))
     .bind(expense)
-    .fetch_all(&mut *conn)
+    .fetch_all(db)
     .await?;
     rows.into_iter().map(into_domain).collect()
 }
 
 pub(super) async fn of_project(
-    conn: &mut Conn,
+    db: impl Executor<'_, Database = Db>,
     project: ProjectId,
 ) -> Result<Vec<Attachment>, StoreError> {
     let rows: Vec<Row> = sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM attachments WHERE project_id = $1 ORDER BY expense_id, id"
     ))
     .bind(project)
-    .fetch_all(&mut *conn)
+    .fetch_all(db)
     .await?;
     rows.into_iter().map(into_domain).collect()
 }

@@ -1,8 +1,10 @@
 //! The audit trail: appends sealed entries in the writer's transaction, and reads them back.
 
-use super::Conn;
+use sqlx::Executor;
 
-use super::{Db, DIALECT};
+use super::{Conn, Db};
+
+use super::DIALECT;
 use crate::domain::audit::{micros, Anchor, Entry, Record};
 use crate::domain::ProjectId;
 use crate::storage::{Change, Page, PageRequest, StoreError};
@@ -175,7 +177,7 @@ impl From<EntryRow> for Entry {
 }
 
 pub(super) async fn of_object(
-    conn: &mut Conn,
+    db: impl Executor<'_, Database = Db>,
     object_type: &str,
     object_id: &str,
 ) -> Result<Vec<Entry>, StoreError> {
@@ -184,7 +186,7 @@ pub(super) async fn of_object(
     ))
     .bind(object_type)
     .bind(object_id)
-    .fetch_all(&mut *conn)
+    .fetch_all(db)
     .await?;
     Ok(rows.into_iter().map(Entry::from).collect())
 }
@@ -213,7 +215,7 @@ pub(super) async fn of_project(
 }
 
 pub(super) async fn scan(
-    conn: &mut Conn,
+    db: impl Executor<'_, Database = Db>,
     after_seq: i64,
     limit: i64,
 ) -> Result<Vec<Entry>, StoreError> {
@@ -222,7 +224,7 @@ pub(super) async fn scan(
     ))
     .bind(after_seq)
     .bind(limit)
-    .fetch_all(&mut *conn)
+    .fetch_all(db)
     .await?;
     Ok(rows.into_iter().map(Entry::from).collect())
 }

@@ -4,11 +4,13 @@
 use chrono::{DateTime, Utc};
 use sqlx::QueryBuilder;
 
-use super::Conn;
+use sqlx::Executor;
+
+use super::{Conn, Db};
 
 use super::projects::missing_or_stale;
 use super::rows::{ExpenseRow, EXPENSE_COLUMNS};
-use super::{Db, DIALECT};
+use super::DIALECT;
 use crate::domain::expense::check_document_parts;
 use crate::domain::text::fold;
 use crate::domain::{
@@ -118,10 +120,13 @@ pub(super) async fn already_recorded(
 }
 
 /// Marks the project's expenses as changed, in the writer's transaction (see `expense_cache`).
-pub(super) async fn bump_revision(conn: &mut Conn, project: ProjectId) -> Result<(), StoreError> {
+pub(super) async fn bump_revision(
+    db: impl Executor<'_, Database = Db>,
+    project: ProjectId,
+) -> Result<(), StoreError> {
     sqlx::query("UPDATE projects SET expenses_revision = expenses_revision + 1 WHERE id = $1")
         .bind(project)
-        .execute(&mut *conn)
+        .execute(db)
         .await?;
     Ok(())
 }
@@ -133,7 +138,7 @@ pub(super) async fn insert(
     created_by: Option<UserId>,
     now: DateTime<Utc>,
 ) -> Result<Expense, StoreError> {
-    bump_revision(conn, project).await?;
+    bump_revision(&mut *conn, project).await?;
     insert_row(conn, project, data, created_by, now).await
 }
 
@@ -147,13 +152,13 @@ pub(super) async fn insert_row(
     now: DateTime<Utc>,
 ) -> Result<Expense, StoreError> {
     guard_document(conn, project, data, None).await?;
-    insert_new_document(conn, project, data, created_by, now).await
+    insert_new_document(&mut *conn, project, data, created_by, now).await
 }
 
 /// The insert of a document the transaction has just found unrecorded ([`already_recorded`]):
 /// with no other part of it, there is nothing to guard.
 pub(super) async fn insert_new_document(
-    conn: &mut Conn,
+    db: impl Executor<'_, Database = Db>,
     project: ProjectId,
     data: &ExpenseData,
     created_by: Option<UserId>,
@@ -195,7 +200,7 @@ pub(super) async fn insert_new_document(
     .bind(search_text(data))
     .bind(created_by)
     .bind(now)
-    .fetch_one(&mut *conn)
+    .fetch_one(db)
     .await?;
     row.into_domain()
 }
@@ -211,13 +216,13 @@ pub(super) async fn update(
     by: Option<UserId>,
     now: DateTime<Utc>,
 ) -> Result<(Expense, Expense), StoreError> {
-    let before = locked(conn, id).await?;
+    let before = locked(&mut *conn, id).await?;
     if before.version != expected_version {
         return Err(StoreError::VersionMismatch);
     }
     let project = before.project_id;
     guard_document(conn, project, data, Some(id)).await?;
-    bump_revision(conn, project).await?;
+    bump_revision(&mut *conn, project).await?;
     let d = &data.document;
     let p = &data.payment;
     let row: Option<ExpenseRow> = sqlx::query_as(&format!(
@@ -263,18 +268,21 @@ pub(super) async fn update(
     .await?;
     match row {
         Some(row) => Ok((before, row.into_domain()?)),
-        None => Err(missing_or_stale(conn, "expenses", id.0).await),
+        None => Err(missing_or_stale(&mut *conn, "expenses", id.0).await),
     }
 }
 
 /// The expense as it is inside `conn`, its row locked until commit (PostgreSQL).
-pub(super) async fn locked(conn: &mut Conn, id: ExpenseId) -> Result<Expense, StoreError> {
+pub(super) async fn locked(
+    db: impl Executor<'_, Database = Db>,
+    id: ExpenseId,
+) -> Result<Expense, StoreError> {
     let row: Option<ExpenseRow> = sqlx::query_as(&format!(
         "SELECT {EXPENSE_COLUMNS} FROM expenses WHERE id = $1{}",
         DIALECT.for_update
     ))
     .bind(id)
-    .fetch_optional(&mut *conn)
+    .fetch_optional(db)
     .await?;
     row.ok_or(StoreError::NotFound)?.into_domain()
 }
@@ -289,7 +297,7 @@ pub(super) async fn step(
     by: Option<UserId>,
     now: DateTime<Utc>,
 ) -> Result<(Expense, Expense), StoreError> {
-    let before = locked(conn, id).await?;
+    let before = locked(&mut *conn, id).await?;
     if expected_version.is_some_and(|v| v != before.version) {
         return Err(StoreError::VersionMismatch);
     }
@@ -307,7 +315,7 @@ pub(super) async fn step(
     .bind(id)
     .fetch_one(&mut *conn)
     .await?;
-    bump_revision(conn, before.project_id).await?;
+    bump_revision(&mut *conn, before.project_id).await?;
     Ok((before, row.into_domain()?))
 }
 
@@ -317,7 +325,7 @@ pub(super) async fn delete(
     id: ExpenseId,
     expected_version: Option<i64>,
 ) -> Result<Expense, StoreError> {
-    let before = locked(conn, id).await?;
+    let before = locked(&mut *conn, id).await?;
     let submitted: Option<i64> = sqlx::query_scalar(
         "SELECT submission_id FROM submission_expenses WHERE expense_id = $1 ORDER BY submission_id LIMIT 1",
     )
@@ -335,18 +343,21 @@ pub(super) async fn delete(
     .fetch_optional(&mut *conn)
     .await?;
     match deleted {
-        Some(project) => bump_revision(conn, ProjectId(project)).await?,
-        None => return Err(missing_or_stale(conn, "expenses", id.0).await),
+        Some(project) => bump_revision(&mut *conn, ProjectId(project)).await?,
+        None => return Err(missing_or_stale(&mut *conn, "expenses", id.0).await),
     }
     Ok(before)
 }
 
-pub(super) async fn get(conn: &mut Conn, id: ExpenseId) -> Result<Option<Expense>, StoreError> {
+pub(super) async fn get(
+    db: impl Executor<'_, Database = Db>,
+    id: ExpenseId,
+) -> Result<Option<Expense>, StoreError> {
     let row: Option<ExpenseRow> = sqlx::query_as(&format!(
         "SELECT {EXPENSE_COLUMNS} FROM expenses WHERE id = $1"
     ))
     .bind(id)
-    .fetch_optional(&mut *conn)
+    .fetch_optional(db)
     .await?;
     row.map(ExpenseRow::into_domain).transpose()
 }

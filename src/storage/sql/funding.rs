@@ -1,7 +1,9 @@
 //! Variations, extensions, milestones and tranches of a project, and the claims other projects make
 //! on the same supplier documents.
 
-use super::Conn;
+use sqlx::Executor;
+
+use super::{Conn, Db};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::projects::missing_or_stale;
@@ -61,7 +63,7 @@ pub(super) async fn set_variation_status(
         .execute(&mut *conn)
         .await?;
     if updated.rows_affected() == 0 {
-        return Err(missing_or_stale(conn, "budget_variations", id).await);
+        return Err(missing_or_stale(&mut *conn, "budget_variations", id).await);
     }
     Ok(())
 }
@@ -121,7 +123,7 @@ pub(super) async fn variations(
 }
 
 pub(super) async fn insert_extension(
-    conn: &mut Conn,
+    db: impl Executor<'_, Database = Db>,
     project: ProjectId,
     new: &NewExtension,
     now: DateTime<Utc>,
@@ -137,7 +139,7 @@ pub(super) async fn insert_extension(
     .bind(new.payment_deadline)
     .bind(new.reporting_deadline)
     .bind(now)
-    .fetch_one(&mut *conn)
+    .fetch_one(db)
     .await?;
     Ok(Extension {
         id,
@@ -162,7 +164,7 @@ struct ExtensionRow {
 }
 
 pub(super) async fn extensions(
-    conn: &mut Conn,
+    db: impl Executor<'_, Database = Db>,
     project: ProjectId,
 ) -> Result<Vec<Extension>, StoreError> {
     let rows: Vec<ExtensionRow> = sqlx::query_as(
@@ -170,7 +172,7 @@ pub(super) async fn extensions(
          WHERE project_id = $1 ORDER BY id",
     )
     .bind(project)
-    .fetch_all(&mut *conn)
+    .fetch_all(db)
     .await?;
     Ok(rows
         .into_iter()
@@ -208,7 +210,7 @@ fn milestone(row: MilestoneRow) -> Milestone {
 }
 
 pub(super) async fn insert_milestone(
-    conn: &mut Conn,
+    db: impl Executor<'_, Database = Db>,
     project: ProjectId,
     new: &NewMilestone,
     now: DateTime<Utc>,
@@ -222,7 +224,7 @@ pub(super) async fn insert_milestone(
     .bind(new.due_date)
     .bind(new.done)
     .bind(now)
-    .fetch_one(&mut *conn)
+    .fetch_one(db)
     .await?;
     Ok(milestone(row))
 }
@@ -244,26 +246,26 @@ pub(super) async fn update_milestone(
     .execute(&mut *conn)
     .await?;
     if updated.rows_affected() == 0 {
-        return Err(missing_or_stale(conn, "milestones", id).await);
+        return Err(missing_or_stale(&mut *conn, "milestones", id).await);
     }
     Ok(())
 }
 
 pub(super) async fn milestones(
-    conn: &mut Conn,
+    db: impl Executor<'_, Database = Db>,
     project: ProjectId,
 ) -> Result<Vec<Milestone>, StoreError> {
     let rows: Vec<MilestoneRow> = sqlx::query_as(
         "SELECT id, name, due_date, done, version, created_at FROM milestones WHERE project_id = $1 ORDER BY due_date, id",
     )
     .bind(project)
-    .fetch_all(&mut *conn)
+    .fetch_all(db)
     .await?;
     Ok(rows.into_iter().map(milestone).collect())
 }
 
 pub(super) async fn insert_tranche(
-    conn: &mut Conn,
+    db: impl Executor<'_, Database = Db>,
     project: ProjectId,
     new: &NewTranche,
     now: DateTime<Utc>,
@@ -277,7 +279,7 @@ pub(super) async fn insert_tranche(
     .bind(&new.act)
     .bind(new.kind.as_str())
     .bind(now)
-    .fetch_one(&mut *conn)
+    .fetch_one(db)
     .await?;
     Ok(Tranche {
         id,
@@ -300,14 +302,14 @@ struct TrancheRow {
 }
 
 pub(super) async fn tranches(
-    conn: &mut Conn,
+    db: impl Executor<'_, Database = Db>,
     project: ProjectId,
 ) -> Result<Vec<Tranche>, StoreError> {
     let rows: Vec<TrancheRow> = sqlx::query_as(
         "SELECT id, amount_cents, date, act, kind, created_at FROM tranches WHERE project_id = $1 ORDER BY date, id",
     )
     .bind(project)
-    .fetch_all(&mut *conn)
+    .fetch_all(db)
     .await?;
     rows.into_iter()
         .map(|row| {
@@ -334,7 +336,7 @@ struct ClaimRow {
 
 /// For each supplier document of `project`, what the other projects claim of it (credit notes aside).
 pub(super) async fn claims_elsewhere(
-    conn: &mut Conn,
+    db: impl Executor<'_, Database = Db>,
     project: ProjectId,
 ) -> Result<Vec<(DocumentKey, Money)>, StoreError> {
     let rows: Vec<ClaimRow> = sqlx::query_as(
@@ -346,7 +348,7 @@ pub(super) async fn claims_elsewhere(
          GROUP BY o.supplier_vat, o.document_number, o.document_date",
     )
     .bind(project)
-    .fetch_all(&mut *conn)
+    .fetch_all(db)
     .await?;
     Ok(rows
         .into_iter()

@@ -18,7 +18,7 @@ pub(super) async fn insert_files(
     change: &Change,
 ) -> Result<Vec<Result<Vec<Expense>, StoreError>>, StoreError> {
     // Once for the batch: the revision mark and the audit chain's head (written at the end).
-    expenses::bump_revision(conn, project).await?;
+    expenses::bump_revision(&mut *conn, project).await?;
     let mut chain = audit::Chain::head(conn).await?;
     let by = change.actor.user_id();
     let mut outcomes = Vec::with_capacity(files.len());
@@ -45,7 +45,7 @@ pub(super) async fn insert_files(
                 let expense = if several {
                     expenses::insert_row(conn, project, data, by, change.now).await?
                 } else {
-                    expenses::insert_new_document(conn, project, data, by, change.now).await?
+                    expenses::insert_new_document(&mut *conn, project, data, by, change.now).await?
                 };
                 chain_created(
                     conn,

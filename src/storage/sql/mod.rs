@@ -213,7 +213,14 @@ async fn insert_audited(
     data: &ExpenseData,
     change: &Change,
 ) -> Result<Expense, StoreError> {
-    let expense = expenses::insert(conn, project, data, change.actor.user_id(), change.now).await?;
+    let expense = expenses::insert(
+        &mut *conn,
+        project,
+        data,
+        change.actor.user_id(),
+        change.now,
+    )
+    .await?;
     audit::append(
         conn,
         change,
@@ -233,7 +240,7 @@ async fn attach_audited(
     change: &Change,
 ) -> Result<Attachment, StoreError> {
     let attachment = attachments::insert(
-        conn,
+        &mut *conn,
         project,
         expense,
         file,
@@ -270,7 +277,7 @@ async fn chain_created(
     );
     if let Some(file) = evidence {
         let attachment = attachments::insert(
-            conn,
+            &mut *conn,
             project,
             expense.id,
             file,

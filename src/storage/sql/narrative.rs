@@ -2,7 +2,9 @@
 
 use std::str::FromStr;
 
-use super::Conn;
+use sqlx::Executor;
+
+use super::{Conn, Db};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
@@ -48,11 +50,14 @@ fn section_of(row: SectionRow) -> Section {
 }
 
 /// How many sections the project has.
-async fn section_count(conn: &mut Conn, project: ProjectId) -> Result<i64, StoreError> {
+async fn section_count(
+    db: impl Executor<'_, Database = Db>,
+    project: ProjectId,
+) -> Result<i64, StoreError> {
     let n: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM narrative_sections WHERE project_id = $1")
             .bind(project)
-            .fetch_one(&mut *conn)
+            .fetch_one(db)
             .await?;
     Ok(n)
 }
@@ -85,7 +90,7 @@ pub(super) async fn insert_section(
     new: &NewSection,
     now: DateTime<Utc>,
 ) -> Result<Section, StoreError> {
-    let last = section_count(conn, project).await? + 1;
+    let last = section_count(&mut *conn, project).await? + 1;
     let position = new.position.map_or(last, |asked| place(asked, last));
     sqlx::query(
         "UPDATE narrative_sections SET position = position + 1 WHERE project_id = $1 AND position >= $2",
@@ -115,20 +120,20 @@ pub(super) async fn insert_section(
 }
 
 pub(super) async fn sections(
-    conn: &mut Conn,
+    db: impl Executor<'_, Database = Db>,
     project: ProjectId,
 ) -> Result<Vec<Section>, StoreError> {
     let rows: Vec<SectionRow> = sqlx::query_as(&format!(
         "SELECT {SECTION_COLUMNS} FROM narrative_sections WHERE project_id = $1 ORDER BY position, id"
     ))
     .bind(project)
-    .fetch_all(&mut *conn)
+    .fetch_all(db)
     .await?;
     Ok(rows.into_iter().map(section_of).collect())
 }
 
 pub(super) async fn insert_indicator(
-    conn: &mut Conn,
+    db: impl Executor<'_, Database = Db>,
     project: ProjectId,
     new: &NewIndicator,
     now: DateTime<Utc>,
@@ -143,7 +148,7 @@ pub(super) async fn insert_indicator(
     .bind(&new.unit)
     .bind(now)
     .bind(new.target.map(|t| t.to_string()))
-    .fetch_one(&mut *conn)
+    .fetch_one(db)
     .await?;
     Ok(Indicator {
         id,
@@ -157,14 +162,14 @@ pub(super) async fn insert_indicator(
 }
 
 pub(super) async fn indicators(
-    conn: &mut Conn,
+    db: impl Executor<'_, Database = Db>,
     project: ProjectId,
 ) -> Result<Vec<Indicator>, StoreError> {
     let rows: Vec<IndicatorRow> = sqlx::query_as(&format!(
         "SELECT {INDICATOR_COLUMNS} FROM indicators WHERE project_id = $1 ORDER BY id"
     ))
     .bind(project)
-    .fetch_all(&mut *conn)
+    .fetch_all(db)
     .await?;
     rows.into_iter().map(indicator_of).collect()
 }
@@ -186,11 +191,11 @@ pub(super) async fn update_section(
     expected_version: i64,
     new: &NewSection,
 ) -> Result<(Section, Section), StoreError> {
-    let before = section_in(conn, project, id).await?;
+    let before = section_in(&mut *conn, project, id).await?;
     check_version(before.version, Some(expected_version))?;
     let from = before.position;
     let to = match new.position {
-        Some(asked) => place(asked, section_count(conn, project).await?),
+        Some(asked) => place(asked, section_count(&mut *conn, project).await?),
         None => from,
     };
     if to != from {
@@ -242,7 +247,7 @@ pub(super) async fn delete_section(
     id: i64,
     expected_version: Option<i64>,
 ) -> Result<Section, StoreError> {
-    let before = section_in(conn, project, id).await?;
+    let before = section_in(&mut *conn, project, id).await?;
     check_version(before.version, expected_version)?;
     sqlx::query("DELETE FROM narrative_sections WHERE id = $1")
         .bind(id)
@@ -258,13 +263,17 @@ pub(super) async fn delete_section(
     Ok(before)
 }
 
-async fn section_in(conn: &mut Conn, project: ProjectId, id: i64) -> Result<Section, StoreError> {
+async fn section_in(
+    db: impl Executor<'_, Database = Db>,
+    project: ProjectId,
+    id: i64,
+) -> Result<Section, StoreError> {
     let row: SectionRow = sqlx::query_as(&format!(
         "SELECT {SECTION_COLUMNS} FROM narrative_sections WHERE id = $1 AND project_id = $2"
     ))
     .bind(id)
     .bind(project)
-    .fetch_optional(&mut *conn)
+    .fetch_optional(db)
     .await?
     .ok_or(StoreError::NotFound)?;
     Ok(section_of(row))
@@ -279,7 +288,7 @@ pub(super) async fn update_indicator(
     expected_version: i64,
     new: &NewIndicator,
 ) -> Result<(Indicator, Indicator), StoreError> {
-    let before = indicator_in(conn, project, id).await?;
+    let before = indicator_in(&mut *conn, project, id).await?;
     check_version(before.version, Some(expected_version))?;
     let done = sqlx::query(
         "UPDATE indicators SET name = $1, value = $2, unit = $3, target = $6, version = version + 1 \
@@ -314,7 +323,7 @@ pub(super) async fn delete_indicator(
     id: i64,
     expected_version: Option<i64>,
 ) -> Result<Indicator, StoreError> {
-    let before = indicator_in(conn, project, id).await?;
+    let before = indicator_in(&mut *conn, project, id).await?;
     check_version(before.version, expected_version)?;
     sqlx::query("DELETE FROM indicators WHERE id = $1")
         .bind(id)
@@ -324,7 +333,7 @@ pub(super) async fn delete_indicator(
 }
 
 async fn indicator_in(
-    conn: &mut Conn,
+    db: impl Executor<'_, Database = Db>,
     project: ProjectId,
     id: i64,
 ) -> Result<Indicator, StoreError> {
@@ -333,7 +342,7 @@ async fn indicator_in(
     ))
     .bind(id)
     .bind(project)
-    .fetch_optional(&mut *conn)
+    .fetch_optional(db)
     .await?
     .ok_or(StoreError::NotFound)?;
     indicator_of(row)

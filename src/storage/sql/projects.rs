@@ -1,6 +1,8 @@
 //! Projects, their budget lines, the history of their dates, and their entities.
 
-use super::Conn;
+use sqlx::Executor;
+
+use super::{Conn, Db};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::rows::{category_code, codice_fiscale, corrupt, cup, pec, tax_id};
@@ -27,7 +29,11 @@ async fn insert_budget(conn: &mut Conn, id: i64, data: &ProjectData) -> Result<(
 }
 
 /// The settings the documents print: who signs, and the act that granted the contribution.
-async fn set_signatory(conn: &mut Conn, id: i64, data: &ProjectData) -> Result<(), StoreError> {
+async fn set_signatory(
+    db: impl Executor<'_, Database = Db>,
+    id: i64,
+    data: &ProjectData,
+) -> Result<(), StoreError> {
     sqlx::query(
         "UPDATE projects SET signatory_name = $1, signatory_role = $2, signatory_place = $3, \
          signatory_tax_code = $4, grant_act_number = $5, grant_act_date = $6 WHERE id = $7",
@@ -39,7 +45,7 @@ async fn set_signatory(conn: &mut Conn, id: i64, data: &ProjectData) -> Result<(
     .bind(data.grant_act.as_ref().map(|a| a.number.as_str()))
     .bind(data.grant_act.as_ref().map(|a| a.date))
     .bind(id)
-    .execute(&mut *conn)
+    .execute(db)
     .await?;
     Ok(())
 }
@@ -64,7 +70,7 @@ pub(super) async fn insert(
     .fetch_one(&mut *conn)
     .await?;
     insert_budget(conn, id, data).await?;
-    set_signatory(conn, id, data).await?;
+    set_signatory(&mut *conn, id, data).await?;
     Ok(ProjectId(id))
 }
 
@@ -92,14 +98,14 @@ pub(super) async fn update(
     .execute(&mut *conn)
     .await?;
     if updated.rows_affected() == 0 {
-        return Err(missing_or_stale(conn, "projects", id.0).await);
+        return Err(missing_or_stale(&mut *conn, "projects", id.0).await);
     }
     sqlx::query("DELETE FROM budget_lines WHERE project_id = $1")
         .bind(id)
         .execute(&mut *conn)
         .await?;
     insert_budget(conn, id.0, data).await?;
-    set_signatory(conn, id.0, data).await?;
+    set_signatory(&mut *conn, id.0, data).await?;
     for change in date_changes {
         sqlx::query(
             "INSERT INTO project_date_changes (project_id, field, from_date, to_date, act, recorded_at) \
@@ -118,13 +124,17 @@ pub(super) async fn update(
 }
 
 /// After a guarded `UPDATE`/`DELETE` touched no row: tells a missing row from a stale version.
-pub(super) async fn missing_or_stale(conn: &mut Conn, table: &str, id: i64) -> StoreError {
+pub(super) async fn missing_or_stale(
+    db: impl Executor<'_, Database = Db>,
+    table: &str,
+    id: i64,
+) -> StoreError {
     let found = sqlx::query(&format!(
         "SELECT id FROM {table} WHERE id = $1{}",
         DIALECT.for_update
     ))
     .bind(id)
-    .fetch_optional(&mut *conn)
+    .fetch_optional(db)
     .await;
     match found {
         Ok(Some(_)) => StoreError::VersionMismatch,
@@ -303,7 +313,7 @@ fn entity(row: EntityRow) -> Result<Entity, StoreError> {
 }
 
 pub(super) async fn insert_entity(
-    conn: &mut Conn,
+    db: impl Executor<'_, Database = Db>,
     project: ProjectId,
     new: &NewEntity,
     now: DateTime<Utc>,
@@ -318,34 +328,34 @@ pub(super) async fn insert_entity(
     .bind(&new.address)
     .bind(new.pec.as_ref().map(|p| p.as_str()))
     .bind(now)
-    .fetch_one(&mut *conn)
+    .fetch_one(db)
     .await
     .map_err(|e| classify(e, "entity name"))?;
     entity(row)
 }
 
 pub(super) async fn get_entity(
-    conn: &mut Conn,
+    db: impl Executor<'_, Database = Db>,
     id: EntityId,
 ) -> Result<Option<Entity>, StoreError> {
     let row: Option<EntityRow> = sqlx::query_as(&format!(
         "SELECT {ENTITY_COLUMNS} FROM entities WHERE id = $1"
     ))
     .bind(id)
-    .fetch_optional(&mut *conn)
+    .fetch_optional(db)
     .await?;
     row.map(entity).transpose()
 }
 
 pub(super) async fn list_entities(
-    conn: &mut Conn,
+    db: impl Executor<'_, Database = Db>,
     project: ProjectId,
 ) -> Result<Vec<Entity>, StoreError> {
     let rows: Vec<EntityRow> = sqlx::query_as(&format!(
         "SELECT {ENTITY_COLUMNS} FROM entities WHERE project_id = $1 ORDER BY id"
     ))
     .bind(project)
-    .fetch_all(&mut *conn)
+    .fetch_all(db)
     .await?;
     rows.into_iter().map(entity).collect()
 }

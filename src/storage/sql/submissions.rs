@@ -1,6 +1,8 @@
 //! Submissions: frozen documents and the expenses they included.
 
-use super::Conn;
+use sqlx::Executor;
+
+use super::{Conn, Db};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::rows::codice_fiscale;
@@ -9,11 +11,14 @@ use crate::domain::submission::{NewSubmission, PriorClaim, Submission, Submitted
 use crate::domain::{ExpenseId, ExpenseStatus, Money, ProjectId, Signatory};
 use crate::storage::StoreError;
 
-pub(super) async fn revision(conn: &mut Conn, project: ProjectId) -> Result<i64, StoreError> {
+pub(super) async fn revision(
+    db: impl Executor<'_, Database = Db>,
+    project: ProjectId,
+) -> Result<i64, StoreError> {
     let row: Option<i64> =
         sqlx::query_scalar("SELECT expenses_revision FROM projects WHERE id = $1")
             .bind(project)
-            .fetch_optional(&mut *conn)
+            .fetch_optional(db)
             .await?;
     row.ok_or(StoreError::NotFound)
 }
@@ -105,7 +110,7 @@ struct SubmissionRow {
 }
 
 pub(super) async fn list(
-    conn: &mut Conn,
+    db: impl Executor<'_, Database = Db>,
     project: ProjectId,
 ) -> Result<Vec<Submission>, StoreError> {
     let rows: Vec<SubmissionRow> = sqlx::query_as(
@@ -116,7 +121,7 @@ pub(super) async fn list(
          FROM submissions s WHERE s.project_id = $1 ORDER BY s.id",
     )
     .bind(project)
-    .fetch_all(&mut *conn)
+    .fetch_all(db)
     .await?;
     rows.into_iter()
         .map(|row| {
@@ -143,7 +148,7 @@ pub(super) async fn list(
 }
 
 pub(super) async fn file(
-    conn: &mut Conn,
+    db: impl Executor<'_, Database = Db>,
     project: ProjectId,
     id: i64,
     document: SubmittedFile,
@@ -158,7 +163,7 @@ pub(super) async fn file(
     ))
     .bind(id)
     .bind(project)
-    .fetch_optional(&mut *conn)
+    .fetch_optional(db)
     .await?;
     Ok(bytes)
 }
@@ -171,7 +176,7 @@ struct ClaimRow {
 }
 
 pub(super) async fn prior_claims(
-    conn: &mut Conn,
+    db: impl Executor<'_, Database = Db>,
     project: ProjectId,
     before: Option<i64>,
 ) -> Result<Vec<PriorClaim>, StoreError> {
@@ -183,7 +188,7 @@ pub(super) async fn prior_claims(
     )
     .bind(project)
     .bind(before)
-    .fetch_all(&mut *conn)
+    .fetch_all(db)
     .await?;
     Ok(rows
         .into_iter()

@@ -21,7 +21,8 @@ impl AccountStore for SqlStore {
     ) -> Result<User, StoreError> {
         self.audited(change, async |conn| {
             let user =
-                accounts::insert_user(conn, email, password_hash, is_admin, change.now).await?;
+                accounts::insert_user(&mut *conn, email, password_hash, is_admin, change.now)
+                    .await?;
             let record = Record::new(AuditAction::UserCreate, "user", user.id).after(&user);
             Ok((user, vec![record]))
         })
@@ -89,7 +90,7 @@ impl AccountStore for SqlStore {
     ) -> Result<(), StoreError> {
         let before = accounts::memberships(&mut *self.conn().await?, project, Some(user)).await?;
         self.audited(change, async |conn| {
-            accounts::remove_membership(conn, project, user).await?;
+            accounts::remove_membership(&mut *conn, project, user).await?;
             let record = Record::new(
                 AuditAction::MembershipRemove,
                 "membership",
@@ -143,7 +144,8 @@ impl AccountStore for SqlStore {
         change: &Change,
     ) -> Result<ApiToken, StoreError> {
         self.audited(change, async |conn| {
-            let token = accounts::insert_token(conn, user, name, token_hash, change.now).await?;
+            let token =
+                accounts::insert_token(&mut *conn, user, name, token_hash, change.now).await?;
             let record = Record::new(AuditAction::TokenCreate, "api_token", token.id).after(&token);
             Ok((token, vec![record]))
         })
@@ -160,7 +162,7 @@ impl AccountStore for SqlStore {
 
     async fn revoke_token(&self, user: UserId, id: i64, change: &Change) -> Result<(), StoreError> {
         self.audited(change, async |conn| {
-            let token = accounts::revoke_token(conn, user, id, change.now).await?;
+            let token = accounts::revoke_token(&mut *conn, user, id, change.now).await?;
             let record = Record::new(AuditAction::TokenRevoke, "api_token", id).after(&token);
             Ok(((), vec![record]))
         })

@@ -57,7 +57,7 @@ impl ExpenseStore for SqlStore {
         self.in_write(async |conn| {
             // Once for the batch: the revision mark and the audit chain's head, the entries
             // written together at the end (a third of the statements of one audited insert each).
-            expenses::bump_revision(conn, project).await?;
+            expenses::bump_revision(&mut *conn, project).await?;
             let mut chain = audit::Chain::head(conn).await?;
             let mut created = Vec::with_capacity(data.len());
             for expense in data {

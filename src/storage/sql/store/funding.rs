@@ -64,7 +64,7 @@ impl FundingStore for SqlStore {
         change: &Change,
     ) -> Result<Extension, StoreError> {
         self.audited(change, async |conn| {
-            let created = funding::insert_extension(conn, project, new, change.now).await?;
+            let created = funding::insert_extension(&mut *conn, project, new, change.now).await?;
             let record = Record::new(AuditAction::ExtensionCreate, "extension", created.id)
                 .project(project)
                 .after(&created);
@@ -84,7 +84,7 @@ impl FundingStore for SqlStore {
         change: &Change,
     ) -> Result<Milestone, StoreError> {
         self.audited(change, async |conn| {
-            let created = funding::insert_milestone(conn, project, new, change.now).await?;
+            let created = funding::insert_milestone(&mut *conn, project, new, change.now).await?;
             let record = Record::new(AuditAction::MilestoneCreate, "milestone", created.id)
                 .project(project)
                 .after(&created);
@@ -134,7 +134,7 @@ impl FundingStore for SqlStore {
         change: &Change,
     ) -> Result<Tranche, StoreError> {
         self.audited(change, async |conn| {
-            let created = funding::insert_tranche(conn, project, new, change.now).await?;
+            let created = funding::insert_tranche(&mut *conn, project, new, change.now).await?;
             let record = Record::new(AuditAction::TrancheCreate, "tranche", created.id)
                 .project(project)
                 .after(&created);

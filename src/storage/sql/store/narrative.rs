@@ -37,7 +37,7 @@ impl NarrativeStore for SqlStore {
         change: &Change,
     ) -> Result<Indicator, StoreError> {
         self.audited(change, async |conn| {
-            let created = narrative::insert_indicator(conn, project, new, change.now).await?;
+            let created = narrative::insert_indicator(&mut *conn, project, new, change.now).await?;
             let record = Record::new(AuditAction::IndicatorCreate, "indicator", created.id)
                 .project(project)
                 .after(&created);

@@ -16,7 +16,7 @@ impl ProjectStore for SqlStore {
     async fn insert_call(&self, call: &NewCall, change: &Change) -> Result<Call, StoreError> {
         let id = self
             .audited(change, async |conn| {
-                let id = calls::insert(conn, call, change.now).await?;
+                let id = calls::insert(&mut *conn, call, change.now).await?;
                 let record = Record::new(AuditAction::CallCreate, "call", id).after(call);
                 Ok((id, vec![record]))
             })
@@ -46,7 +46,7 @@ impl ProjectStore for SqlStore {
     ) -> Result<Project, StoreError> {
         let id = self
             .audited(change, async |conn| {
-                let id = projects::insert(conn, data, change.now).await?;
+                let id = projects::insert(&mut *conn, data, change.now).await?;
                 let record = Record::new(AuditAction::ProjectCreate, "project", id)
                     .project(id)
                     .after(data);
@@ -98,7 +98,7 @@ impl ProjectStore for SqlStore {
         change: &Change,
     ) -> Result<Entity, StoreError> {
         self.audited(change, async |conn| {
-            let created = projects::insert_entity(conn, project, entity, change.now).await?;
+            let created = projects::insert_entity(&mut *conn, project, entity, change.now).await?;
             let record = Record::new(AuditAction::EntityCreate, "entity", created.id)
                 .project(project)
                 .after(&created);

@@ -24,7 +24,7 @@ impl SubmissionStore for SqlStore {
         let id = self
             .audited(change, async |conn| {
                 let (id, newly_included) =
-                    submissions::insert(conn, project, new, change.now).await?;
+                    submissions::insert(&mut *conn, project, new, change.now).await?;
                 let mut records: Vec<Record> = newly_included
                     .iter()
                     .map(|expense| {
