@@ -268,84 +268,14 @@ pub fn read(
         .flexible(true)
         .has_headers(true)
         .from_reader(text.as_bytes());
-    let headers: Vec<String> = match reader.headers() {
-        Ok(h) => h.iter().map(|s| s.trim().to_owned()).collect(),
-        Err(e) => {
-            return Err(vec![sheet_error(
-                "file",
-                "unreadable_csv",
-                format!("file CSV illeggibile: {e}"),
-            )])
-        }
-    };
-    if headers.iter().all(String::is_empty) {
-        return Err(vec![sheet_error(
-            "file",
-            "no_header",
-            "la prima riga deve contenere le intestazioni delle colonne".into(),
-        )]);
-    }
-    let folded: Vec<String> = headers.iter().map(|h| fold_header(h)).collect();
-    let mut errors = Vec::new();
-    for field in mapping.0.keys() {
-        if !fields.iter().any(|(f, _)| f == field) {
-            errors.push(sheet_error(
-                &format!("map.{field}"),
-                "unknown_field",
-                format!(
-                    "campo sconosciuto «{field}»: i campi sono {}",
-                    fields
-                        .iter()
-                        .map(|(f, _)| *f)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            ));
-        }
-    }
-    let mut columns: BTreeMap<&'static str, (usize, String)> = BTreeMap::new();
-    for (field, aliases) in fields {
-        let index = match mapping.0.get(*field) {
-            Some(header) => {
-                let wanted = fold_header(header);
-                match folded.iter().position(|h| *h == wanted) {
-                    Some(i) => Some(i),
-                    None => {
-                        errors.push(sheet_error(
-                            &format!("map.{field}"),
-                            "missing_column",
-                            format!("la colonna «{header}» indicata per {field} non c'è nel file"),
-                        ));
-                        None
-                    }
-                }
-            }
-            None => aliases
-                .iter()
-                .find_map(|alias| folded.iter().position(|h| *h == fold_header(alias))),
-        };
-        if let Some(i) = index {
-            if let Some((other, _)) = columns.iter().find(|(_, (j, _))| *j == i) {
-                errors.push(sheet_error(
-                    &format!("map.{field}"),
-                    "column_used_twice",
-                    format!("la colonna «{}» è già usata per {other}", headers[i]),
-                ));
-                continue;
-            }
-            columns.insert(field, (i, headers[i].clone()));
-        }
-    }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
+    let headers = read_headers(&mut reader)?;
+    let columns = find_columns(&headers, mapping, fields)?;
     let ignored = headers
         .iter()
         .enumerate()
         .filter(|(i, h)| !h.is_empty() && !columns.values().any(|(j, _)| j == i))
         .map(|(_, h)| h.clone())
         .collect();
-
     let mut rows = Vec::new();
     let mut lines = LineCounter { pos: 0, breaks: 0 };
     for (n, record) in reader.records().enumerate() {
@@ -363,52 +293,142 @@ pub fn read(
                 format!("il file ha più di {MAX_ROWS} righe: dividerlo in più file"),
             )]);
         }
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                rows.push(Row {
-                    line,
-                    values: BTreeMap::new(),
-                    errors: vec![sheet_error(
-                        "",
-                        "unreadable_row",
-                        format!("riga illeggibile: {e}"),
-                    )],
-                });
-                continue;
-            }
-        };
-        if record.iter().all(|c| c.trim().is_empty()) {
-            continue;
+        match record {
+            Ok(record) if record.iter().all(|c| c.trim().is_empty()) => {}
+            Ok(record) => rows.push(read_row(line, &record, &columns)),
+            Err(e) => rows.push(Row {
+                line,
+                values: BTreeMap::new(),
+                errors: vec![sheet_error(
+                    "",
+                    "unreadable_row",
+                    format!("riga illeggibile: {e}"),
+                )],
+            }),
         }
-        let mut row = Row {
-            line,
-            values: BTreeMap::new(),
-            errors: Vec::new(),
-        };
-        for (field, (i, header)) in &columns {
-            let cell = crate::domain::text::trim_text(record.get(*i).unwrap_or(""));
-            if cell.is_empty() {
-                continue;
-            }
-            match normalise(field, cell) {
-                Ok(value) => {
-                    row.values.insert(field, value);
-                }
-                Err((code, message)) => row.errors.push(FieldError {
-                    field: (*field).into(),
-                    code: code.into(),
-                    message: format!("colonna «{header}»: {message}"),
-                }),
-            }
-        }
-        rows.push(row);
     }
     Ok(Sheet {
         columns: columns.into_iter().map(|(f, (_, h))| (f, h)).collect(),
         ignored,
         rows,
     })
+}
+
+/// The header row, trimmed; refused when unreadable or empty.
+fn read_headers(reader: &mut ::csv::Reader<&[u8]>) -> Result<Vec<String>, Vec<SheetError>> {
+    let headers: Vec<String> = match reader.headers() {
+        Ok(h) => h.iter().map(|s| s.trim().to_owned()).collect(),
+        Err(e) => {
+            return Err(vec![sheet_error(
+                "file",
+                "unreadable_csv",
+                format!("file CSV illeggibile: {e}"),
+            )])
+        }
+    };
+    if headers.iter().all(String::is_empty) {
+        return Err(vec![sheet_error(
+            "file",
+            "no_header",
+            "la prima riga deve contenere le intestazioni delle colonne".into(),
+        )]);
+    }
+    Ok(headers)
+}
+
+/// Which column holds each field: the one the mapping names, else the first of its aliases found
+/// (headers compared folded). A mapping to an unknown field or a missing column, or a column
+/// used for two fields, is an error.
+fn find_columns(
+    headers: &[String],
+    mapping: &Mapping,
+    fields: &'static [(&'static str, &'static [&'static str])],
+) -> Result<BTreeMap<&'static str, (usize, String)>, Vec<SheetError>> {
+    let folded: Vec<String> = headers.iter().map(|h| fold_header(h)).collect();
+    let known = || {
+        fields
+            .iter()
+            .map(|(f, _)| *f)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut errors: Vec<SheetError> = mapping
+        .0
+        .keys()
+        .filter(|field| !fields.iter().any(|(f, _)| f == field))
+        .map(|field| {
+            sheet_error(
+                &format!("map.{field}"),
+                "unknown_field",
+                format!("campo sconosciuto «{field}»: i campi sono {}", known()),
+            )
+        })
+        .collect();
+    let mut columns: BTreeMap<&'static str, (usize, String)> = BTreeMap::new();
+    for (field, aliases) in fields {
+        let index = match mapping.0.get(*field) {
+            Some(header) => {
+                let wanted = fold_header(header);
+                let found = folded.iter().position(|h| *h == wanted);
+                if found.is_none() {
+                    errors.push(sheet_error(
+                        &format!("map.{field}"),
+                        "missing_column",
+                        format!("la colonna «{header}» indicata per {field} non c'è nel file"),
+                    ));
+                }
+                found
+            }
+            None => aliases
+                .iter()
+                .find_map(|alias| folded.iter().position(|h| *h == fold_header(alias))),
+        };
+        let Some(i) = index else { continue };
+        if let Some((other, _)) = columns.iter().find(|(_, (j, _))| *j == i) {
+            errors.push(sheet_error(
+                &format!("map.{field}"),
+                "column_used_twice",
+                format!("la colonna «{}» è già usata per {other}", headers[i]),
+            ));
+            continue;
+        }
+        columns.insert(field, (i, headers[i].clone()));
+    }
+    if errors.is_empty() {
+        Ok(columns)
+    } else {
+        Err(errors)
+    }
+}
+
+/// One record's cells by field, each normalised, or an error naming its column.
+fn read_row(
+    line: usize,
+    record: &::csv::StringRecord,
+    columns: &BTreeMap<&'static str, (usize, String)>,
+) -> Row {
+    let mut row = Row {
+        line,
+        values: BTreeMap::new(),
+        errors: Vec::new(),
+    };
+    for (field, (i, header)) in columns {
+        let cell = crate::domain::text::trim_text(record.get(*i).unwrap_or(""));
+        if cell.is_empty() {
+            continue;
+        }
+        match normalise(field, cell) {
+            Ok(value) => {
+                row.values.insert(field, value);
+            }
+            Err((code, message)) => row.errors.push(FieldError {
+                field: (*field).into(),
+                code: code.into(),
+                message: format!("colonna «{header}»: {message}"),
+            }),
+        }
+    }
+    row
 }
 
 /// The line of each record, as a person counts lines: the reader takes the blank lines before a

@@ -14,11 +14,11 @@ use super::{access, projects, App, ServiceError};
 use crate::domain::access::{Actor, Need};
 use crate::domain::attachment::{AttachmentKind, NewAttachment};
 use crate::domain::{
-    Amounts, CategoryCode, Cig, Cup, Document as Doc, DocumentType, EntityId, ExpenseData, Nature,
-    Payment, ProjectId, TaxId,
+    Amounts, CategoryCode, Cig, Cup, Document as Doc, DocumentType, EntityId, Expense, ExpenseData,
+    FieldError, Nature, Payment, Project, ProjectId, TaxId,
 };
 use crate::imports::fatturapa::{self, Fattura};
-use crate::storage::ExpenseFile;
+use crate::storage::{ExpenseFile, StoreError};
 
 /// What to import into, shared by every file of a batch.
 #[derive(Debug, Clone)]
@@ -209,29 +209,7 @@ pub async fn fatturapa_batch(
     target: &Target,
     files: Vec<(String, Vec<u8>)>,
 ) -> Result<Vec<FileReport>, ServiceError> {
-    let project = projects::get(app, who, target.project).await?;
-    access::require(
-        app,
-        who,
-        target.project,
-        Need::RecordExpense {
-            entity: target.entity,
-        },
-    )
-    .await?;
-    if !app
-        .store
-        .list_entities(target.project)
-        .await?
-        .iter()
-        .any(|e| e.id == target.entity)
-    {
-        return Err(ServiceError::field(
-            "entity",
-            "unknown_entity",
-            "l'ente indicato non è un partner di questo progetto",
-        ));
-    }
+    let project = check_target(app, who, target).await?;
     let mut seen: Seen = app
         .store
         .all_expenses(target.project)
@@ -242,109 +220,45 @@ pub async fn fatturapa_batch(
             document_key(d.supplier_vat.as_ref(), &d.supplier_name, &d.number, d.date)
         })
         .collect();
-
-    /// What became of a file before the database is written.
-    enum Step {
-        Done(FileReport),
-        Write {
-            name: String,
-            planned: Vec<PlannedExpense>,
-            index: usize,
-        },
-    }
     let mut steps = Vec::with_capacity(files.len());
     let mut writes: Vec<ExpenseFile> = Vec::new();
     let mut blobs = Vec::new();
     for (name, bytes) in files {
-        let report = |outcome, message: Option<String>, expenses| FileReport {
-            file: name.clone(),
-            outcome,
-            message,
-            expenses,
-            created: Vec::new(),
-        };
-        let fattura = match fatturapa::parse(&bytes) {
-            Ok(f) => f,
-            Err(e) => {
-                steps.push(Step::Done(report(
-                    Outcome::Refused,
-                    Some(e.to_string()),
-                    Vec::new(),
-                )));
-                continue;
+        match prepare(app, target, &project, &name, &bytes, &mut seen)? {
+            Prepared::Done(outcome, message, planned) => {
+                steps.push(Step::Done(FileReport {
+                    file: name,
+                    outcome,
+                    message,
+                    expenses: planned,
+                    created: Vec::new(),
+                }));
             }
-        };
-        let (data, planned, already) = match plan(target, &project, &fattura, &seen) {
-            Ok(p) => p,
-            Err(ServiceError::Invalid(errors)) => {
-                steps.push(Step::Done(report(
-                    Outcome::Refused,
-                    Some(crate::domain::FieldError::joined(&errors)),
-                    Vec::new(),
-                )));
-                continue;
-            }
-            Err(other) => return Err(other),
-        };
-        if target.dry_run {
-            steps.push(Step::Done(report(Outcome::Preview, None, planned)));
-            continue;
-        }
-        if data.is_empty() {
-            let message =
-                format!("già importata: {already} documenti già registrati, nessuna spesa creata");
-            steps.push(Step::Done(report(Outcome::Skipped, Some(message), planned)));
-            continue;
-        }
-        // The original file becomes the evidence of every expense it creates.
-        let evidence = match NewAttachment::check(
-            AttachmentKind::Invoice,
-            &name,
-            &bytes,
-            app.max_file_bytes,
-        ) {
-            Ok(e) => e,
-            Err(e) => {
-                steps.push(Step::Done(report(
-                    Outcome::Refused,
-                    Some(e.message),
+            Prepared::Write(planned, file) => {
+                if let Some(evidence) = &file.evidence {
+                    blobs.push((evidence.digest.clone(), bytes));
+                }
+                steps.push(Step::Write {
+                    name,
                     planned,
-                )));
-                continue;
+                    index: writes.len(),
+                });
+                writes.push(file);
             }
-        };
-        for d in &data {
-            let doc = &d.document;
-            seen.insert(document_key(
-                doc.supplier_vat.as_ref(),
-                &doc.supplier_name,
-                &doc.number,
-                doc.date,
-            ));
         }
-        blobs.push((evidence.digest.clone(), bytes));
-        steps.push(Step::Write {
-            name,
-            planned,
-            index: writes.len(),
-        });
-        writes.push(ExpenseFile {
-            expenses: data,
-            evidence: Some(evidence),
-        });
     }
     // Every file's bytes are stored, and synced, before any row refers to them.
     app.blobs.put_many(blobs).await?;
-    let all: Vec<ExpenseData> = writes.iter().flat_map(|w| w.expenses.clone()).collect();
-    let mut outcomes = Vec::new();
+    let mut outcomes: Vec<Option<Result<Vec<Expense>, StoreError>>> = Vec::new();
     if !writes.is_empty() {
+        let all: Vec<ExpenseData> = writes.iter().flat_map(|w| w.expenses.clone()).collect();
         super::expenses::validate_many(app, who, target.project, &all).await?;
-        outcomes = app
+        let written = app
             .store
             .insert_expense_files(target.project, &writes, &app.change(who))
             .await?;
+        outcomes = written.into_iter().map(Some).collect();
     }
-    let mut outcomes: Vec<Option<Result<_, _>>> = outcomes.into_iter().map(Some).collect();
     Ok(steps
         .into_iter()
         .map(|step| match step {
@@ -353,42 +267,146 @@ pub async fn fatturapa_batch(
                 name,
                 planned,
                 index,
-            } => {
-                let result = outcomes.get_mut(index).and_then(Option::take);
-                let (outcome, message, created) = match result {
-                    Some(Ok(created)) => (
-                        Outcome::Created,
-                        None,
-                        created
-                            .iter()
-                            .map(|e: &crate::domain::Expense| e.id.to_string())
-                            .collect(),
-                    ),
-                    // Recorded meanwhile by another import: nothing of this file was written.
-                    Some(Err(crate::storage::StoreError::Duplicate(_))) => (
-                        Outcome::Skipped,
-                        Some("già importata: documento registrato nel frattempo da un'altra importazione, nessuna spesa creata".into()),
-                        Vec::new(),
-                    ),
-                    Some(Err(e)) => {
-                        let message = match ServiceError::from(e) {
-                            ServiceError::Conflict { message, .. } => message,
-                            other => other.to_string(),
-                        };
-                        (Outcome::Refused, Some(message), Vec::new())
-                    }
-                    None => (Outcome::Refused, Some("non scritto".into()), Vec::new()),
-                };
-                FileReport {
-                    file: name,
-                    outcome,
-                    message,
-                    expenses: planned,
-                    created,
-                }
-            }
+            } => written_report(
+                name,
+                planned,
+                outcomes.get_mut(index).and_then(Option::take),
+            ),
         })
         .collect())
+}
+
+/// What became of a file before the database is written: reported already, or to be written
+/// (its place among the writes).
+enum Step {
+    Done(FileReport),
+    Write {
+        name: String,
+        planned: Vec<PlannedExpense>,
+        index: usize,
+    },
+}
+
+/// One file read and planned: refused, previewed or skipped with its message, or to be written
+/// with the file itself as the evidence of every expense it creates.
+enum Prepared {
+    Done(Outcome, Option<String>, Vec<PlannedExpense>),
+    Write(Vec<PlannedExpense>, ExpenseFile),
+}
+
+/// The project, once `who` may record expenses for the target's entity, a partner of it.
+async fn check_target(app: &App, who: &Actor, target: &Target) -> Result<Project, ServiceError> {
+    let project = projects::get(app, who, target.project).await?;
+    let need = Need::RecordExpense {
+        entity: target.entity,
+    };
+    access::require(app, who, target.project, need).await?;
+    let entities = app.store.list_entities(target.project).await?;
+    if !entities.iter().any(|e| e.id == target.entity) {
+        return Err(ServiceError::field(
+            "entity",
+            "unknown_entity",
+            "l'ente indicato non è un partner di questo progetto",
+        ));
+    }
+    Ok(project)
+}
+
+/// Reads and plans one file; the documents it will record join `seen`, so that a second copy in
+/// the same batch is skipped.
+fn prepare(
+    app: &App,
+    target: &Target,
+    project: &Project,
+    name: &str,
+    bytes: &[u8],
+    seen: &mut Seen,
+) -> Result<Prepared, ServiceError> {
+    let fattura = match fatturapa::parse(bytes) {
+        Ok(f) => f,
+        Err(e) => {
+            return Ok(Prepared::Done(
+                Outcome::Refused,
+                Some(e.to_string()),
+                Vec::new(),
+            ))
+        }
+    };
+    let (data, planned, already) = match plan(target, project, &fattura, seen) {
+        Ok(p) => p,
+        Err(ServiceError::Invalid(errors)) => {
+            let message = Some(FieldError::joined(&errors));
+            return Ok(Prepared::Done(Outcome::Refused, message, Vec::new()));
+        }
+        Err(other) => return Err(other),
+    };
+    if target.dry_run {
+        return Ok(Prepared::Done(Outcome::Preview, None, planned));
+    }
+    if data.is_empty() {
+        let message =
+            format!("già importata: {already} documenti già registrati, nessuna spesa creata");
+        return Ok(Prepared::Done(Outcome::Skipped, Some(message), planned));
+    }
+    let evidence =
+        match NewAttachment::check(AttachmentKind::Invoice, name, bytes, app.max_file_bytes) {
+            Ok(e) => e,
+            Err(e) => return Ok(Prepared::Done(Outcome::Refused, Some(e.message), planned)),
+        };
+    for d in &data {
+        let doc = &d.document;
+        seen.insert(document_key(
+            doc.supplier_vat.as_ref(),
+            &doc.supplier_name,
+            &doc.number,
+            doc.date,
+        ));
+    }
+    let file = ExpenseFile {
+        expenses: data,
+        evidence: Some(evidence),
+    };
+    Ok(Prepared::Write(planned, file))
+}
+
+/// The report of a file that was to be written, from what its write did.
+fn written_report(
+    name: String,
+    planned: Vec<PlannedExpense>,
+    result: Option<Result<Vec<Expense>, StoreError>>,
+) -> FileReport {
+    let (outcome, message, created) = match result {
+        Some(Ok(created)) => (
+            Outcome::Created,
+            None,
+            created.iter().map(|e| e.id.to_string()).collect(),
+        ),
+        // Recorded meanwhile by another import: nothing of this file was written.
+        Some(Err(StoreError::Duplicate(_))) => (
+            Outcome::Skipped,
+            Some(
+                "già importata: documento registrato nel frattempo da un'altra importazione, \
+                 nessuna spesa creata"
+                    .into(),
+            ),
+            Vec::new(),
+        ),
+        Some(Err(e)) => {
+            let message = match ServiceError::from(e) {
+                ServiceError::Conflict { message, .. } => message,
+                other => other.to_string(),
+            };
+            (Outcome::Refused, Some(message), Vec::new())
+        }
+        None => (Outcome::Refused, Some("non scritto".into()), Vec::new()),
+    };
+    FileReport {
+        file: name,
+        outcome,
+        message,
+        expenses: planned,
+        created,
+    }
 }
 
 /// The project's entities, if `who` may record expenses for at least one of them (a file import

@@ -183,68 +183,17 @@ const REFERENCE_BLOCKS: &[&str] = &[
 fn parse_xml(text: &str) -> Result<Fattura, FatturaError> {
     let mut reader = Reader::from_str(text);
     reader.config_mut().trim_text(false);
-    let mut path: Vec<String> = Vec::new();
-    let mut format = String::new();
-    let mut supplier = (
-        String::new(),
-        String::new(),
-        String::new(),
-        String::new(),
-        String::new(),
-    );
-    let mut bodies: Vec<BodyBuilder> = Vec::new();
-    let mut root_seen = false;
-    let mut in_signature = 0usize;
+    let mut walk = Walk::default();
     loop {
         let event = reader
             .read_event()
             .map_err(|e| FatturaError::Xml(e.to_string()))?;
         match event {
             Event::DocType(_) => return Err(FatturaError::Doctype),
-            Event::Start(e) => {
-                let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
-                if in_signature > 0 || name == "Signature" {
-                    in_signature += 1;
-                    continue;
-                }
-                if path.is_empty() {
-                    if name != "FatturaElettronica" {
-                        return Err(FatturaError::NotFatturaPa);
-                    }
-                    root_seen = true;
-                    for attr in e.attributes().flatten() {
-                        if attr.key.local_name().as_ref() == b"versione" {
-                            format = String::from_utf8_lossy(&attr.value).into_owned();
-                        }
-                    }
-                }
-                if name == "FatturaElettronicaBody" && path.len() == 1 {
-                    bodies.push(BodyBuilder::default());
-                }
-                if name == "DettaglioLinee" {
-                    if let Some(b) = bodies.last_mut() {
-                        b.lines += 1;
-                    }
-                }
-                if name == "DatiRiepilogo" {
-                    if let Some(b) = bodies.last_mut() {
-                        b.summaries += 1;
-                    }
-                }
-                path.push(name);
-            }
-            Event::End(_) => {
-                if in_signature > 0 {
-                    in_signature -= 1;
-                    continue;
-                }
-                path.pop();
-            }
+            Event::Start(e) => walk.start(&e)?,
+            Event::End(_) => walk.end(),
             Event::Empty(_) | Event::Comment(_) | Event::PI(_) | Event::Decl(_) => {}
             Event::Text(t) => {
-                if in_signature > 0 || path.len() < 3 {
-                    continue;
-                }
                 let value = t
                     .decode()
                     .map_err(|e| FatturaError::Xml(e.to_string()))
@@ -253,73 +202,138 @@ fn parse_xml(text: &str) -> Result<Fattura, FatturaError> {
                             .map(|s| s.into_owned())
                             .map_err(|e| FatturaError::Xml(e.to_string()))
                     })?;
-                collect(&path, &value, &mut supplier, &mut format, bodies.last_mut());
+                walk.text(&value);
             }
-            Event::CData(c) => {
-                let value = String::from_utf8_lossy(&c).into_owned();
-                collect(&path, &value, &mut supplier, &mut format, bodies.last_mut());
-            }
-            Event::GeneralRef(r) => {
-                // Character references (&#233;) and the five predefined entities only.
-                let name = String::from_utf8_lossy(&r).into_owned();
-                let value = match name.as_str() {
-                    "amp" => "&".to_owned(),
-                    "lt" => "<".to_owned(),
-                    "gt" => ">".to_owned(),
-                    "quot" => "\"".to_owned(),
-                    "apos" => "'".to_owned(),
-                    n if n.starts_with('#') => {
-                        let code = n
-                            .strip_prefix("#x")
-                            .map(|h| u32::from_str_radix(h, 16))
-                            .unwrap_or_else(|| n[1..].parse());
-                        code.ok()
-                            .and_then(char::from_u32)
-                            .map(String::from)
-                            .ok_or_else(|| {
-                                FatturaError::Xml(format!("riferimento non valido &{n};"))
-                            })?
-                    }
-                    other => {
-                        return Err(FatturaError::Xml(format!(
-                            "entità sconosciuta &{other};: rifiutata per sicurezza"
-                        )))
-                    }
-                };
-                if in_signature == 0 && path.len() >= 3 {
-                    collect(&path, &value, &mut supplier, &mut format, bodies.last_mut());
-                }
-            }
+            Event::CData(c) => walk.text(&String::from_utf8_lossy(&c)),
+            Event::GeneralRef(r) => walk.text(&general_ref(&String::from_utf8_lossy(&r))?),
             Event::Eof => break,
         }
     }
-    if !root_seen {
-        return Err(FatturaError::NotFatturaPa);
+    walk.finish()
+}
+
+/// Where the reader is in the document, and what it has collected so far.
+#[derive(Default)]
+struct Walk {
+    path: Vec<String>,
+    format: String,
+    supplier: Supplier,
+    bodies: Vec<BodyBuilder>,
+    root_seen: bool,
+    /// How deep inside an XML signature (its content is not the invoice's).
+    in_signature: usize,
+}
+
+impl Walk {
+    fn start(&mut self, e: &quick_xml::events::BytesStart<'_>) -> Result<(), FatturaError> {
+        let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
+        if self.in_signature > 0 || name == "Signature" {
+            self.in_signature += 1;
+            return Ok(());
+        }
+        if self.path.is_empty() {
+            if name != "FatturaElettronica" {
+                return Err(FatturaError::NotFatturaPa);
+            }
+            self.root_seen = true;
+            for attr in e.attributes().flatten() {
+                if attr.key.local_name().as_ref() == b"versione" {
+                    self.format = String::from_utf8_lossy(&attr.value).into_owned();
+                }
+            }
+        }
+        if name == "FatturaElettronicaBody" && self.path.len() == 1 {
+            self.bodies.push(BodyBuilder::default());
+        }
+        if let Some(b) = self.bodies.last_mut() {
+            match name.as_str() {
+                "DettaglioLinee" => b.lines += 1,
+                "DatiRiepilogo" => b.summaries += 1,
+                _ => {}
+            }
+        }
+        self.path.push(name);
+        Ok(())
     }
-    let (denominazione, nome, cognome, id_paese, id_codice) = supplier;
-    let supplier_name = if denominazione.trim().is_empty() {
-        format!("{} {}", nome.trim(), cognome.trim())
-            .trim()
-            .to_owned()
-    } else {
-        denominazione.trim().to_owned()
-    };
-    let documents = bodies
-        .into_iter()
-        .enumerate()
-        .map(|(i, b)| finish(i + 1, b))
-        .collect::<Result<Vec<_>, _>>()?;
-    if documents.is_empty() {
-        return Err(FatturaError::Invalid {
-            body: 0,
-            what: "nessun documento (FatturaElettronicaBody) nel file".into(),
-        });
+
+    fn end(&mut self) {
+        if self.in_signature > 0 {
+            self.in_signature -= 1;
+        } else {
+            self.path.pop();
+        }
     }
-    Ok(Fattura {
-        format,
-        supplier_name,
-        supplier_vat: format!("{}{}", id_paese.trim(), id_codice.trim()),
-        documents,
+
+    /// Text inside an element below the header or a body (a signature's aside).
+    fn text(&mut self, value: &str) {
+        if self.in_signature == 0 && self.path.len() >= 3 {
+            collect(
+                &self.path,
+                value,
+                &mut self.supplier,
+                &mut self.format,
+                self.bodies.last_mut(),
+            );
+        }
+    }
+
+    fn finish(self) -> Result<Fattura, FatturaError> {
+        if !self.root_seen {
+            return Err(FatturaError::NotFatturaPa);
+        }
+        let (denominazione, nome, cognome, id_paese, id_codice) = self.supplier;
+        let supplier_name = if denominazione.trim().is_empty() {
+            format!("{} {}", nome.trim(), cognome.trim())
+                .trim()
+                .to_owned()
+        } else {
+            denominazione.trim().to_owned()
+        };
+        let documents = self
+            .bodies
+            .into_iter()
+            .enumerate()
+            .map(|(i, b)| finish(i + 1, b))
+            .collect::<Result<Vec<_>, _>>()?;
+        if documents.is_empty() {
+            return Err(FatturaError::Invalid {
+                body: 0,
+                what: "nessun documento (FatturaElettronicaBody) nel file".into(),
+            });
+        }
+        Ok(Fattura {
+            format: self.format,
+            supplier_name,
+            supplier_vat: format!("{}{}", id_paese.trim(), id_codice.trim()),
+            documents,
+        })
+    }
+}
+
+/// Character references (`&#233;`) and the five predefined entities only: any other entity is
+/// refused (no expansion, no external reference).
+fn general_ref(name: &str) -> Result<String, FatturaError> {
+    Ok(match name {
+        "amp" => "&".to_owned(),
+        "lt" => "<".to_owned(),
+        "gt" => ">".to_owned(),
+        "quot" => "\"".to_owned(),
+        "apos" => "'".to_owned(),
+        n if n.starts_with('#') => {
+            let code = n
+                .strip_prefix("#x")
+                .map(|h| u32::from_str_radix(h, 16))
+                .unwrap_or_else(|| n[1..].parse());
+            code.ok()
+                .and_then(char::from_u32)
+                .map(String::from)
+                .ok_or_else(|| FatturaError::Xml(format!("riferimento non valido &{n};")))?
+        }
+        other => {
+            return Err(FatturaError::Xml(format!(
+                "entità sconosciuta &{other};: rifiutata per sicurezza"
+            )))
+        }
     })
 }
 
