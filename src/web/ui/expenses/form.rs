@@ -1,249 +1,20 @@
-//! The expense table (filters, sort, pages, totals of the filtered rows, CSV for Italian Excel),
-//! the expense form (create and edit, errors beside each field, amounts typed the Italian way), the
+//! The expense form (create and edit, errors beside each field, amounts typed the Italian way), the
 //! workflow buttons and the expense's history.
 
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::Router;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::frame::{choices, project_id, Choice, Frame, ProjectNav};
-use super::page::{render, UiError, UiResult};
-use super::session::{CsrfForm, UiSession};
+use super::super::frame::{choices, project_id, Choice, Frame, ProjectNav};
+use super::super::page::{render, UiError, UiResult};
+use super::super::session::{CsrfForm, UiSession};
 use crate::domain::audit::{AuditAction, Entry};
 use crate::domain::expense_fields::{ExpenseFields, Locale};
-use crate::domain::query::{ExpenseSortField, PageRequest, Sort};
 use crate::domain::text::italian_date;
-use crate::domain::{Entity, Expense, ExpenseData, ExpenseId, ExpenseStatus, Step};
+use crate::domain::{Entity, Expense, ExpenseData, ExpenseId, Step};
 use crate::services::{audit, expenses, projects, App, ServiceError};
-use crate::web::extract::QueryPairs;
-
-const PER_PAGE: u32 = 50;
-
-pub fn router() -> Router<App> {
-    Router::new()
-        .route("/progetti/{id}/spese", get(table))
-        .route("/progetti/{id}/spese.csv", get(csv_export))
-        .route("/progetti/{id}/spese/nuova", get(new_form).post(create))
-        .route("/spese/{id}", get(edit_form).post(update))
-        .route("/spese/{id}/passo", post(step))
-}
-
-/// The query without its empty fields (an untouched filter of the form sends `entity=`).
-fn non_empty(query: &QueryPairs) -> QueryPairs {
-    QueryPairs(
-        query
-            .0
-            .iter()
-            .filter(|(_, v)| !v.trim().is_empty())
-            .cloned()
-            .collect(),
-    )
-}
-
-#[derive(Serialize)]
-struct Row {
-    id: String,
-    entity: String,
-    category: String,
-    supplier: String,
-    document: String,
-    date: String,
-    claimed: String,
-    status: &'static str,
-    status_code: &'static str,
-}
-
-#[derive(Serialize)]
-struct TablePage {
-    frame: Frame,
-    nav: ProjectNav,
-    rows: Vec<Row>,
-    total: i64,
-    totals_net: String,
-    totals_vat: String,
-    totals_claimed: String,
-    entities: Vec<Choice>,
-    categories: Vec<Choice>,
-    statuses: Vec<Choice>,
-    sorts: Vec<Choice>,
-    q: String,
-    date_from: String,
-    date_to: String,
-    page: u32,
-    pages: u32,
-    prev: Option<String>,
-    next: Option<String>,
-    csv: String,
-    error: Option<String>,
-}
-
-fn query_string(pairs: &[(String, String)]) -> String {
-    serde_urlencoded::to_string(pairs).unwrap_or_default()
-}
-
-async fn table(
-    State(app): State<App>,
-    session: UiSession,
-    Path(id): Path<String>,
-    query: QueryPairs,
-) -> UiResult<Response> {
-    let id = project_id(&id)?;
-    let who = session.actor();
-    let project = projects::get(&app, &who, id).await?;
-    let call = crate::services::calls::get(&app, &who, project.data.call_id).await?;
-    let entities = projects::entities(&app, &who, id).await?;
-    let q = non_empty(&query);
-    let (filter, error) = match crate::web::expenses::filter(&q) {
-        Ok(f) => (f, None),
-        Err(e) => (Default::default(), Some(e.detail().to_owned())),
-    };
-    let sort = crate::web::pagination::sort(&q, ExpenseSortField::NAMES, ExpenseSortField::Id)
-        .unwrap_or(Sort {
-            field: ExpenseSortField::Id,
-            descending: false,
-        });
-    let page: u32 = q
-        .get("page")
-        .and_then(|p| p.parse().ok())
-        .filter(|p| *p >= 1)
-        .unwrap_or(1);
-    let (result, totals) = expenses::list(
-        &app,
-        &who,
-        id,
-        &filter,
-        sort,
-        PageRequest {
-            page,
-            per_page: PER_PAGE,
-        },
-    )
-    .await?;
-    let names: std::collections::HashMap<_, _> =
-        entities.iter().map(|e| (e.id, e.name.clone())).collect();
-    let rows = result
-        .items
-        .iter()
-        .map(|e| Row {
-            id: e.id.to_string(),
-            entity: names.get(&e.data.entity_id).cloned().unwrap_or_default(),
-            category: e
-                .data
-                .category
-                .as_ref()
-                .and_then(|c| call.category(c.as_str()).map(|c| c.name.clone()))
-                .unwrap_or_else(|| "—".into()),
-            supplier: e.data.document.supplier_name.clone(),
-            document: format!(
-                "{} {}",
-                e.data.document.kind.italian(),
-                e.data.document.number
-            ),
-            date: italian_date(e.data.document.date),
-            claimed: e.data.signed(e.data.amounts.claimed()).italian(),
-            status: e.status.italian(),
-            status_code: e.status.as_str(),
-        })
-        .collect();
-    let pages = u32::try_from((result.total + i64::from(PER_PAGE) - 1) / i64::from(PER_PAGE))
-        .unwrap_or(1)
-        .max(1);
-    let keep: Vec<(String, String)> = q.0.iter().filter(|(k, _)| k != "page").cloned().collect();
-    let link = |p: u32| {
-        let mut pairs = keep.clone();
-        pairs.push(("page".into(), p.to_string()));
-        format!("/progetti/{id}/spese?{}", query_string(&pairs))
-    };
-    let html = render(
-        "expenses.html",
-        TablePage {
-            frame: Frame::from(&session),
-            nav: ProjectNav::new(id, &project.data.title, "spese"),
-            rows,
-            total: result.total,
-            totals_net: totals.net.italian(),
-            totals_vat: totals.vat.italian(),
-            totals_claimed: totals.claimed.italian(),
-            entities: choices(
-                entities
-                    .iter()
-                    .map(|e| (e.id.to_string(), e.name.clone()))
-                    .collect(),
-                q.get("entity"),
-            ),
-            categories: choices(
-                call.categories
-                    .iter()
-                    .map(|c| (c.code.as_str().to_owned(), c.name.clone()))
-                    .collect(),
-                q.get("category"),
-            ),
-            statuses: choices(
-                ExpenseStatus::ALL
-                    .iter()
-                    .map(|s| (s.as_str().to_owned(), s.italian().to_owned()))
-                    .collect(),
-                q.get("status"),
-            ),
-            sorts: choices(
-                [
-                    ("id", "Ordine di inserimento"),
-                    ("document_date", "Data del documento"),
-                    ("-document_date", "Data del documento (recenti prima)"),
-                    ("supplier_name", "Fornitore"),
-                    ("-claimed_amount", "Importo (dal maggiore)"),
-                    ("claimed_amount", "Importo (dal minore)"),
-                    ("status", "Stato"),
-                ]
-                .iter()
-                .map(|(v, l)| ((*v).to_owned(), (*l).to_owned()))
-                .collect(),
-                q.get("sort"),
-            ),
-            q: q.get("q").unwrap_or("").to_owned(),
-            date_from: q.get("date_from").unwrap_or("").to_owned(),
-            date_to: q.get("date_to").unwrap_or("").to_owned(),
-            page,
-            pages,
-            prev: (page > 1).then(|| link(page - 1)),
-            next: (page < pages).then(|| link(page + 1)),
-            csv: format!("/progetti/{id}/spese.csv?{}", query_string(&keep)),
-            error,
-        },
-    )?;
-    Ok(html.into_response())
-}
-
-/// The filtered rows as CSV that Italian Excel opens directly: `;` between fields, decimal comma,
-/// dates as dd/mm/yyyy, UTF-8 with a byte-order mark.
-async fn csv_export(
-    State(app): State<App>,
-    session: UiSession,
-    Path(id): Path<String>,
-    query: QueryPairs,
-) -> UiResult<Response> {
-    let id = project_id(&id)?;
-    let who = session.actor();
-    let q = non_empty(&query);
-    let filter = crate::web::expenses::filter(&q)?;
-    let sort = crate::web::pagination::sort(&q, ExpenseSortField::NAMES, ExpenseSortField::Id)?;
-    let bytes = expenses::export_csv(&app, &who, id, &filter, sort).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"spese-progetto-{id}.csv\""),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
-}
 
 /// The form's fields, in order: name, label, kind.
 const FIELDS: &[(&str, &str, &str)] = &[
@@ -310,7 +81,7 @@ struct FormPage {
     message: Option<String>,
     history: Vec<HistoryRow>,
     /// The expense's files, when the page shows a stored expense.
-    attachments: Option<Vec<super::attachments::AttachmentRow>>,
+    attachments: Option<Vec<super::super::attachments::AttachmentRow>>,
     attachment_kinds: Vec<Choice>,
 }
 
@@ -490,11 +261,11 @@ fn form_page(
         message,
         history,
         attachments: None,
-        attachment_kinds: super::attachments::kind_choices(),
+        attachment_kinds: super::super::attachments::kind_choices(),
     }
 }
 
-async fn new_form(
+pub(super) async fn new_form(
     State(app): State<App>,
     session: UiSession,
     Path(id): Path<String>,
@@ -506,7 +277,7 @@ async fn new_form(
     )
 }
 
-async fn edit_form(
+pub(super) async fn edit_form(
     State(app): State<App>,
     session: UiSession,
     Path(id): Path<String>,
@@ -524,7 +295,7 @@ async fn edit_form(
         None,
         history,
     );
-    page.attachments = Some(super::attachments::rows(&app, &who, id).await?);
+    page.attachments = Some(super::super::attachments::rows(&app, &who, id).await?);
     render("expense_form.html", page)
 }
 
@@ -570,7 +341,7 @@ fn refusal(e: ServiceError) -> Result<(Vec<crate::domain::FieldError>, Option<St
     }
 }
 
-async fn create(
+pub(super) async fn create(
     State(app): State<App>,
     Path(id): Path<String>,
     form: CsrfForm,
@@ -590,7 +361,7 @@ async fn create(
     Ok(unprocessable(render("expense_form.html", page)?))
 }
 
-async fn update(
+pub(super) async fn update(
     State(app): State<App>,
     Path(id): Path<String>,
     form: CsrfForm,
@@ -636,7 +407,7 @@ async fn update(
     Ok((status, render("expense_form.html", page)?).into_response())
 }
 
-async fn step(
+pub(super) async fn step(
     State(app): State<App>,
     Path(id): Path<String>,
     form: CsrfForm,
