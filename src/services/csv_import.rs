@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::expenses::CheckedRows;
 use super::{access, calls, expenses, imports, App, ServiceError};
 use crate::domain::access::{permits, Actor, Need};
 use crate::domain::expense_fields::{ExpenseFields, Locale};
@@ -85,8 +86,7 @@ pub async fn run(
 
     let (mut parsed, mut errors) = read_rows(&sheet, &entities, &call, options);
     keep_permitted(app, who, project, &sheet, &mut parsed, &mut errors).await?;
-    let data: Vec<ExpenseData> = parsed.iter().map(|(_, d)| d.clone()).collect();
-    check_rules(app, who, project, &sheet, &parsed, &data, &mut errors).await?;
+    let checked = check_rules(app, who, project, &sheet, &parsed, &mut errors).await?;
     errors.sort_by_key(|e| e.row);
     let planned = planned(&parsed);
     let mut report = CsvReport {
@@ -123,7 +123,10 @@ pub async fn run(
     if options.dry_run {
         return Ok(report);
     }
-    let created = expenses::create_many(app, who, project, data, None).await?;
+    let Some(checked) = checked else {
+        return Ok(report);
+    };
+    let created = expenses::create_checked(app, who, checked, None).await?;
     report.outcome = CsvOutcome::Created;
     report.created = created.iter().map(|e| e.id.to_string()).collect();
     Ok(report)
@@ -229,19 +232,20 @@ async fn keep_permitted(
 }
 
 /// The project's rules (entities, categories) and the caller's rights, as the API applies them:
-/// each error under the row it came from.
+/// each error under the row it came from. The rows read, checked once, when they all pass.
 async fn check_rules(
     app: &App,
     who: &Actor,
     project: ProjectId,
     sheet: &csv::Sheet,
     parsed: &[(usize, ExpenseData)],
-    data: &[ExpenseData],
     errors: &mut Vec<RowError>,
-) -> Result<(), ServiceError> {
-    if !data.is_empty() {
+) -> Result<Option<CheckedRows>, ServiceError> {
+    let mut checked = None;
+    if !parsed.is_empty() {
+        let data: Vec<ExpenseData> = parsed.iter().map(|(_, d)| d.clone()).collect();
         match expenses::validate_many(app, who, project, data).await {
-            Ok(()) => {}
+            Ok(rows) => checked = Some(rows),
             Err(ServiceError::Invalid(found)) => {
                 for e in found {
                     let (index, field) = split_row_field(&e.field);
@@ -265,7 +269,7 @@ async fn check_rules(
             Err(other) => return Err(other),
         }
     }
-    Ok(())
+    Ok(checked)
 }
 
 /// What a dry run shows of each row it would create.

@@ -73,13 +73,21 @@ async fn check_against_project(
     v.finish(|| Some(())).map_err(ServiceError::Invalid)
 }
 
-/// Everything [`create_many`] checks, without writing: a dry run of an import.
+/// Expenses that passed every check of [`validate_many`] for one project, on behalf of whoever
+/// asked: the only batch [`create_checked`] writes, so a batch is validated once.
+pub struct CheckedRows {
+    project: ProjectId,
+    rows: Vec<ExpenseData>,
+}
+
+/// Checks a batch of expenses as one (rights, then each row against the project's rules), before
+/// [`create_checked`] writes it or as an import's dry run. Errors name the row (`rows[i].field`).
 pub async fn validate_many(
     app: &App,
     who: &Actor,
     project: ProjectId,
-    rows: &[ExpenseData],
-) -> Result<(), ServiceError> {
+    rows: Vec<ExpenseData>,
+) -> Result<CheckedRows, ServiceError> {
     let needs = rows.iter().map(|data| Need::RecordExpense {
         entity: data.entity_id,
     });
@@ -89,22 +97,21 @@ pub async fn validate_many(
     for (i, data) in rows.iter().enumerate() {
         rules.check(data, &format!("rows[{i}]."), &mut v);
     }
-    v.finish(|| Some(())).map_err(ServiceError::Invalid)
+    v.finish(|| Some(CheckedRows { project, rows }))
+        .map_err(ServiceError::Invalid)
 }
 
-/// Records many expenses at once, all or nothing; errors name the row (`rows[i].field`).
-/// `evidence` (an imported file, already in the file store) is attached to each of them.
-pub async fn create_many(
+/// Records a batch [`validate_many`] passed, all or nothing; `evidence` (an imported file,
+/// already in the file store) is attached to each of its expenses.
+pub async fn create_checked(
     app: &App,
     who: &Actor,
-    project: ProjectId,
-    rows: Vec<ExpenseData>,
+    checked: CheckedRows,
     evidence: Option<&NewAttachment>,
 ) -> Result<Vec<Expense>, ServiceError> {
-    validate_many(app, who, project, &rows).await?;
     Ok(app
         .store
-        .insert_expenses(project, &rows, evidence, &app.change(who))
+        .insert_expenses(checked.project, &checked.rows, evidence, &app.change(who))
         .await?)
 }
 

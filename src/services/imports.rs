@@ -252,7 +252,7 @@ pub async fn fatturapa_batch(
     let mut outcomes: Vec<Option<Result<Vec<Expense>, StoreError>>> = Vec::new();
     if !writes.is_empty() {
         let all: Vec<ExpenseData> = writes.iter().flat_map(|w| w.expenses.clone()).collect();
-        super::expenses::validate_many(app, who, target.project, &all).await?;
+        super::expenses::validate_many(app, who, target.project, all).await?;
         let written = app
             .store
             .insert_expense_files(target.project, &writes, &app.change(who))

@@ -365,7 +365,7 @@ impl Drop for TestApp {
 
 /// Drops a test's PostgreSQL database (on a server the user may have supplied, they would pile
 /// up). From a thread of its own: `Drop` cannot wait, and a runtime cannot start inside another.
-fn drop_database(url: &str) {
+pub fn drop_database(url: &str) {
     let (Ok(admin), Some((_, name))) = (
         std::env::var("RENDICONTA_TEST_POSTGRES_URL"),
         url.rsplit_once('/'),
