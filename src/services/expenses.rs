@@ -101,6 +101,18 @@ pub async fn validate_many(
         .map_err(ServiceError::Invalid)
 }
 
+/// Checks and records many expenses at once, all or nothing (a bulk load).
+pub async fn create_many(
+    app: &App,
+    who: &Actor,
+    project: ProjectId,
+    rows: Vec<ExpenseData>,
+    evidence: Option<&NewAttachment>,
+) -> Result<Vec<Expense>, ServiceError> {
+    let checked = validate_many(app, who, project, rows).await?;
+    create_checked(app, who, checked, evidence).await
+}
+
 /// Records a batch [`validate_many`] passed, all or nothing; `evidence` (an imported file,
 /// already in the file store) is attached to each of its expenses.
 pub async fn create_checked(
