@@ -242,6 +242,20 @@ fn report_writes_the_workbook() {
     ]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("nessuno"));
+    // A failed report leaves the file asked for as it was, and nothing half-written beside it.
+    assert_eq!(std::fs::read(&again).expect("kept"), bytes);
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .collect();
+    assert!(
+        !names.iter().any(|n| n.ends_with(".parziale")),
+        "a partial file was left behind: {names:?}"
+    );
+    let nowhere = dir.path().join("manca/rendiconto.pdf");
+    let unwritable = run(&["--format", "pdf", "--out", nowhere.to_str().expect("path")]);
+    assert_eq!(unwritable.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unwritable.stderr).contains("manca"));
 }
 
 /// `import fatturapa` on a folder: progress, a summary, refused files named (exit 1); a second

@@ -219,23 +219,16 @@ async fn execute(command: Command) -> Result<Outcome, String> {
             };
             let app = open(&db).await?;
             let id = project_id(&project)?;
-            let doc = crate::services::reports::rendiconto(
-                &app,
-                &Actor::cli(),
-                id,
+            let request = crate::services::reports::Request {
                 kind,
-                parse_as_of(as_of)?,
-                template.as_deref(),
+                as_of: parse_as_of(as_of)?,
+                template: template.as_deref(),
                 submission,
-            )
-            .await
-            .map_err(|e| describe(e, &project))?;
-            std::fs::write(&out, &doc.bytes).map_err(|e| format!("{}: {e}", out.display()))?;
+            };
+            let (len, fingerprint) = write_document(&app, id, request, &out, &project).await?;
             println!(
-                "{} scritto ({} byte), impronta SHA-256 dei dati {}",
+                "{} scritto ({len} byte), impronta SHA-256 dei dati {fingerprint}",
                 out.display(),
-                doc.bytes.len(),
-                doc.fingerprint
             );
             Ok(Outcome::Ok)
         }
@@ -322,6 +315,37 @@ fn parse_as_of(raw: Option<String>) -> Result<Option<chrono::NaiveDate>, String>
             .map_err(|_| format!("--as-of {r}: data non valida, usare AAAA-MM-GG"))
     })
     .transpose()
+}
+
+/// Writes a document to `out` as it is made: first to `out.parziale` beside it, renamed when
+/// whole, so that a failure never leaves half a document under the name asked for. Its size and
+/// the data's fingerprint.
+async fn write_document(
+    app: &App,
+    project: crate::domain::ProjectId,
+    request: crate::services::reports::Request<'_>,
+    out: &std::path::Path,
+    named: &str,
+) -> Result<(u64, String), String> {
+    let mut partial = out.as_os_str().to_owned();
+    partial.push(".parziale");
+    let partial = std::path::PathBuf::from(partial);
+    let io = |e: std::io::Error| format!("{}: {e}", out.display());
+    let file = std::fs::File::create(&partial).map_err(io)?;
+    let sink = Box::new(std::io::BufWriter::new(file));
+    let written =
+        crate::services::reports::write_rendiconto(app, &Actor::cli(), project, request, sink)
+            .await;
+    let doc = match written {
+        Ok(doc) => doc,
+        Err(e) => {
+            let _ = std::fs::remove_file(&partial);
+            return Err(describe(e, named));
+        }
+    };
+    std::fs::rename(&partial, out).map_err(io)?;
+    let len = std::fs::metadata(out).map_err(io)?.len();
+    Ok((len, doc.fingerprint))
 }
 
 /// A service error as the command line says it.

@@ -30,6 +30,9 @@ pub enum ReportError {
     Xlsx(#[from] rust_xlsxwriter::XlsxError),
     #[error("composizione del PDF: {0}")]
     Pdf(&'static str),
+    /// The file being written refused the bytes (a full disk, say).
+    #[error("scrittura del documento: {0}")]
+    Write(String),
     #[error("scrittura del CSV: {0}")]
     Csv(String),
     #[error("composizione dell'archivio ZIP: {0}")]

@@ -62,6 +62,52 @@ pub async fn rendiconto(
     template: Option<&str>,
     submission: Option<i64>,
 ) -> Result<Document, ServiceError> {
+    let request = Request {
+        kind,
+        as_of,
+        template,
+        submission,
+    };
+    rendiconto_into(app, who, project, request, None).await
+}
+
+/// The same document as [`rendiconto`], written to `out` as it is made rather than returned: a
+/// PDF of 100,000 expenses is never whole in memory besides its pages. `out` is flushed; the
+/// document returned has no bytes.
+pub async fn write_rendiconto(
+    app: &App,
+    who: &Actor,
+    project: ProjectId,
+    request: Request<'_>,
+    out: Sink,
+) -> Result<Document, ServiceError> {
+    rendiconto_into(app, who, project, request, Some(out)).await
+}
+
+/// Where a document is written as it is made.
+pub type Sink = Box<dyn std::io::Write + Send>;
+
+/// Which document: its kind, as of when, with which template, or a submission's made again.
+pub struct Request<'a> {
+    pub kind: Kind,
+    pub as_of: Option<NaiveDate>,
+    pub template: Option<&'a str>,
+    pub submission: Option<i64>,
+}
+
+async fn rendiconto_into(
+    app: &App,
+    who: &Actor,
+    project: ProjectId,
+    request: Request<'_>,
+    sink: Option<Sink>,
+) -> Result<Document, ServiceError> {
+    let Request {
+        kind,
+        as_of,
+        template,
+        submission,
+    } = request;
     let remade;
     let kinds = [kind];
     let order = match submission {
@@ -80,7 +126,7 @@ pub async fn rendiconto(
             Order::as_submitted(&remade, number, &kinds)
         }
     };
-    let made = make(app, who, project, order).await?;
+    let made = make_into(app, who, project, order, sink).await?;
     let (stem, ext) = kind.file().split_once('.').unwrap_or((kind.file(), ""));
     Ok(Document {
         bytes: made.files.into_iter().next().unwrap_or_default(),
@@ -257,6 +303,17 @@ async fn make(
     project: ProjectId,
     order: Order<'_>,
 ) -> Result<Made, ServiceError> {
+    make_into(app, who, project, order, None).await
+}
+
+/// [`make`], writing the one document of the order to `sink` when there is one.
+async fn make_into(
+    app: &App,
+    who: &Actor,
+    project: ProjectId,
+    order: Order<'_>,
+    sink: Option<Sink>,
+) -> Result<Made, ServiceError> {
     let Order {
         kinds,
         as_of,
@@ -299,6 +356,7 @@ async fn make(
         prior,
         narrative,
         kinds: kinds.to_vec(),
+        sink,
     };
     // Everything is read: the rest is computation (a second or two at 100,000 expenses), off the
     // async workers so that other requests are not kept waiting.
@@ -330,6 +388,8 @@ struct Job {
     /// The final report's sections and indicators.
     narrative: (Vec<Section>, Vec<Indicator>),
     kinds: Vec<Kind>,
+    /// Where the documents go as they are made; returned in memory without one.
+    sink: Option<Sink>,
 }
 
 struct Rendered {
@@ -351,6 +411,7 @@ impl Job {
             prior,
             narrative,
             kinds,
+            mut sink,
         } = self;
         std::thread::scope(|scope| {
             let fingerprint = Fingerprint::computing(
@@ -362,11 +423,25 @@ impl Job {
             model.set_adjustments(&prior);
             let mut files = Vec::with_capacity(kinds.len());
             for kind in &kinds {
-                files.push(match kind {
-                    Kind::Xlsx => xlsx::render(&model)?,
-                    Kind::Pdf => pdf::render(&model)?,
-                    Kind::Relazione => pdf::render_relazione(&model, &narrative.0, &narrative.1)?,
-                });
+                let Some(out) = sink.as_mut() else {
+                    files.push(match kind {
+                        Kind::Xlsx => xlsx::render(&model)?,
+                        Kind::Pdf => pdf::render(&model)?,
+                        Kind::Relazione => {
+                            pdf::render_relazione(&model, &narrative.0, &narrative.1)?
+                        }
+                    });
+                    continue;
+                };
+                match kind {
+                    Kind::Xlsx => out.write_all(&xlsx::render(&model)?).map_err(written)?,
+                    Kind::Pdf => pdf::render_to(&model, out)?,
+                    Kind::Relazione => {
+                        pdf::render_relazione_to(&model, &narrative.0, &narrative.1, out)?
+                    }
+                }
+                out.flush().map_err(written)?;
+                files.push(Vec::new());
             }
             let counted = model
                 .sections
@@ -395,6 +470,10 @@ impl Job {
             })
         })
     }
+}
+
+fn written(e: std::io::Error) -> ReportError {
+    ReportError::Write(e.to_string())
 }
 
 /// Freezes the project's state as of a day (today by default): makes the XLSX and the PDF, stores

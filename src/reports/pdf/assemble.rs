@@ -16,13 +16,38 @@ use crate::domain::text::italian_date;
 use crate::reports::model::ReportModel;
 use crate::reports::ReportError;
 
-/// Numbers the pages, adds the footer and writes the file.
+/// A document made, ready to be written: whole into memory (an HTTP answer, a submission's
+/// stored copy) or straight to a file, never held twice.
+pub struct Finished {
+    lo: lopdf::Document,
+    /// About the file's size: its compressed pages.
+    size: usize,
+}
+
+impl Finished {
+    pub fn into_bytes(mut self) -> Result<Vec<u8>, ReportError> {
+        let mut bytes = Vec::with_capacity(self.size);
+        self.lo
+            .save_to(&mut bytes)
+            .map_err(|_| ReportError::Pdf("save"))?;
+        Ok(bytes)
+    }
+
+    pub fn write_to(mut self, out: &mut dyn std::io::Write) -> Result<(), ReportError> {
+        self.lo
+            .save_to(&mut &mut *out)
+            .map_err(|e| ReportError::Write(e.to_string()))?;
+        Ok(())
+    }
+}
+
+/// Numbers the pages, adds the footer and makes the file.
 /// `title` is the document's own (the metadata a reader shows), not always the template's.
 pub(super) fn finish(
     mut w: Writer,
     model: &ReportModel<'_>,
     title: &str,
-) -> Result<Vec<u8>, ReportError> {
+) -> Result<Finished, ReportError> {
     let s = &model.snapshot.summary;
     // The footer of every page, as its own content stream, now that the number of pages is known.
     let total = w.pages.len();
@@ -88,10 +113,7 @@ pub(super) fn finish(
     );
     lo.trailer.set("ID", Object::Array(vec![id.clone(), id]));
     lo.compress();
-    let mut bytes = Vec::with_capacity(size);
-    lo.save_to(&mut bytes)
-        .map_err(|_| ReportError::Pdf("save"))?;
-    Ok(bytes)
+    Ok(Finished { lo, size })
 }
 
 /// One page of the document's size showing every character each font showed, so that printpdf embeds the

@@ -15,9 +15,7 @@ mod layout;
 mod pdfa;
 mod rendiconto;
 
-pub use rendiconto::render;
-
-use assemble::finish;
+use assemble::{finish, Finished};
 use layout::{col, Align, Paper, Weight, Writer};
 
 /// The final report's text size: it is read, not scanned.
@@ -26,13 +24,42 @@ const BODY_SIZE: f32 = 10.5;
 /// The final report's title, on its first page and in its metadata.
 const RELAZIONE_TITLE: &str = "Relazione finale sulle attività svolte";
 
-/// `relazione.pdf`: the final activity report, from the sections and indicators the project manager
-/// recorded, with the financial outcome and the signature block.
+/// `rendiconto.pdf`, whole in memory.
+pub fn render(model: &ReportModel<'_>) -> Result<Vec<u8>, ReportError> {
+    rendiconto::layout(model)?.into_bytes()
+}
+
+/// `rendiconto.pdf`, written to `out` as it is made (never whole in memory twice).
+pub fn render_to(model: &ReportModel<'_>, out: &mut dyn std::io::Write) -> Result<(), ReportError> {
+    rendiconto::layout(model)?.write_to(out)
+}
+
+/// `relazione.pdf`, whole in memory.
 pub fn render_relazione(
     model: &ReportModel<'_>,
     sections: &[Section],
     indicators: &[Indicator],
 ) -> Result<Vec<u8>, ReportError> {
+    relazione(model, sections, indicators)?.into_bytes()
+}
+
+/// `relazione.pdf`, written to `out`.
+pub fn render_relazione_to(
+    model: &ReportModel<'_>,
+    sections: &[Section],
+    indicators: &[Indicator],
+    out: &mut dyn std::io::Write,
+) -> Result<(), ReportError> {
+    relazione(model, sections, indicators)?.write_to(out)
+}
+
+/// `relazione.pdf`: the final activity report, from the sections and indicators the project manager
+/// recorded, with the financial outcome and the signature block.
+fn relazione(
+    model: &ReportModel<'_>,
+    sections: &[Section],
+    indicators: &[Indicator],
+) -> Result<Finished, ReportError> {
     let s = &model.snapshot.summary;
     let mut w = Writer::new(Paper::PORTRAIT)?;
     w.title_block(model, RELAZIONE_TITLE);

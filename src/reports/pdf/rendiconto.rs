@@ -3,7 +3,7 @@
 //! payment details, the exclusions, the split among the partners, the declaration and the
 //! signature.
 
-use super::assemble::finish;
+use super::assemble::{finish, Finished};
 use super::euro;
 use super::expenses::ExpenseTable;
 use super::layout::{col, Align, Paper, Weight, Writer};
@@ -12,7 +12,8 @@ use crate::domain::{ExpenseStatus, Money};
 use crate::reports::model::ReportModel;
 use crate::reports::ReportError;
 
-pub fn render(model: &ReportModel<'_>) -> Result<Vec<u8>, ReportError> {
+/// The rendiconto laid out, ready to be written.
+pub(super) fn layout(model: &ReportModel<'_>) -> Result<Finished, ReportError> {
     let mut w = Writer::new(Paper::LANDSCAPE)?;
     w.title_block(model, model.text("title"));
     summary_per_category(&mut w, model);
