@@ -32,28 +32,52 @@ async fn attach(app: &TestApp, expense: &str, kind: &str, name: &str, bytes: Vec
 }
 
 const READ_PACK: &str = r#"
-import hashlib, io, json, sys, zipfile
+import datetime, hashlib, io, json, sys, zipfile
 import openpyxl
 z = zipfile.ZipFile(sys.argv[1])
 names = z.namelist()
 index = openpyxl.load_workbook(io.BytesIO(z.read("indice.xlsx")))["Indice"]
+rows = list(index.iter_rows())
+start = next(i for i, r in enumerate(rows) if r[0].value == "N. riga")
+header = [c.value for c in rows[start]]
+col = {h: i for i, h in enumerate(header)}
 links = []
-for row in index.iter_rows(min_row=4):
-    cell = row[8]
+for row in rows[start + 1:]:
+    cell = row[col["File"]]
+    date = row[col["Data documento"]].value
     links.append({
-        "row": row[0].value, "supplier": row[3].value, "document": row[4].value,
-        "kind": row[7].value,
+        "row": row[0].value, "supplier": row[col["Fornitore"]].value,
+        "document": row[col["Documento"]].value,
+        "date_is_date": isinstance(date, datetime.datetime),
+        "amount": row[col["Importo rendicontato"]].value,
+        "order": row[col["Mandato n."]].value,
+        "kind": row[col["Allegato"]].value,
         "target": cell.hyperlink.target if cell.hyperlink else None,
-        "sha256": row[9].value,
+        "sha256": row[col["SHA-256"]].value,
+        "added_by": row[col["Aggiunto da"]].value if "Aggiunto da" in col else None,
     })
-spese = openpyxl.load_workbook(io.BytesIO(z.read("rendiconto.xlsx")))["Spese"]
-header = [c.value for c in next(spese.iter_rows(min_row=1, max_row=1))]
-rows = {}
-for r in spese.iter_rows(values_only=True):
-    if isinstance(r[0], int):
-        rows[str(r[header.index("N. documento")])] = r[0]
-digests = {n: hashlib.sha256(z.read(n)).hexdigest() for n in names if not n.endswith("/")}
-print(json.dumps({"names": names, "links": links, "rows": rows, "digests": digests}))
+heading = [[c.value for c in r] for r in rows[:start]]
+documents = [c.hyperlink.target for r in rows[:start] for c in r if c.hyperlink]
+ps = index.page_setup
+# OOXML's defaults when an attribute is absent: one page wide, one page high.
+setup = {
+    "fit_width": 1 if ps.fitToWidth is None else int(ps.fitToWidth),
+    "fit_height": 1 if ps.fitToHeight is None else int(ps.fitToHeight),
+    "fit": bool(index.sheet_properties.pageSetUpPr and index.sheet_properties.pageSetUpPr.fitToPage),
+    "landscape": index.page_setup.orientation == "landscape",
+    "footer": index.oddFooter.left.text,
+}
+out = {"names": names, "links": links, "heading": heading, "documents": documents, "setup": setup,
+       "digests": {n: hashlib.sha256(z.read(n)).hexdigest() for n in names if not n.endswith("/")}}
+if "rendiconto.xlsx" in names:
+    spese = openpyxl.load_workbook(io.BytesIO(z.read("rendiconto.xlsx")))["Spese"]
+    head = [c.value for c in next(spese.iter_rows(min_row=1, max_row=1))]
+    numbered = {}
+    for r in spese.iter_rows(values_only=True):
+        if isinstance(r[0], int):
+            numbered[str(r[head.index("N. documento")])] = r[0]
+    out["rows"] = numbered
+print(json.dumps(out))
 "#;
 
 /// The pack as Python's zipfile and openpyxl read it (see `READ_PACK`).
@@ -209,7 +233,7 @@ async fn the_evidence_pack_ties_every_row_to_its_files() {
     assert!(
         !names
             .iter()
-            .any(|n| n.as_str().is_some_and(|n| n.contains("payment_order"))),
+            .any(|n| n.as_str().is_some_and(|n| n.contains("_mandato_"))),
         "{names:?}"
     );
     assert_eq!(
@@ -218,3 +242,189 @@ async fn the_evidence_pack_ties_every_row_to_its_files() {
         "two files and four documents (the index and the three submitted) left: {names:?}"
     );
 }
+
+/// What was submitted stays submitted: the pack is frozen with the submission, byte for byte,
+/// however many files are added later; those are its integrazioni (listed, packed apart, named
+/// as such), taken into the next submission's pack; a file a pack holds cannot be removed, an
+/// integrazione not yet in one can. The index has real dates, each expense's amount once, the
+/// payment order, links to the submitted documents and the fingerprint, and prints one page wide.
+async fn a_submission_s_pack_is_frozen_and_later_files_are_its_integrazioni(app: TestApp) {
+    let seed = worked_example(&app).await;
+    let list = json_of(app.get(&seed.expenses_path()).await).await;
+    let items = list["items"].as_array().expect("items").clone();
+    let id = |i: usize| items[i]["id"].as_str().expect("id").to_owned();
+    let pdf = fixture("attachments/quietanza.pdf");
+    let mut second = pdf.clone();
+    second.extend_from_slice(b"\n% seconda pagina\n");
+    attach(&app, &id(0), "invoice", "Fattura 1.pdf", pdf.clone()).await;
+    attach(&app, &id(0), "receipt", "quietanza.pdf", second.clone()).await;
+    app.verify_all(&seed.project_id).await;
+    let base = format!("/api/v1/projects/{}", seed.project_id);
+    let first = json_of(
+        app.post(
+            &format!("{base}/submissions"),
+            &json!({"as_of": "2021-02-15"}),
+        )
+        .await,
+    )
+    .await;
+    let sid = first["id"].as_str().expect("id").to_owned();
+    let pack_url = format!("{base}/submissions/{sid}/evidenze.zip");
+    let before = app.bytes(&pack_url).await;
+
+    // The Region asks for a corrected invoice: added after the submission, to an expense it counted.
+    let mut corrected = pdf.clone();
+    corrected.extend_from_slice(b"\n% rettificata\n");
+    attach(
+        &app,
+        &id(0),
+        "invoice",
+        "rettificata.pdf",
+        corrected.clone(),
+    )
+    .await;
+    assert!(
+        app.bytes(&pack_url).await == before,
+        "the submission's pack changed after a file was added"
+    );
+    let added = app
+        .json(&format!("{base}/submissions/{sid}/integrazioni"))
+        .await;
+    let added = added["items"].as_array().expect("items").clone();
+    assert_eq!(added.len(), 1, "{added:?}");
+    assert_eq!(added[0]["file_name"], "rettificata.pdf");
+    assert_eq!(added[0]["created_by"], common::ADMIN_EMAIL);
+
+    // A file the pack holds stays; the integrazione, in no pack yet, may go and come back.
+    let attachments = app
+        .json(&format!("/api/v1/expenses/{}/attachments", id(0)))
+        .await;
+    let counted = attachments
+        .as_array()
+        .expect("a list")
+        .iter()
+        .find(|a| a["file_name"] == "Fattura 1.pdf")
+        .expect("counted file")["url"]
+        .as_str()
+        .expect("url")
+        .to_owned();
+    let refused = app
+        .client
+        .delete(app.url(&counted))
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(refused.status(), StatusCode::CONFLICT);
+    let problem: Value = refused.json().await.expect("problem");
+    assert!(
+        problem["detail"].as_str().unwrap_or("").contains(&sid),
+        "the refusal names the submission: {problem}"
+    );
+    let integrazione = added[0]["url"].as_str().expect("url");
+    let gone = app
+        .client
+        .delete(app.url(integrazione))
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(gone.status(), StatusCode::NO_CONTENT);
+    attach(
+        &app,
+        &id(0),
+        "invoice",
+        "rettificata.pdf",
+        corrected.clone(),
+    )
+    .await;
+
+    let next = json_of(
+        app.post(
+            &format!("{base}/submissions"),
+            &json!({"as_of": "2021-02-20"}),
+        )
+        .await,
+    )
+    .await;
+    let next_id = next["id"].as_str().expect("id");
+    let Some(python) = common::python() else {
+        return;
+    };
+    let zip = app
+        .bytes(&format!("{base}/submissions/{sid}/integrazioni.zip"))
+        .await;
+    let integrazioni = read_pack(&python, &zip);
+    let names = integrazioni["names"].as_array().expect("names");
+    assert_eq!(names.len(), 2, "the index and the one file: {names:?}");
+    let entry = names[1].as_str().expect("name");
+    assert!(
+        entry.ends_with("/integrazione_fattura_rettificata.pdf"),
+        "{entry}"
+    );
+    assert_eq!(
+        integrazioni["digests"][entry],
+        rendiconta::domain::attachment::Digest::of(&corrected).as_str()
+    );
+    assert_eq!(integrazioni["links"][0]["added_by"], common::ADMIN_EMAIL);
+
+    // The next submission's pack takes the integrazione in.
+    let next_pack = read_pack(
+        &python,
+        &app.bytes(&format!("{base}/submissions/{next_id}/evidenze.zip"))
+            .await,
+    );
+    let holds = |pack: &Value, digest: &str| {
+        pack["digests"]
+            .as_object()
+            .expect("digests")
+            .values()
+            .any(|d| d == digest)
+    };
+    let corrected_digest = rendiconta::domain::attachment::Digest::of(&corrected);
+    assert!(holds(&next_pack, corrected_digest.as_str()));
+    let pack = read_pack(&python, &before);
+    assert!(!holds(&pack, corrected_digest.as_str()));
+
+    // Italian names, the index's dates, amounts once, payment orders, links and fingerprint.
+    let names: Vec<&str> = pack["names"]
+        .as_array()
+        .expect("names")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        names.iter().any(|n| n.contains("/01_fattura_")),
+        "{names:?}"
+    );
+    assert!(
+        names.iter().any(|n| n.contains("/02_quietanza_")),
+        "{names:?}"
+    );
+    assert!(names.iter().all(|n| n.len() < 200));
+    let links = pack["links"].as_array().expect("links");
+    assert!(links.iter().all(|l| l["date_is_date"] == true), "{links:?}");
+    let amounts: Vec<f64> = links.iter().filter_map(|l| l["amount"].as_f64()).collect();
+    let expenses: std::collections::HashSet<u64> =
+        links.iter().filter_map(|l| l["row"].as_u64()).collect();
+    assert_eq!(
+        amounts.len(),
+        expenses.len(),
+        "one amount per expense: {links:?}"
+    );
+    assert!(links.iter().any(|l| l["order"].is_string()), "{links:?}");
+    assert_eq!(
+        pack["documents"],
+        json!(["rendiconto.pdf", "rendiconto.xlsx", "relazione.pdf"])
+    );
+    let fingerprint = first["fingerprint"].as_str().expect("fingerprint");
+    assert!(pack["heading"].to_string().contains(fingerprint));
+    assert!(pack["setup"]["footer"]
+        .as_str()
+        .unwrap_or("")
+        .contains(fingerprint));
+    assert_eq!(pack["setup"]["fit"], true);
+    assert_eq!(pack["setup"]["fit_width"], 1);
+    assert_eq!(pack["setup"]["fit_height"], 0);
+    assert_eq!(pack["setup"]["landscape"], true);
+}
+
+on_both_backends!(a_submission_s_pack_is_frozen_and_later_files_are_its_integrazioni);

@@ -225,6 +225,14 @@ async fn every_version_s_rows_survive_to_the_latest(backend: Backend) {
     assert_eq!(store.tokens(UserId(1)).await.expect("tokens").len(), 1);
     let evidence = store.attachments(invoice.id).await.expect("attachments");
     assert_eq!(evidence[0].size, 1234);
+    // The submission's pack, frozen by 0009 from the files it had; the one added after is its
+    // integrazione.
+    let frozen = store.submission_evidence(project, 1).await.expect("frozen");
+    assert_eq!(frozen.len(), 1);
+    assert_eq!(frozen[0].size, 1234);
+    let added = store.integrazioni(project, 1).await.expect("integrazioni");
+    assert_eq!(added.len(), 1);
+    assert_eq!(added[0].file_name.as_str(), "quietanza.pdf");
 
     // And it takes new writes, audited after the rows that came before the trail.
     let change = Change {

@@ -21,6 +21,16 @@ string_enum!(
 );
 
 impl AttachmentKind {
+    /// The kind in one Italian word, for file and folder names.
+    pub fn slug(self) -> &'static str {
+        match self {
+            AttachmentKind::Invoice => "fattura",
+            AttachmentKind::PaymentOrder => "mandato",
+            AttachmentKind::Receipt => "quietanza",
+            AttachmentKind::Other => "altro",
+        }
+    }
+
     pub fn italian(self) -> &'static str {
         match self {
             AttachmentKind::Invoice => "fattura",

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod calls;
 pub mod csv_import;
 pub mod demo;
+pub mod evidence;
 pub mod expenses;
 pub mod funding;
 pub mod health;
@@ -173,6 +174,14 @@ impl From<StoreError> for ServiceError {
                 message: format!(
                     "la spesa fa parte della rendicontazione {submission} già presentata: non si può eliminare, \
                      solo correggere dopo lo sblocco (la correzione comparirà come rettifica nella prossima)"
+                ),
+                related: Vec::new(),
+            },
+            StoreError::InEvidence(submission) => ServiceError::Conflict {
+                code: "evidence_submitted",
+                message: format!(
+                    "il documento fa parte delle evidenze della rendicontazione {submission} già \
+                     presentata: non si può eliminare (si può allegare un documento che lo integra)"
                 ),
                 related: Vec::new(),
             },

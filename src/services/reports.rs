@@ -12,8 +12,7 @@ use crate::domain::Signatory;
 use crate::domain::{Call, ExpenseId, ProjectId};
 use crate::reports::model::{self, Fingerprint, NumberedExpense, ReportModel};
 use crate::reports::template::{templates_dir, Template};
-use crate::reports::{evidence, pdf, xlsx, ReportError};
-use crate::storage::StoreError;
+use crate::reports::{pdf, xlsx, ReportError};
 
 /// A document made for download.
 pub struct Document {
@@ -138,7 +137,7 @@ async fn rendiconto_into(
 /// What to make: which documents, as of when, with which template and signatory. With an audit
 /// head the documents are made as submitted (verified expenses only, marked included) and print
 /// the head.
-struct Order<'a> {
+pub(super) struct Order<'a> {
     kinds: &'a [Kind],
     as_of: Option<NaiveDate>,
     template: Option<&'a str>,
@@ -153,7 +152,11 @@ struct Order<'a> {
 impl<'a> Order<'a> {
     /// A submission's documents made again from the stored data: its date, template, signatory
     /// and audit head.
-    fn as_submitted(submission: &'a Submission, number: usize, kinds: &'a [Kind]) -> Order<'a> {
+    pub(super) fn as_submitted(
+        submission: &'a Submission,
+        number: usize,
+        kinds: &'a [Kind],
+    ) -> Order<'a> {
         Order {
             kinds,
             as_of: Some(submission.as_of),
@@ -170,7 +173,7 @@ impl<'a> Order<'a> {
 }
 
 /// A submission of the project, with its number among them (1 for the first).
-async fn find_submission(
+pub(super) async fn find_submission(
     app: &App,
     who: &Actor,
     project: ProjectId,
@@ -185,119 +188,21 @@ async fn find_submission(
         .ok_or(ServiceError::NotFound("rendicontazione"))
 }
 
-/// A document written to an unnamed temporary file (gone when dropped): the evidence pack, which
-/// may hold hundreds of megabytes of evidence, is never whole in memory.
-pub struct SpooledDocument {
-    pub file: std::fs::File,
-    pub len: u64,
-    pub fingerprint: String,
-    pub file_name: String,
-}
-
-/// The evidence pack of a submission: its documents, and each claimed expense's files under its
-/// row number in the rendiconto, with an index (see [`crate::reports::evidence`]). Written to a
-/// temporary file one entry at a time, each evidence file read from the store when its turn comes.
-pub async fn evidence_pack(
-    app: &App,
-    who: &Actor,
-    project: ProjectId,
-    id: i64,
-) -> Result<SpooledDocument, ServiceError> {
-    let (submitted, number) = find_submission(app, who, project, id).await?;
-    let made = make(
-        app,
-        who,
-        project,
-        Order::as_submitted(&submitted, number, &[]),
-    )
-    .await?;
-    let mut files: std::collections::HashMap<ExpenseId, Vec<_>> = std::collections::HashMap::new();
-    for attachment in app.store.project_attachments(project).await? {
-        files
-            .entry(attachment.expense_id)
-            .or_default()
-            .push(attachment);
-    }
-    let mut rows = Vec::with_capacity(made.lines.len());
-    for line in made.lines {
-        let mut listed = Vec::new();
-        for attachment in files.remove(&line.expense.id).unwrap_or_default() {
-            let present = app.blobs.contains(&attachment.digest).await?;
-            listed.push((attachment, present));
-        }
-        rows.push(evidence::EvidenceRow {
-            row: line.row,
-            entity: line.entity,
-            category: line.category,
-            expense: line.expense,
-            files: listed,
-        });
-    }
-    let project_data = super::projects::get(app, who, project).await?;
-    let pack = evidence::EvidencePack {
-        project_title: &project_data.data.title,
-        submission: id,
-        as_of: submitted.as_of,
-        rows,
-    };
-    let spool = tempfile::tempfile().map_err(|e| ReportError::Zip(e.to_string()))?;
-    let mut writer = evidence::PackWriter::start(spool, &pack)?;
-    // Every submitted document: the rendiconto for signature, its workbook, the final report.
-    for kind in [Kind::Pdf, Kind::Xlsx, Kind::Relazione] {
-        let bytes = submission_file(app, who, project, id, kind).await?;
-        writer = add_entry(writer, kind.file().to_owned(), bytes).await?;
-    }
-    for (name, attachment) in pack.entries() {
-        let bytes = app.blobs.get(&attachment.digest).await?.ok_or_else(|| {
-            StoreError::Files(format!(
-                "il file {} è stato tolto dall'archivio durante la preparazione",
-                attachment.digest
-            ))
-        })?;
-        writer = add_entry(writer, name, bytes).await?;
-    }
-    let mut file = tokio::task::spawn_blocking(move || writer.finish())
-        .await
-        .map_err(|_| ReportError::Interrupted)??;
-    let len = std::io::Seek::seek(&mut file, std::io::SeekFrom::End(0))
-        .and_then(|len| std::io::Seek::rewind(&mut file).map(|()| len))
-        .map_err(|e| ReportError::Zip(e.to_string()))?;
-    Ok(SpooledDocument {
-        file,
-        len,
-        fingerprint: made.fingerprint,
-        file_name: format!("evidenze-rendicontazione-{id}.zip"),
-    })
-}
-
-type PackWriter = evidence::PackWriter<std::fs::File>;
-
-/// Compresses and writes one entry off the async workers (an evidence file may be 20 MB).
-async fn add_entry(
-    mut writer: PackWriter,
-    name: String,
-    bytes: Vec<u8>,
-) -> Result<PackWriter, ReportError> {
-    tokio::task::spawn_blocking(move || writer.add(&name, &bytes).map(|()| writer))
-        .await
-        .map_err(|_| ReportError::Interrupted)?
-}
-
 /// Documents made from one snapshot.
-struct Made {
+pub(super) struct Made {
     files: Vec<Vec<u8>>,
-    fingerprint: String,
+    pub(super) fingerprint: String,
     as_of: NaiveDate,
     template: String,
     signatory: Signatory,
     contribution_due: crate::domain::Money,
     counted: Vec<(ExpenseId, crate::domain::Money)>,
     /// The counted expenses as the rendiconto numbers them.
-    lines: Vec<NumberedExpense>,
+    pub(super) lines: Vec<NumberedExpense>,
 }
 
 /// Makes the `kinds` of documents from one snapshot; `signatory` overrides the project's settings.
-async fn make(
+pub(super) async fn make(
     app: &App,
     who: &Actor,
     project: ProjectId,

@@ -52,6 +52,9 @@ pub enum StoreError {
     /// The expense was part of this submission: it may be corrected, never deleted.
     #[error("submitted in {0}")]
     Submitted(i64),
+    /// The file is in this submission's frozen evidence pack: it stays.
+    #[error("in the evidence of {0}")]
+    InEvidence(i64),
     /// The row's state does not allow the change (an expense's workflow step, say).
     #[error("refused: {0}")]
     Refused(&'static str),

@@ -205,6 +205,18 @@ pub trait FundingStore: Send + Sync + 'static {
 /// Submissions: what each froze, and the claims it made.
 #[async_trait]
 pub trait SubmissionStore: Send + Sync + 'static {
+    /// The files a submission's evidence pack holds, frozen with it.
+    async fn submission_evidence(
+        &self,
+        project: ProjectId,
+        id: i64,
+    ) -> Result<Vec<Attachment>, StoreError>;
+    /// The files attached since to the expenses a submission counted: its integrazioni.
+    async fn integrazioni(
+        &self,
+        project: ProjectId,
+        id: i64,
+    ) -> Result<Vec<Attachment>, StoreError>;
     /// The counter every change to a project's expenses bumps.
     async fn expenses_revision(&self, project: ProjectId) -> Result<i64, StoreError>;
     /// Freezes a submission: stores its documents and marks its expenses `included`, in one

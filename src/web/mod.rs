@@ -46,7 +46,7 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
         calls::create, calls::list, calls::show,
         projects::create, projects::list, projects::show, projects::patch, projects::create_entity, projects::list_entities,
         expenses::create, expenses::list, expenses::show, expenses::patch, expenses::remove,
-        summary::summary, summary::ics, reports::xlsx, reports::pdf, reports::create_submission, reports::list_submissions, reports::submission_document, reports::relazione,
+        summary::summary, summary::ics, reports::xlsx, reports::pdf, reports::create_submission, reports::list_submissions, reports::list_integrazioni, reports::submission_document, reports::relazione,
         narrative::create_section, narrative::list_sections, narrative::show_section, narrative::patch_section, narrative::delete_section,
         narrative::create_indicator, narrative::list_indicators, narrative::show_indicator, narrative::patch_indicator, narrative::delete_indicator,
         funding::create_variation, funding::list_variations, funding::show_variation, funding::patch_variation,

@@ -14,10 +14,8 @@ use super::projects::parse_project_id;
 use crate::domain::fields;
 use crate::domain::submission::Submission;
 use crate::domain::Violations;
-use crate::services::reports::{
-    evidence_pack, rendiconto, submission_file, submissions, submit, Document, Kind,
-    SpooledDocument,
-};
+use crate::services::evidence::{evidence_pack, integrazioni, integrazioni_pack, SpooledDocument};
+use crate::services::reports::{rendiconto, submission_file, submissions, submit, Document, Kind};
 use crate::services::App;
 
 pub const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -33,6 +31,10 @@ pub fn router() -> Router<App> {
         .route(
             "/api/v1/projects/{id}/submissions",
             get(list_submissions).post(create_submission),
+        )
+        .route(
+            "/api/v1/projects/{id}/submissions/{sid}/integrazioni",
+            get(list_integrazioni),
         )
         .route(
             "/api/v1/projects/{id}/submissions/{sid}/{file}",
@@ -191,6 +193,10 @@ pub struct SubmissionView {
     audit_hash: Option<String>,
     created_at: String,
     files: Vec<String>,
+    /// The evidence pack, frozen with the submission.
+    evidence_pack: String,
+    /// The files added since to the expenses it counted (a list; `integrazioni.zip` the pack).
+    integrazioni: String,
 }
 
 impl From<&Submission> for SubmissionView {
@@ -215,6 +221,8 @@ impl From<&Submission> for SubmissionView {
                 .iter()
                 .map(|f| format!("{base}/{f}"))
                 .collect(),
+            evidence_pack: format!("{base}/evidenze.zip"),
+            integrazioni: format!("{base}/integrazioni"),
         }
     }
 }
@@ -280,11 +288,34 @@ async fn list_submissions(
     )))
 }
 
+/// The files attached since to the expenses a submission counted, with who added them and when:
+/// its integrazioni, which its frozen evidence pack does not hold and the next submission's will.
+#[utoipa::path(get, path = "/api/v1/projects/{id}/submissions/{sid}/integrazioni", tag = "reports",
+    params(("id" = String, Path), ("sid" = String, Path)),
+    responses((status = 200, description = "{items,total,page,per_page}"), (status = 404, body = Problem)))]
+async fn list_integrazioni(
+    State(app): State<App>,
+    Who(who): Who,
+    Path((id, sid)): Path<(String, String)>,
+) -> ApiResult<axum::Json<super::pagination::ListEnvelope<super::attachments::AttachmentView>>> {
+    let project = parse_project_id(&id)?;
+    let sid: crate::domain::ExpenseId = sid
+        .parse()
+        .map_err(|_| ApiError::not_found("rendicontazione"))?;
+    let list = integrazioni(&app, &who, project, sid.0).await?;
+    Ok(axum::Json(super::pagination::ListEnvelope::whole(
+        list.iter()
+            .map(super::attachments::AttachmentView::from)
+            .collect(),
+    )))
+}
+
 /// A submitted document, byte for byte as first made: `rendiconto.xlsx`, `rendiconto.pdf` or
-/// `relazione.pdf`; or `evidenze.zip`, the evidence pack: those documents, every claimed expense's
-/// files in a folder named after its row in the rendiconto, and `indice.xlsx` linking rows to files.
+/// `relazione.pdf`; `evidenze.zip`, the evidence pack frozen with the submission: those documents,
+/// every claimed expense's files in a folder named after its row in the rendiconto, and
+/// `indice.xlsx` linking rows to files; or `integrazioni.zip`, the files added since.
 #[utoipa::path(get, path = "/api/v1/projects/{id}/submissions/{sid}/{file}", tag = "reports",
-    params(("id" = String, Path), ("sid" = String, Path), ("file" = String, Path, description = "rendiconto.xlsx, rendiconto.pdf, relazione.pdf or evidenze.zip")),
+    params(("id" = String, Path), ("sid" = String, Path), ("file" = String, Path, description = "rendiconto.xlsx, rendiconto.pdf, relazione.pdf, evidenze.zip or integrazioni.zip")),
     responses((status = 200, body = Vec<u8>), (status = 404, body = Problem)))]
 async fn submission_document(
     State(app): State<App>,
@@ -295,9 +326,16 @@ async fn submission_document(
     let sid: crate::domain::ExpenseId = sid
         .parse()
         .map_err(|_| ApiError::not_found("rendicontazione"))?;
-    if file == "evidenze.zip" {
-        let pack = evidence_pack(&app, &who, project, sid.0).await?;
-        return Ok(stream_download(pack, "application/zip"));
+    match file.as_str() {
+        "evidenze.zip" => {
+            let pack = evidence_pack(&app, &who, project, sid.0).await?;
+            return Ok(stream_download(pack, "application/zip"));
+        }
+        "integrazioni.zip" => {
+            let pack = integrazioni_pack(&app, &who, project, sid.0).await?;
+            return Ok(stream_download(pack, "application/zip"));
+        }
+        _ => {}
     }
     let kind = match file.as_str() {
         "rendiconto.xlsx" => Kind::Xlsx,

@@ -352,6 +352,11 @@ fn rows() -> Vec<Row> {
             "/api/v1/projects/{p}/submissions/{s}/rendiconto.pdf",
             READERS,
         ),
+        get(
+            "/api/v1/projects/{id}/submissions/{sid}/integrazioni",
+            "/api/v1/projects/{p}/submissions/{s}/integrazioni",
+            READERS,
+        ),
         with(
             row(
                 Method::POST,

@@ -317,7 +317,7 @@ async fn evidence_of_a_submitted_expense_stays(app: TestApp) {
         .expect("delete");
     assert_eq!(r.status(), StatusCode::CONFLICT);
     let problem = json_of(r).await;
-    assert_eq!(problem["code"], "expense_submitted", "{problem}");
+    assert_eq!(problem["code"], "evidence_submitted", "{problem}");
     assert_eq!(app.get(url).await.status(), StatusCode::OK);
     // More evidence may still be added to a submitted expense.
     let mut other = fixture("attachments/quietanza.pdf");

@@ -1,21 +1,23 @@
 //! The evidence pack of a submission: one ZIP with the submitted documents, every claimed
 //! expense's files in a folder named after its row in the rendiconto, its supplier and its
-//! document, and `indice.xlsx`, which links each row to its files. Entries are in row order and
+//! document, and `indice.xlsx`, which links each row to its files. Its files are the ones the
+//! submission froze when it was made, so the pack never changes; files added since to those
+//! expenses (integrazioni) go in a pack of their own, named as such. Entries are in row order and
 //! dated by the submission's as-of date, so the same data give the same bytes. The pack is written
 //! entry by entry (see [`PackWriter`]): one evidence file in memory at a time, however large the
 //! project.
 
+mod index;
+
+use std::collections::HashSet;
 use std::io::{Seek, Write};
 
 use chrono::{Datelike, NaiveDate};
-use rust_decimal::prelude::ToPrimitive;
-use rust_xlsxwriter::{DocProperties, Format, Url, Workbook};
 use zip::write::SimpleFileOptions;
 
 use super::ReportError;
 use crate::domain::attachment::{Attachment, FileName};
-use crate::domain::text::italian_date;
-use crate::domain::{Expense, Money};
+use crate::domain::Expense;
 
 /// A claimed expense with its files, each marked `false` if the file store no longer has it.
 pub struct EvidenceRow {
@@ -26,38 +28,120 @@ pub struct EvidenceRow {
     pub files: Vec<(Attachment, bool)>,
 }
 
+/// What a pack holds: the submission's frozen evidence, or its integrazioni.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PackKind {
+    Evidence,
+    Integrazioni,
+}
+
 pub struct EvidencePack<'a> {
+    pub kind: PackKind,
     pub project_title: &'a str,
     pub submission: i64,
     pub as_of: NaiveDate,
+    /// The data's fingerprint of the submission, printed in the index.
+    pub fingerprint: &'a str,
     pub rows: Vec<EvidenceRow>,
 }
 
+/// The submitted documents, as the evidence pack holds them beside `indice.xlsx`.
+pub const DOCUMENTS: [&str; 3] = ["rendiconto.pdf", "rendiconto.xlsx", "relazione.pdf"];
+
+/// Windows cannot create files with these names, whatever their extension.
+const RESERVED: &[&str] = &[
+    "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8",
+    "COM9", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
+];
+
+/// The longest path an entry may have: extracted under a folder of a few dozen characters, it
+/// stays below Windows' 260.
+const MAX_PATH: usize = 200;
+
 impl EvidencePack<'_> {
-    /// The evidence files the pack holds, in order: where each goes, and which file it is.
+    /// The evidence files the pack holds, in order: where each goes, and which file it is. Names
+    /// are unique within a folder.
     pub fn entries(&self) -> impl Iterator<Item = (String, &Attachment)> {
-        self.rows.iter().flat_map(|row| {
-            let dir = folder(row);
-            row.files
-                .iter()
-                .enumerate()
+        self.rows.iter().flat_map(move |row| {
+            self.paths(row)
+                .into_iter()
+                .zip(&row.files)
                 .filter(|(_, (_, present))| *present)
-                .map(move |(i, (attachment, _))| {
-                    (format!("{dir}/{}", entry_name(attachment, i)), attachment)
-                })
+                .map(|(path, (attachment, _))| (path, attachment))
         })
+    }
+
+    /// Each file's path in the pack, present or not, as the index lists them.
+    fn paths(&self, row: &EvidenceRow) -> Vec<String> {
+        let dir = folder(row);
+        let mut taken = HashSet::new();
+        row.files
+            .iter()
+            .enumerate()
+            .map(|(i, (attachment, _))| {
+                let name = unique(self.entry_name(attachment, i, dir.len()), &mut taken);
+                format!("{dir}/{name}")
+            })
+            .collect()
+    }
+
+    /// `01_fattura_Fattura_1.pdf` in the evidence pack; `integrazione_fattura_rettificata.pdf`
+    /// among the integrazioni, which keep the uploaded file's name.
+    fn entry_name(&self, attachment: &Attachment, index: usize, dir_len: usize) -> String {
+        let prefix = match self.kind {
+            PackKind::Evidence => format!("{:02}_{}_", index + 1, attachment.kind.slug()),
+            PackKind::Integrazioni => format!("integrazione_{}_", attachment.kind.slug()),
+        };
+        let room = MAX_PATH.saturating_sub(dir_len + 1 + prefix.len()).max(12);
+        format!("{prefix}{}", file_part(attachment.file_name.as_str(), room))
     }
 }
 
-/// ASCII, no separators, at most `max` characters: safe as a folder name on every system.
+/// `name`, or `name_2`, `name_3`… (before the extension) when the folder has it already.
+fn unique(name: String, taken: &mut HashSet<String>) -> String {
+    let mut candidate = name.clone();
+    let (stem, ext) = split_extension(&name);
+    let mut n = 2;
+    while !taken.insert(candidate.to_ascii_lowercase()) {
+        candidate = format!("{stem}_{n}{ext}");
+        n += 1;
+    }
+    candidate
+}
+
+fn split_extension(name: &str) -> (&str, &str) {
+    match name.rfind('.') {
+        Some(i) if i > 0 && name.len() - i <= 6 => name.split_at(i),
+        _ => (name, ""),
+    }
+}
+
+/// ASCII, no separators, no trailing dot, not a name Windows reserves, at most `max` characters:
+/// safe as a file or folder name on every system.
 fn path_part(text: &str, max: usize) -> String {
     let ascii = FileName::stored(text.to_owned()).ascii();
-    let trimmed: String = ascii.trim_matches(['_', '.']).chars().take(max).collect();
+    let cut: String = ascii.chars().take(max).collect();
+    let trimmed = cut.trim_matches(['_', '.', '-', ' ']);
     if trimmed.is_empty() {
-        "senza_nome".into()
-    } else {
-        trimmed
+        return "senza_nome".into();
     }
+    let stem = trimmed.split('.').next().unwrap_or(trimmed);
+    if RESERVED.iter().any(|r| r.eq_ignore_ascii_case(stem)) {
+        format!("{trimmed}_")
+    } else {
+        trimmed.to_owned()
+    }
+}
+
+/// A file's name made safe, its extension kept however long the name is.
+fn file_part(name: &str, max: usize) -> String {
+    let safe = FileName::stored(name.to_owned()).ascii();
+    let (stem, ext) = split_extension(&safe);
+    let ext = ext.trim_end_matches(['.', ' ']);
+    format!(
+        "{}{ext}",
+        path_part(stem, max.saturating_sub(ext.len()).max(1))
+    )
 }
 
 /// The folder of one row: `0007_Formazione_Emilia_S.r.l_Fattura_A1_2020`.
@@ -69,15 +153,6 @@ pub fn folder(row: &EvidenceRow) -> String {
         path_part(&d.supplier_name, 40),
         d.kind.italian().replace(' ', "_"),
         path_part(&d.number, 30)
-    )
-}
-
-fn entry_name(attachment: &Attachment, index: usize) -> String {
-    format!(
-        "{:02}_{}_{}",
-        index + 1,
-        attachment.kind.as_str(),
-        path_part(attachment.file_name.as_str(), 80)
     )
 }
 
@@ -115,7 +190,7 @@ impl<W: Write + Seek> PackWriter<W> {
             zip: zip::ZipWriter::new(out),
             options,
         };
-        writer.add("indice.xlsx", &index(pack)?)?;
+        writer.add("indice.xlsx", &index::workbook(pack)?)?;
         Ok(writer)
     }
 
@@ -129,108 +204,31 @@ impl<W: Write + Seek> PackWriter<W> {
     }
 }
 
-/// `indice.xlsx`: one line per file (or per expense without files), linked to the file.
-fn index(pack: &EvidencePack<'_>) -> Result<Vec<u8>, ReportError> {
-    let mut workbook = Workbook::new();
-    workbook.set_properties(
-        &DocProperties::new()
-            .set_title(format!(
-                "Indice delle evidenze – rendicontazione {}",
-                pack.submission
-            ))
-            .set_author("rendiconta")
-            .set_creation_datetime(&pack.as_of),
-    );
-    let bold = Format::new().set_bold();
-    let header = Format::new()
-        .set_bold()
-        .set_text_wrap()
-        .set_background_color(0xDDE6F0);
-    let euro = Format::new().set_num_format("#,##0.00 \"€\";-#,##0.00 \"€\"");
-    let missing = Format::new().set_font_color(0xB00020).set_bold();
-    let sheet = workbook.add_worksheet();
-    sheet.set_name("Indice")?;
-    sheet.write_string_with_format(
-        0,
-        0,
-        format!(
-            "{} – evidenze della rendicontazione {} al {}",
-            pack.project_title,
-            pack.submission,
-            italian_date(pack.as_of)
-        ),
-        &bold,
-    )?;
-    let headers = [
-        ("N. riga", 8.0),
-        ("Ente", 28.0),
-        ("Categoria", 24.0),
-        ("Fornitore", 30.0),
-        ("Documento", 22.0),
-        ("Data", 11.0),
-        ("Importo rendicontato", 16.0),
-        ("Allegato", 22.0),
-        ("File", 60.0),
-        ("SHA-256", 66.0),
-    ];
-    for (col, (title, width)) in headers.iter().enumerate() {
-        let col = u16::try_from(col).unwrap_or(0);
-        sheet.write_string_with_format(2, col, *title, &header)?;
-        sheet.set_column_width(col, *width)?;
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_safe_on_windows_and_keep_their_extension() {
+        assert_eq!(path_part("CON", 40), "CON_");
+        assert_eq!(path_part("nul.txt", 40), "nul.txt_");
+        assert_eq!(path_part("Fattura n. 3. ", 40), "Fattura_n._3");
+        assert_eq!(path_part("...", 40), "senza_nome");
+        let long = format!("{}.pdf", "a".repeat(300));
+        let kept = file_part(&long, 50);
+        assert!(kept.ends_with(".pdf") && kept.len() <= 50, "{kept}");
+        assert_eq!(
+            file_part("Fattura rettificata.PDF", 80),
+            "Fattura_rettificata.PDF"
+        );
     }
-    let mut r: u32 = 3;
-    for row in &pack.rows {
-        let e = &row.expense.data;
-        let claimed: Money = e.signed(e.amounts.claimed());
-        let fill = |sheet: &mut rust_xlsxwriter::Worksheet, r: u32| -> Result<(), ReportError> {
-            sheet.write_number(r, 0, u32::try_from(row.row).unwrap_or(0))?;
-            sheet.write_string(r, 1, &row.entity)?;
-            sheet.write_string(r, 2, &row.category)?;
-            sheet.write_string(r, 3, &e.document.supplier_name)?;
-            sheet.write_string(
-                r,
-                4,
-                format!("{} {}", e.document.kind.italian(), e.document.number),
-            )?;
-            sheet.write_string(r, 5, italian_date(e.document.date))?;
-            // Cells hold doubles by the format's definition; the exact figure is in the rendiconto.
-            sheet.write_number_with_format(
-                r,
-                6,
-                claimed.to_decimal().to_f64().unwrap_or_default(),
-                &euro,
-            )?;
-            Ok(())
-        };
-        if row.files.is_empty() {
-            fill(sheet, r)?;
-            sheet.write_string_with_format(r, 7, "nessun documento allegato", &missing)?;
-            r += 1;
-            continue;
-        }
-        let dir = folder(row);
-        for (i, (attachment, present)) in row.files.iter().enumerate() {
-            fill(sheet, r)?;
-            sheet.write_string(r, 7, attachment.kind.italian())?;
-            let path = format!("{dir}/{}", entry_name(attachment, i));
-            if *present {
-                sheet.write_url_with_text(r, 8, Url::new(format!("file:///{path}")), &path)?;
-            } else {
-                sheet.write_string_with_format(
-                    r,
-                    8,
-                    format!(
-                        "{} – file mancante nell'archivio",
-                        attachment.file_name.as_str()
-                    ),
-                    &missing,
-                )?;
-            }
-            sheet.write_string(r, 9, attachment.digest.as_str())?;
-            r += 1;
-        }
+
+    #[test]
+    fn names_in_one_folder_are_unique() {
+        let mut taken = HashSet::new();
+        let first = unique("01_fattura_a.pdf".into(), &mut taken);
+        let second = unique("01_fattura_A.pdf".into(), &mut taken);
+        assert_eq!(first, "01_fattura_a.pdf");
+        assert_eq!(second, "01_fattura_A_2.pdf");
     }
-    sheet.set_freeze_panes(3, 0)?;
-    sheet.autofilter(2, 0, r.saturating_sub(1).max(2), 9)?;
-    Ok(workbook.save_to_buffer()?)
 }

@@ -112,7 +112,45 @@ pub(super) async fn of_project(
     rows.into_iter().map(into_domain).collect()
 }
 
-/// Deletes the row, unless its expense was part of a submission (its evidence is then frozen).
+/// The files a submission's evidence pack holds, frozen with it: by expense, then as attached.
+pub(super) async fn of_submission(
+    db: impl Executor<'_, Database = Db>,
+    project: ProjectId,
+    submission: i64,
+) -> Result<Vec<Attachment>, StoreError> {
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM attachments WHERE project_id = $1 AND id IN \
+         (SELECT attachment_id FROM submission_evidence WHERE submission_id = $2) \
+         ORDER BY expense_id, id"
+    ))
+    .bind(project)
+    .bind(submission)
+    .fetch_all(db)
+    .await?;
+    rows.into_iter().map(into_domain).collect()
+}
+
+/// The files attached since to the expenses a submission counted: its integrazioni, in the order
+/// they came.
+pub(super) async fn added_after(
+    db: impl Executor<'_, Database = Db>,
+    project: ProjectId,
+    submission: i64,
+) -> Result<Vec<Attachment>, StoreError> {
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM attachments WHERE project_id = $1 AND expense_id IN \
+         (SELECT expense_id FROM submission_expenses WHERE submission_id = $2) \
+         AND id NOT IN (SELECT attachment_id FROM submission_evidence WHERE submission_id = $2) \
+         ORDER BY created_at, id"
+    ))
+    .bind(project)
+    .bind(submission)
+    .fetch_all(db)
+    .await?;
+    rows.into_iter().map(into_domain).collect()
+}
+
+/// Deletes the row, unless a submission's evidence pack holds the file (it is then frozen).
 pub(super) async fn delete(conn: &mut Conn, id: i64) -> Result<Attachment, StoreError> {
     let row: Option<Row> =
         sqlx::query_as(&format!("SELECT {COLUMNS} FROM attachments WHERE id = $1"))
@@ -120,14 +158,16 @@ pub(super) async fn delete(conn: &mut Conn, id: i64) -> Result<Attachment, Store
             .fetch_optional(&mut *conn)
             .await?;
     let attachment = into_domain(row.ok_or(StoreError::NotFound)?)?;
+    // A file a submission's pack holds stays; one added since (an integrazione) may go.
     let submitted: Option<i64> = sqlx::query_scalar(
-        "SELECT submission_id FROM submission_expenses WHERE expense_id = $1 ORDER BY submission_id LIMIT 1",
+        "SELECT submission_id FROM submission_evidence WHERE attachment_id = $1 \
+         ORDER BY submission_id LIMIT 1",
     )
-    .bind(attachment.expense_id)
+    .bind(id)
     .fetch_optional(&mut *conn)
     .await?;
     if let Some(submission) = submitted {
-        return Err(StoreError::Submitted(submission));
+        return Err(StoreError::InEvidence(submission));
     }
     sqlx::query("DELETE FROM attachments WHERE id = $1")
         .bind(id)

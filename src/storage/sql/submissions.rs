@@ -84,6 +84,15 @@ pub(super) async fn insert(
             newly_included.push(*expense);
         }
     }
+    // The evidence pack, frozen with it: every file of the counted expenses, as they are now.
+    sqlx::query(
+        "INSERT INTO submission_evidence (submission_id, attachment_id) \
+         SELECT CAST($1 AS BIGINT), a.id FROM attachments a \
+         JOIN submission_expenses se ON se.expense_id = a.expense_id AND se.submission_id = $1",
+    )
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
     sqlx::query("UPDATE projects SET expenses_revision = expenses_revision + 1 WHERE id = $1")
         .bind(project)
         .execute(&mut *conn)

@@ -379,6 +379,18 @@ struct SubmissionRow {
     expenses: i64,
     fingerprint: String,
     audit: Option<String>,
+    /// Files added since to the expenses it counted, outside its frozen pack.
+    integrazioni: Vec<IntegrazioneRow>,
+}
+
+#[derive(Serialize)]
+struct IntegrazioneRow {
+    file_name: String,
+    kind: &'static str,
+    expense: String,
+    added_by: String,
+    added_on: String,
+    url: String,
 }
 
 /// Who signs, as the project's settings say: the submission form starts from it.
@@ -413,6 +425,29 @@ async fn documents_page(
     let can_submit = crate::services::access::require(app, &who, id, Need::Submit)
         .await
         .is_ok();
+    let mut submissions = Vec::with_capacity(list.len());
+    for s in list.iter().rev() {
+        let added = crate::services::evidence::integrazioni(app, &who, id, s.id).await?;
+        submissions.push(SubmissionRow {
+            id: s.id.to_string(),
+            as_of: italian_date(s.as_of),
+            due: s.contribution_due.italian(),
+            expenses: s.expense_count,
+            fingerprint: s.fingerprint.clone(),
+            audit: s.audit_seq.map(|seq| format!("voce {seq}")),
+            integrazioni: added
+                .iter()
+                .map(|a| IntegrazioneRow {
+                    file_name: a.file_name.as_str().to_owned(),
+                    kind: a.kind.italian(),
+                    expense: a.expense_id.to_string(),
+                    added_by: a.created_by.clone(),
+                    added_on: italian_date(a.created_at.date_naive()),
+                    url: format!("/api/v1/attachments/{}", a.id),
+                })
+                .collect(),
+        });
+    }
     render(
         "documents.html",
         DocumentsPage {
@@ -432,18 +467,7 @@ async fn documents_page(
                         .unwrap_or_default(),
                 }
             },
-            submissions: list
-                .iter()
-                .rev()
-                .map(|s| SubmissionRow {
-                    id: s.id.to_string(),
-                    as_of: italian_date(s.as_of),
-                    due: s.contribution_due.italian(),
-                    expenses: s.expense_count,
-                    fingerprint: s.fingerprint.clone(),
-                    audit: s.audit_seq.map(|seq| format!("voce {seq}")),
-                })
-                .collect(),
+            submissions,
             message,
         },
     )

@@ -3,7 +3,8 @@
 use async_trait::async_trait;
 use serde_json::json;
 
-use super::super::{submissions, SqlStore};
+use super::super::{attachments, submissions, SqlStore};
+use crate::domain::attachment::Attachment;
 use crate::domain::audit::{AuditAction, Record};
 use crate::domain::submission::{NewSubmission, PriorClaim, Submission, SubmittedFile};
 use crate::domain::ProjectId;
@@ -11,6 +12,22 @@ use crate::storage::{Change, StoreError, SubmissionStore};
 
 #[async_trait]
 impl SubmissionStore for SqlStore {
+    async fn submission_evidence(
+        &self,
+        project: ProjectId,
+        id: i64,
+    ) -> Result<Vec<Attachment>, StoreError> {
+        attachments::of_submission(&mut *self.conn().await?, project, id).await
+    }
+
+    async fn integrazioni(
+        &self,
+        project: ProjectId,
+        id: i64,
+    ) -> Result<Vec<Attachment>, StoreError> {
+        attachments::added_after(&mut *self.conn().await?, project, id).await
+    }
+
     async fn expenses_revision(&self, project: ProjectId) -> Result<i64, StoreError> {
         submissions::revision(&mut *self.conn().await?, project).await
     }
