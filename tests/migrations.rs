@@ -187,6 +187,10 @@ async fn every_version_s_rows_survive_to_the_latest(backend: Backend) {
     assert_eq!(submissions.len(), 1);
     assert_eq!(submissions[0].expense_count, 1);
     assert_eq!(submissions[0].contribution_due, Money::from_cents(854_000));
+    assert_eq!(
+        submissions[0].fingerprint_version, 1,
+        "0010: made before the canonical text"
+    );
     let claims = store.prior_claims(project, None).await.expect("claims");
     assert_eq!(claims[0].claimed, Money::from_cents(1_220_000));
     let pdf = store

@@ -73,7 +73,10 @@ pub fn italian_value(value: Decimal) -> String {
     }
 }
 
-fn serialize_decimal<S: serde::Serializer>(value: &Decimal, s: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn serialize_decimal<S: serde::Serializer>(
+    value: &Decimal,
+    s: S,
+) -> Result<S::Ok, S::Error> {
     s.collect_str(value)
 }
 

@@ -27,7 +27,8 @@ pub enum Scope {
 }
 
 /// Why an expense is not eligible; the first that applies, in this order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Exclusion {
     Uncategorised,
     OutsidePeriod,
@@ -48,14 +49,15 @@ impl Exclusion {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Excluded {
     pub expense_id: ExpenseId,
     pub reason: Exclusion,
     pub message: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum WarningCode {
     CategoryDrift,
     CeilingExceeded,
@@ -84,7 +86,7 @@ impl WarningCode {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Warning {
     pub code: WarningCode,
     pub message: String,
@@ -106,7 +108,8 @@ pub struct Deadline {
     pub done: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum DeadlineStatus {
     Done,
     Upcoming,
@@ -169,7 +172,7 @@ pub struct Facts<'a> {
     pub scope: Scope,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct CategoryResult {
     pub code: CategoryCode,
     pub name: String,
@@ -180,7 +183,7 @@ pub struct CategoryResult {
     pub recognised: Money,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct EntityResult {
     pub entity_id: EntityId,
     pub name: String,
@@ -189,14 +192,16 @@ pub struct EntityResult {
     pub contribution_share: Money,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct DeadlineResult {
     pub name: String,
     pub date: NaiveDate,
     pub status: DeadlineStatus,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Serialised (field by field, in this order) into the data's fingerprint: see
+/// `reports::fingerprint`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Summary {
     pub as_of: NaiveDate,
     pub approved_original_total: Money,
@@ -216,6 +221,7 @@ pub struct Summary {
     /// Negative: money to give back ("da restituire").
     pub balance_due: Money,
     /// recognised ÷ approved total, four decimals, half-up.
+    #[serde(serialize_with = "super::narrative::serialize_decimal")]
     pub realisation_share: Decimal,
     pub entities: Vec<EntityResult>,
     pub excluded: Vec<Excluded>,

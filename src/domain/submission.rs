@@ -24,6 +24,8 @@ pub struct NewSubmission {
     /// The project's expense revision the documents were made from: if it moved meanwhile, the
     /// submission is refused rather than frozen on data the documents do not show.
     pub expected_revision: i64,
+    /// The version of the canonical text the fingerprint was computed over.
+    pub fingerprint_version: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -33,6 +35,9 @@ pub struct Submission {
     pub as_of: NaiveDate,
     pub template: String,
     pub fingerprint: String,
+    /// The version of the canonical text the fingerprint was computed over: the documents are
+    /// re-made with it.
+    pub fingerprint_version: i64,
     pub signatory: Signatory,
     pub contribution_due: Money,
     pub expense_count: i64,

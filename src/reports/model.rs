@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use sha2::{Digest, Sha256};
 
-pub use super::fingerprint::{fingerprint, Fingerprint};
+pub use super::fingerprint::{fingerprint, Fingerprint, CURRENT_VERSION};
 use super::template::Template;
 use super::ReportError;
 use crate::domain::rules::{eligible_amount, Exclusion};

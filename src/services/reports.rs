@@ -118,6 +118,7 @@ async fn rendiconto_into(
             audit_head: None,
             before_submission: None,
             number: None,
+            fingerprint_version: model::CURRENT_VERSION,
         },
         Some(id) => {
             let number;
@@ -147,6 +148,8 @@ pub(super) struct Order<'a> {
     before_submission: Option<i64>,
     /// The submission's number among the project's, printed in its heading.
     number: Option<usize>,
+    /// The canonical text the data's fingerprint is computed over (a submission's own).
+    fingerprint_version: i64,
 }
 
 impl<'a> Order<'a> {
@@ -168,6 +171,7 @@ impl<'a> Order<'a> {
             )),
             before_submission: Some(submission.id),
             number: Some(number),
+            fingerprint_version: submission.fingerprint_version,
         }
     }
 }
@@ -227,6 +231,7 @@ async fn make_into(
         audit_head,
         before_submission,
         number,
+        fingerprint_version,
     } = order;
     let snap = if audit_head.is_some() {
         snapshot_as_submitted(app, who, project, as_of).await?
@@ -262,6 +267,7 @@ async fn make_into(
         narrative,
         kinds: kinds.to_vec(),
         sink,
+        fingerprint_version,
     };
     // Everything is read: the rest is computation (a second or two at 100,000 expenses), off the
     // async workers so that other requests are not kept waiting.
@@ -295,6 +301,7 @@ struct Job {
     kinds: Vec<Kind>,
     /// Where the documents go as they are made; returned in memory without one.
     sink: Option<Sink>,
+    fingerprint_version: i64,
 }
 
 struct Rendered {
@@ -317,11 +324,12 @@ impl Job {
             narrative,
             kinds,
             mut sink,
+            fingerprint_version,
         } = self;
         std::thread::scope(|scope| {
-            let fingerprint = Fingerprint::computing(
-                scope.spawn(|| model::fingerprint(&snap, &narrative.0, &narrative.1)),
-            );
+            let fingerprint = Fingerprint::computing(scope.spawn(|| {
+                model::fingerprint(&snap, &narrative.0, &narrative.1, fingerprint_version)
+            }));
             let mut model = ReportModel::build(&snap, &template, &signatory, fingerprint)?;
             model.audit_head = audit_head;
             model.submission_number = number;
@@ -416,6 +424,7 @@ pub async fn submit(
             audit_head: Some(audit_head.clone()),
             before_submission: None,
             number: Some(app.store.submissions(project).await?.len() + 1),
+            fingerprint_version: model::CURRENT_VERSION,
         },
     )
     .await?;
@@ -435,6 +444,7 @@ pub async fn submit(
         expenses: made.counted,
         audit_head,
         expected_revision: revision,
+        fingerprint_version: model::CURRENT_VERSION,
     };
     app.store.insert_submission(project, &new, &app.change(who)).await.map_err(|e| match ServiceError::from(e) {
         ServiceError::Stale => ServiceError::Conflict {

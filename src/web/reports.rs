@@ -182,6 +182,8 @@ pub struct SubmissionView {
     as_of: String,
     template: String,
     fingerprint: String,
+    /// The version of the canonical text the fingerprint is computed over.
+    fingerprint_version: i64,
     signatory_name: Option<String>,
     signatory_role: Option<String>,
     signatory_place: Option<String>,
@@ -208,6 +210,7 @@ impl From<&Submission> for SubmissionView {
             as_of: s.as_of.to_string(),
             template: s.template.clone(),
             fingerprint: s.fingerprint.clone(),
+            fingerprint_version: s.fingerprint_version,
             signatory_name: s.signatory.name.clone(),
             signatory_role: s.signatory.role.clone(),
             signatory_place: s.signatory.place.clone(),

@@ -42,8 +42,8 @@ pub(super) async fn insert(
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO submissions (project_id, as_of, template, fingerprint, signatory_name, signatory_role, \
          signatory_place, contribution_due_cents, xlsx, pdf, relazione, created_at, audit_seq, audit_hash, \
-         signatory_tax_code) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
+         signatory_tax_code, fingerprint_version) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
     )
     .bind(project)
     .bind(new.as_of)
@@ -60,6 +60,7 @@ pub(super) async fn insert(
     .bind(new.audit_head.0)
     .bind(&new.audit_head.1)
     .bind(new.signatory.tax_code.as_ref().map(|c| c.as_str()))
+    .bind(new.fingerprint_version)
     .fetch_one(&mut *conn)
     .await?;
     let mut newly_included = Vec::new();
@@ -107,6 +108,7 @@ struct SubmissionRow {
     as_of: NaiveDate,
     template: String,
     fingerprint: String,
+    fingerprint_version: i64,
     signatory_name: Option<String>,
     signatory_role: Option<String>,
     signatory_place: Option<String>,
@@ -123,7 +125,8 @@ pub(super) async fn list(
     project: ProjectId,
 ) -> Result<Vec<Submission>, StoreError> {
     let rows: Vec<SubmissionRow> = sqlx::query_as(
-        "SELECT s.id, s.project_id, s.as_of, s.template, s.fingerprint, s.signatory_name, \
+        "SELECT s.id, s.project_id, s.as_of, s.template, s.fingerprint, s.fingerprint_version, \
+         s.signatory_name, \
          s.signatory_role, s.signatory_place, s.signatory_tax_code, s.contribution_due_cents, \
          (SELECT COUNT(*) FROM submission_expenses e WHERE e.submission_id = s.id) AS expense_count, \
          s.audit_seq, s.audit_hash, s.created_at \
@@ -140,6 +143,7 @@ pub(super) async fn list(
                 as_of: row.as_of,
                 template: row.template,
                 fingerprint: row.fingerprint,
+                fingerprint_version: row.fingerprint_version,
                 signatory: Signatory {
                     name: row.signatory_name,
                     role: row.signatory_role,
