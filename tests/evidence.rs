@@ -31,6 +31,12 @@ async fn attach(app: &TestApp, expense: &str, kind: &str, name: &str, bytes: Vec
     assert_eq!(r.status(), StatusCode::CREATED);
 }
 
+/// A submission as of `as_of`.
+async fn submit(app: &TestApp, project: &str, as_of: &str) -> Value {
+    let path = format!("/api/v1/projects/{project}/submissions");
+    json_of(app.post(&path, &json!({"as_of": as_of})).await).await
+}
+
 const READ_PACK: &str = r#"
 import datetime, hashlib, io, json, sys, zipfile
 import openpyxl
@@ -114,14 +120,7 @@ async fn the_evidence_pack_ties_every_row_to_its_files() {
     attach(&app, &id(2), "receipt", "quietanza.pdf", pdf.clone()).await;
     app.verify_all(&seed.project_id).await;
     let base = format!("/api/v1/projects/{}", seed.project_id);
-    let submission = json_of(
-        app.post(
-            &format!("{base}/submissions"),
-            &json!({"as_of": "2021-02-15"}),
-        )
-        .await,
-    )
-    .await;
+    let submission = submit(&app, &seed.project_id, "2021-02-15").await;
     let sid = submission["id"].as_str().expect("id");
     let url = format!("{base}/submissions/{sid}/evidenze.zip");
     let r = app.get(&url).await;
@@ -260,14 +259,7 @@ async fn a_submission_s_pack_is_frozen_and_later_files_are_its_integrazioni(app:
     attach(&app, &id(0), "receipt", "quietanza.pdf", second.clone()).await;
     app.verify_all(&seed.project_id).await;
     let base = format!("/api/v1/projects/{}", seed.project_id);
-    let first = json_of(
-        app.post(
-            &format!("{base}/submissions"),
-            &json!({"as_of": "2021-02-15"}),
-        )
-        .await,
-    )
-    .await;
+    let first = submit(&app, &seed.project_id, "2021-02-15").await;
     let sid = first["id"].as_str().expect("id").to_owned();
     let pack_url = format!("{base}/submissions/{sid}/evidenze.zip");
     let before = app.bytes(&pack_url).await;
@@ -337,14 +329,7 @@ async fn a_submission_s_pack_is_frozen_and_later_files_are_its_integrazioni(app:
     )
     .await;
 
-    let next = json_of(
-        app.post(
-            &format!("{base}/submissions"),
-            &json!({"as_of": "2021-02-20"}),
-        )
-        .await,
-    )
-    .await;
+    let next = submit(&app, &seed.project_id, "2021-02-20").await;
     let next_id = next["id"].as_str().expect("id");
     let Some(python) = common::python() else {
         return;
