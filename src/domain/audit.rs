@@ -16,6 +16,7 @@ string_enum!(
         ProjectCreate = "project.create",
         ProjectUpdate = "project.update",
         EntityCreate = "entity.create",
+        EntityUpdate = "entity.update",
         ExpenseCreate = "expense.create",
         ExpenseUpdate = "expense.update",
         ExpenseReconcile = "expense.reconcile",

@@ -127,4 +127,6 @@ pub struct Entity {
     pub address: Option<String>,
     pub pec: Option<Pec>,
     pub created_at: DateTime<Utc>,
+    /// Raised by every change of its particulars.
+    pub version: i64,
 }

@@ -81,6 +81,7 @@ impl Scenario {
                     address: None,
                     pec: None,
                     created_at: epoch,
+                    version: 1,
                 })
                 .collect(),
             expenses: Vec::new(),
@@ -523,7 +524,7 @@ prop_compose! {
         granted in 0i64..10_000_000,
     ) -> Scenario {
         let mut p = Scenario::worked_example();
-        p.entities.push(Entity { id: EntityId(4), project_id: ProjectId(1), name: "Ente 4".into(), tax_code: None, address: None, pec: None, created_at: p.entities[0].created_at });
+        p.entities.push(Entity { id: EntityId(4), project_id: ProjectId(1), name: "Ente 4".into(), tax_code: None, address: None, pec: None, created_at: p.entities[0].created_at, version: 1 });
         p.rules.contribution_rate = Rate::from_basis_points(rate_bp).expect("rate");
         p.rules.min_realisation_share = min_share_bp.map(|b| Rate::from_basis_points(b).expect("rate"));
         p.categories[1].ceiling = share_bp.map(|b| Ceiling::Share(Rate::from_basis_points(b).expect("rate")));

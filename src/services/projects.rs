@@ -194,6 +194,32 @@ pub async fn update(
         .await?)
 }
 
+/// Records the act that granted the contribution (its number and date, printed in the documents'
+/// heading), the rest of the project as it is, if `expected_version` is current.
+pub async fn set_grant_act(
+    app: &App,
+    who: &Actor,
+    id: ProjectId,
+    expected_version: i64,
+    grant_act: Option<GrantAct>,
+) -> Result<Project, ServiceError> {
+    let current = get_for(app, who, id, Need::EditProject).await?;
+    let d = current.data;
+    let new = NewProject {
+        call_id: d.call_id,
+        title: d.title,
+        cup: d.cup,
+        lead_entity: d.lead_entity,
+        granted_contribution: d.granted_contribution,
+        start_date: Some(d.start_date),
+        end_date: Some(d.end_date),
+        budget: d.budget,
+        signatory: d.signatory,
+        grant_act,
+    };
+    update(app, who, id, expected_version, new, None).await
+}
+
 pub async fn add_entity(
     app: &App,
     who: &Actor,
@@ -203,6 +229,32 @@ pub async fn add_entity(
     get_for(app, who, project, Need::EditProject).await?;
     app.store
         .insert_entity(project, &entity, &app.change(who))
+        .await
+        .map_err(|e| match ServiceError::from(e) {
+            ServiceError::Conflict {
+                code: "duplicate", ..
+            } => ServiceError::Conflict {
+                code: "duplicate_entity",
+                message: format!("il progetto ha già un ente di nome \"{}\"", entity.name),
+                related: Vec::new(),
+            },
+            other => other,
+        })
+}
+
+/// Corrects an entity's particulars (name, codice fiscale, office, PEC) if `expected_version` is
+/// current.
+pub async fn update_entity(
+    app: &App,
+    who: &Actor,
+    project: ProjectId,
+    id: crate::domain::EntityId,
+    expected_version: i64,
+    entity: NewEntity,
+) -> Result<Entity, ServiceError> {
+    get_for(app, who, project, Need::EditProject).await?;
+    app.store
+        .update_entity(project, id, expected_version, &entity, &app.change(who))
         .await
         .map_err(|e| match ServiceError::from(e) {
             ServiceError::Conflict {

@@ -58,6 +58,15 @@ pub trait ProjectStore: Send + Sync + 'static {
         change: &Change,
     ) -> Result<Entity, StoreError>;
     async fn get_entity(&self, id: EntityId) -> Result<Option<Entity>, StoreError>;
+    /// Replaces an entity's particulars if its version is still `expected_version`.
+    async fn update_entity(
+        &self,
+        project: ProjectId,
+        id: EntityId,
+        expected_version: i64,
+        entity: &NewEntity,
+        change: &Change,
+    ) -> Result<Entity, StoreError>;
     async fn list_entities(&self, project: ProjectId) -> Result<Vec<Entity>, StoreError>;
 }
 

@@ -134,7 +134,7 @@ async fn implausible_dates_are_refused_and_none_can_block_a_document(app: TestAp
 }
 
 /// A browser session for `email`: its cookie and its CSRF token.
-async fn session(app: &TestApp, email: &str) -> (String, String) {
+pub(crate) async fn session(app: &TestApp, email: &str) -> (String, String) {
     let response = app
         .anon
         .post(app.url("/api/v1/auth/session"))

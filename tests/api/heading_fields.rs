@@ -104,4 +104,105 @@ async fn the_heading_fields_are_kept_and_checked(app: TestApp) {
     assert_eq!(listed["total"], 0, "{listed}");
 }
 
-crate::on_both_backends!(the_heading_fields_are_kept_and_checked);
+/// The workspace's *Enti* page edits what the heading prints: the grant act and each partner's
+/// codice fiscale, office and PEC. What cannot be read comes back with the reason and saves
+/// nothing; an edit made on an older copy is refused.
+async fn the_workspace_edits_the_heading_s_particulars(app: TestApp) {
+    let seed = app.seed().await;
+    let (cookie, csrf) = crate::hardening::session(&app, crate::common::ADMIN_EMAIL).await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let post = |path: String, fields: Vec<(&'static str, String)>| {
+        let mut form = vec![("_csrf", csrf.clone())];
+        form.extend(fields);
+        client
+            .post(app.url(&path))
+            .header("cookie", cookie.clone())
+            .form(&form)
+            .send()
+    };
+    let project = seed.project_id.clone();
+    let entities = app
+        .json(&format!("/api/v1/projects/{project}/entities"))
+        .await;
+    let entity = entities["items"][0]["id"].as_str().expect("id").to_owned();
+    let page = client
+        .get(app.url(&format!("/progetti/{project}/enti")))
+        .header("cookie", cookie.clone())
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(page.contains("Dati degli enti") && page.contains("Atto di concessione"));
+    let edit = |version: &str, pec: &str| {
+        vec![
+            ("version", version.to_owned()),
+            ("name", "Unione delle Terre d'Argine".to_owned()),
+            ("tax_code", "03069890360".to_owned()),
+            (
+                "address",
+                "Corso Alberto Pio 91, 41012 Carpi (MO)".to_owned(),
+            ),
+            ("pec", pec.to_owned()),
+        ]
+    };
+    let path = format!("/progetti/{project}/enti/{entity}");
+    let saved = post(path.clone(), edit("1", "protocollo@pec.terredargine.it"))
+        .await
+        .expect("post");
+    assert_eq!(saved.status().as_u16(), 303);
+    let entities = app
+        .json(&format!("/api/v1/projects/{project}/entities"))
+        .await;
+    assert_eq!(
+        entities["items"][0]["pec"],
+        "protocollo@pec.terredargine.it"
+    );
+    assert_eq!(entities["items"][0]["name"], "Unione delle Terre d'Argine");
+    // An unreadable PEC: nothing saved, the reason on the page.
+    let refused = post(path.clone(), edit("2", "non una pec"))
+        .await
+        .expect("post");
+    assert_eq!(refused.status().as_u16(), 422);
+    assert!(refused.text().await.expect("html").contains("PEC"));
+    // An edit on an older copy.
+    let stale = post(path.clone(), edit("1", "altra@pec.terredargine.it"))
+        .await
+        .expect("post");
+    assert_eq!(stale.status().as_u16(), 412);
+    let entities = app
+        .json(&format!("/api/v1/projects/{project}/entities"))
+        .await;
+    assert_eq!(
+        entities["items"][0]["pec"],
+        "protocollo@pec.terredargine.it"
+    );
+
+    let current = app.json(&format!("/api/v1/projects/{project}")).await;
+    let version = current["version"].to_string();
+    let act = vec![
+        ("version", version.trim_matches('"').to_owned()),
+        ("number", "Determinazione dirigenziale n. 14238".to_owned()),
+        ("date", "2020-08-14".to_owned()),
+    ];
+    let saved = post(format!("/progetti/{project}/atto"), act)
+        .await
+        .expect("post");
+    assert_eq!(saved.status().as_u16(), 303);
+    let after = app.json(&format!("/api/v1/projects/{project}")).await;
+    assert_eq!(
+        after["grant_act_number"],
+        "Determinazione dirigenziale n. 14238"
+    );
+    assert_eq!(after["grant_act_date"], "2020-08-14");
+    assert_eq!(after["title"], current["title"], "the rest as it was");
+}
+
+crate::on_both_backends!(
+    the_heading_fields_are_kept_and_checked,
+    the_workspace_edits_the_heading_s_particulars
+);

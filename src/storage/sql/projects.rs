@@ -296,9 +296,10 @@ struct EntityRow {
     address: Option<String>,
     pec: Option<String>,
     created_at: DateTime<Utc>,
+    version: i64,
 }
 
-const ENTITY_COLUMNS: &str = "id, project_id, name, tax_code, address, pec, created_at";
+const ENTITY_COLUMNS: &str = "id, project_id, name, tax_code, address, pec, created_at, version";
 
 fn entity(row: EntityRow) -> Result<Entity, StoreError> {
     Ok(Entity {
@@ -309,7 +310,40 @@ fn entity(row: EntityRow) -> Result<Entity, StoreError> {
         address: row.address,
         pec: pec(row.pec)?,
         created_at: row.created_at,
+        version: row.version,
     })
+}
+
+/// Replaces an entity's particulars if its version is still `expected_version`; the entity
+/// before and after.
+pub(super) async fn update_entity(
+    conn: &mut Conn,
+    project: ProjectId,
+    id: EntityId,
+    expected_version: i64,
+    new: &NewEntity,
+) -> Result<(Entity, Entity), StoreError> {
+    let before = get_entity(&mut *conn, id)
+        .await?
+        .filter(|e| e.project_id == project)
+        .ok_or(StoreError::NotFound)?;
+    let row: Option<EntityRow> = sqlx::query_as(&format!(
+        "UPDATE entities SET name = $1, tax_code = $2, address = $3, pec = $4, \
+         version = version + 1 WHERE id = $5 AND project_id = $6 AND version = $7 \
+         RETURNING {ENTITY_COLUMNS}"
+    ))
+    .bind(&new.name)
+    .bind(new.tax_code.as_ref().map(|t| t.as_str()))
+    .bind(&new.address)
+    .bind(new.pec.as_ref().map(|p| p.as_str()))
+    .bind(id)
+    .bind(project)
+    .bind(expected_version)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(|e| classify(e, "name"))?;
+    let after = row.ok_or(StoreError::VersionMismatch)?;
+    Ok((before, entity(after)?))
 }
 
 pub(super) async fn insert_entity(

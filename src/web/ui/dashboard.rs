@@ -27,7 +27,6 @@ pub fn router() -> Router<App> {
     Router::new()
         .route("/progetti", get(list))
         .route("/progetti/{id}", get(dashboard))
-        .route("/progetti/{id}/enti", get(entities))
         .route("/progetti/{id}/documenti", get(documents))
         .route("/progetti/{id}/documenti/presenta", post(submit))
 }
@@ -304,69 +303,6 @@ async fn dashboard(
                     .iter()
                     .map(|x| (x.reason.code(), notice(&x.message, Some(x.expense_id)))),
             ),
-        },
-    )
-}
-
-#[derive(Serialize)]
-struct EntityRow {
-    name: String,
-    /// Codice fiscale, registered office and PEC, as the documents' heading prints them.
-    details: String,
-    eligible: String,
-    recognised: String,
-    share: String,
-}
-
-#[derive(Serialize)]
-struct EntitiesPage {
-    frame: Frame,
-    nav: ProjectNav,
-    as_of: String,
-    rows: Vec<EntityRow>,
-    total_eligible: String,
-    total_recognised: String,
-    total_share: String,
-}
-
-async fn entities(
-    State(app): State<App>,
-    session: UiSession,
-    Path(id): Path<String>,
-) -> UiResult<Html<String>> {
-    let id = project_id(&id)?;
-    let snap = snapshot(&app, &session.actor(), id, None, Scope::All).await?;
-    let s = &snap.summary;
-    render(
-        "entities.html",
-        EntitiesPage {
-            frame: Frame::from(&session),
-            nav: ProjectNav::new(id, &snap.project.data.title, "enti"),
-            as_of: italian_date(s.as_of),
-            rows: s
-                .entities
-                .iter()
-                .map(|e| EntityRow {
-                    name: e.name.clone(),
-                    details: snap
-                        .entities
-                        .iter()
-                        .find(|x| x.id == e.entity_id)
-                        .map(|x| x.particulars().join(" · "))
-                        .unwrap_or_default(),
-                    eligible: e.eligible.italian(),
-                    recognised: e.recognised.italian(),
-                    share: e.contribution_share.italian(),
-                })
-                .collect(),
-            total_eligible: s.eligible_total.italian(),
-            total_recognised: s.recognised_total.italian(),
-            total_share: s
-                .entities
-                .iter()
-                .map(|e| e.contribution_share)
-                .sum::<crate::domain::Money>()
-                .italian(),
         },
     )
 }

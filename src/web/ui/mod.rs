@@ -5,6 +5,7 @@
 
 mod attachments;
 mod dashboard;
+mod entities;
 mod expenses;
 mod frame;
 mod funding;
@@ -33,6 +34,7 @@ pub fn router() -> Router<App> {
         .route("/static/app.js", get(js))
         .merge(session::router())
         .merge(dashboard::router())
+        .merge(entities::router())
         .merge(expenses::router())
         .merge(funding::router())
         .merge(imports::router())

@@ -107,6 +107,26 @@ impl ProjectStore for SqlStore {
         .await
     }
 
+    async fn update_entity(
+        &self,
+        project: ProjectId,
+        id: EntityId,
+        expected_version: i64,
+        entity: &NewEntity,
+        change: &Change,
+    ) -> Result<Entity, StoreError> {
+        self.audited(change, async |conn| {
+            let (before, after) =
+                projects::update_entity(conn, project, id, expected_version, entity).await?;
+            let record = Record::new(AuditAction::EntityUpdate, "entity", id)
+                .project(project)
+                .before(&before)
+                .after(&after);
+            Ok((after, vec![record]))
+        })
+        .await
+    }
+
     async fn get_entity(&self, id: EntityId) -> Result<Option<Entity>, StoreError> {
         projects::get_entity(&mut *self.conn().await?, id).await
     }
