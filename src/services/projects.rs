@@ -268,6 +268,21 @@ pub async fn update_entity(
         })
 }
 
+/// One partner entity of the project.
+pub async fn entity(
+    app: &App,
+    who: &Actor,
+    project: ProjectId,
+    id: crate::domain::EntityId,
+) -> Result<Entity, ServiceError> {
+    get(app, who, project).await?;
+    app.store
+        .get_entity(id)
+        .await?
+        .filter(|e| e.project_id == project)
+        .ok_or(ServiceError::NotFound("ente"))
+}
+
 pub async fn entities(
     app: &App,
     who: &Actor,

@@ -44,7 +44,7 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
     info(title = "rendiconta", description = "Rendicontazione dei progetti cofinanziati: bandi, progetti, enti e spese."),
     paths(
         calls::create, calls::list, calls::show,
-        projects::create, projects::list, projects::show, projects::patch, projects::create_entity, projects::list_entities,
+        projects::create, projects::list, projects::show, projects::patch, projects::create_entity, projects::list_entities, projects::show_entity, projects::patch_entity,
         expenses::create, expenses::list, expenses::show, expenses::patch, expenses::remove,
         summary::summary, summary::ics, reports::xlsx, reports::pdf, reports::create_submission, reports::list_submissions, reports::list_integrazioni, reports::submission_document, reports::relazione,
         narrative::create_section, narrative::list_sections, narrative::show_section, narrative::patch_section, narrative::delete_section,

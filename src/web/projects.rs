@@ -255,6 +255,37 @@ pub struct EntityInput {
     pec: Option<String>,
 }
 
+impl TryFrom<EntityInput> for NewEntity {
+    type Error = ApiError;
+
+    fn try_from(input: EntityInput) -> Result<NewEntity, ApiError> {
+        let mut v = Violations::new();
+        let name = fields::required_text(&mut v, "name", input.name.as_deref(), 300);
+        let tax_code = fields::code(
+            &mut v,
+            "tax_code",
+            "tax_code",
+            "Codice fiscale / partita IVA",
+            input.tax_code.as_deref(),
+            TaxId::parse,
+        );
+        let address = fields::text(&mut v, "address", input.address.as_deref(), 300);
+        let pec = fields::pec(&mut v, "pec", input.pec.as_deref());
+        v.finish(|| {
+            Some(NewEntity {
+                name: name?,
+                tax_code,
+                address,
+                pec,
+            })
+        })
+        .map_err(ApiError::invalid)
+    }
+}
+
+/// What a merge patch of an entity may not change.
+const ENTITY_READ_ONLY: &[&str] = &["id", "project_id", "created_at", "version"];
+
 #[derive(Serialize, ToSchema)]
 pub struct EntityView {
     id: String,
@@ -264,6 +295,7 @@ pub struct EntityView {
     address: Option<String>,
     pec: Option<String>,
     created_at: String,
+    version: i64,
 }
 
 impl From<&Entity> for EntityView {
@@ -276,6 +308,7 @@ impl From<&Entity> for EntityView {
             address: e.address.clone(),
             pec: e.pec.as_ref().map(ToString::to_string),
             created_at: e.created_at.to_rfc3339(),
+            version: e.version,
         }
     }
 }
@@ -287,6 +320,10 @@ pub fn router() -> Router<App> {
         .route(
             "/api/v1/projects/{id}/entities",
             get(list_entities).post(create_entity),
+        )
+        .route(
+            "/api/v1/projects/{id}/entities/{eid}",
+            get(show_entity).patch(patch_entity),
         )
 }
 
@@ -369,28 +406,7 @@ async fn create_entity(
     ApiJson(input): ApiJson<EntityInput>,
 ) -> ApiResult<Response> {
     let project = parse_project_id(&id)?;
-    let mut v = Violations::new();
-    let name = fields::required_text(&mut v, "name", input.name.as_deref(), 300);
-    let tax_code = fields::code(
-        &mut v,
-        "tax_code",
-        "tax_code",
-        "Codice fiscale / partita IVA",
-        input.tax_code.as_deref(),
-        TaxId::parse,
-    );
-    let address = fields::text(&mut v, "address", input.address.as_deref(), 300);
-    let pec = fields::pec(&mut v, "pec", input.pec.as_deref());
-    let new = v
-        .finish(|| {
-            Some(NewEntity {
-                name: name?,
-                tax_code,
-                address,
-                pec,
-            })
-        })
-        .map_err(ApiError::invalid)?;
+    let new = NewEntity::try_from(input)?;
     let entity = projects::add_entity(&app, &who, project, new).await?;
     Ok((
         StatusCode::CREATED,
@@ -415,4 +431,58 @@ async fn list_entities(
     Ok(Json(ListEnvelope::whole(
         entities.iter().map(EntityView::from).collect(),
     )))
+}
+
+fn parse_entity_id(raw: &str) -> Result<crate::domain::EntityId, ApiError> {
+    raw.parse().map_err(|_| ApiError::not_found("ente"))
+}
+
+fn entity_response(entity: &Entity) -> Response {
+    (
+        [(header::ETAG, etag(entity.version))],
+        Json(EntityView::from(entity)),
+    )
+        .into_response()
+}
+
+/// One partner entity, with its ETag.
+#[utoipa::path(get, path = "/api/v1/projects/{id}/entities/{eid}", tag = "projects",
+    params(("id" = String, Path), ("eid" = String, Path)),
+    responses((status = 200, body = EntityView), (status = 404, body = Problem)))]
+async fn show_entity(
+    State(app): State<App>,
+    Who(who): Who,
+    Path((id, eid)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let project = parse_project_id(&id)?;
+    let entity = projects::entity(&app, &who, project, parse_entity_id(&eid)?).await?;
+    Ok(entity_response(&entity))
+}
+
+/// Corrects an entity's particulars (JSON merge patch: name, codice fiscale, office, PEC), as the
+/// documents' heading prints them. Requires `If-Match`.
+#[utoipa::path(patch, path = "/api/v1/projects/{id}/entities/{eid}", tag = "projects",
+    params(("id" = String, Path), ("eid" = String, Path), ("If-Match" = String, Header)),
+    request_body(content = EntityInput, content_type = "application/merge-patch+json"),
+    responses((status = 200, body = EntityView), (status = 404, body = Problem), (status = 409, body = Problem),
+        (status = 412, body = Problem), (status = 428, body = Problem), (status = 422, body = Problem)))]
+async fn patch_entity(
+    State(app): State<App>,
+    Who(who): Who,
+    Path((id, eid)): Path<(String, String)>,
+    OptionalIfMatch(version): OptionalIfMatch,
+    JsonBytes(body): JsonBytes,
+) -> ApiResult<Response> {
+    let project = parse_project_id(&id)?;
+    let eid = parse_entity_id(&eid)?;
+    projects::get_for(&app, &who, project, Need::EditProject).await?;
+    let current = projects::entity(&app, &who, project, eid).await?;
+    let version = version.ok_or(crate::services::ServiceError::VersionRequired)?;
+    if current.version != version {
+        return Err(crate::services::ServiceError::Stale.into());
+    }
+    let input: EntityInput = merged_input(&EntityView::from(&current), ENTITY_READ_ONLY, &body)?;
+    let new = NewEntity::try_from(input)?;
+    let entity = projects::update_entity(&app, &who, project, eid, version, new).await?;
+    Ok(entity_response(&entity))
 }

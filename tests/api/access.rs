@@ -65,6 +65,8 @@ enum Fresh {
     Section,
     /// An indicator of the final report.
     Indicator,
+    /// A partner entity of the project.
+    Entity,
 }
 
 struct Row {
@@ -183,6 +185,23 @@ fn rows() -> Vec<Row> {
             "/api/v1/projects/{p}/entities",
             READERS,
         ),
+        row(
+            Method::GET,
+            "/api/v1/projects/{id}/entities/{eid}",
+            "/api/v1/projects/{p}/entities/{x}",
+            READERS,
+            Entity,
+        ),
+        tagged(with(
+            row(
+                Method::PATCH,
+                "/api/v1/projects/{id}/entities/{eid}",
+                "/api/v1/projects/{p}/entities/{x}",
+                FINANCE,
+                Entity,
+            ),
+            |_, _| Some(json!({"address": "Piazza Martiri 1, 41012 Carpi (MO)"})),
+        )),
         with(
             row(
                 Method::POST,
@@ -788,6 +807,15 @@ async fn prepare(app: &TestApp, w: &World, fresh: Fresh, role: Role, n: u32) -> 
             .create(
                 &format!("/api/v1/projects/{p}/variations"),
                 &json!({"act": format!("Det. {n}"), "date": "2021-01-10", "changes": [{"category": "technology", "amount": "1.00"}]}),
+            )
+            .await["id"]
+            .as_str()
+            .expect("id")
+            .to_owned(),
+        Fresh::Entity => app
+            .create(
+                &format!("/api/v1/projects/{p}/entities"),
+                &json!({"name": format!("Ente {n}")}),
             )
             .await["id"]
             .as_str()

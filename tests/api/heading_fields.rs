@@ -182,6 +182,34 @@ async fn the_workspace_edits_the_heading_s_particulars(app: TestApp) {
         "protocollo@pec.terredargine.it"
     );
 
+    // The same through the API: one entity with its ETag, a merge patch with If-Match.
+    let path = format!("/api/v1/projects/{project}/entities/{entity}");
+    let shown = app.get(&path).await;
+    let tag = shown.headers()["etag"].to_str().expect("etag").to_owned();
+    let patched = app
+        .patch(
+            &path,
+            Some(&tag),
+            &json!({"address": "Piazza Martiri 1, 41012 Carpi (MO)"}),
+        )
+        .await;
+    assert_eq!(patched.status(), StatusCode::OK);
+    let fresh = patched.headers()["etag"].to_str().expect("etag").to_owned();
+    let patched = json_of(patched).await;
+    assert_eq!(patched["address"], "Piazza Martiri 1, 41012 Carpi (MO)");
+    assert_eq!(
+        patched["pec"], "protocollo@pec.terredargine.it",
+        "the rest as it was"
+    );
+    let stale = app
+        .patch(&path, Some(&tag), &json!({"pec": "x@pec.it"}))
+        .await;
+    assert_eq!(stale.status(), StatusCode::PRECONDITION_FAILED);
+    let bad = app
+        .patch(&path, Some(&fresh), &json!({"pec": "non una pec"}))
+        .await;
+    assert_eq!(fields_of(bad).await, ["pec"]);
+
     let current = app.json(&format!("/api/v1/projects/{project}")).await;
     let version = current["version"].to_string();
     let act = vec![

@@ -424,7 +424,8 @@ fn build(d: &Draft) -> Result<ExpenseData, ServiceError> {
             commitment_act: Some(format!("Determina n. {} del 07/09/2020", 300 + d.supplier)),
             liquidation_act: paid_on.map(|p| {
                 format!(
-                    "Atto di liquidazione del {}",
+                    "Atto di liquidazione n. {} del {}",
+                    1200 + d.net_cents % 389,
                     (p - Duration::days(5)).format("%d/%m/%Y")
                 )
             }),
