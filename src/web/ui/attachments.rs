@@ -21,7 +21,7 @@ pub fn router() -> Router<App> {
     Router::new()
         .route(
             "/spese/{id}/allegati",
-            post(add).layer(DefaultBodyLimit::max(DEFAULT_MAX_BYTES + 64 * 1024)),
+            post(add).layer(DefaultBodyLimit::max(upload::hard_limit(DEFAULT_MAX_BYTES))),
         )
         .route("/allegati/{id}/elimina", post(remove))
 }
@@ -80,7 +80,7 @@ async fn add(
     form: Multipart,
 ) -> UiResult<Response> {
     let id: ExpenseId = id.parse().map_err(|_| UiError::not_found("spesa"))?;
-    let form = upload::read(&session, form).await?;
+    let form = upload::read(&session, form, app.max_file_bytes).await?;
     let kind = form
         .field("kind")
         .and_then(AttachmentKind::parse)

@@ -25,11 +25,11 @@ pub fn router() -> Router<App> {
             "/progetti/{id}/importa",
             get(page)
                 .post(upload)
-                .layer(DefaultBodyLimit::max(MAX_BYTES)),
+                .layer(DefaultBodyLimit::max(upload::hard_limit(MAX_BYTES))),
         )
         .route(
             "/progetti/{id}/importa/csv",
-            post(upload_csv).layer(DefaultBodyLimit::max(MAX_BYTES)),
+            post(upload_csv).layer(DefaultBodyLimit::max(upload::hard_limit(MAX_BYTES))),
         )
 }
 
@@ -143,7 +143,7 @@ async fn upload(
     form: Multipart,
 ) -> UiResult<Response> {
     let id = project_id(&id)?;
-    let form = upload::read(&session, form).await?;
+    let form = upload::read(&session, form, MAX_BYTES).await?;
     let entity = form
         .field("entity_id")
         .and_then(|t| t.parse::<EntityId>().ok());
@@ -193,7 +193,7 @@ async fn upload_csv(
     form: Multipart,
 ) -> UiResult<Response> {
     let id = project_id(&id)?;
-    let form = upload::read(&session, form).await?;
+    let form = upload::read(&session, form, MAX_BYTES).await?;
     let Some((_, _, bytes)) = form.files.iter().find(|(field, _, _)| field == "csv") else {
         return refused(&app, &session, id, "Scegliere il file CSV.").await;
     };

@@ -20,9 +20,11 @@ use crate::services::{projects, App, ServiceError};
 pub fn router() -> Router<App> {
     Router::new().route(
         "/progetti/{id}/riconciliazione",
-        get(page).post(run).layer(DefaultBodyLimit::max(
-            crate::domain::attachment::DEFAULT_MAX_BYTES,
-        )),
+        get(page)
+            .post(run)
+            .layer(DefaultBodyLimit::max(upload::hard_limit(
+                crate::domain::attachment::DEFAULT_MAX_BYTES,
+            ))),
     )
 }
 
@@ -68,7 +70,7 @@ async fn run(
     form: Multipart,
 ) -> UiResult<Response> {
     let id = project_id(&id)?;
-    let form = upload::read(&session, form).await?;
+    let form = upload::read(&session, form, crate::domain::attachment::DEFAULT_MAX_BYTES).await?;
     let refuse = |message: String| async {
         let html = render_page(&app, &session, id, None, Some(message)).await?;
         UiResult::Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())

@@ -1,5 +1,9 @@
 //! Multipart forms with files. The CSRF token must be the form's first field: a forged request is
-//! refused before any file is read.
+//! refused before any file is read. Files above the form's limit are answered 413 after the rest
+//! of the body has been read and dropped: a server that answers while the browser is still
+//! sending, and closes, makes the browser see a broken connection instead of the answer. Routes
+//! set their body limit (`hard_limit`) above the files' limit, so that only bodies far beyond it
+//! are cut off unread.
 
 use std::collections::HashMap;
 
@@ -29,15 +33,26 @@ impl Upload {
     }
 }
 
-pub async fn read(session: &UiSession, mut form: Multipart) -> UiResult<Upload> {
+/// The body limit a route with files up to `limit` bytes sets: room to read an upload somewhat
+/// over the limit to its end before refusing it.
+pub const fn hard_limit(limit: usize) -> usize {
+    limit.saturating_mul(2).saturating_add(64 * 1024)
+}
+
+fn too_large() -> UiError {
+    UiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "File troppo grande: supera il limite ammesso per questo caricamento.",
+    )
+}
+
+/// Reads the form; its files may hold `limit` bytes in all.
+pub async fn read(session: &UiSession, mut form: Multipart, limit: usize) -> UiResult<Upload> {
     // Over the route's limit the answer is 413, as the API's, not a generic "unreadable form".
     let bad = |what: &'static str| {
         move |e: MultipartError| {
             if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                UiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "File troppo grande: supera il limite ammesso per questo caricamento.",
-                )
+                too_large()
             } else {
                 UiError::new(
                     StatusCode::BAD_REQUEST,
@@ -63,9 +78,18 @@ pub async fn read(session: &UiSession, mut form: Multipart) -> UiResult<Upload> 
         }
         match field.file_name().map(str::to_owned) {
             Some(file) => {
-                let bytes = field.bytes().await.map_err(bad("file interrotto"))?;
+                let mut field = field;
+                let mut bytes = Vec::new();
+                while let Some(chunk) = field.chunk().await.map_err(bad("file interrotto"))? {
+                    if read_so_far(&upload) + bytes.len() + chunk.len() > limit {
+                        drop(field);
+                        drain(form).await;
+                        return Err(too_large());
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
                 if !bytes.is_empty() {
-                    upload.files.push((name, file, bytes.to_vec()));
+                    upload.files.push((name, file, bytes));
                 }
             }
             None => {
@@ -81,4 +105,15 @@ pub async fn read(session: &UiSession, mut form: Multipart) -> UiResult<Upload> 
         ));
     }
     Ok(upload)
+}
+
+fn read_so_far(upload: &Upload) -> usize {
+    upload.files.iter().map(|(_, _, b)| b.len()).sum()
+}
+
+/// Reads the rest of the body and drops it (up to the route's body limit, where it errors).
+async fn drain(mut form: Multipart) {
+    while let Ok(Some(mut field)) = form.next_field().await {
+        while let Ok(Some(_)) = field.chunk().await {}
+    }
 }
