@@ -68,6 +68,12 @@ impl Money {
         Money::two_places(value.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero))
     }
 
+    /// Rounds up (away from zero) to the cent: the revocation threshold, the smallest amount
+    /// that passes an exact test (`domain.md`, decision 4).
+    pub fn round_up(value: Decimal) -> Money {
+        Money::two_places(value.round_dp_with_strategy(2, RoundingStrategy::AwayFromZero))
+    }
+
     /// Rounds towards zero to the cent; used by the largest-remainder split.
     pub fn floor(value: Decimal) -> Money {
         Money::two_places(value.round_dp_with_strategy(2, RoundingStrategy::ToZero))

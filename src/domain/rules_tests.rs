@@ -325,6 +325,40 @@ fn revocation_just_below_and_exactly_at_the_threshold() {
         .any(|w| w.code == WarningCode::BelowApproved && w.message.contains("revocato")));
 }
 
+/// Decision 4: the threshold is shown rounded up, the smallest recognised amount not revoked;
+/// the test stays exact. 40 % of 10.000,01 is 4.000,004: shown 4.000,01, and 4.000,00 is revoked.
+#[test]
+fn the_threshold_is_shown_rounded_up_and_the_test_is_exact() {
+    let mut p = Scenario::worked_example();
+    p.rules.min_realisation_share = Some(r("0.40"));
+    p.categories[0].approved = m("7000.01");
+    p.add(1, "a", "4000.00", "0.00", "2020-10-01");
+    let s = p.run();
+    assert_eq!(s.revocation_threshold, Some(m("4000.01")));
+    assert!(s.revoked, "4.000,00 is below 4.000,004");
+    p.add(1, "a", "0.01", "0.00", "2020-10-02");
+    let s = p.run();
+    assert_eq!(s.recognised_total, m("4000.01"));
+    assert!(!s.revoked, "the threshold shown is enough");
+}
+
+/// Decision 8: spending on a line approved at zero always warns, tolerance or not.
+#[test]
+fn spending_on_a_line_approved_at_zero_always_warns() {
+    let mut p = Scenario::worked_example();
+    p.rules.drift_tolerance = None;
+    p.categories[1].approved = Money::ZERO;
+    p.add(1, "b", "100.00", "0.00", "2020-10-01");
+    let drift: Vec<_> = p
+        .run()
+        .warnings
+        .into_iter()
+        .filter(|w| w.code == WarningCode::CategoryDrift)
+        .collect();
+    assert_eq!(drift.len(), 1, "{drift:?}");
+    assert!(drift[0].message.contains("approvata per 0,00 €"));
+}
+
 #[test]
 fn the_cap_is_the_smaller_of_granted_and_call_maximum() {
     let mut p = Scenario::worked_example();

@@ -37,8 +37,12 @@ use password_gate::PasswordGate;
 pub trait Clock: Send + Sync {
     fn now(&self) -> DateTime<Utc>;
 
+    /// The date in Italy (Europe/Rome), not UTC: at 00:30 on 1 February in Italy it is already
+    /// 1 February (`domain.md`, decision 7).
     fn today(&self) -> NaiveDate {
-        self.now().date_naive()
+        self.now()
+            .with_timezone(&chrono_tz::Europe::Rome)
+            .date_naive()
     }
 }
 
@@ -231,5 +235,36 @@ impl App {
             actor: who.clone(),
             now: self.clock.now(),
         }
+    }
+}
+
+#[cfg(test)]
+mod clock_tests {
+    use super::*;
+
+    struct At(DateTime<Utc>);
+
+    impl Clock for At {
+        fn now(&self) -> DateTime<Utc> {
+            self.0
+        }
+    }
+
+    fn at(s: &str) -> At {
+        At(s.parse().expect("instant"))
+    }
+
+    fn date(s: &str) -> NaiveDate {
+        s.parse().expect("date")
+    }
+
+    #[test]
+    fn today_is_the_date_in_italy() {
+        // 23:30 UTC on 31 January is 00:30 on 1 February in Rome (CET, UTC+1).
+        assert_eq!(at("2021-01-31T23:30:00Z").today(), date("2021-02-01"));
+        assert_eq!(at("2021-01-31T22:59:59Z").today(), date("2021-01-31"));
+        // In summer (CEST, UTC+2) the day begins at 22:00 UTC.
+        assert_eq!(at("2021-06-30T22:00:00Z").today(), date("2021-07-01"));
+        assert_eq!(at("2021-06-30T21:59:59Z").today(), date("2021-06-30"));
     }
 }

@@ -178,9 +178,10 @@ impl Contribution {
             .max_contribution
             .map_or(facts.granted, |max| max.min(facts.granted));
         let computed = Money::round_half_up(rules.contribution_rate.of(recognised_total));
+        // Shown rounded up: the smallest recognised amount that is not revoked (decision 4).
         let threshold = rules
             .min_realisation_share
-            .map(|s| Money::round_half_up(s.of(approved_total)));
+            .map(|s| Money::round_up(s.of(approved_total)));
         // Compared exactly, before any rounding of the threshold.
         let revoked = rules
             .min_realisation_share

@@ -15,6 +15,21 @@ use super::{CategoryResult, DeadlineResult, DeadlineStatus, Facts, Warning, Warn
 /// A category whose eligible sum drifts from its budget beyond the tolerance, or exceeds its ceiling.
 pub(super) fn on_categories(rules: &CallRules, categories: &[CategoryResult]) -> Vec<Warning> {
     let mut warnings = Vec::new();
+    // Spending on a line approved at zero always needs the funder's leave (decision 8).
+    for c in categories
+        .iter()
+        .filter(|c| !c.approved.is_positive() && c.eligible.is_positive())
+    {
+        warnings.push(project_wide(
+            WarningCode::CategoryDrift,
+            format!(
+                "«{}»: spesa ammissibile {} su una voce approvata per 0,00 €: serve \
+                 l'autorizzazione del finanziatore",
+                c.name,
+                c.eligible.italian()
+            ),
+        ));
+    }
     if let Some(tolerance) = rules.drift_tolerance {
         for c in categories.iter().filter(|c| c.approved.is_positive()) {
             let drift = (c.eligible - c.approved).abs().to_decimal() / c.approved.to_decimal();

@@ -188,13 +188,13 @@ fn contribution(
             ws.write_number_with_format(row, 1, number(share.to_decimal()), &st.percent)?;
             let share_at = row_col_to_cell(row, 1);
             row += 1;
-            // Rounded to the cent as the rules show it (`revocation_threshold`); the test
-            // below is exact.
+            // Rounded up to the cent as the rules show it (`revocation_threshold`: the smallest
+            // amount not revoked); the test below is exact.
             step(ws, row, "Soglia minima di realizzazione")?;
             ws.write_formula_with_format(
                 row,
                 1,
-                Formula::new(format!("=ROUND({share_at}*{approved_total_at},2)"))
+                Formula::new(format!("=ROUNDUP({share_at}*{approved_total_at},2)"))
                     .set_result(threshold.to_string()),
                 &st.euro,
             )?;
