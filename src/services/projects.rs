@@ -4,6 +4,7 @@ use chrono::NaiveDate;
 
 use super::{access, App, ServiceError};
 use crate::domain::access::{Actor, Need};
+use crate::domain::text::italian_date;
 use crate::domain::{
     BudgetLine, Call, CallId, Cup, DateChange, Entity, GrantAct, Money, NewEntity, Project,
     ProjectData, ProjectDate, ProjectId, Signatory, Violations,
@@ -49,6 +50,17 @@ fn resolve(call: &Call, new: NewProject) -> Result<ProjectData, ServiceError> {
     }
     let start_date = new.start_date.unwrap_or(call.rules.eligibility_start);
     let end_date = new.end_date.unwrap_or(call.rules.eligibility_end);
+    // Decision 6: a project starts within its call's window.
+    if start_date < call.rules.eligibility_start {
+        v.add(
+            "start_date",
+            "start_before_call",
+            format!(
+                "il progetto non può iniziare prima del periodo di ammissibilità del bando ({})",
+                italian_date(call.rules.eligibility_start)
+            ),
+        );
+    }
     if end_date < start_date {
         v.add(
             "end_date",
@@ -94,6 +106,21 @@ async fn call_of(app: &App, id: CallId) -> Result<Call, ServiceError> {
 pub async fn create(app: &App, who: &Actor, new: NewProject) -> Result<Project, ServiceError> {
     access::require_admin(who)?;
     let call = call_of(app, new.call_id).await?;
+    // Decision 6: the end moves past the call's only by an act (an extension, a dated change).
+    if new
+        .end_date
+        .is_some_and(|end| end > call.rules.eligibility_end)
+    {
+        return Err(ServiceError::field(
+            "end_date",
+            "end_after_call",
+            format!(
+                "il progetto non può finire dopo il periodo di ammissibilità del bando ({}): \
+                 una data successiva si registra con l'atto che la concede (proroga o modifica)",
+                italian_date(call.rules.eligibility_end)
+            ),
+        ));
+    }
     let data = resolve(&call, new)?;
     Ok(app.store.insert_project(&data, &app.change(who)).await?)
 }

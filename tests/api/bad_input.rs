@@ -4,7 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::common::TestApp;
+use crate::common::{json_of, TestApp};
 
 struct Case {
     what: &'static str,
@@ -418,7 +418,57 @@ async fn bad_patches_change_nothing(app: TestApp) {
     assert_eq!(app.db.fingerprint().await, before);
 }
 
+/// Decision 6 of `domain.md`: a project starts within its call's window, and ends after it only
+/// by an act — refused at creation (nothing written), allowed by a dated change.
+async fn a_project_keeps_to_its_call_s_window(app: TestApp) {
+    let seed = app.seed().await;
+    let before = app.db.scalar("SELECT COUNT(*) FROM projects").await;
+    let body = |start: &str, end: &str| {
+        json!({"call_id": seed.call_id, "title": "Fuori periodo", "lead_entity": "Ente",
+               "granted_contribution": "1000.00", "start_date": start, "end_date": end,
+               "budget": [{"category": "design_training", "amount": "1000.00"}]})
+    };
+    for (start, end, field, code) in [
+        (
+            "2020-08-31",
+            "2020-12-31",
+            "start_date",
+            "start_before_call",
+        ),
+        ("2020-09-01", "2021-01-01", "end_date", "end_after_call"),
+    ] {
+        let r = app.post("/api/v1/projects", &body(start, end)).await;
+        assert_eq!(
+            r.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{start} {end}"
+        );
+        let problem = json_of(r).await;
+        assert_eq!(problem["errors"][0]["field"], field, "{problem}");
+        assert_eq!(problem["errors"][0]["code"], code, "{problem}");
+    }
+    assert_eq!(app.db.scalar("SELECT COUNT(*) FROM projects").await, before);
+    // Within the window it is made; an act moves its end past the call's.
+    let made = app
+        .create("/api/v1/projects", &body("2020-09-01", "2020-12-31"))
+        .await;
+    let path = format!("/api/v1/projects/{}", made["id"].as_str().expect("id"));
+    let tag = app.get(&path).await.headers()["etag"]
+        .to_str()
+        .expect("etag")
+        .to_owned();
+    let moved = app
+        .patch(
+            &path,
+            Some(&tag),
+            &json!({"end_date": "2021-03-31", "change_act": "Determina n. 40 del 15/12/2020"}),
+        )
+        .await;
+    assert_eq!(moved.status(), StatusCode::OK);
+}
+
 crate::on_both_backends!(
+    a_project_keeps_to_its_call_s_window,
     every_bad_expense_is_refused_and_nothing_changes,
     several_errors_are_reported_together,
     unknown_ids_are_404,
