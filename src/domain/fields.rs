@@ -244,6 +244,33 @@ pub fn signatory(
 }
 
 /// An act by number and date: both or neither.
+/// A partner entity from its text fields (the API's and the workspace's alike).
+pub fn entity(
+    v: &mut Violations,
+    name: Option<&str>,
+    tax_code: Option<&str>,
+    address: Option<&str>,
+    pec_raw: Option<&str>,
+) -> Option<super::NewEntity> {
+    let name = required_text(v, "name", name, 300);
+    let tax_code = code(
+        v,
+        "tax_code",
+        "tax_code",
+        "Codice fiscale / partita IVA",
+        tax_code,
+        super::TaxId::parse,
+    );
+    let address = text(v, "address", address, 300);
+    let pec = pec(v, "pec", pec_raw);
+    Some(super::NewEntity {
+        name: name?,
+        tax_code,
+        address,
+        pec,
+    })
+}
+
 pub fn grant_act(
     v: &mut Violations,
     number: Option<&str>,

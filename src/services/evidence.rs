@@ -9,6 +9,7 @@ use super::reports::{find_submission, make, submission_file, Kind, Order};
 use super::{App, ServiceError};
 use crate::domain::access::Actor;
 use crate::domain::attachment::Attachment;
+use crate::domain::submission::Submission;
 use crate::domain::{ExpenseId, ProjectId};
 use crate::reports::evidence::{self, EvidencePack, PackKind};
 use crate::reports::ReportError;
@@ -33,9 +34,9 @@ pub async fn evidence_pack(
     project: ProjectId,
     id: i64,
 ) -> Result<SpooledDocument, ServiceError> {
-    find_submission(app, who, project, id).await?;
+    let submitted = find_submission(app, who, project, id).await?;
     let files = app.store.submission_evidence(project, id).await?;
-    let spooled = spool(app, who, project, id, PackKind::Evidence, files).await?;
+    let spooled = spool(app, who, project, submitted, PackKind::Evidence, files).await?;
     Ok(SpooledDocument {
         file_name: format!("evidenze-rendicontazione-{id}.zip"),
         ..spooled
@@ -54,6 +55,22 @@ pub async fn integrazioni(
     Ok(app.store.integrazioni(project, id).await?)
 }
 
+/// The integrazioni of each of the project's submissions, newest submission first, with the
+/// submissions themselves (for the *Documenti* page: the rights checked and the list read once).
+pub async fn submissions_with_integrazioni(
+    app: &App,
+    who: &Actor,
+    project: ProjectId,
+) -> Result<Vec<(Submission, Vec<Attachment>)>, ServiceError> {
+    let list = super::reports::submissions(app, who, project).await?;
+    let mut out = Vec::with_capacity(list.len());
+    for s in list.into_iter().rev() {
+        let added = app.store.integrazioni(project, s.id).await?;
+        out.push((s, added));
+    }
+    Ok(out)
+}
+
 /// The integrazioni as a pack of their own: each file in its expense's folder, named
 /// `integrazione_<kind>_<file name>`, with an index saying who added it and when.
 pub async fn integrazioni_pack(
@@ -62,8 +79,9 @@ pub async fn integrazioni_pack(
     project: ProjectId,
     id: i64,
 ) -> Result<SpooledDocument, ServiceError> {
-    let files = integrazioni(app, who, project, id).await?;
-    let spooled = spool(app, who, project, id, PackKind::Integrazioni, files).await?;
+    let submitted = find_submission(app, who, project, id).await?;
+    let files = app.store.integrazioni(project, id).await?;
+    let spooled = spool(app, who, project, submitted, PackKind::Integrazioni, files).await?;
     Ok(SpooledDocument {
         file_name: format!("integrazioni-rendicontazione-{id}.zip"),
         ..spooled
@@ -75,11 +93,11 @@ async fn spool(
     app: &App,
     who: &Actor,
     project: ProjectId,
-    id: i64,
+    (submitted, number): (Submission, usize),
     kind: PackKind,
     files: Vec<Attachment>,
 ) -> Result<SpooledDocument, ServiceError> {
-    let (submitted, number) = find_submission(app, who, project, id).await?;
+    let id = submitted.id;
     let made = make(
         app,
         who,

@@ -257,16 +257,21 @@ pub async fn add_entity(
     app.store
         .insert_entity(project, &entity, &app.change(who))
         .await
-        .map_err(|e| match ServiceError::from(e) {
-            ServiceError::Conflict {
-                code: "duplicate", ..
-            } => ServiceError::Conflict {
-                code: "duplicate_entity",
-                message: format!("il progetto ha già un ente di nome \"{}\"", entity.name),
-                related: Vec::new(),
-            },
-            other => other,
-        })
+        .map_err(|e| named_twice(e, &entity.name))
+}
+
+/// A second entity of one name is refused, naming it.
+fn named_twice(e: crate::storage::StoreError, name: &str) -> ServiceError {
+    match ServiceError::from(e) {
+        ServiceError::Conflict {
+            code: "duplicate", ..
+        } => ServiceError::Conflict {
+            code: "duplicate_entity",
+            message: format!("il progetto ha già un ente di nome \"{name}\""),
+            related: Vec::new(),
+        },
+        other => other,
+    }
 }
 
 /// Corrects an entity's particulars (name, codice fiscale, office, PEC) if `expected_version` is
@@ -283,16 +288,7 @@ pub async fn update_entity(
     app.store
         .update_entity(project, id, expected_version, &entity, &app.change(who))
         .await
-        .map_err(|e| match ServiceError::from(e) {
-            ServiceError::Conflict {
-                code: "duplicate", ..
-            } => ServiceError::Conflict {
-                code: "duplicate_entity",
-                message: format!("il progetto ha già un ente di nome \"{}\"", entity.name),
-                related: Vec::new(),
-            },
-            other => other,
-        })
+        .map_err(|e| named_twice(e, &entity.name))
 }
 
 /// One partner entity of the project.

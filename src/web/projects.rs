@@ -15,9 +15,7 @@ use super::extract::{etag, ApiJson, JsonBytes, OptionalIfMatch, QueryPairs};
 use super::merge_patch::merged_input;
 use super::pagination::{page_request, ListEnvelope};
 use crate::domain::fields;
-use crate::domain::{
-    BudgetLine, CallId, Cup, Entity, NewEntity, Project, ProjectId, TaxId, Violations,
-};
+use crate::domain::{BudgetLine, CallId, Cup, Entity, NewEntity, Project, ProjectId, Violations};
 use crate::services::projects::{self, NewProject};
 use crate::services::App;
 
@@ -260,26 +258,14 @@ impl TryFrom<EntityInput> for NewEntity {
 
     fn try_from(input: EntityInput) -> Result<NewEntity, ApiError> {
         let mut v = Violations::new();
-        let name = fields::required_text(&mut v, "name", input.name.as_deref(), 300);
-        let tax_code = fields::code(
+        let entity = fields::entity(
             &mut v,
-            "tax_code",
-            "tax_code",
-            "Codice fiscale / partita IVA",
+            input.name.as_deref(),
             input.tax_code.as_deref(),
-            TaxId::parse,
+            input.address.as_deref(),
+            input.pec.as_deref(),
         );
-        let address = fields::text(&mut v, "address", input.address.as_deref(), 300);
-        let pec = fields::pec(&mut v, "pec", input.pec.as_deref());
-        v.finish(|| {
-            Some(NewEntity {
-                name: name?,
-                tax_code,
-                address,
-                pec,
-            })
-        })
-        .map_err(ApiError::invalid)
+        v.finish(|| entity).map_err(ApiError::invalid)
     }
 }
 

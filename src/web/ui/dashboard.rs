@@ -357,13 +357,12 @@ async fn documents_page(
 ) -> UiResult<Html<String>> {
     let who = session.actor();
     let project = projects::get(app, &who, id).await?;
-    let list = reports::submissions(app, &who, id).await?;
+    let list = crate::services::evidence::submissions_with_integrazioni(app, &who, id).await?;
     let can_submit = crate::services::access::require(app, &who, id, Need::Submit)
         .await
         .is_ok();
     let mut submissions = Vec::with_capacity(list.len());
-    for s in list.iter().rev() {
-        let added = crate::services::evidence::integrazioni(app, &who, id, s.id).await?;
+    for (s, added) in &list {
         submissions.push(SubmissionRow {
             id: s.id.to_string(),
             as_of: italian_date(s.as_of),

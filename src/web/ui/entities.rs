@@ -14,7 +14,7 @@ use super::session::{CsrfForm, UiSession};
 use crate::domain::access::Need;
 use crate::domain::rules::Scope;
 use crate::domain::text::italian_date;
-use crate::domain::{fields, EntityId, Money, NewEntity, ProjectId, TaxId, Violations};
+use crate::domain::{fields, EntityId, Money, ProjectId, Violations};
 use crate::services::summary::snapshot;
 use crate::services::{access, projects, App, ServiceError};
 
@@ -194,28 +194,14 @@ async fn update_entity(
     // What cannot be read is said, not dropped: nothing is saved and the page says why.
     let mut v = Violations::new();
     let version = version(&form, &mut v);
-    let name = fields::required_text(&mut v, "name", form.get("name"), 300);
-    let tax_code = fields::code(
+    let new = fields::entity(
         &mut v,
-        "tax_code",
-        "tax_code",
-        "Codice fiscale / partita IVA",
+        form.get("name"),
         form.get("tax_code"),
-        TaxId::parse,
+        form.get("address"),
+        form.get("pec"),
     );
-    let address = fields::text(&mut v, "address", form.get("address"), 300);
-    let pec = fields::pec(&mut v, "pec", form.get("pec"));
-    let done = match v.finish(|| {
-        Some((
-            version?,
-            NewEntity {
-                name: name?,
-                tax_code,
-                address,
-                pec,
-            },
-        ))
-    }) {
+    let done = match v.finish(|| Some((version?, new?))) {
         Ok((version, new)) => {
             let who = form.session.actor();
             projects::update_entity(&app, &who, id, entity, version, new)
