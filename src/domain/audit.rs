@@ -35,6 +35,7 @@ string_enum!(
         MilestoneUpdate = "milestone.update",
         TrancheCreate = "tranche.create",
         SubmissionCreate = "submission.create",
+        SignedCopyCreate = "signed_copy.create",
         SectionCreate = "section.create",
         SectionUpdate = "section.update",
         SectionDelete = "section.delete",

@@ -51,6 +51,7 @@ pub mod project;
 pub mod query;
 pub mod reconciliation;
 pub mod rules;
+pub mod signed_copy;
 pub mod snapshot;
 pub mod split;
 pub mod submission;

@@ -133,12 +133,18 @@ async fn spool(
         });
     }
     let project_data = super::projects::get(app, who, project).await?;
+    // The signed copies go with the documents they sign (the evidence itself stays frozen).
+    let signed = match kind {
+        PackKind::Evidence => app.store.signed_copies(project, Some(id)).await?,
+        PackKind::Integrazioni => Vec::new(),
+    };
     let pack = EvidencePack {
         kind,
         project_title: &project_data.data.title,
         submission: id,
         as_of: submitted.as_of,
         fingerprint: &made.fingerprint,
+        signed: signed.iter().map(|c| c.file_name()).collect(),
         rows,
     };
     let spool = tempfile::tempfile().map_err(|e| ReportError::Zip(e.to_string()))?;
@@ -148,6 +154,12 @@ async fn spool(
         for kind in [Kind::Pdf, Kind::Xlsx, Kind::Relazione] {
             let bytes = submission_file(app, who, project, id, kind).await?;
             writer = add_entry(writer, kind.file().to_owned(), bytes).await?;
+        }
+        for copy in &signed {
+            let bytes = app.blobs.get(&copy.digest).await?.ok_or_else(|| {
+                StoreError::Files(format!("manca la copia firmata {}", copy.digest))
+            })?;
+            writer = add_entry(writer, copy.file_name(), bytes).await?;
         }
     }
     for (name, attachment) in pack.entries() {

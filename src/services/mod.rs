@@ -20,6 +20,7 @@ pub mod password_gate;
 pub mod projects;
 pub mod reconciliation;
 pub mod reports;
+pub mod signed_copies;
 pub mod summary;
 
 use std::sync::Arc;
@@ -74,6 +75,10 @@ pub enum ServiceError {
         message: String,
         related: Vec<ExpenseId>,
     },
+    /// A well-formed request whose content cannot be accepted as it is (a signed file that does
+    /// not sign the submitted document): the code and the reason, in Italian.
+    #[error("unprocessable: {code}")]
+    Unprocessable { code: &'static str, message: String },
     /// The caller is known but may not do this; the message says why, in Italian.
     #[error("forbidden: {0}")]
     Forbidden(String),

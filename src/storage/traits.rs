@@ -246,6 +246,21 @@ pub trait SubmissionStore: Send + Sync + 'static {
         project: ProjectId,
         before: Option<i64>,
     ) -> Result<Vec<crate::domain::submission::PriorClaim>, StoreError>;
+    /// Keeps a signed copy of a submission (its bytes already in the file store), audited;
+    /// `NotFound` when the project has no such submission.
+    async fn insert_signed_copy(
+        &self,
+        project: ProjectId,
+        submission: i64,
+        new: &crate::domain::signed_copy::NewSignedCopy,
+        change: &Change,
+    ) -> Result<crate::domain::signed_copy::SignedCopy, StoreError>;
+    /// The signed copies of one submission, or of all the project's, oldest first.
+    async fn signed_copies(
+        &self,
+        project: ProjectId,
+        submission: Option<i64>,
+    ) -> Result<Vec<crate::domain::signed_copy::SignedCopy>, StoreError>;
     /// A stored document, byte for byte as first made.
     async fn submission_file(
         &self,

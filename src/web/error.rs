@@ -188,6 +188,9 @@ impl From<ServiceError> for ApiError {
                 related: related.iter().map(ToString::to_string).collect(),
                 ..ApiError::new(StatusCode::CONFLICT, code, message)
             },
+            ServiceError::Unprocessable { code, message } => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+            }
             ServiceError::BrokenTemplate(why) => {
                 // The officer who edited the template needs to know where it is broken.
                 tracing::error!(error = %why, "broken report template");

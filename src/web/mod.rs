@@ -18,6 +18,7 @@ mod projects;
 mod reconciliation;
 pub(crate) mod reports;
 mod security_headers;
+mod signed_copies;
 mod summary;
 mod ui;
 mod users;
@@ -47,6 +48,7 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
         projects::create, projects::list, projects::show, projects::patch, projects::create_entity, projects::list_entities, projects::show_entity, projects::patch_entity,
         expenses::create, expenses::list, expenses::show, expenses::patch, expenses::remove,
         summary::summary, summary::ics, reports::xlsx, reports::pdf, reports::create_submission, reports::list_submissions, reports::list_integrazioni, reports::submission_document, reports::relazione,
+        signed_copies::upload, signed_copies::list, signed_copies::download,
         narrative::create_section, narrative::list_sections, narrative::show_section, narrative::patch_section, narrative::delete_section,
         narrative::create_indicator, narrative::list_indicators, narrative::show_indicator, narrative::patch_indicator, narrative::delete_indicator,
         funding::create_variation, funding::list_variations, funding::show_variation, funding::patch_variation,
@@ -146,6 +148,7 @@ pub fn router(app: App) -> Router {
         .merge(summary::router())
         .merge(funding::router())
         .merge(reports::router())
+        .merge(signed_copies::router())
         .merge(narrative::router())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(

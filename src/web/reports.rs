@@ -199,6 +199,8 @@ pub struct SubmissionView {
     evidence_pack: String,
     /// The files added since to the expenses it counted (a list; `integrazioni.zip` the pack).
     integrazioni: String,
+    /// Its signed copies (a list; POST the signed rendiconto there).
+    signed_copies: String,
 }
 
 impl From<&Submission> for SubmissionView {
@@ -226,6 +228,7 @@ impl From<&Submission> for SubmissionView {
                 .collect(),
             evidence_pack: format!("{base}/evidenze.zip"),
             integrazioni: format!("{base}/integrazioni"),
+            signed_copies: format!("{base}/signed"),
         }
     }
 }

@@ -65,8 +65,11 @@ fn grow(sheet: &mut Worksheet, r: u32, texts: &[(u16, &str)]) -> Result<(), Repo
     Ok(())
 }
 
-/// The row of the table's header (0-based); the lines follow it.
-const HEADER_ROW: u32 = 4;
+/// The row of the table's header (0-based), the lines following it: below the title, the
+/// fingerprint, the documents, one row per signed copy and a blank row.
+fn header_row(pack: &EvidencePack<'_>) -> u32 {
+    4 + u32::try_from(pack.signed.len()).unwrap_or(0)
+}
 
 struct Formats {
     bold: Format,
@@ -137,22 +140,23 @@ pub(super) fn workbook(pack: &EvidencePack<'_>) -> Result<Vec<u8>, ReportError> 
     let sheet = workbook.add_worksheet();
     sheet.set_name("Indice")?;
     heading(sheet, pack, what, &f)?;
+    let header = header_row(pack);
     let columns: Vec<(&str, u16)> = match pack.kind {
         PackKind::Evidence => COLUMNS.to_vec(),
         PackKind::Integrazioni => COLUMNS.iter().chain(ADDED).copied().collect(),
     };
     for (col, (title, width)) in columns.iter().enumerate() {
         let col = u16::try_from(col).unwrap_or(0);
-        sheet.write_string_with_format(HEADER_ROW, col, *title, &f.header)?;
+        sheet.write_string_with_format(header, col, *title, &f.header)?;
         sheet.set_column_width(col, f64::from(*width))?;
     }
-    let mut r = HEADER_ROW + 1;
+    let mut r = header + 1;
     for row in &pack.rows {
         r = lines(sheet, pack, row, r, &f)?;
     }
     let last_col = u16::try_from(columns.len() - 1).unwrap_or(0);
-    sheet.set_freeze_panes(HEADER_ROW + 1, 0)?;
-    sheet.autofilter(HEADER_ROW, 0, r.saturating_sub(1).max(HEADER_ROW), last_col)?;
+    sheet.set_freeze_panes(header + 1, 0)?;
+    sheet.autofilter(header, 0, r.saturating_sub(1).max(header), last_col)?;
     print_setup(sheet, pack)?;
     Ok(workbook.save_to_buffer()?)
 }
@@ -192,6 +196,12 @@ fn heading(
                     Url::new(format!("file:///{document}")),
                     *document,
                 )?;
+            }
+            for (row, name) in (3..).zip(&pack.signed) {
+                if row == 3 {
+                    sheet.write_string_with_format(row, 0, "Copie firmate:", &f.bold)?;
+                }
+                sheet.write_url_with_text(row, 3, Url::new(format!("file:///{name}")), name)?;
             }
         }
         PackKind::Integrazioni => {
@@ -303,6 +313,6 @@ fn print_setup(sheet: &mut Worksheet, pack: &EvidencePack<'_>) -> Result<(), Rep
             pack.submission
         ))
         .set_footer(format!("&LImpronta SHA-256 dei dati: {}", pack.fingerprint));
-    sheet.set_repeat_rows(HEADER_ROW, HEADER_ROW)?;
+    sheet.set_repeat_rows(header_row(pack), header_row(pack))?;
     Ok(())
 }

@@ -42,6 +42,8 @@ pub struct EvidencePack<'a> {
     pub as_of: NaiveDate,
     /// The data's fingerprint of the submission, printed in the index.
     pub fingerprint: &'a str,
+    /// The names of the submission's signed copies the pack holds beside its documents.
+    pub signed: Vec<String>,
     pub rows: Vec<EvidenceRow>,
 }
 

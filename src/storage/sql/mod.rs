@@ -21,6 +21,7 @@ mod import_batch;
 mod narrative;
 mod projects;
 mod rows;
+mod signed_copies;
 mod store;
 mod submissions;
 mod types;

@@ -1,23 +1,19 @@
-//! The project list, the dashboard (the project's state in ten seconds), the per-entity view and
-//! the documents page.
+//! The project list, the dashboard (the project's state in ten seconds) and the per-entity view.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::response::Html;
+use axum::routing::get;
 use axum::Router;
 use serde::Serialize;
 
 use super::frame::{project_id, Frame, ProjectNav};
 use super::page::{render, UiError, UiResult};
-use super::session::{CsrfForm, UiSession};
+use super::session::UiSession;
 use super::svg;
-use crate::domain::access::Need;
-use crate::domain::fields;
 use crate::domain::query::PageRequest;
 use crate::domain::rules::{DeadlineStatus, Scope, Summary};
 use crate::domain::text::italian_date;
-use crate::domain::ProjectId;
 use crate::services::summary::{snapshot, Snapshot};
 use crate::services::{projects, reports, App};
 use crate::web::extract::QueryPairs;
@@ -27,8 +23,6 @@ pub fn router() -> Router<App> {
     Router::new()
         .route("/progetti", get(list))
         .route("/progetti/{id}", get(dashboard))
-        .route("/progetti/{id}/documenti", get(documents))
-        .route("/progetti/{id}/documenti/presenta", post(submit))
 }
 
 #[derive(Serialize)]
@@ -305,144 +299,4 @@ async fn dashboard(
             ),
         },
     )
-}
-
-#[derive(Serialize)]
-struct SubmissionRow {
-    id: String,
-    as_of: String,
-    due: String,
-    expenses: i64,
-    fingerprint: String,
-    audit: Option<String>,
-    /// Files added since to the expenses it counted, outside its frozen pack.
-    integrazioni: Vec<IntegrazioneRow>,
-}
-
-#[derive(Serialize)]
-struct IntegrazioneRow {
-    file_name: String,
-    kind: &'static str,
-    expense: String,
-    added_by: String,
-    added_on: String,
-    url: String,
-}
-
-/// Who signs, as the project's settings say: the submission form starts from it.
-#[derive(Serialize)]
-struct SignatoryFields {
-    name: String,
-    role: String,
-    place: String,
-    tax_code: String,
-}
-
-#[derive(Serialize)]
-struct DocumentsPage {
-    frame: Frame,
-    nav: ProjectNav,
-    /// Whether the form to submit is shown: only to those who may submit.
-    can_submit: bool,
-    signatory: SignatoryFields,
-    submissions: Vec<SubmissionRow>,
-    message: Option<String>,
-}
-
-async fn documents_page(
-    app: &App,
-    session: &UiSession,
-    id: ProjectId,
-    message: Option<String>,
-) -> UiResult<Html<String>> {
-    let who = session.actor();
-    let project = projects::get(app, &who, id).await?;
-    let list = crate::services::evidence::submissions_with_integrazioni(app, &who, id).await?;
-    let can_submit = crate::services::access::require(app, &who, id, Need::Submit)
-        .await
-        .is_ok();
-    let mut submissions = Vec::with_capacity(list.len());
-    for (s, added) in &list {
-        submissions.push(SubmissionRow {
-            id: s.id.to_string(),
-            as_of: italian_date(s.as_of),
-            due: s.contribution_due.italian(),
-            expenses: s.expense_count,
-            fingerprint: s.fingerprint.clone(),
-            audit: s.audit_seq.map(|seq| format!("voce {seq}")),
-            integrazioni: added
-                .iter()
-                .map(|a| IntegrazioneRow {
-                    file_name: a.file_name.as_str().to_owned(),
-                    kind: a.kind.italian(),
-                    expense: a.expense_id.to_string(),
-                    added_by: a.created_by.clone(),
-                    added_on: italian_date(a.created_at.date_naive()),
-                    url: format!("/api/v1/attachments/{}", a.id),
-                })
-                .collect(),
-        });
-    }
-    render(
-        "documents.html",
-        DocumentsPage {
-            frame: Frame::from(session),
-            nav: ProjectNav::new(id, &project.data.title, "documenti"),
-            can_submit,
-            signatory: {
-                let sg = &project.data.signatory;
-                SignatoryFields {
-                    name: sg.name.clone().unwrap_or_default(),
-                    role: sg.role.clone().unwrap_or_default(),
-                    place: sg.place.clone().unwrap_or_default(),
-                    tax_code: sg
-                        .tax_code
-                        .as_ref()
-                        .map(ToString::to_string)
-                        .unwrap_or_default(),
-                }
-            },
-            submissions,
-            message,
-        },
-    )
-}
-
-async fn documents(
-    State(app): State<App>,
-    session: UiSession,
-    Path(id): Path<String>,
-) -> UiResult<Html<String>> {
-    documents_page(&app, &session, project_id(&id)?, None).await
-}
-
-async fn submit(State(app): State<App>, Path(id): Path<String>, form: CsrfForm) -> Response {
-    let id = match project_id(&id) {
-        Ok(id) => id,
-        Err(e) => return e.into_response(),
-    };
-    let who = form.session.actor();
-    // What cannot be read is said, not dropped: the form comes back with the reason.
-    let mut v = crate::domain::Violations::new();
-    let signatory = fields::signatory(
-        &mut v,
-        form.get("signatory_name"),
-        form.get("signatory_role"),
-        form.get("signatory_place"),
-        form.get("signatory_tax_code"),
-    );
-    let submitted = match v.finish(|| Some(())) {
-        Ok(()) => reports::submit(&app, &who, id, None, None, &signatory).await,
-        Err(violations) => Err(crate::services::ServiceError::Invalid(violations)),
-    };
-    match submitted {
-        Ok(_) => Redirect::to(&format!("/progetti/{id}/documenti")).into_response(),
-        Err(e) => {
-            let e = UiError::from(e);
-            match documents_page(&app, &form.session, id, Some(e.message().to_owned())).await {
-                Ok(html) => (e.status(), html).into_response(),
-                Err(e) => e.into_response(),
-            }
-        }
-    }
 }

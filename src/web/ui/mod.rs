@@ -5,6 +5,7 @@
 
 mod attachments;
 mod dashboard;
+mod documents;
 mod entities;
 mod expenses;
 mod frame;
@@ -34,6 +35,7 @@ pub fn router() -> Router<App> {
         .route("/static/app.js", get(js))
         .merge(session::router())
         .merge(dashboard::router())
+        .merge(documents::router())
         .merge(entities::router())
         .merge(expenses::router())
         .merge(funding::router())

@@ -133,6 +133,9 @@ impl From<ServiceError> for UiError {
             ServiceError::NotFound(what) => UiError::not_found(what),
             ServiceError::Forbidden(why) => UiError::new(StatusCode::FORBIDDEN, why),
             ServiceError::Conflict { message, .. } => UiError::new(StatusCode::CONFLICT, message),
+            ServiceError::Unprocessable { message, .. } => {
+                UiError::new(StatusCode::UNPROCESSABLE_ENTITY, message)
+            }
             ServiceError::Stale => UiError::new(
                 StatusCode::PRECONDITION_FAILED,
                 "Qualcun altro ha modificato questo elemento dopo che lo hai aperto: ricaricalo.",

@@ -3,9 +3,10 @@
 use async_trait::async_trait;
 use serde_json::json;
 
-use super::super::{attachments, submissions, SqlStore};
+use super::super::{attachments, signed_copies, submissions, SqlStore};
 use crate::domain::attachment::Attachment;
 use crate::domain::audit::{AuditAction, Record};
+use crate::domain::signed_copy::{NewSignedCopy, SignedCopy};
 use crate::domain::submission::{NewSubmission, PriorClaim, Submission, SubmittedFile};
 use crate::domain::ProjectId;
 use crate::storage::{Change, StoreError, SubmissionStore};
@@ -82,6 +83,48 @@ impl SubmissionStore for SqlStore {
         before: Option<i64>,
     ) -> Result<Vec<PriorClaim>, StoreError> {
         submissions::prior_claims(&mut *self.conn().await?, project, before).await
+    }
+
+    async fn insert_signed_copy(
+        &self,
+        project: ProjectId,
+        submission: i64,
+        new: &NewSignedCopy,
+        change: &Change,
+    ) -> Result<SignedCopy, StoreError> {
+        let id = self
+            .audited(change, async |conn| {
+                let id = signed_copies::insert(
+                    &mut *conn,
+                    project,
+                    submission,
+                    new,
+                    change.now,
+                    change.actor.label(),
+                )
+                .await?;
+                let record = Record::new(AuditAction::SignedCopyCreate, "signed_copy", id)
+                    .project(project)
+                    .after(&json!({
+                        "submission": submission, "format": new.format,
+                        "sha256": new.digest.as_str(), "size": new.size, "signers": new.signers,
+                    }));
+                Ok((id, vec![record]))
+            })
+            .await?;
+        signed_copies::list(&mut *self.conn().await?, project, Some(submission))
+            .await?
+            .into_iter()
+            .find(|c| c.id == id)
+            .ok_or(StoreError::NotFound)
+    }
+
+    async fn signed_copies(
+        &self,
+        project: ProjectId,
+        submission: Option<i64>,
+    ) -> Result<Vec<SignedCopy>, StoreError> {
+        signed_copies::list(&mut *self.conn().await?, project, submission).await
     }
 
     async fn submission_file(
