@@ -188,7 +188,15 @@ impl ExpenseData {
         }
     }
 
-    /// The key that ties the parts of one supplier document together.
+    /// Who issued the document, as its parts are tied together (see [`supplier_identity`]).
+    pub fn supplier_identity(&self) -> String {
+        supplier_identity(
+            self.document.supplier_vat.as_ref().map(|v| v.as_str()),
+            &self.document.supplier_name,
+        )
+    }
+
+    /// The key that finds the same supplier document claimed in other projects (by VAT id).
     pub fn document_key(&self) -> Option<DocumentKey> {
         self.document.supplier_vat.as_ref().map(|vat| DocumentKey {
             supplier_vat: vat.as_str().to_owned(),
@@ -198,25 +206,62 @@ impl ExpenseData {
     }
 }
 
-/// The parts of one supplier document would claim more than its total.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Overclaim {
-    pub others: Vec<ExpenseId>,
-    pub already_claimed: Money,
+/// Who issued a document, as the parts of one document are tied together (domain.md, decision 2):
+/// the VAT id (or codice fiscale) as written, else the name with case, accents, spaces and
+/// punctuation ignored ("Rossi & C. s.r.l." is "Rossi & c srl").
+pub fn supplier_identity(tax_id: Option<&str>, name: &str) -> String {
+    match tax_id {
+        Some(id) => format!("id:{id}"),
+        None => {
+            let plain: String = super::text::fold(name)
+                .chars()
+                .filter(|c| c.is_alphanumeric())
+                .collect();
+            format!("name:{plain}")
+        }
+    }
 }
 
-/// The rule of split documents: together the parts (`others`, with what each claims, and this one)
-/// may claim at most the document's total.
-pub fn check_document_parts(
-    data: &ExpenseData,
-    others: &[(ExpenseId, Money)],
-) -> Result<(), Overclaim> {
-    let already_claimed: Money = others.iter().map(|(_, claimed)| *claimed).sum();
-    if others.is_empty() || already_claimed + data.amounts.claimed() <= data.amounts.total() {
+/// Another part of the same supplier document: what it says the document's total is, and what it
+/// claims.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Part {
+    pub id: ExpenseId,
+    pub total: Money,
+    pub claimed: Money,
+}
+
+/// Why a part of a supplier document is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PartsError {
+    /// The first part recorded fixed the document's total, and this one states another.
+    TotalMismatch { first: ExpenseId, total: Money },
+    /// Together the parts would claim more than the document's total.
+    Overclaim {
+        others: Vec<ExpenseId>,
+        already_claimed: Money,
+    },
+}
+
+/// The rule of split documents: the first part recorded (`others` in the order recorded) fixes the
+/// document's total, which every later part must state; together the parts claim at most that
+/// total. `amounts` are the new (or changed) part's.
+pub fn check_document_parts(amounts: &Amounts, others: &[Part]) -> Result<(), PartsError> {
+    let Some(first) = others.first() else {
+        return Ok(());
+    };
+    if amounts.total() != first.total {
+        return Err(PartsError::TotalMismatch {
+            first: first.id,
+            total: first.total,
+        });
+    }
+    let already_claimed: Money = others.iter().map(|p| p.claimed).sum();
+    if already_claimed + amounts.claimed() <= first.total {
         return Ok(());
     }
-    Err(Overclaim {
-        others: others.iter().map(|(id, _)| *id).collect(),
+    Err(PartsError::Overclaim {
+        others: others.iter().map(|p| p.id).collect(),
         already_claimed,
     })
 }
@@ -297,6 +342,55 @@ impl ExpenseStatus {
         match self {
             ExpenseStatus::Verified => ExpenseStatus::Ready,
             other => other,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn a_supplier_without_vat_id_is_known_by_its_name_however_written() {
+        assert_eq!(
+            supplier_identity(None, "Rossi & C. S.r.l."),
+            supplier_identity(None, "ROSSI & C SRL")
+        );
+        assert_ne!(
+            supplier_identity(None, "Rossi S.r.l."),
+            supplier_identity(None, "Rossini S.r.l.")
+        );
+        assert_ne!(
+            supplier_identity(Some("IT01234567897"), "Rossi"),
+            supplier_identity(None, "Rossi")
+        );
+    }
+
+    proptest! {
+        /// Parts recorded one after another, each checked against those before it, as the store
+        /// does under its lock: whatever totals and claims they state, the accepted ones state one
+        /// total and together claim at most it.
+        #[test]
+        fn accepted_parts_never_claim_more_than_the_document(
+            attempts in prop::collection::vec((1i64..5, 1i64..100_000), 1..20)
+        ) {
+            let mut accepted: Vec<Part> = Vec::new();
+            for (n, (total_step, claimed)) in attempts.into_iter().enumerate() {
+                let total = Money::from_cents(total_step * 50_000);
+                let claimed = Money::from_cents(claimed).min(total);
+                let amounts = Amounts::new(total, Money::ZERO, Some(claimed)).expect("amounts");
+                if check_document_parts(&amounts, &accepted).is_ok() {
+                    accepted.push(Part {
+                        id: ExpenseId(i64::try_from(n).expect("small")),
+                        total,
+                        claimed,
+                    });
+                }
+            }
+            let first = accepted[0].total;
+            prop_assert!(accepted.iter().all(|p| p.total == first));
+            prop_assert!(accepted.iter().map(|p| p.claimed).sum::<Money>() <= first);
         }
     }
 }

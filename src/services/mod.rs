@@ -162,6 +162,15 @@ impl From<StoreError> for ServiceError {
                 message: format!("esiste già un elemento con lo stesso valore ({what})"),
                 related: Vec::new(),
             },
+            StoreError::DocumentTotalMismatch { first, total } => ServiceError::Conflict {
+                code: "document_total_mismatch",
+                message: format!(
+                    "lo stesso documento del fornitore è già registrato nella spesa {first} con \
+                     totale {}: ogni parte deve indicare lo stesso totale del documento",
+                    total.italian()
+                ),
+                related: vec![first],
+            },
             StoreError::DocumentOverclaimed {
                 others,
                 already_claimed,

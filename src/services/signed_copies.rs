@@ -13,15 +13,16 @@ use crate::domain::validation::FieldError;
 use crate::domain::ProjectId;
 use crate::imports::signature;
 
-/// Checks and keeps a signed copy of submission `id`; refused with the reason (field `file`)
-/// when it does not sign exactly the submitted PDF.
+/// Checks and keeps a signed copy of submission `id`; refused with the reason when it does not
+/// sign exactly the submitted PDF. The same file sent again is the copy already kept (`false`:
+/// nothing new written), not a second one.
 pub async fn upload(
     app: &App,
     who: &Actor,
     project: ProjectId,
     id: i64,
     bytes: Vec<u8>,
-) -> Result<SignedCopy, ServiceError> {
+) -> Result<(SignedCopy, bool), ServiceError> {
     access::require(app, who, project, Need::Submit).await?;
     find_submission(app, who, project, id).await?;
     let invalid = |code: &str, message: String| {
@@ -60,11 +61,16 @@ pub async fn upload(
         digest: Digest::of(&bytes),
         signers: verified.signers,
     };
+    let kept = app.store.signed_copies(project, Some(id)).await?;
+    if let Some(same) = kept.into_iter().find(|c| c.digest == new.digest) {
+        return Ok((same, false));
+    }
     app.blobs.put(&new.digest, bytes).await?;
-    Ok(app
+    let copy = app
         .store
         .insert_signed_copy(project, id, &new, &app.change(who))
-        .await?)
+        .await?;
+    Ok((copy, true))
 }
 
 /// Submission `id` and its signed copies, oldest first.

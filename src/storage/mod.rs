@@ -40,6 +40,9 @@ pub enum StoreError {
         others: Vec<ExpenseId>,
         already_claimed: Money,
     },
+    /// The first part recorded of a supplier document fixed its total; this part states another.
+    #[error("document total mismatch")]
+    DocumentTotalMismatch { first: ExpenseId, total: Money },
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
     #[error("migration: {0}")]

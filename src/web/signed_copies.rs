@@ -97,11 +97,12 @@ fn ids(id: &str, sid: &str) -> Result<(crate::domain::ProjectId, i64), ApiError>
 /// Keeps the signed rendiconto of a submission, sent as the request body (`application/pdf` for
 /// PAdES, `application/pkcs7-mime` for CAdES; the kind is read from the bytes). Refused with 422
 /// and the reason unless it signs, byte for byte, the submission's PDF and every signature
-/// verifies with its signer's certificate (chain and revocation are not checked).
+/// verifies with its signer's certificate (chain and revocation are not checked). The same file
+/// sent again answers 200 with the copy already kept.
 #[utoipa::path(post, path = "/api/v1/projects/{id}/submissions/{sid}/signed", tag = "reports",
     params(("id" = String, Path), ("sid" = String, Path)),
     request_body(content = Vec<u8>, content_type = "application/pdf"),
-    responses((status = 201, body = SignedCopyView), (status = 401, body = Problem), (status = 403, body = Problem),
+    responses((status = 201, body = SignedCopyView), (status = 200, body = SignedCopyView), (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
 async fn upload(
     State(app): State<App>,
@@ -110,10 +111,15 @@ async fn upload(
     FileBody(body): FileBody,
 ) -> ApiResult<Response> {
     let (project, sid) = ids(&id, &sid)?;
-    let copy = signed_copies::upload(&app, &who, project, sid, body.to_vec()).await?;
+    let (copy, created) = signed_copies::upload(&app, &who, project, sid, body.to_vec()).await?;
     let (submission, _) = signed_copies::submission(&app, &who, project, sid).await?;
     let view = SignedCopyView::new(&copy, copy.signed_by_other_than(&submission.signatory));
-    let mut response = (StatusCode::CREATED, Json(view)).into_response();
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    let mut response = (status, Json(view)).into_response();
     if let Ok(location) = HeaderValue::from_str(&format!(
         "/api/v1/projects/{project}/submissions/{sid}/signed/{}",
         copy.id

@@ -83,6 +83,8 @@ struct Row {
     if_match: bool,
     /// Send this fixture file as the body instead of JSON.
     file: Option<&'static str>,
+    /// Send the submission's signed copy (a `.p7m` made for the world) as the body.
+    signed: bool,
 }
 
 fn no_body(_: &World, _: u32) -> Option<Value> {
@@ -92,6 +94,9 @@ fn no_body(_: &World, _: u32) -> Option<Value> {
 struct World {
     seed: Seed,
     submission: String,
+    /// The submission's PDF signed (CAdES) and kept as its signed copy, and that copy's id.
+    signed_p7m: Vec<u8>,
+    signed_copy: String,
     target_user: String,
     clients: HashMap<Role, Client>,
     emails: HashMap<Role, String>,
@@ -120,6 +125,7 @@ fn rows() -> Vec<Row> {
         fresh,
         if_match: false,
         file: None,
+        signed: false,
     };
     let get = |api, path, allowed| row(Method::GET, api, path, allowed, Nothing);
     let with = |mut r: Row, body: fn(&World, u32) -> Option<Value>| {
@@ -376,6 +382,27 @@ fn rows() -> Vec<Row> {
             "/api/v1/projects/{p}/submissions/{s}/integrazioni",
             READERS,
         ),
+        // The same signed copy again: the copy already kept (200), for those who may upload.
+        Row {
+            signed: true,
+            ..row(
+                Method::POST,
+                "/api/v1/projects/{id}/submissions/{sid}/signed",
+                "/api/v1/projects/{p}/submissions/{s}/signed",
+                FINANCE,
+                Nothing,
+            )
+        },
+        get(
+            "/api/v1/projects/{id}/submissions/{sid}/signed",
+            "/api/v1/projects/{p}/submissions/{s}/signed",
+            READERS,
+        ),
+        get(
+            "/api/v1/projects/{id}/submissions/{sid}/signed/{cid}",
+            "/api/v1/projects/{p}/submissions/{s}/signed/{k}",
+            READERS,
+        ),
         with(
             row(
                 Method::POST,
@@ -618,12 +645,13 @@ fn rows() -> Vec<Row> {
                 Nothing,
             )
         },
+        // A dry run: the same rows imported by each role in turn would claim their documents twice.
         Row {
             file: Some("csv/spese.csv"),
             ..row(
                 Method::POST,
                 "/api/v1/projects/{id}/imports/expenses.csv",
-                "/api/v1/projects/{p}/imports/expenses.csv",
+                "/api/v1/projects/{p}/imports/expenses.csv?dry_run=true",
                 EDITORS,
                 Nothing,
             )
@@ -747,13 +775,81 @@ async fn world(app: &TestApp) -> World {
         .as_str()
         .expect("id")
         .to_owned();
+    let (signed_p7m, signed_copy) = signed_copy(app, &p, &submission).await;
     World {
         seed,
         submission,
+        signed_p7m,
+        signed_copy,
         target_user,
         clients,
         emails,
     }
+}
+
+/// The submission's PDF signed with `openssl cms` by a throwaway certificate, kept by the admin as
+/// its signed copy: the envelope and the copy's id.
+async fn signed_copy(app: &TestApp, project: &str, submission: &str) -> (Vec<u8>, String) {
+    use std::process::Command;
+    let base = format!("/api/v1/projects/{project}/submissions/{submission}");
+    let pdf = app.bytes(&format!("{base}/rendiconto.pdf")).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let path = |name: &str| dir.path().join(name);
+    std::fs::write(path("r.pdf"), &pdf).expect("write");
+    let run = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .expect("openssl");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "30",
+        "-keyout",
+        "k.pem",
+        "-out",
+        "c.pem",
+        "-subj",
+        "/C=IT/CN=Mario Rossi/serialNumber=TINIT-RSSMRA70A01H501S",
+    ]);
+    run(&[
+        "cms",
+        "-sign",
+        "-binary",
+        "-nodetach",
+        "-outform",
+        "DER",
+        "-in",
+        "r.pdf",
+        "-signer",
+        "c.pem",
+        "-inkey",
+        "k.pem",
+        "-out",
+        "r.pdf.p7m",
+    ]);
+    let p7m = std::fs::read(path("r.pdf.p7m")).expect("p7m");
+    let kept = app
+        .post_raw(
+            &format!("{base}/signed"),
+            "application/pkcs7-mime",
+            p7m.clone(),
+        )
+        .await;
+    assert_eq!(kept.status(), StatusCode::CREATED);
+    let id = json_of(kept).await["id"].as_str().expect("id").to_owned();
+    (p7m, id)
 }
 
 /// Creates what the row needs; returns its id.
@@ -909,6 +1005,7 @@ async fn state(app: &TestApp) -> Vec<i64> {
         "memberships",
         "api_tokens",
         "submissions",
+        "signed_copies",
         "budget_variations",
         "milestones",
         "tranches",
@@ -966,6 +1063,7 @@ async fn every_endpoint_for_every_role(app: TestApp) {
                 .replace("{p}", &w.seed.project_id)
                 .replace("{c}", &w.seed.call_id)
                 .replace("{s}", &w.submission)
+                .replace("{k}", &w.signed_copy)
                 .replace("{u}", &w.target_user)
                 .replace("{x}", &fresh)
                 .replace("{e}", &w.seed.entities[0]);
@@ -973,7 +1071,11 @@ async fn every_endpoint_for_every_role(app: TestApp) {
             if row.if_match {
                 request = request.header("if-match", etag_of(&app, &path).await);
             }
-            if let Some(name) = row.file {
+            if row.signed {
+                request = request
+                    .header("content-type", "application/pkcs7-mime")
+                    .body(w.signed_p7m.clone());
+            } else if let Some(name) = row.file {
                 let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
                     .join("tests/fixtures")
                     .join(name);

@@ -36,6 +36,60 @@ async fn racing_parts_never_overclaim(app: TestApp) {
     );
 }
 
+/// Decision 2 of domain.md: a document is its supplier (VAT id, else the name however written), its
+/// number and its date. Sixteen clients race to record parts of one document of a supplier without
+/// a VAT id, stating two different totals: the first part recorded fixes the total, parts stating
+/// another are refused (`document_total_mismatch`), and together the parts never claim more.
+async fn racing_parts_of_a_document_without_vat_id_state_one_total(app: TestApp) {
+    let seed = app.seed().await;
+    let app = std::sync::Arc::new(app);
+    let mut tasks = Vec::new();
+    for i in 0..16 {
+        let app = app.clone();
+        let (net, name) = if i % 2 == 0 {
+            ("1000.00", "Studio Rossi & C. s.r.l.")
+        } else {
+            ("1200.00", "STUDIO ROSSI & C SRL")
+        };
+        let mut body = seed.expense("PARTI/2020", net, "0.00");
+        body["supplier_vat"] = serde_json::Value::Null;
+        body["supplier_name"] = json!(name);
+        body["claimed_amount"] = json!("300.00");
+        let path = seed.expenses_path();
+        tasks.push(tokio::spawn(async move {
+            let r = app.post(&path, &body).await;
+            let status = r.status();
+            let problem: serde_json::Value = r.json().await.unwrap_or_default();
+            (status, problem["code"].as_str().unwrap_or("").to_owned())
+        }));
+    }
+    let mut created = 0;
+    for t in tasks {
+        match t.await.expect("task") {
+            (StatusCode::CREATED, _) => created += 1,
+            (StatusCode::CONFLICT, code)
+                if code == "document_total_mismatch" || code == "document_overclaimed" => {}
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    let totals = app
+        .db
+        .scalar("SELECT COUNT(DISTINCT net_cents + vat_cents) FROM expenses")
+        .await;
+    assert_eq!(totals, 1, "every part kept states the same total");
+    let total = app
+        .db
+        .scalar("SELECT MIN(net_cents + vat_cents) FROM expenses")
+        .await;
+    let claimed = app
+        .db
+        .scalar("SELECT CAST(SUM(claimed_cents) AS BIGINT) FROM expenses")
+        .await;
+    assert!(claimed <= total, "{claimed} claimed of {total}");
+    // As many 300 € parts as fit in the total the first part fixed.
+    assert_eq!(created, total / 30_000);
+}
+
 async fn concurrent_creates_all_land(app: TestApp) {
     let seed = app.seed().await;
     let app = std::sync::Arc::new(app);
@@ -58,4 +112,8 @@ async fn concurrent_creates_all_land(app: TestApp) {
     assert_eq!(app.db.scalar("SELECT COUNT(*) FROM expenses").await, 80);
 }
 
-crate::on_both_backends!(racing_parts_never_overclaim, concurrent_creates_all_land);
+crate::on_both_backends!(
+    racing_parts_never_overclaim,
+    racing_parts_of_a_document_without_vat_id_state_one_total,
+    concurrent_creates_all_land
+);

@@ -11,7 +11,7 @@ use super::{Conn, Db};
 use super::projects::missing_or_stale;
 use super::rows::{ExpenseRow, EXPENSE_COLUMNS};
 use super::DIALECT;
-use crate::domain::expense::check_document_parts;
+use crate::domain::expense::{check_document_parts, supplier_identity, Part, PartsError};
 use crate::domain::text::fold;
 use crate::domain::{
     Expense, ExpenseData, ExpenseId, ExpenseStatus, Money, ProjectId, Step, UserId,
@@ -35,24 +35,27 @@ fn search_text(data: &ExpenseData) -> String {
     ))
 }
 
-/// Another part of the same supplier document, and what it claims.
+/// A row with the same document number and date: a part of the same document when its supplier
+/// is the same one.
 #[derive(sqlx::FromRow)]
 struct PartRow {
     id: ExpenseId,
+    supplier_vat: Option<String>,
+    supplier_name: String,
+    net_cents: Money,
+    vat_cents: Money,
     claimed_cents: Money,
 }
 
 /// Serialises writers of one project's expenses until commit (PostgreSQL; SQLite's write lock
-/// already does), then checks the other parts of the same document.
+/// already does), then checks the other parts of the same document, whoever its supplier (with or
+/// without a VAT id).
 async fn guard_document(
     conn: &mut Conn,
     project: ProjectId,
     data: &ExpenseData,
     exclude: Option<ExpenseId>,
 ) -> Result<(), StoreError> {
-    let Some(key) = data.document_key() else {
-        return Ok(());
-    };
     // SQLite's write lock already serialises writers: no row to lock there.
     if !DIALECT.for_update.is_empty() {
         sqlx::query(&format!(
@@ -63,22 +66,38 @@ async fn guard_document(
         .fetch_optional(&mut *conn)
         .await?;
     }
-    let parts: Vec<PartRow> = sqlx::query_as(
-        "SELECT id, claimed_cents FROM expenses WHERE project_id = $1 AND supplier_vat = $2 \
-         AND document_number = $3 AND document_date = $4 AND id <> $5 ORDER BY id",
+    let rows: Vec<PartRow> = sqlx::query_as(
+        "SELECT id, supplier_vat, supplier_name, net_cents, vat_cents, claimed_cents FROM expenses \
+         WHERE project_id = $1 AND document_date = $2 AND document_number = $3 AND id <> $4 \
+         ORDER BY id",
     )
     .bind(project)
-    .bind(&key.supplier_vat)
-    .bind(&key.number)
-    .bind(key.date)
+    .bind(data.document.date)
+    .bind(&data.document.number)
     .bind(exclude.unwrap_or(ExpenseId(0)))
     .fetch_all(&mut *conn)
     .await?;
-    let parts: Vec<(ExpenseId, Money)> =
-        parts.into_iter().map(|p| (p.id, p.claimed_cents)).collect();
-    check_document_parts(data, &parts).map_err(|o| StoreError::DocumentOverclaimed {
-        others: o.others,
-        already_claimed: o.already_claimed,
+    let supplier = data.supplier_identity();
+    let parts: Vec<Part> = rows
+        .into_iter()
+        .filter(|r| supplier_identity(r.supplier_vat.as_deref(), &r.supplier_name) == supplier)
+        .map(|r| Part {
+            id: r.id,
+            total: r.net_cents + r.vat_cents,
+            claimed: r.claimed_cents,
+        })
+        .collect();
+    check_document_parts(&data.amounts, &parts).map_err(|e| match e {
+        PartsError::TotalMismatch { first, total } => {
+            StoreError::DocumentTotalMismatch { first, total }
+        }
+        PartsError::Overclaim {
+            others,
+            already_claimed,
+        } => StoreError::DocumentOverclaimed {
+            others,
+            already_claimed,
+        },
     })
 }
 

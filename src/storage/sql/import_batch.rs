@@ -78,7 +78,11 @@ pub(super) async fn insert_files(
                 outcomes.push(Ok(created));
             }
             // A rule broken by this file: undo only its rows. A database failure ends all.
-            Err(e @ (StoreError::DocumentOverclaimed { .. } | StoreError::Duplicate(_))) => {
+            Err(
+                e @ (StoreError::DocumentOverclaimed { .. }
+                | StoreError::DocumentTotalMismatch { .. }
+                | StoreError::Duplicate(_)),
+            ) => {
                 if several {
                     sqlx::query("ROLLBACK TO SAVEPOINT import_file")
                         .execute(&mut *conn)
