@@ -14,7 +14,11 @@ use rendiconta::domain::rules::Scope;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-const GOLDEN: &str = "tests/fixtures/fingerprint/worked_example.v2.txt";
+/// The canonical text of each version still in use, by version.
+const GOLDEN: [(i64, &str); 2] = [
+    (2, "tests/fixtures/fingerprint/worked_example.v2.txt"),
+    (3, "tests/fixtures/fingerprint/worked_example.v3.txt"),
+];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_canonical_text_is_pinned_and_submissions_record_its_version() {
@@ -55,35 +59,43 @@ async fn the_canonical_text_is_pinned_and_submissions_record_its_version() {
         .indicators(project)
         .await
         .expect("indicators");
-    let mut text = Vec::new();
-    rendiconta::reports::fingerprint::canonical(&mut text, &snap, &sections, &indicators)
-        .expect("canonical text");
-    let text = String::from_utf8(text).expect("utf-8");
-    let golden = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(GOLDEN);
-    if std::env::var_os("RENDICONTA_UPDATE_GOLDEN").is_some() {
-        std::fs::write(&golden, &text).expect("write the golden file");
-    }
-    let pinned = std::fs::read_to_string(&golden).expect("the golden file");
-    assert!(
-        text == pinned,
-        "the canonical text changed: a new version is needed (see the module's documentation)\n\
-         --- pinned\n{pinned}\n--- now\n{text}"
-    );
     let hex = |bytes: &[u8]| -> String {
         Sha256::digest(bytes)
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect()
     };
-    assert_eq!(
-        rendiconta::reports::model::fingerprint(&snap, &sections, &indicators, 2),
-        hex(text.as_bytes())
-    );
-    assert_ne!(
-        rendiconta::reports::model::fingerprint(&snap, &sections, &indicators, 1),
-        hex(text.as_bytes()),
-        "version 1 is another text"
-    );
+    for (version, file) in GOLDEN {
+        let mut text = Vec::new();
+        rendiconta::reports::fingerprint::canonical(
+            &mut text,
+            &snap,
+            &sections,
+            &indicators,
+            version,
+        )
+        .expect("canonical text");
+        let text = String::from_utf8(text).expect("utf-8");
+        let golden = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
+        if std::env::var_os("RENDICONTA_UPDATE_GOLDEN").is_some() {
+            std::fs::write(&golden, &text).expect("write the golden file");
+        }
+        let pinned = std::fs::read_to_string(&golden).expect("the golden file");
+        assert!(
+            text == pinned,
+            "the canonical text v{version} changed: a new version is needed (see the module's \
+             documentation)\n--- pinned\n{pinned}\n--- now\n{text}"
+        );
+        assert_eq!(
+            rendiconta::reports::model::fingerprint(&snap, &sections, &indicators, version),
+            hex(text.as_bytes())
+        );
+        assert_ne!(
+            rendiconta::reports::model::fingerprint(&snap, &sections, &indicators, 1),
+            hex(text.as_bytes()),
+            "version 1 is another text"
+        );
+    }
 
     // A submission records the version; its fingerprint is the hash of that text of its data.
     app.verify_all(&seed.project_id).await;
@@ -95,13 +107,13 @@ async fn the_canonical_text_is_pinned_and_submissions_record_its_version() {
         .await,
     )
     .await;
-    assert_eq!(submitted["fingerprint_version"], 2, "{submitted}");
+    assert_eq!(submitted["fingerprint_version"], 3, "{submitted}");
     let snap =
         rendiconta::services::summary::snapshot_as_submitted(&services, &who, project, as_of)
             .await
             .expect("snapshot");
     let mut text = Vec::new();
-    rendiconta::reports::fingerprint::canonical(&mut text, &snap, &sections, &indicators)
+    rendiconta::reports::fingerprint::canonical(&mut text, &snap, &sections, &indicators, 3)
         .expect("canonical text");
     assert_eq!(submitted["fingerprint"], hex(&text));
 }

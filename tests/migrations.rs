@@ -13,7 +13,9 @@ use std::str::FromStr;
 use chrono::NaiveDate;
 use common::Backend;
 use rendiconta::domain::access::{Actor, Role};
-use rendiconta::domain::{EntityId, ExpenseStatus, Money, NewEntity, ProjectId, UserId};
+use rendiconta::domain::{
+    EntityId, ExpenseStatus, Money, NewEntity, ProjectDate, ProjectId, UserId,
+};
 use rendiconta::storage::Change;
 use sqlx::migrate::Migrator;
 
@@ -124,8 +126,14 @@ async fn every_version_s_rows_survive_to_the_latest(backend: Backend) {
         budget,
         [("design_training", 10_500_000), ("technology", 4_500_000)]
     );
-    assert_eq!(p.date_history.len(), 1);
+    // 0013: the change before it took the day it was recorded as its act's date; the project took
+    // the call's deadlines, then the payment deadline moved by a dated act.
+    assert_eq!(p.date_history.len(), 2);
     assert_eq!(p.date_history[0].to, date("2020-12-31"));
+    assert_eq!(p.date_history[0].act_date, date("2020-10-15"));
+    assert_eq!(p.date_history[1].field, ProjectDate::PaymentDeadline);
+    assert_eq!(p.data.payment_deadline, Some(date("2021-03-31")));
+    assert_eq!(p.data.reporting_deadline, Some(date("2021-01-31")));
     assert_eq!(p.data.signatory.name.as_deref(), Some("Mario Rossi"));
     assert_eq!(
         p.data
@@ -172,9 +180,12 @@ async fn every_version_s_rows_survive_to_the_latest(backend: Backend) {
     assert_eq!(draft.changed_by, Some(UserId(1)));
     assert_eq!(draft.data.entity_id, EntityId(2));
 
-    // Funding (0002).
+    // Funding (0002); 0013: the variation approved before it counts from its request's date, the
+    // one recorded after from its approval.
     let variations = store.variations(project).await.expect("variations");
     assert_eq!(variations[0].changes.len(), 2);
+    assert_eq!(variations[0].decision_date, Some(date("2020-12-01")));
+    assert_eq!(variations[1].decision_date, Some(date("2021-02-10")));
     assert_eq!(variations[0].changes[0].1, Money::from_cents(-500_000));
     let extensions = store.extensions(project).await.expect("extensions");
     assert_eq!(extensions[0].reporting_deadline, Some(date("2021-02-28")));

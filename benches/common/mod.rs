@@ -110,6 +110,8 @@ pub async fn load(app: &App, csv_path: &Path) -> ProjectId {
             granted_contribution: "105000.00".parse().expect("money"),
             start_date: None,
             end_date: None,
+            payment_deadline: None,
+            reporting_deadline: None,
             budget: vec![
                 BudgetLine {
                     category: code("design_training"),

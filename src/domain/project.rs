@@ -13,38 +13,37 @@ pub struct BudgetLine {
     pub amount: Money,
 }
 
-/// Which project date an act moved.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ProjectDate {
-    StartDate,
-    EndDate,
+string_enum! {
+    /// Which project date an act moved.
+    ProjectDate {
+        StartDate = "start_date",
+        EndDate = "end_date",
+        PaymentDeadline = "payment_deadline",
+        ReportingDeadline = "reporting_deadline",
+    }
 }
 
 impl ProjectDate {
-    pub fn as_str(self) -> &'static str {
+    /// As the documents and the workspace name it.
+    pub fn italian(self) -> &'static str {
         match self {
-            ProjectDate::StartDate => "start_date",
-            ProjectDate::EndDate => "end_date",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<ProjectDate> {
-        match s {
-            "start_date" => Some(ProjectDate::StartDate),
-            "end_date" => Some(ProjectDate::EndDate),
-            _ => None,
+            ProjectDate::StartDate => "inizio del progetto",
+            ProjectDate::EndDate => "fine del periodo di realizzazione",
+            ProjectDate::PaymentDeadline => "termine per i pagamenti",
+            ProjectDate::ReportingDeadline => "termine per la rendicontazione",
         }
     }
 }
 
-/// One move of a project date, with the act that made it.
+/// One move of a project date, with the act that made it (its text and its date). `from` is none
+/// when a deadline is set where there was none.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct DateChange {
     pub field: ProjectDate,
-    pub from: NaiveDate,
+    pub from: Option<NaiveDate>,
     pub to: NaiveDate,
     pub act: String,
+    pub act_date: NaiveDate,
     pub recorded_at: DateTime<Utc>,
 }
 
@@ -78,7 +77,13 @@ pub struct ProjectData {
     pub lead_entity: String,
     pub granted_contribution: Money,
     pub start_date: NaiveDate,
+    /// The end of the window and the deadlines as last set on the project itself (extensions
+    /// apart): the history of acts decides which is in force on a date.
     pub end_date: NaiveDate,
+    /// Payments made after this are not eligible; at first the call's.
+    pub payment_deadline: Option<NaiveDate>,
+    /// The report is due by this; at first the call's.
+    pub reporting_deadline: Option<NaiveDate>,
     pub budget: Vec<BudgetLine>,
     pub signatory: Signatory,
     /// The act that granted the contribution (atto di concessione), when recorded.
@@ -102,7 +107,10 @@ impl ProjectData {
 pub struct Project {
     pub id: ProjectId,
     pub data: ProjectData,
+    /// The changes of its dates made with an act, in the order recorded.
     pub date_history: Vec<DateChange>,
+    /// The extensions granted (they move its dates too: see [`super::funding::date_acts`]).
+    pub extensions: Vec<super::funding::Extension>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

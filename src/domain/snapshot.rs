@@ -62,15 +62,7 @@ pub fn assemble(
         claims_elsewhere,
     } = facts;
     let categories = category_budgets(&project, &call, &variations, as_of);
-    let dates = funding::effective_dates(
-        EffectiveDates {
-            end_date: project.data.end_date,
-            payment_deadline: call.rules.payment_deadline,
-            reporting_deadline: call.rules.reporting_deadline,
-        },
-        &extensions,
-        as_of,
-    );
+    let dates = funding::effective_dates(&project.data, &project.date_history, &extensions, as_of);
     let deadlines = deadlines(&dates, &milestones);
     let tranches: Vec<Tranche> = tranches.into_iter().filter(|t| t.date <= as_of).collect();
     let claims_elsewhere: HashMap<_, _> = claims_elsewhere.into_iter().collect();

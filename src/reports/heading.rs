@@ -5,6 +5,7 @@
 //! this is. The template words the first lines; the rest is data.
 
 use super::model::ReportModel;
+use crate::domain::funding::ActKind;
 use crate::domain::project::ProjectDate;
 use crate::domain::text::italian_date;
 
@@ -68,32 +69,26 @@ impl ReportModel<'_> {
             italian_date(p.data.start_date),
             italian_date(snap.dates.end_date)
         );
-        let mut acts: Vec<String> = p
-            .date_history
-            .iter()
-            .filter(|c| c.recorded_at.date_naive() <= snap.summary.as_of)
-            .map(|c| {
-                let what = match c.field {
-                    ProjectDate::StartDate => "inizio",
-                    ProjectDate::EndDate => "fine",
-                };
-                format!(
-                    "{what} spostata dal {} al {} con {}",
-                    italian_date(c.from),
-                    italian_date(c.to),
-                    c.act
-                )
-            })
-            .collect();
-        acts.extend(
-            snap.extensions
-                .iter()
-                .filter(|e| e.date <= snap.summary.as_of)
-                .filter_map(|e| {
-                    e.end_date
-                        .map(|end| format!("prorogata al {} con {}", italian_date(end), e.act))
-                }),
-        );
+        // Every act dated by then that moved the start or the end, in the order they took effect.
+        let acts: Vec<String> =
+            crate::domain::funding::date_acts(&p.date_history, &snap.extensions)
+                .into_iter()
+                .filter(|a| a.act_date <= snap.summary.as_of)
+                .filter(|a| matches!(a.field, ProjectDate::StartDate | ProjectDate::EndDate))
+                .map(|a| {
+                    let what = match (a.field, a.kind) {
+                        (ProjectDate::StartDate, _) => "inizio spostato",
+                        (_, ActKind::Extension) => "prorogato",
+                        _ => "fine spostata",
+                    };
+                    format!(
+                        "{what} al {} con {} del {}",
+                        italian_date(a.value),
+                        a.act,
+                        italian_date(a.act_date)
+                    )
+                })
+                .collect();
         if !acts.is_empty() {
             line.push_str(&format!(" ({})", acts.join("; ")));
         }

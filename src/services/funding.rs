@@ -9,13 +9,20 @@ use crate::domain::funding::{
 };
 use crate::domain::{Project, ProjectId, Violations};
 
+/// Records a variation. One recorded already decided counts from its decision date (by default
+/// the date of its act); one requested, from when it is approved.
 pub async fn add_variation(
     app: &App,
     who: &Actor,
     project: ProjectId,
-    new: NewVariation,
+    mut new: NewVariation,
 ) -> Result<Variation, ServiceError> {
     let p = projects::get_for(app, who, project, Need::Funding).await?;
+    new.decision_date = match new.status {
+        VariationStatus::Requested => None,
+        _ => Some(new.decision_date.unwrap_or(new.date)),
+    };
+    check_decision_date(new.date, new.decision_date)?;
     let call = app
         .store
         .get_call(p.data.call_id)
@@ -55,6 +62,7 @@ async fn check_budget_stays_positive(
             act: new.act.clone(),
             date: chrono::NaiveDate::MIN,
             status: VariationStatus::Approved,
+            decision_date: Some(chrono::NaiveDate::MIN),
             changes: new.changes.clone(),
             version: 0,
             created_at: app.clock.now(),
@@ -109,6 +117,23 @@ pub async fn variation_to_decide(
     Ok((p, variation))
 }
 
+/// A decision is taken on or after the request it answers.
+fn check_decision_date(
+    requested: chrono::NaiveDate,
+    decided: Option<chrono::NaiveDate>,
+) -> Result<(), ServiceError> {
+    match decided {
+        Some(d) if d < requested => Err(ServiceError::field(
+            "decision_date",
+            "decision_before_request",
+            "la data della decisione precede la data della richiesta di variazione",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Approves or rejects a variation (or brings it back to requested), decided on `decision_date`
+/// (today in Italy when not given): it counts from that date, not from its request's.
 pub async fn set_variation_status(
     app: &App,
     who: &Actor,
@@ -116,23 +141,37 @@ pub async fn set_variation_status(
     id: i64,
     expected_version: i64,
     status: VariationStatus,
+    decision_date: Option<chrono::NaiveDate>,
 ) -> Result<Variation, ServiceError> {
     let (p, current) = variation_to_decide(app, who, project, id).await?;
     if current.version != expected_version {
         return Err(ServiceError::Stale);
     }
+    let decision_date = match status {
+        VariationStatus::Requested => None,
+        _ => Some(decision_date.unwrap_or_else(|| app.clock.today())),
+    };
+    check_decision_date(current.date, decision_date)?;
     if status == VariationStatus::Approved && current.status != VariationStatus::Approved {
         let pending = NewVariation {
             act: current.act.clone(),
             date: current.date,
             status,
+            decision_date,
             changes: current.changes.clone(),
         };
         check_budget_stays_positive(app, project, &p, Some(&pending)).await?;
     }
     Ok(app
         .store
-        .set_variation_status(project, id, expected_version, status, &app.change(who))
+        .set_variation_status(
+            project,
+            id,
+            expected_version,
+            status,
+            decision_date,
+            &app.change(who),
+        )
         .await?)
 }
 

@@ -21,6 +21,9 @@ pub struct NewProject {
     pub granted_contribution: Money,
     pub start_date: Option<NaiveDate>,
     pub end_date: Option<NaiveDate>,
+    /// The project's own deadlines; the call's when not given.
+    pub payment_deadline: Option<NaiveDate>,
+    pub reporting_deadline: Option<NaiveDate>,
     pub budget: Vec<BudgetLine>,
     pub signatory: Signatory,
     pub grant_act: Option<GrantAct>,
@@ -89,6 +92,8 @@ fn resolve(call: &Call, new: NewProject) -> Result<ProjectData, ServiceError> {
             granted_contribution: new.granted_contribution,
             start_date,
             end_date,
+            payment_deadline: new.payment_deadline.or(call.rules.payment_deadline),
+            reporting_deadline: new.reporting_deadline.or(call.rules.reporting_deadline),
             budget: new.budget,
             signatory: new.signatory,
             grant_act: new.grant_act,
@@ -163,15 +168,23 @@ pub async fn list(
     Ok(app.store.list_projects(page, visible_to).await?)
 }
 
+/// The act that moves a project's dates: its text and its date.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChangeAct {
+    pub act: Option<String>,
+    pub date: Option<NaiveDate>,
+}
+
 /// Replaces a project's data if `expected_version` is current. A change of its dates must name the
-/// act that made it (`change_act`), which the date history keeps.
+/// act that made it, and — for the end of the window and the deadlines, whose acts decide which
+/// value is in force on a date (domain.md, decision 1) — the act's date; the history keeps both.
 pub async fn update(
     app: &App,
     who: &Actor,
     id: ProjectId,
     expected_version: i64,
     new: NewProject,
-    change_act: Option<String>,
+    act: ChangeAct,
 ) -> Result<Project, ServiceError> {
     let current = get_for(app, who, id, Need::EditProject).await?;
     if current.version != expected_version {
@@ -186,39 +199,99 @@ pub async fn update(
     }
     let call = call_of(app, new.call_id).await?;
     let data = resolve(&call, new)?;
-    let now = app.clock.now();
-    let moves = [
-        (
-            ProjectDate::StartDate,
-            current.data.start_date,
-            data.start_date,
-        ),
-        (ProjectDate::EndDate, current.data.end_date, data.end_date),
-    ];
-    let mut changes = Vec::new();
-    for (field, from, to) in moves {
-        if from == to {
-            continue;
-        }
-        let Some(act) = change_act.clone() else {
-            return Err(ServiceError::field(
-                "change_act",
-                "act_required",
-                "per cambiare le date del progetto indicare l'atto che le modifica (change_act)",
-            ));
-        };
-        changes.push(DateChange {
-            field,
-            from,
-            to,
-            act,
-            recorded_at: now,
-        });
-    }
+    let changes = date_changes(
+        &current.data,
+        &data,
+        act,
+        app.clock.now(),
+        app.clock.today(),
+    )?;
     Ok(app
         .store
         .update_project(id, expected_version, &data, &changes, &app.change(who))
         .await?)
+}
+
+/// The moves of the project's dates from `before` to `after`, each with `act`.
+fn date_changes(
+    before: &ProjectData,
+    after: &ProjectData,
+    act: ChangeAct,
+    now: chrono::DateTime<chrono::Utc>,
+    today: NaiveDate,
+) -> Result<Vec<DateChange>, ServiceError> {
+    let moves = [
+        (
+            ProjectDate::StartDate,
+            Some(before.start_date),
+            Some(after.start_date),
+        ),
+        (
+            ProjectDate::EndDate,
+            Some(before.end_date),
+            Some(after.end_date),
+        ),
+        (
+            ProjectDate::PaymentDeadline,
+            before.payment_deadline,
+            after.payment_deadline,
+        ),
+        (
+            ProjectDate::ReportingDeadline,
+            before.reporting_deadline,
+            after.reporting_deadline,
+        ),
+    ];
+    let mut v = Violations::new();
+    let mut moved = Vec::new();
+    for (field, from, to) in moves.into_iter().filter(|(_, from, to)| from != to) {
+        match to {
+            Some(to) => moved.push((field, from, to)),
+            None => v.add(
+                field.as_str(),
+                "required",
+                format!("il {} non si può togliere, solo spostare", field.italian()),
+            ),
+        }
+    }
+    if moved.is_empty() {
+        return v.finish(|| Some(Vec::new())).map_err(ServiceError::Invalid);
+    }
+    if act.act.is_none() {
+        v.add(
+            "change_act",
+            "act_required",
+            "per cambiare le date del progetto indicare l'atto che le modifica (change_act)",
+        );
+    }
+    // The start moves the window's beginning only; the other dates are in force from the act's date.
+    let dated = moved.iter().any(|(f, _, _)| *f != ProjectDate::StartDate);
+    if dated && act.date.is_none() {
+        v.add(
+            "change_act_date",
+            "act_date_required",
+            "per spostare la fine o le scadenze del progetto indicare anche la data dell'atto \
+             (change_act_date): da quella data la nuova data è in vigore",
+        );
+    }
+    v.finish(|| {
+        let text = act.act?;
+        let act_date = act.date.unwrap_or(today);
+        Some(
+            moved
+                .into_iter()
+                .map(|(field, from, to)| DateChange {
+                    field,
+                    from,
+                    to,
+                    act: text.clone(),
+                    act_date,
+                    recorded_at: now,
+                })
+                .collect(),
+        )
+    })
+    .map_err(ServiceError::Invalid)
 }
 
 /// Records the act that granted the contribution (its number and date, printed in the documents'
@@ -240,11 +313,13 @@ pub async fn set_grant_act(
         granted_contribution: d.granted_contribution,
         start_date: Some(d.start_date),
         end_date: Some(d.end_date),
+        payment_deadline: d.payment_deadline,
+        reporting_deadline: d.reporting_deadline,
         budget: d.budget,
         signatory: d.signatory,
         grant_act,
     };
-    update(app, who, id, expected_version, new, None).await
+    update(app, who, id, expected_version, new, ChangeAct::default()).await
 }
 
 pub async fn add_entity(

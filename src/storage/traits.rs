@@ -178,6 +178,7 @@ pub trait FundingStore: Send + Sync + 'static {
         id: i64,
         expected_version: i64,
         status: VariationStatus,
+        decision_date: Option<chrono::NaiveDate>,
         change: &Change,
     ) -> Result<Variation, StoreError>;
     async fn insert_extension(

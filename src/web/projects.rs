@@ -16,7 +16,7 @@ use super::merge_patch::merged_input;
 use super::pagination::{page_request, ListEnvelope};
 use crate::domain::fields;
 use crate::domain::{BudgetLine, CallId, Cup, Entity, NewEntity, Project, ProjectId, Violations};
-use crate::services::projects::{self, NewProject};
+use crate::services::projects::{self, ChangeAct, NewProject};
 use crate::services::App;
 
 #[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
@@ -40,6 +40,9 @@ pub struct ProjectInput {
     granted_contribution: Option<String>,
     start_date: Option<String>,
     end_date: Option<String>,
+    /// The project's own deadlines (default: the call's); moved like the end, with an act.
+    payment_deadline: Option<String>,
+    reporting_deadline: Option<String>,
     budget: Option<Vec<BudgetLineInput>>,
     /// Who signs the declarations: name, role ("Presidente dell'Unione") and place of signature.
     signatory_name: Option<String>,
@@ -52,10 +55,13 @@ pub struct ProjectInput {
     grant_act_date: Option<String>,
     /// Write-only: the act that moves the project's dates (required when a PATCH changes them).
     change_act: Option<String>,
+    /// Write-only: that act's date, from which the new end or deadline is in force (required when
+    /// a PATCH moves `end_date`, `payment_deadline` or `reporting_deadline`).
+    change_act_date: Option<String>,
 }
 
 impl ProjectInput {
-    fn into_domain(self) -> Result<(NewProject, Option<String>), ApiError> {
+    fn into_domain(self) -> Result<(NewProject, ChangeAct), ApiError> {
         let mut v = Violations::new();
         let call_id = v.need("call_id", self.call_id.as_deref());
         let call_id: Option<CallId> = fields::id(&mut v, "call_id", call_id);
@@ -77,7 +83,17 @@ impl ProjectInput {
         );
         let start_date = fields::date(&mut v, "start_date", self.start_date.as_deref());
         let end_date = fields::date(&mut v, "end_date", self.end_date.as_deref());
-        let change_act = fields::text(&mut v, "change_act", self.change_act.as_deref(), 300);
+        let payment_deadline =
+            fields::date(&mut v, "payment_deadline", self.payment_deadline.as_deref());
+        let reporting_deadline = fields::date(
+            &mut v,
+            "reporting_deadline",
+            self.reporting_deadline.as_deref(),
+        );
+        let change_act = ChangeAct {
+            act: fields::text(&mut v, "change_act", self.change_act.as_deref(), 300),
+            date: fields::date(&mut v, "change_act_date", self.change_act_date.as_deref()),
+        };
         let signatory = fields::signatory(
             &mut v,
             self.signatory_name.as_deref(),
@@ -124,6 +140,8 @@ impl ProjectInput {
                     granted_contribution: granted?,
                     start_date,
                     end_date,
+                    payment_deadline,
+                    reporting_deadline,
                     budget,
                     signatory,
                     grant_act,
@@ -134,12 +152,18 @@ impl ProjectInput {
     }
 }
 
+/// One act that set one of the project's dates: a change made with an act, or an extension.
 #[derive(Serialize, ToSchema)]
-pub struct DateChangeView {
-    field: String,
-    from: String,
-    to: String,
+pub struct DateActView {
+    /// `start_date`, `end_date`, `payment_deadline` or `reporting_deadline`.
+    field: &'static str,
+    /// The date it set.
+    value: String,
     act: String,
+    /// From this date the value is in force (the latest act dated on or before a date wins).
+    act_date: String,
+    /// `change` or `extension`.
+    kind: &'static str,
     recorded_at: String,
 }
 
@@ -152,7 +176,11 @@ pub struct ProjectView {
     lead_entity: String,
     granted_contribution: String,
     start_date: String,
+    /// The end and the deadlines as set on the project itself; `date_history` says which act is
+    /// in force on a date (an extension or a later change).
     end_date: String,
+    payment_deadline: Option<String>,
+    reporting_deadline: Option<String>,
     budget: Vec<BudgetLineInput>,
     signatory_name: Option<String>,
     signatory_role: Option<String>,
@@ -161,7 +189,8 @@ pub struct ProjectView {
     grant_act_number: Option<String>,
     grant_act_date: Option<String>,
     approved_total: String,
-    date_history: Vec<DateChangeView>,
+    /// Every act that set a date, in the order they take effect.
+    date_history: Vec<DateActView>,
     version: i64,
     created_at: String,
     updated_at: String,
@@ -189,6 +218,8 @@ impl From<&Project> for ProjectView {
             granted_contribution: d.granted_contribution.to_string(),
             start_date: d.start_date.to_string(),
             end_date: d.end_date.to_string(),
+            payment_deadline: d.payment_deadline.map(|x| x.to_string()),
+            reporting_deadline: d.reporting_deadline.map(|x| x.to_string()),
             budget: d
                 .budget
                 .iter()
@@ -204,15 +235,15 @@ impl From<&Project> for ProjectView {
             grant_act_number: d.grant_act.as_ref().map(|a| a.number.clone()),
             grant_act_date: d.grant_act.as_ref().map(|a| a.date.to_string()),
             approved_total: d.approved_total().to_string(),
-            date_history: p
-                .date_history
-                .iter()
-                .map(|c| DateChangeView {
-                    field: c.field.as_str().to_owned(),
-                    from: c.from.to_string(),
-                    to: c.to.to_string(),
-                    act: c.act.clone(),
-                    recorded_at: c.recorded_at.to_rfc3339(),
+            date_history: crate::domain::funding::date_acts(&p.date_history, &p.extensions)
+                .into_iter()
+                .map(|a| DateActView {
+                    field: a.field.as_str(),
+                    value: a.value.to_string(),
+                    act: a.act,
+                    act_date: a.act_date.to_string(),
+                    kind: a.kind.as_str(),
+                    recorded_at: a.recorded_at.to_rfc3339(),
                 })
                 .collect(),
             version: p.version,

@@ -461,7 +461,8 @@ async fn a_project_keeps_to_its_call_s_window(app: TestApp) {
         .patch(
             &path,
             Some(&tag),
-            &json!({"end_date": "2021-03-31", "change_act": "Determina n. 40 del 15/12/2020"}),
+            &json!({"end_date": "2021-03-31", "change_act": "Determina n. 40 del 15/12/2020",
+                    "change_act_date": "2020-12-15"}),
         )
         .await;
     assert_eq!(moved.status(), StatusCode::OK);

@@ -8,6 +8,7 @@ mod attachments;
 mod bad_input;
 mod concurrency;
 mod csv_import;
+mod dated_acts;
 mod hardening;
 mod heading_fields;
 mod imports;

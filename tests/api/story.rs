@@ -200,20 +200,36 @@ async fn project_date_change_needs_an_act(app: TestApp) {
         json_of(without_act).await["errors"][0]["field"],
         "change_act"
     );
-    let moved = app
+    // The end is in force from the act's date: without it the change is refused too.
+    let without_date = app
         .patch(
             &path,
             Some(&etag),
             &json!({"end_date": "2021-03-31", "change_act": "DGR 2143/2020"}),
         )
         .await;
+    assert_eq!(without_date.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        json_of(without_date).await["errors"][0]["code"],
+        "act_date_required"
+    );
+    let moved = app
+        .patch(
+            &path,
+            Some(&etag),
+            &json!({"end_date": "2021-03-31", "change_act": "DGR 2143/2020",
+                    "change_act_date": "2020-12-21"}),
+        )
+        .await;
     assert_eq!(moved.status(), StatusCode::OK);
     let project = json_of(moved).await;
     assert_eq!(project["end_date"], "2021-03-31");
-    assert_eq!(project["date_history"][0]["field"], "end_date");
-    assert_eq!(project["date_history"][0]["from"], "2020-12-31");
-    assert_eq!(project["date_history"][0]["to"], "2021-03-31");
-    assert_eq!(project["date_history"][0]["act"], "DGR 2143/2020");
+    assert_eq!(
+        project["date_history"],
+        json!([{"field": "end_date", "value": "2021-03-31", "act": "DGR 2143/2020",
+                "act_date": "2020-12-21", "kind": "change",
+                "recorded_at": project["date_history"][0]["recorded_at"]}])
+    );
     assert_eq!(project["version"], 2);
 }
 

@@ -110,11 +110,12 @@ async fn variations_extensions_and_tranches_move_the_figures(app: TestApp) {
         .await
         .expect("patch");
     assert_eq!(no_tag.status(), StatusCode::PRECONDITION_REQUIRED);
+    // Decision 5: it counts from the date it was approved.
     let approved = app
         .client
         .patch(app.url(&vpath))
         .header("if-match", "\"v1\"")
-        .json(&json!({"status": "approved"}))
+        .json(&json!({"status": "approved", "decision_date": "2021-01-20"}))
         .send()
         .await
         .expect("patch");

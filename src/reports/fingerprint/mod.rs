@@ -17,7 +17,7 @@ mod records;
 /// which a compiler or dependency upgrade may change; it is kept only to re-make the documents of
 /// the submissions that recorded it (`SELECT COUNT(*) FROM submissions WHERE
 /// fingerprint_version = 1` says whether any is left).
-pub const CURRENT_VERSION: i64 = 2;
+pub const CURRENT_VERSION: i64 = 3;
 
 /// The SHA-256 of a canonical text of everything the documents are made from (the as-of date, the
 /// call, the project with its date changes and extensions, its entities, expenses and tranches,
@@ -37,7 +37,7 @@ pub fn fingerprint(
         debug_text(&mut canon, snap, sections, indicators);
     } else {
         // Writing into a hash cannot fail; serialising our own types cannot either.
-        let _ = canonical(&mut canon, snap, sections, indicators);
+        let _ = canonical(&mut canon, snap, sections, indicators, version);
     }
     let digest = canon.0.finalize();
     digest.iter().fold(String::with_capacity(64), |mut s, b| {
@@ -46,7 +46,7 @@ pub fn fingerprint(
     })
 }
 
-/// Version 2, the canonical text: a first line `rendiconta-impronta v2`, then one record per
+/// Versions 2 and 3, the canonical text: a first line `rendiconta-impronta v3`, then one record per
 /// line, a tag and the record as JSON — object fields in the order the records below and the
 /// domain types declare them, amounts as strings with two decimals (`"1234.50"`), rates and
 /// figures as decimal strings, dates as `YYYY-MM-DD`, ids as strings, codes and enums as the
@@ -59,6 +59,7 @@ pub fn canonical(
     snap: &Snapshot,
     sections: &[Section],
     indicators: &[Indicator],
+    version: i64,
 ) -> std::io::Result<()> {
     fn record(
         out: &mut impl std::io::Write,
@@ -70,11 +71,15 @@ pub fn canonical(
         serde_json::to_writer(&mut *out, value)?;
         out.write_all(b"\n")
     }
-    out.write_all(b"rendiconta-impronta v2\n")?;
+    writeln!(out, "rendiconta-impronta v{}", version.max(2))?;
     record(out, "as_of", &snap.summary.as_of)?;
     let call = &snap.call;
     record(out, "call", &records::Call::of(call))?;
-    record(out, "project", &records::Project::of(&snap.project))?;
+    record(
+        out,
+        "project",
+        &records::Project::of(&snap.project, version),
+    )?;
     for e in &snap.entities {
         record(out, "entity", &records::Entity::of(e))?;
     }

@@ -1,4 +1,4 @@
-//! The records of the canonical text (version 2): what of each domain value the fingerprint
+//! The records of the canonical text (versions 2 and 3): what of each domain value the fingerprint
 //! covers, fields in the order they are written. Timestamps of edits and versions are left out.
 
 use chrono::NaiveDate;
@@ -9,8 +9,8 @@ use crate::domain::call::{CallCategory, CallRules};
 use crate::domain::funding::TrancheKind;
 use crate::domain::project::ProjectDate;
 use crate::domain::{
-    CallId, EntityId, ExpenseData, ExpenseId, ExpenseStatus, Money, Pec, ProjectData, ProjectId,
-    TaxId,
+    BudgetLine, CallId, Cup, EntityId, ExpenseData, ExpenseId, ExpenseStatus, GrantAct, Money, Pec,
+    ProjectData, ProjectId, Signatory, TaxId,
 };
 
 fn decimal<S: serde::Serializer>(value: &Decimal, s: S) -> Result<S::Ok, S::Error> {
@@ -46,8 +46,10 @@ impl<'a> Call<'a> {
     }
 }
 
+/// A change of a project date: in version 2 without the act's date (changes then moved the start
+/// and the end only, always from a date).
 #[derive(Serialize)]
-pub(super) struct DateChange<'a> {
+pub(super) struct DateChangeV2<'a> {
     field: ProjectDate,
     from: NaiveDate,
     to: NaiveDate,
@@ -55,25 +57,88 @@ pub(super) struct DateChange<'a> {
 }
 
 #[derive(Serialize)]
-pub(super) struct Project<'a> {
-    id: ProjectId,
-    data: &'a ProjectData,
-    date_changes: Vec<DateChange<'a>>,
+pub(super) struct DateChange<'a> {
+    field: ProjectDate,
+    from: Option<NaiveDate>,
+    to: NaiveDate,
+    act: &'a str,
+    act_date: NaiveDate,
+}
+
+/// The project's data as version 2 wrote it: before the project had deadlines of its own.
+#[derive(Serialize)]
+pub(super) struct ProjectDataV2<'a> {
+    call_id: CallId,
+    title: &'a str,
+    cup: Option<&'a Cup>,
+    lead_entity: &'a str,
+    granted_contribution: Money,
+    start_date: NaiveDate,
+    end_date: NaiveDate,
+    budget: &'a [BudgetLine],
+    signatory: &'a Signatory,
+    grant_act: Option<&'a GrantAct>,
+}
+
+/// The project record: version 2's, or the current one (its own deadlines, each change's act
+/// date).
+#[derive(Serialize)]
+#[serde(untagged)]
+pub(super) enum Project<'a> {
+    V2 {
+        id: ProjectId,
+        data: ProjectDataV2<'a>,
+        date_changes: Vec<DateChangeV2<'a>>,
+    },
+    Current {
+        id: ProjectId,
+        data: &'a ProjectData,
+        date_changes: Vec<DateChange<'a>>,
+    },
 }
 
 impl<'a> Project<'a> {
-    pub(super) fn of(p: &'a crate::domain::Project) -> Project<'a> {
-        Project {
+    pub(super) fn of(p: &'a crate::domain::Project, version: i64) -> Project<'a> {
+        if version <= 2 {
+            let d = &p.data;
+            return Project::V2 {
+                id: p.id,
+                data: ProjectDataV2 {
+                    call_id: d.call_id,
+                    title: &d.title,
+                    cup: d.cup.as_ref(),
+                    lead_entity: &d.lead_entity,
+                    granted_contribution: d.granted_contribution,
+                    start_date: d.start_date,
+                    end_date: d.end_date,
+                    budget: &d.budget,
+                    signatory: &d.signatory,
+                    grant_act: d.grant_act.as_ref(),
+                },
+                date_changes: p
+                    .date_history
+                    .iter()
+                    .map(|c| DateChangeV2 {
+                        field: c.field,
+                        from: c.from.unwrap_or(c.to),
+                        to: c.to,
+                        act: &c.act,
+                    })
+                    .collect(),
+            };
+        }
+        Project::Current {
             id: p.id,
             data: &p.data,
             date_changes: p
                 .date_history
                 .iter()
-                .map(|d| DateChange {
-                    field: d.field,
-                    from: d.from,
-                    to: d.to,
-                    act: &d.act,
+                .map(|c| DateChange {
+                    field: c.field,
+                    from: c.from,
+                    to: c.to,
+                    act: &c.act,
+                    act_date: c.act_date,
                 })
                 .collect(),
         }

@@ -247,6 +247,8 @@ async fn create_project(
             granted_contribution: money("105000.00")?,
             start_date: None,
             end_date: None,
+            payment_deadline: None,
+            reporting_deadline: None,
             budget: vec![
                 BudgetLine {
                     category: code("design_training")?,

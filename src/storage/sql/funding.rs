@@ -26,14 +26,15 @@ pub(super) async fn insert_variation(
     now: DateTime<Utc>,
 ) -> Result<i64, StoreError> {
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO budget_variations (project_id, act, date, status, version, created_at) \
-         VALUES ($1, $2, $3, $4, 1, $5) RETURNING id",
+        "INSERT INTO budget_variations (project_id, act, date, status, version, created_at, \
+         decision_date) VALUES ($1, $2, $3, $4, 1, $5, $6) RETURNING id",
     )
     .bind(project)
     .bind(&new.act)
     .bind(new.date)
     .bind(new.status.as_str())
     .bind(now)
+    .bind(new.decision_date)
     .fetch_one(&mut *conn)
     .await?;
     for (i, (category, amount)) in new.changes.iter().enumerate() {
@@ -55,13 +56,18 @@ pub(super) async fn set_variation_status(
     id: i64,
     expected_version: i64,
     status: VariationStatus,
+    decision_date: Option<NaiveDate>,
 ) -> Result<(), StoreError> {
-    let updated = sqlx::query("UPDATE budget_variations SET status = $1, version = version + 1 WHERE id = $2 AND version = $3")
-        .bind(status.as_str())
-        .bind(id)
-        .bind(expected_version)
-        .execute(&mut *conn)
-        .await?;
+    let updated = sqlx::query(
+        "UPDATE budget_variations SET status = $1, decision_date = $4, version = version + 1 \
+         WHERE id = $2 AND version = $3",
+    )
+    .bind(status.as_str())
+    .bind(id)
+    .bind(expected_version)
+    .bind(decision_date)
+    .execute(&mut *conn)
+    .await?;
     if updated.rows_affected() == 0 {
         return Err(missing_or_stale(&mut *conn, "budget_variations", id).await);
     }
@@ -74,6 +80,7 @@ struct VariationRow {
     act: String,
     date: NaiveDate,
     status: String,
+    decision_date: Option<NaiveDate>,
     version: i64,
     created_at: DateTime<Utc>,
 }
@@ -90,7 +97,8 @@ pub(super) async fn variations(
     project: ProjectId,
 ) -> Result<Vec<Variation>, StoreError> {
     let rows: Vec<VariationRow> = sqlx::query_as(
-        "SELECT id, act, date, status, version, created_at FROM budget_variations WHERE project_id = $1 ORDER BY id",
+        "SELECT id, act, date, status, decision_date, version, created_at FROM budget_variations \
+         WHERE project_id = $1 ORDER BY id",
     )
     .bind(project)
     .fetch_all(&mut *conn)
@@ -115,6 +123,7 @@ pub(super) async fn variations(
                     .collect::<Result<_, StoreError>>()?,
                 act: row.act,
                 date: row.date,
+                decision_date: row.decision_date,
                 version: row.version,
                 created_at: row.created_at,
             })

@@ -57,7 +57,8 @@ pub(super) async fn insert(
 ) -> Result<ProjectId, StoreError> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO projects (call_id, title, cup, lead_entity, granted_contribution_cents, start_date, \
-         end_date, version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8) RETURNING id",
+         end_date, version, created_at, updated_at, payment_deadline, reporting_deadline) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8, $9, $10) RETURNING id",
     )
     .bind(data.call_id)
     .bind(&data.title)
@@ -67,6 +68,8 @@ pub(super) async fn insert(
     .bind(data.start_date)
     .bind(data.end_date)
     .bind(now)
+    .bind(data.payment_deadline)
+    .bind(data.reporting_deadline)
     .fetch_one(&mut *conn)
     .await?;
     insert_budget(conn, id, data).await?;
@@ -84,7 +87,8 @@ pub(super) async fn update(
 ) -> Result<(), StoreError> {
     let updated = sqlx::query(
         "UPDATE projects SET title = $1, cup = $2, lead_entity = $3, granted_contribution_cents = $4, \
-         start_date = $5, end_date = $6, version = version + 1, updated_at = $7 WHERE id = $8 AND version = $9",
+         start_date = $5, end_date = $6, version = version + 1, updated_at = $7, payment_deadline = $10, \
+         reporting_deadline = $11 WHERE id = $8 AND version = $9",
     )
     .bind(&data.title)
     .bind(data.cup.as_ref().map(|c| c.as_str()))
@@ -95,6 +99,8 @@ pub(super) async fn update(
     .bind(now)
     .bind(id)
     .bind(expected_version)
+    .bind(data.payment_deadline)
+    .bind(data.reporting_deadline)
     .execute(&mut *conn)
     .await?;
     if updated.rows_affected() == 0 {
@@ -108,14 +114,15 @@ pub(super) async fn update(
     set_signatory(&mut *conn, id.0, data).await?;
     for change in date_changes {
         sqlx::query(
-            "INSERT INTO project_date_changes (project_id, field, from_date, to_date, act, recorded_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO project_date_changes (project_id, field, from_date, to_date, act, act_date, \
+             recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(id)
         .bind(change.field.as_str())
         .bind(change.from)
         .bind(change.to)
         .bind(&change.act)
+        .bind(change.act_date)
         .bind(change.recorded_at)
         .execute(&mut *conn)
         .await?;
@@ -162,11 +169,14 @@ struct ProjectRow {
     signatory_tax_code: Option<String>,
     grant_act_number: Option<String>,
     grant_act_date: Option<NaiveDate>,
+    payment_deadline: Option<NaiveDate>,
+    reporting_deadline: Option<NaiveDate>,
 }
 
 const PROJECT_COLUMNS: &str = "id, call_id, title, cup, lead_entity, granted_contribution_cents, \
     start_date, end_date, version, created_at, updated_at, signatory_name, signatory_role, \
-    signatory_place, signatory_tax_code, grant_act_number, grant_act_date";
+    signatory_place, signatory_tax_code, grant_act_number, grant_act_date, payment_deadline, \
+    reporting_deadline";
 
 #[derive(sqlx::FromRow)]
 struct BudgetRow {
@@ -177,9 +187,10 @@ struct BudgetRow {
 #[derive(sqlx::FromRow)]
 struct DateChangeRow {
     field: String,
-    from_date: NaiveDate,
+    from_date: Option<NaiveDate>,
     to_date: NaiveDate,
     act: String,
+    act_date: NaiveDate,
     recorded_at: DateTime<Utc>,
 }
 
@@ -191,14 +202,16 @@ async fn assemble(conn: &mut Conn, row: ProjectRow) -> Result<Project, StoreErro
     .fetch_all(&mut *conn)
     .await?;
     let history: Vec<DateChangeRow> = sqlx::query_as(
-        "SELECT field, from_date, to_date, act, recorded_at FROM project_date_changes \
+        "SELECT field, from_date, to_date, act, act_date, recorded_at FROM project_date_changes \
          WHERE project_id = $1 ORDER BY id",
     )
     .bind(row.id)
     .fetch_all(&mut *conn)
     .await?;
+    let extensions = super::funding::extensions(&mut *conn, row.id).await?;
     Ok(Project {
         id: row.id,
+        extensions,
         data: ProjectData {
             call_id: row.call_id,
             title: row.title,
@@ -207,6 +220,8 @@ async fn assemble(conn: &mut Conn, row: ProjectRow) -> Result<Project, StoreErro
             granted_contribution: row.granted_contribution_cents,
             start_date: row.start_date,
             end_date: row.end_date,
+            payment_deadline: row.payment_deadline,
+            reporting_deadline: row.reporting_deadline,
             budget: lines
                 .into_iter()
                 .map(|line| {
@@ -236,6 +251,7 @@ async fn assemble(conn: &mut Conn, row: ProjectRow) -> Result<Project, StoreErro
                     from: change.from_date,
                     to: change.to_date,
                     act: change.act,
+                    act_date: change.act_date,
                     recorded_at: change.recorded_at,
                 })
             })

@@ -35,6 +35,8 @@ pub struct VariationInput {
     date: Option<String>,
     /// `requested` (default), `approved` or `rejected`.
     status: Option<String>,
+    /// When it was decided, if recorded already approved or rejected (default: `date`).
+    decision_date: Option<String>,
     changes: Option<Vec<ChangeInput>>,
 }
 
@@ -42,6 +44,8 @@ pub struct VariationInput {
 #[serde(deny_unknown_fields)]
 pub struct VariationStatusInput {
     status: Option<String>,
+    /// When the funder decided (default: today in Italy); the variation counts from it.
+    decision_date: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -54,8 +58,11 @@ pub struct ChangeView {
 pub struct VariationView {
     id: String,
     act: String,
+    /// The date of the request.
     date: String,
     status: String,
+    /// When it was approved or rejected (it counts from then); null while requested.
+    decision_date: Option<String>,
     changes: Vec<ChangeView>,
     version: i64,
 }
@@ -67,6 +74,7 @@ impl From<&Variation> for VariationView {
             act: v.act.clone(),
             date: v.date.to_string(),
             status: v.status.as_str().into(),
+            decision_date: v.decision_date.map(|d| d.to_string()),
             changes: v
                 .changes
                 .iter()
@@ -113,6 +121,7 @@ impl TryFrom<VariationInput> for NewVariation {
             input.status.as_deref(),
             Some(VariationStatus::Requested),
         );
+        let decision_date = fields::date(&mut v, "decision_date", input.decision_date.as_deref());
         let mut changes = Vec::new();
         match input.changes {
             None => v.required("changes"),
@@ -147,6 +156,7 @@ impl TryFrom<VariationInput> for NewVariation {
                 act: act?,
                 date: date?,
                 status: status?,
+                decision_date,
                 changes,
             })
         })
@@ -223,7 +233,8 @@ pub(crate) async fn show_variation(
         .into_response())
 }
 
-/// Approves or rejects a variation: `{"status":"approved"}`. Requires `If-Match`.
+/// Approves or rejects a variation: `{"status":"approved","decision_date":"2021-03-01"}` (the date
+/// defaults to today in Italy; the variation counts from it). Requires `If-Match`.
 #[utoipa::path(patch, path = "/api/v1/projects/{id}/variations/{vid}", tag = "funding",
     params(("id" = String, Path), ("vid" = String, Path), ("If-Match" = String, Header)), request_body = VariationStatusInput,
     responses((status = 200, body = VariationView), (status = 404, body = Problem), (status = 412, body = Problem),
@@ -243,9 +254,11 @@ pub(crate) async fn patch_variation(
     let input: VariationStatusInput = crate::web::extract::parse_json(&body)?;
     let mut v = Violations::new();
     let status = variation_status(&mut v, input.status.as_deref(), None);
+    let decision_date = fields::date(&mut v, "decision_date", input.decision_date.as_deref());
     let status = v.finish(|| status).map_err(ApiError::invalid)?;
     let variation =
-        funding::set_variation_status(&app, &who, project, vid, version, status).await?;
+        funding::set_variation_status(&app, &who, project, vid, version, status, decision_date)
+            .await?;
     Ok((
         [(header::ETAG, etag(variation.version))],
         Json(VariationView::from(&variation)),

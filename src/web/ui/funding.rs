@@ -104,7 +104,10 @@ async fn funding_page(
                             .map(|(c, m)| format!("{}: {}", c.as_str(), m.italian()))
                             .collect::<Vec<_>>()
                             .join(", "),
-                        status_it(v.status).to_owned(),
+                        match v.decision_date {
+                            Some(d) => format!("{} il {}", status_it(v.status), italian_date(d)),
+                            None => status_it(v.status).to_owned(),
+                        },
                     ],
                     id: v.id.to_string(),
                     version: v.version,
@@ -266,9 +269,29 @@ async fn decide_variation(
         .get("version")
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
-    let result = outcome(
-        funding::set_variation_status(&app, &form.session.actor(), id, vid, version, status).await,
-    )?;
+    // The decision's date (today when left empty): the variation counts from it.
+    let mut v = crate::domain::Violations::new();
+    let decided = crate::domain::fields::date(&mut v, "decision_date", form.get("decision_date"));
+    let decided = match v.finish(|| Some(decided)) {
+        Ok(d) => Ok(d),
+        Err(e) => Err(crate::services::ServiceError::Invalid(e)),
+    };
+    let result = match decided {
+        Ok(decided) => {
+            funding::set_variation_status(
+                &app,
+                &form.session.actor(),
+                id,
+                vid,
+                version,
+                status,
+                decided,
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    };
+    let result = outcome(result)?;
     done(&app, &form, id, result).await
 }
 

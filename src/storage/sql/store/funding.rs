@@ -1,6 +1,7 @@
 //! A project's variations, extensions, milestones and the Region's tranches.
 
 use async_trait::async_trait;
+use chrono::NaiveDate;
 use serde_json::json;
 
 use super::super::{funding, SqlStore};
@@ -42,15 +43,17 @@ impl FundingStore for SqlStore {
         id: i64,
         expected_version: i64,
         status: VariationStatus,
+        decision_date: Option<NaiveDate>,
         change: &Change,
     ) -> Result<Variation, StoreError> {
         let before = self.variation(project, id).await?;
         self.audited(change, async |conn| {
-            funding::set_variation_status(conn, id, expected_version, status).await?;
+            funding::set_variation_status(conn, id, expected_version, status, decision_date)
+                .await?;
             let record = Record::new(AuditAction::VariationStatus, "variation", id)
                 .project(project)
                 .before(&before)
-                .after(&json!({"status": status}));
+                .after(&json!({"status": status, "decision_date": decision_date}));
             Ok(((), vec![record]))
         })
         .await?;
