@@ -29,6 +29,26 @@ pub struct NewProject {
     pub grant_act: Option<GrantAct>,
 }
 
+/// A project's data as it stands, to change one part of it.
+impl From<ProjectData> for NewProject {
+    fn from(d: ProjectData) -> NewProject {
+        NewProject {
+            call_id: d.call_id,
+            title: d.title,
+            cup: d.cup,
+            lead_entity: d.lead_entity,
+            granted_contribution: d.granted_contribution,
+            start_date: Some(d.start_date),
+            end_date: Some(d.end_date),
+            payment_deadline: d.payment_deadline,
+            reporting_deadline: d.reporting_deadline,
+            budget: d.budget,
+            signatory: d.signatory,
+            grant_act: d.grant_act,
+        }
+    }
+}
+
 /// Checks the project against its call and fills the defaults.
 fn resolve(call: &Call, new: NewProject) -> Result<ProjectData, ServiceError> {
     let mut v = Violations::new();
@@ -294,6 +314,28 @@ fn date_changes(
     .map_err(ServiceError::Invalid)
 }
 
+/// Moves one of the project's dates (the end, the payment or the reporting deadline) by an act of
+/// that date, the rest of the project as it is, if `expected_version` is current.
+pub async fn move_date(
+    app: &App,
+    who: &Actor,
+    id: ProjectId,
+    expected_version: i64,
+    field: ProjectDate,
+    value: NaiveDate,
+    act: ChangeAct,
+) -> Result<Project, ServiceError> {
+    let current = get_for(app, who, id, Need::EditProject).await?;
+    let mut new = NewProject::from(current.data);
+    match field {
+        ProjectDate::StartDate => new.start_date = Some(value),
+        ProjectDate::EndDate => new.end_date = Some(value),
+        ProjectDate::PaymentDeadline => new.payment_deadline = Some(value),
+        ProjectDate::ReportingDeadline => new.reporting_deadline = Some(value),
+    }
+    update(app, who, id, expected_version, new, act).await
+}
+
 /// Records the act that granted the contribution (its number and date, printed in the documents'
 /// heading), the rest of the project as it is, if `expected_version` is current.
 pub async fn set_grant_act(
@@ -304,20 +346,9 @@ pub async fn set_grant_act(
     grant_act: Option<GrantAct>,
 ) -> Result<Project, ServiceError> {
     let current = get_for(app, who, id, Need::EditProject).await?;
-    let d = current.data;
     let new = NewProject {
-        call_id: d.call_id,
-        title: d.title,
-        cup: d.cup,
-        lead_entity: d.lead_entity,
-        granted_contribution: d.granted_contribution,
-        start_date: Some(d.start_date),
-        end_date: Some(d.end_date),
-        payment_deadline: d.payment_deadline,
-        reporting_deadline: d.reporting_deadline,
-        budget: d.budget,
-        signatory: d.signatory,
         grant_act,
+        ..NewProject::from(current.data)
     };
     update(app, who, id, expected_version, new, ChangeAct::default()).await
 }

@@ -13,7 +13,8 @@ use super::frame::{project_id, Frame, ProjectNav};
 use super::page::{outcome, refusal, render, UiError, UiResult};
 use super::session::{CsrfForm, UiSession};
 use crate::domain::funding::{
-    NewExtension, NewMilestone, NewTranche, NewVariation, TrancheKind, VariationStatus,
+    date_acts, ActKind, NewExtension, NewMilestone, NewTranche, NewVariation, TrancheKind,
+    VariationStatus,
 };
 use crate::domain::rules::Scope;
 use crate::domain::text::italian_date;
@@ -42,6 +43,11 @@ struct Line {
 struct FundingPage {
     frame: Frame,
     nav: ProjectNav,
+    /// The end, the payment and the reporting deadline in force today.
+    in_force: Vec<String>,
+    /// Every act that set one of the project's dates, in the order they take effect.
+    dates: Vec<Vec<String>>,
+    project_version: i64,
     budget: Vec<Vec<String>>,
     categories: Vec<(String, String)>,
     variations: Vec<Line>,
@@ -64,6 +70,10 @@ async fn funding_page(
     let extensions = funding::extensions(app, &who, id).await?;
     let milestones = funding::milestones(app, &who, id).await?;
     let tranches = funding::tranches(app, &who, id).await?;
+    let kind_it = |k: ActKind| match k {
+        ActKind::Change => "modifica",
+        ActKind::Extension => "proroga",
+    };
     let status_it = |s: VariationStatus| match s {
         VariationStatus::Requested => "richiesta",
         VariationStatus::Approved => "approvata",
@@ -155,6 +165,24 @@ async fn funding_page(
                 })
                 .collect(),
             advances: snap.summary.advances_received.italian(),
+            in_force: vec![
+                italian_date(snap.dates.end_date),
+                optional(snap.dates.payment_deadline),
+                optional(snap.dates.reporting_deadline),
+            ],
+            dates: date_acts(&snap.project.date_history, &snap.project.extensions)
+                .into_iter()
+                .map(|a| {
+                    vec![
+                        a.field.italian().to_owned(),
+                        italian_date(a.value),
+                        a.act,
+                        italian_date(a.act_date),
+                        kind_it(a.kind).to_owned(),
+                    ]
+                })
+                .collect(),
+            project_version: snap.project.version,
             message,
         },
     )
@@ -232,9 +260,44 @@ async fn add(
             Ok(new) => outcome(funding::add_tranche(&app, &who, id, new).await)?,
             Err(e) => Err(e),
         },
+        "data" => outcome(move_date(&app, &form, id).await)?,
         _ => return Err(UiError::not_found("modulo")),
     };
     done(&app, &form, id, result).await
+}
+
+/// Moves the end or a deadline by an act, read from the form: which date, its new value, the act
+/// and the act's date (from which the new value is in force).
+async fn move_date(
+    app: &App,
+    form: &CsrfForm,
+    id: ProjectId,
+) -> Result<crate::domain::Project, crate::services::ServiceError> {
+    use crate::domain::{fields, ProjectDate};
+    let mut v = crate::domain::Violations::new();
+    let field = fields::choice(
+        &mut v,
+        "field",
+        form.get("field"),
+        ProjectDate::parse,
+        &ProjectDate::choices(),
+    );
+    let value = fields::required_date(&mut v, "value", form.get("value"));
+    let act = fields::required_text(&mut v, "change_act", form.get("change_act"), 300);
+    let act_date = fields::required_date(&mut v, "change_act_date", form.get("change_act_date"));
+    let version = form
+        .get("version")
+        .and_then(|x| x.parse().ok())
+        .unwrap_or(0);
+    let (field, value) = v
+        .finish(|| Some((field?, value?)))
+        .map_err(crate::services::ServiceError::Invalid)?;
+    let act = crate::services::projects::ChangeAct {
+        act,
+        date: act_date,
+    };
+    let who = form.session.actor();
+    crate::services::projects::move_date(app, &who, id, version, field, value, act).await
 }
 
 async fn done(
