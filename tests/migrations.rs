@@ -163,8 +163,11 @@ async fn every_version_s_rows_survive_to_the_latest(backend: Backend) {
 
     // Expenses (0001), who made them (0004, 0007's backfill), the submission's status (0003).
     let expenses = store.all_expenses(project).await.expect("expenses");
-    assert_eq!(expenses.len(), 3);
+    assert_eq!(expenses.len(), 4);
     let (invoice, credit, draft) = (&expenses[0], &expenses[1], &expenses[2]);
+    // 0014: the credit note recorded before stays unlinked; the one after names its invoice.
+    assert_eq!(credit.data.corrects, None);
+    assert_eq!(expenses[3].data.corrects, Some(invoice.id));
     assert_eq!(invoice.status, ExpenseStatus::Included);
     assert_eq!(invoice.data.amounts.claimed(), Money::from_cents(1_220_000));
     assert_eq!(invoice.data.payment.paid_on, Some(date("2020-10-22")));

@@ -196,6 +196,7 @@ pub async fn load(app: &App, csv_path: &Path) -> ProjectId {
                 order_date: Some(doc_date),
                 paid_on: Some(doc_date + chrono::Duration::days(10)),
             },
+            corrects: None,
         });
         if batch.len() == 10_000 {
             expenses::create_many(

@@ -136,6 +136,11 @@ pub struct ExpenseData {
     pub cig: Option<Cig>,
     pub cup: Option<Cup>,
     pub payment: Payment,
+    /// For a credit note, the invoice (an expense of the same project and supplier) it corrects:
+    /// it then follows that invoice (domain.md, decision 3). Left out of the serialised form when
+    /// absent, so that the data's fingerprint of expenses recorded before links is unchanged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub corrects: Option<ExpenseId>,
 }
 
 impl ExpenseData {

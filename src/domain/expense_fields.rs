@@ -76,6 +76,8 @@ pub struct ExpenseFields {
     pub payment_order_number: Option<String>,
     pub payment_order_date: Option<String>,
     pub payment_date: Option<String>,
+    /// For a credit note: the id of the invoice it corrects.
+    pub corrects_expense_id: Option<String>,
 }
 
 impl ExpenseFields {
@@ -188,6 +190,29 @@ impl ExpenseFields {
             Cup::parse,
         );
         let payment = self.payment(&mut v);
+        let corrects = self
+            .corrects_expense_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|raw| !raw.is_empty())
+            .and_then(|raw| match raw.parse::<super::ExpenseId>() {
+                Ok(id) => Some(id),
+                Err(_) => {
+                    v.add(
+                        "corrects_expense_id",
+                        "invalid_id",
+                        "non è l'identificativo di una spesa",
+                    );
+                    None
+                }
+            });
+        if corrects.is_some() && kind.is_some_and(|k| k != DocumentType::CreditNote) {
+            v.add(
+                "corrects_expense_id",
+                "not_a_credit_note",
+                "solo una nota di credito può rettificare una fattura",
+            );
+        }
         let data = (|| {
             Some(ExpenseData {
                 entity_id: entity_id?,
@@ -206,6 +231,7 @@ impl ExpenseFields {
                 cig,
                 cup,
                 payment,
+                corrects,
             })
         })();
         if let Some(d) = &data {

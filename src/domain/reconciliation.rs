@@ -218,6 +218,7 @@ mod tests {
                 cig: None,
                 cup: None,
                 payment: Payment::default(),
+                corrects: None,
             },
             status: ExpenseStatus::Draft,
             created_by: None,

@@ -68,6 +68,7 @@ pub enum WarningCode {
     Unverified,
     DeadlineDueSoon,
     DeadlineOverdue,
+    CreditNoteUnlinked,
 }
 
 impl WarningCode {
@@ -82,6 +83,7 @@ impl WarningCode {
             WarningCode::Unverified => "unverified",
             WarningCode::DeadlineDueSoon => "deadline_due_soon",
             WarningCode::DeadlineOverdue => "deadline_overdue",
+            WarningCode::CreditNoteUnlinked => "credit_note_unlinked",
         }
     }
 }
@@ -319,6 +321,19 @@ pub fn exclusion(facts: &Facts<'_>, expense: &Expense) -> Option<(Exclusion, Str
     }
 }
 
+/// The invoice a credit note corrects, when it names one that is among `by_id` (the project's
+/// expenses) and is not itself a credit note: the note then counts as that invoice does.
+pub fn linked_invoice<'a>(
+    expense: &Expense,
+    by_id: &std::collections::HashMap<ExpenseId, &'a Expense>,
+) -> Option<&'a Expense> {
+    if expense.data.document.kind != DocumentType::CreditNote {
+        return None;
+    }
+    let invoice = by_id.get(&expense.data.corrects?)?;
+    (invoice.data.document.kind != DocumentType::CreditNote).then_some(*invoice)
+}
+
 fn in_scope(scope: Scope, expense: &Expense) -> bool {
     match scope {
         Scope::All => true,
@@ -332,3 +347,7 @@ fn in_scope(scope: Scope, expense: &Expense) -> bool {
 #[cfg(test)]
 #[path = "rules_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "rules_more_tests.rs"]
+mod more_tests;

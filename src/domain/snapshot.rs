@@ -182,7 +182,8 @@ fn frozen(expenses: &[Expense], summary: &Summary) -> Vec<Expense> {
         .iter()
         .cloned()
         .map(|mut e| {
-            if !left_out.contains(&e.id) {
+            // Documents dated after the submission's date are not in it (not yet existing then).
+            if !left_out.contains(&e.id) && e.data.document.date <= summary.as_of {
                 e.status = ExpenseStatus::Included;
             }
             e

@@ -185,19 +185,29 @@ impl<'a> ReportModel<'a> {
             .map(|x| (x.expense_id, (x.reason, x.message.as_str())))
             .collect();
         let pending_ids: HashSet<ExpenseId> = s.pending.iter().copied().collect();
+        // A credit note linked to its invoice is listed where the invoice is (decision 3).
+        let by_id: HashMap<ExpenseId, &Expense> =
+            snapshot.expenses.iter().map(|e| (e.id, e)).collect();
+        let owner = |e: &'a Expense| -> &'a Expense {
+            crate::domain::rules::linked_invoice(e, &by_id).unwrap_or(e)
+        };
         let line = |e: &'a Expense| Line {
             row: 0,
             expense: e,
             entity: entity_names
-                .get(&e.data.entity_id)
+                .get(&owner(e).data.entity_id)
                 .copied()
                 .unwrap_or_default(),
-            category: e.data.category.as_ref().map_or("(senza categoria)", |c| {
-                category_names
-                    .get(c.as_str())
-                    .copied()
-                    .unwrap_or(c.as_str())
-            }),
+            category: owner(e)
+                .data
+                .category
+                .as_ref()
+                .map_or("(senza categoria)", |c| {
+                    category_names
+                        .get(c.as_str())
+                        .copied()
+                        .unwrap_or(c.as_str())
+                }),
             eligible: eligible_amount(&snapshot.call.rules, e),
         };
         // Table order: category as in the call, then document date, then id.
@@ -216,6 +226,10 @@ impl<'a> ReportModel<'a> {
         let mut excluded = Vec::new();
         let mut pending = Vec::new();
         for e in sorted {
+            // A document dated after the date does not exist yet on it (decision 5).
+            if e.data.document.date > s.as_of {
+                continue;
+            }
             if pending_ids.contains(&e.id) {
                 pending.push(line(e));
             } else if let Some(&(reason, message)) = excluded_reasons.get(&e.id) {
@@ -224,7 +238,7 @@ impl<'a> ReportModel<'a> {
                     reason,
                     message,
                 });
-            } else if let Some(section) = e
+            } else if let Some(section) = owner(e)
                 .data
                 .category
                 .as_ref()

@@ -4,7 +4,8 @@ use super::{access, projects, App, ServiceError};
 use crate::domain::access::{Actor, Need};
 use crate::domain::attachment::NewAttachment;
 use crate::domain::{
-    Call, EntityId, Expense, ExpenseData, ExpenseId, ExpenseStatus, ProjectId, Step, Violations,
+    Call, DocumentType, EntityId, Expense, ExpenseData, ExpenseId, ExpenseStatus, ProjectId, Step,
+    Violations,
 };
 use crate::storage::{ExpenseFilter, ExpenseSortField, ExpenseTotals, Page, PageRequest, Sort};
 
@@ -70,7 +71,42 @@ async fn check_against_project(
     let rules = ProjectRules::load(app, project).await?;
     let mut v = Violations::new();
     rules.check(data, "", &mut v);
+    if let Some(invoice) = data.corrects {
+        let found = app.store.get_expense(invoice).await?;
+        check_link(
+            data,
+            found.filter(|e| e.project_id == project).as_ref(),
+            &mut v,
+        );
+    }
     v.finish(|| Some(())).map_err(ServiceError::Invalid)
+}
+
+/// A credit note corrects an invoice of the same project and the same supplier (decision 3).
+fn check_link(data: &ExpenseData, invoice: Option<&Expense>, v: &mut Violations) {
+    let field = "corrects_expense_id";
+    match invoice {
+        None => v.add(
+            field,
+            "unknown_invoice",
+            "la fattura indicata non è tra le spese del progetto",
+        ),
+        Some(i) if i.data.document.kind == DocumentType::CreditNote => v.add(
+            field,
+            "not_an_invoice",
+            "la spesa indicata è a sua volta una nota di credito: indicare la fattura rettificata",
+        ),
+        Some(i) if i.data.supplier_identity() != data.supplier_identity() => v.add(
+            field,
+            "other_supplier",
+            format!(
+                "la fattura indicata è di un altro fornitore ({}): una nota di credito rettifica \
+                 una fattura dello stesso fornitore",
+                i.data.document.supplier_name
+            ),
+        ),
+        Some(_) => {}
+    }
 }
 
 /// Expenses that passed every check of [`validate_many`] for one project, on behalf of whoever

@@ -6,7 +6,7 @@
 
 /// The largest FatturaPA file accepted (the body limit of its uploads).
 pub use crate::imports::fatturapa::MAX_BYTES as FATTURAPA_MAX_BYTES;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
@@ -15,7 +15,7 @@ use crate::domain::access::{Actor, Need};
 use crate::domain::attachment::{AttachmentKind, NewAttachment};
 use crate::domain::{
     Amounts, CategoryCode, Cig, Cup, Document as Doc, DocumentType, EntityId, Expense, ExpenseData,
-    FieldError, Nature, Payment, Project, ProjectId, TaxId,
+    ExpenseId, FieldError, Nature, Payment, Project, ProjectId, TaxId,
 };
 use crate::imports::fatturapa::{self, Fattura};
 use crate::storage::{ExpenseFile, StoreError};
@@ -118,7 +118,7 @@ fn plan(
                     .into(),
             );
         }
-        let duplicate = seen.contains(&document_key(
+        let duplicate = seen.documents.contains(&document_key(
             supplier_vat.as_ref(),
             &fattura.supplier_name,
             &doc.number,
@@ -132,6 +132,24 @@ fn plan(
             DocumentType::CreditNote
         } else {
             DocumentType::Invoice
+        };
+        // Decision 3: a credit note follows the invoice it names, when that one is recorded.
+        let corrects = match (&doc.corrects, kind) {
+            (Some((number, date)), DocumentType::CreditNote) => {
+                let supplier = crate::domain::expense::supplier_identity(
+                    supplier_vat.as_ref().map(|v| v.as_str()),
+                    &fattura.supplier_name,
+                );
+                let found = seen.invoice(supplier, number, *date);
+                if found.is_none() {
+                    warnings.push(format!(
+                        "rettifica la fattura {number}, che non è tra le spese del progetto: \
+                         collegarla a mano quando sarà registrata"
+                    ));
+                }
+                found
+            }
+            _ => None,
         };
         let description = if doc.description.trim().is_empty() {
             format!("Fattura {} del fornitore", doc.number)
@@ -166,15 +184,60 @@ fn plan(
                 cig,
                 cup,
                 payment: Payment::default(),
+                corrects,
             });
         }
     }
     Ok((data, planned, already))
 }
 
-/// The supplier documents already recorded (or planned earlier in the batch): by VAT number, or
-/// by name when the file's VAT number is unusable.
-type Seen = HashSet<(String, String, chrono::NaiveDate)>;
+/// What the project already holds: the supplier documents recorded (or planned earlier in the
+/// batch) — by VAT number, or by name when the file's VAT number is unusable — and the recorded
+/// invoices a credit note may name, by supplier (as parts are tied) and number.
+struct Seen {
+    documents: HashSet<(String, String, chrono::NaiveDate)>,
+    invoices: HashMap<(String, String), Vec<(chrono::NaiveDate, ExpenseId)>>,
+}
+
+impl Seen {
+    fn of(expenses: &[Expense]) -> Seen {
+        let mut seen = Seen {
+            documents: HashSet::new(),
+            invoices: HashMap::new(),
+        };
+        for e in expenses {
+            let d = &e.data.document;
+            seen.documents.insert(document_key(
+                d.supplier_vat.as_ref(),
+                &d.supplier_name,
+                &d.number,
+                d.date,
+            ));
+            if d.kind != DocumentType::CreditNote {
+                seen.invoices
+                    .entry((e.data.supplier_identity(), d.number.trim().to_owned()))
+                    .or_default()
+                    .push((d.date, e.id));
+            }
+        }
+        seen
+    }
+
+    /// The recorded invoice of this supplier with this number (and date, when the credit note
+    /// gives it): the one a credit note corrects.
+    fn invoice(
+        &self,
+        supplier: String,
+        number: &str,
+        date: Option<chrono::NaiveDate>,
+    ) -> Option<ExpenseId> {
+        let found = self.invoices.get(&(supplier, number.trim().to_owned()))?;
+        found
+            .iter()
+            .find(|(d, _)| date.map_or(true, |date| *d == date))
+            .map(|(_, id)| *id)
+    }
+}
 
 fn document_key(
     vat: Option<&TaxId>,
@@ -210,16 +273,7 @@ pub async fn fatturapa_batch(
     files: Vec<(String, Vec<u8>)>,
 ) -> Result<Vec<FileReport>, ServiceError> {
     let project = check_target(app, who, target).await?;
-    let mut seen: Seen = app
-        .store
-        .all_expenses(target.project)
-        .await?
-        .iter()
-        .map(|e| {
-            let d = &e.data.document;
-            document_key(d.supplier_vat.as_ref(), &d.supplier_name, &d.number, d.date)
-        })
-        .collect();
+    let mut seen = Seen::of(&app.store.all_expenses(target.project).await?);
     let mut steps = Vec::with_capacity(files.len());
     let mut writes: Vec<ExpenseFile> = Vec::new();
     let mut blobs = Vec::new();
@@ -355,7 +409,7 @@ fn prepare(
         };
     for d in &data {
         let doc = &d.document;
-        seen.insert(document_key(
+        seen.documents.insert(document_key(
             doc.supplier_vat.as_ref(),
             &doc.supplier_name,
             &doc.number,

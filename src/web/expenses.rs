@@ -54,6 +54,9 @@ pub struct ExpenseInput {
     payment_order_date: Option<String>,
     /// The date the treasury paid (quietanza).
     payment_date: Option<String>,
+    /// For a credit note: the invoice (an expense of the same project and supplier) it corrects;
+    /// it then takes that invoice's category and entity and is excluded when the invoice is.
+    corrects_expense_id: Option<String>,
 }
 
 impl From<ExpenseInput> for ExpenseFields {
@@ -79,6 +82,7 @@ impl From<ExpenseInput> for ExpenseFields {
             payment_order_number: i.payment_order_number,
             payment_order_date: i.payment_order_date,
             payment_date: i.payment_date,
+            corrects_expense_id: i.corrects_expense_id,
         }
     }
 }
@@ -118,6 +122,8 @@ pub struct ExpenseView {
     payment_order_number: Option<String>,
     payment_order_date: Option<String>,
     payment_date: Option<String>,
+    /// For a credit note, the invoice it corrects.
+    corrects_expense_id: Option<String>,
     status: String,
     /// The user who recorded it (none when loaded by the local operator).
     created_by: Option<String>,
@@ -170,6 +176,7 @@ impl From<&Expense> for ExpenseView {
             payment_order_number: d.payment.order_number.clone(),
             payment_order_date: d.payment.order_date.map(|x| x.to_string()),
             payment_date: d.payment.paid_on.map(|x| x.to_string()),
+            corrects_expense_id: d.corrects.map(|x| x.to_string()),
             status: e.status.to_string(),
             created_by: e.created_by.map(|u| u.to_string()),
             verified_by: e.verified_by.map(|u| u.to_string()),

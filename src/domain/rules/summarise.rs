@@ -12,8 +12,8 @@ use super::super::ids::{EntityId, ExpenseId};
 use super::super::money::Money;
 use super::super::split::largest_remainder;
 use super::{
-    eligible_amount, exclusion, in_scope, warnings, CategoryResult, DeadlineResult, EntityResult,
-    Excluded, Facts, Summary,
+    eligible_amount, exclusion, in_scope, linked_invoice, warnings, CategoryResult, DeadlineResult,
+    EntityResult, Excluded, Facts, Summary,
 };
 
 /// Computes the summary. Every amount is exact; rounding happens in the ceiling by share, the
@@ -91,12 +91,34 @@ impl<'a> Tally<'a> {
             claimed_here: HashMap::new(),
             counted: Vec::new(),
         };
+        let by_id: HashMap<ExpenseId, &Expense> =
+            facts.expenses.iter().map(|e| (e.id, e)).collect();
         for expense in facts.expenses {
+            // Decision 5: a document dated after the date does not exist yet on it.
+            if expense.data.document.date > facts.as_of {
+                continue;
+            }
             if !in_scope(facts.scope, expense) {
                 tally.pending.push(expense.id);
                 continue;
             }
-            if let Some((reason, message)) = exclusion(facts, expense) {
+            // Decision 3: a linked credit note follows its invoice (its scope, its exclusion, its
+            // category and entity); its own date is not checked, the invoice's is.
+            let counts_as = linked_invoice(expense, &by_id).unwrap_or(expense);
+            if counts_as.id != expense.id && !in_scope(facts.scope, counts_as) {
+                tally.pending.push(expense.id);
+                continue;
+            }
+            if let Some((reason, message)) = exclusion(facts, counts_as) {
+                let message = if counts_as.id == expense.id {
+                    message
+                } else {
+                    format!(
+                        "nota di credito della fattura {} del {}, esclusa: {message}",
+                        counts_as.data.document.number,
+                        crate::domain::text::italian_date(counts_as.data.document.date)
+                    )
+                };
                 tally.excluded.push(Excluded {
                     expense_id: expense.id,
                     reason,
@@ -104,19 +126,25 @@ impl<'a> Tally<'a> {
                 });
                 continue;
             }
-            if let Some(category) = expense.data.category.as_ref() {
-                tally.count(facts.rules, category, expense);
+            if let Some(category) = counts_as.data.category.as_ref() {
+                tally.count(facts.rules, category, counts_as.data.entity_id, expense);
             }
         }
         tally
     }
 
-    fn count(&mut self, rules: &CallRules, category: &'a CategoryCode, expense: &'a Expense) {
+    fn count(
+        &mut self,
+        rules: &CallRules,
+        category: &'a CategoryCode,
+        entity: EntityId,
+        expense: &'a Expense,
+    ) {
         let amount = eligible_amount(rules, expense);
         *self.by_category.entry(category).or_default() += amount;
         *self
             .by_category_entity
-            .entry((category, expense.data.entity_id))
+            .entry((category, entity))
             .or_default() += amount;
         if let Some(key) = expense.data.document_key() {
             if expense.data.document.kind != DocumentType::CreditNote {

@@ -113,6 +113,16 @@ pub(super) fn on_expenses(
                 expense_id: Some(expense.id),
             })
         };
+        if is_credit && d.corrects.is_none() {
+            warn(
+                WarningCode::CreditNoteUnlinked,
+                format!(
+                    "nota di credito {} di {}: non indica la fattura che rettifica, quindi conta \
+                     nella sua categoria e alla sua data anche se la fattura fosse esclusa",
+                    d.document.number, d.document.supplier_name
+                ),
+            );
+        }
         if !is_credit && d.cig.is_none() {
             warn(
                 WarningCode::MissingCig,

@@ -60,6 +60,9 @@ pub struct Document {
     pub cups: Vec<String>,
     pub cigs: Vec<String>,
     pub lines: usize,
+    /// The invoice a credit note corrects (`DatiFattureCollegate`: its number, and its date when
+    /// given), the first one named.
+    pub corrects: Option<(String, Option<NaiveDate>)>,
     /// Things a person should look at (totals that disagree…), in Italian.
     pub warnings: Vec<String>,
 }
@@ -161,6 +164,8 @@ struct BodyBuilder {
     cigs: Vec<String>,
     lines: usize,
     lines_total: Decimal,
+    linked_numbers: Vec<String>,
+    linked_dates: Vec<String>,
     errors: Vec<String>,
 }
 
@@ -381,6 +386,12 @@ fn collect(
                     .stated_total
                     .get_or_insert_with(String::new)
                     .push_str(value),
+                ["DatiGenerali", "DatiFattureCollegate", "IdDocumento"] => {
+                    b.linked_numbers.push(value.trim().to_owned())
+                }
+                ["DatiGenerali", "DatiFattureCollegate", "Data"] => {
+                    b.linked_dates.push(value.trim().to_owned())
+                }
                 ["DatiGenerali", block, "CodiceCUP"] if REFERENCE_BLOCKS.contains(block) => {
                     push_unique(&mut b.cups, value)
                 }
@@ -490,6 +501,17 @@ fn finish(index: usize, b: BodyBuilder) -> Result<Document, FatturaError> {
         cups: b.cups,
         cigs: b.cigs,
         lines: b.lines,
+        corrects: b
+            .linked_numbers
+            .into_iter()
+            .find(|n| !n.is_empty())
+            .map(|n| {
+                let date = b
+                    .linked_dates
+                    .first()
+                    .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+                (n, date)
+            }),
         warnings,
     })
 }

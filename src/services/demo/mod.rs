@@ -435,6 +435,7 @@ fn build(d: &Draft) -> Result<ExpenseData, ServiceError> {
             order_date: paid_on.map(|p| p - Duration::days(3)),
             paid_on,
         },
+        corrects: None,
     })
 }
 

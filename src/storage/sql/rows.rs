@@ -74,7 +74,7 @@ pub(super) const EXPENSE_COLUMNS: &str = "id, project_id, entity_id, category, n
     supplier_vat, document_type, document_number, document_date, description, net_cents, vat_cents, \
     claimed_cents, vat_recoverable, cig, cup, commitment_act, liquidation_act, payment_order_number, \
     payment_order_date, payment_date, status, created_by, changed_by, verified_by, rejection_reason, version, \
-    created_at, updated_at";
+    created_at, updated_at, corrects_expense_id";
 
 /// Also read from a JSON array of the columns (see `expenses::all`), hence `Deserialize` with the
 /// fields in the order of `EXPENSE_COLUMNS` and SQLite's own spellings of booleans and timestamps.
@@ -113,6 +113,7 @@ pub(super) struct ExpenseRow {
     created_at: DateTime<Utc>,
     #[serde(deserialize_with = "json::timestamp")]
     updated_at: DateTime<Utc>,
+    corrects_expense_id: Option<i64>,
 }
 
 /// SQLite's values as its JSON functions give them.
@@ -184,6 +185,7 @@ impl ExpenseRow {
                 order_date: self.payment_order_date,
                 paid_on: self.payment_date,
             },
+            corrects: self.corrects_expense_id.map(ExpenseId),
         };
         Ok(Expense {
             id: ExpenseId(self.id),
