@@ -104,6 +104,7 @@ impl ExpenseFields {
             "payment_order_number" => &mut self.payment_order_number,
             "payment_order_date" => &mut self.payment_order_date,
             "payment_date" => &mut self.payment_date,
+            "corrects_expense_id" => &mut self.corrects_expense_id,
             "vat_recoverable" => {
                 self.vat_recoverable = Some(value == "true");
                 return true;

@@ -7,6 +7,7 @@ mod access;
 mod attachments;
 mod bad_input;
 mod concurrency;
+mod credit_notes;
 mod csv_import;
 mod dated_acts;
 mod hardening;

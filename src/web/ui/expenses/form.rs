@@ -41,6 +41,11 @@ const FIELDS: &[(&str, &str, &str)] = &[
     ("payment_order_number", "Numero del mandato", "text"),
     ("payment_order_date", "Data del mandato", "date"),
     ("payment_date", "Data di pagamento (quietanza)", "date"),
+    (
+        "corrects_expense_id",
+        "Nota di credito: n. della spesa (fattura) che rettifica",
+        "text",
+    ),
 ];
 
 #[derive(Serialize)]
@@ -124,6 +129,7 @@ fn values_of(e: &Expense) -> Values {
         d.payment.order_date.map(|x| x.to_string()),
     );
     put("payment_date", d.payment.paid_on.map(|x| x.to_string()));
+    put("corrects_expense_id", d.corrects.map(|x| x.to_string()));
     if d.vat_recoverable {
         put("vat_recoverable", Some("on".into()));
     }
