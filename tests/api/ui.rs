@@ -640,7 +640,84 @@ async fn spreadsheets_files_and_payments_from_the_pages(app: TestApp) {
     assert_eq!(e["payment_order_number"], "4101");
 }
 
+/// The Documenti page: the rendiconto signed outside (a CAdES `.p7m` made here by `openssl cms`)
+/// is uploaded from the page and listed with its signer; a file that is not the signed PDF comes
+/// back as the page with the reason; a reader sees the copies but no upload form.
+async fn the_signed_copy_is_uploaded_from_the_documents_page(app: TestApp) {
+    use reqwest::multipart::{Form, Part};
+    let seed = crate::common::worked_example(&app).await;
+    app.verify_all(&seed.project_id).await;
+    let p = &seed.project_id;
+    let submission = app
+        .create(
+            &format!("/api/v1/projects/{p}/submissions"),
+            &json!({"as_of": "2021-02-15", "signatory_name": "Mario Rossi"}),
+        )
+        .await;
+    let sid = submission["id"].as_str().expect("id").to_owned();
+    let pdf = app
+        .bytes(&format!(
+            "/api/v1/projects/{p}/submissions/{sid}/rendiconto.pdf"
+        ))
+        .await;
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(dir.path().join("r.pdf"), &pdf).expect("write");
+    for args in [
+        "req -x509 -newkey rsa:2048 -nodes -days 30 -keyout k.pem -out c.pem -subj /C=IT/CN=Mario_Rossi",
+        "cms -sign -binary -nodetach -outform DER -in r.pdf -signer c.pem -inkey k.pem -out r.p7m",
+    ] {
+        let out = std::process::Command::new("openssl")
+            .args(args.split(' '))
+            .current_dir(dir.path())
+            .output()
+            .expect("openssl");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let p7m = std::fs::read(dir.path().join("r.p7m")).expect("p7m");
+
+    let admin = sign_in(&app, crate::common::ADMIN_EMAIL).await;
+    let path = format!("/progetti/{p}/documenti");
+    let (_, html) = page(&app, &admin, &path).await;
+    assert!(html.contains("Nessuna copia firmata caricata"), "{html}");
+    let csrf = hidden(&html, "_csrf");
+    let form = |bytes: Vec<u8>, name: &str| {
+        Form::new()
+            .text("_csrf", csrf.clone())
+            .part("file", Part::bytes(bytes).file_name(name.to_owned()))
+    };
+    let action = format!("{path}/{sid}/firmata");
+    let refused = post_form(&app, &admin, &action, form(pdf.clone(), "rendiconto.pdf")).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = refused.text().await.expect("html");
+    assert!(html.contains("Copia firmata non accettata"), "{html}");
+    assert!(html.contains("non è firmato digitalmente"), "{html}");
+    assert!(
+        html.contains("Rendicontazioni presentate"),
+        "the page, not a bare error"
+    );
+    let kept = post_form(&app, &admin, &action, form(p7m, "rendiconto.pdf.p7m")).await;
+    assert_eq!(kept.status(), StatusCode::SEE_OTHER);
+    let (_, html) = page(&app, &admin, &path).await;
+    assert!(
+        html.contains(&format!("rendiconto_firmato_{sid}_")),
+        "{html}"
+    );
+    assert!(html.contains("firmata da Mario_Rossi"), "{html}");
+    assert!(
+        html.contains("firmata da persona diversa"),
+        "another name than the signatory's"
+    );
+
+    app.add_member("lettore.documenti@prova.it", p, "viewer", &[])
+        .await;
+    let viewer = sign_in(&app, "lettore.documenti@prova.it").await;
+    let (_, html) = page(&app, &viewer, &path).await;
+    assert!(html.contains(&format!("rendiconto_firmato_{sid}_")));
+    assert!(!html.contains("Carica la copia firmata"), "{html}");
+}
+
 crate::on_both_backends!(
+    the_signed_copy_is_uploaded_from_the_documents_page,
     spreadsheets_files_and_payments_from_the_pages,
     forms_need_their_csrf_token_and_roles_hold,
     csv_opens_in_italian_excel,
