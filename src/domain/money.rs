@@ -145,6 +145,11 @@ impl Money {
             .chars()
             .filter(|c| !c.is_whitespace() && *c != '\u{a0}')
             .collect();
+        // "+5.000,00": an increase typed with its sign, as a variation's lines are.
+        let t = match t.strip_prefix('+') {
+            Some(rest) if rest.starts_with(|c: char| c.is_ascii_digit()) => rest.to_owned(),
+            _ => t,
+        };
         let thousands = |int: &str| -> Result<String, MoneyError> {
             let (sign, digits) = match int.strip_prefix('-') {
                 Some(rest) => ("-", rest),
@@ -390,6 +395,8 @@ mod tests {
         ok("1.234.567", 123_456_700);
         ok("0,5", 50);
         ok("-12,00", -1_200);
+        ok("+5.000,00", 500_000);
+        assert!(Money::parse_typed("+-5").is_err());
         assert!(Money::parse_typed("1.23.4,00").is_err());
         assert!(Money::parse_typed("12,345").is_err());
         assert!(Money::parse_typed("abc").is_err());

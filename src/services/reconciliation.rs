@@ -148,6 +148,28 @@ fn payment_lines(sheet: &Sheet) -> (Vec<PaymentLine>, Vec<LineError>) {
     (lines, errors)
 }
 
+/// A value the reader already put in the API's form, parsed; one that still cannot be read is
+/// a problem of the row, never a silently missing value.
+fn readable<T: std::str::FromStr>(
+    problems: &mut Vec<FieldError>,
+    field: &'static str,
+    raw: &str,
+) -> Option<T> {
+    match raw.parse() {
+        Ok(v) => Some(v),
+        Err(_) => {
+            if !problems.iter().any(|p| p.field == field) {
+                problems.push(FieldError {
+                    field: field.into(),
+                    code: "unreadable".into(),
+                    message: format!("valore «{raw}» non leggibile"),
+                });
+            }
+            None
+        }
+    }
+}
+
 fn payment_line(
     row: &Row,
     columns: &BTreeMap<&'static str, String>,
@@ -168,10 +190,16 @@ fn payment_line(
         value
     };
     let order = need("payment_order_number").cloned();
-    let order_date = need("payment_order_date").and_then(|d| d.parse().ok());
+    let order_date_raw = need("payment_order_date").cloned();
     let vat_raw = need("supplier_vat").cloned();
     let number = need("document_number").cloned();
-    let amount = need("amount").and_then(|a| a.parse::<Money>().ok());
+    let amount_raw = need("amount").cloned();
+    let order_date = order_date_raw
+        .as_deref()
+        .and_then(|d| readable(&mut problems, "payment_order_date", d));
+    let amount = amount_raw
+        .as_deref()
+        .and_then(|a| readable::<Money>(&mut problems, "amount", a));
     let vat = vat_raw.as_deref().and_then(|v| match TaxId::parse(v) {
         Ok(t) => Some(t),
         Err(_) => {
@@ -183,7 +211,10 @@ fn payment_line(
             None
         }
     });
-    let paid_on = row.values.get("payment_date").and_then(|d| d.parse().ok());
+    let paid_on = row
+        .values
+        .get("payment_date")
+        .and_then(|d| readable(&mut problems, "payment_date", d));
     match (order, order_date, vat, number, amount) {
         (
             Some(order_number),

@@ -716,7 +716,62 @@ async fn the_signed_copy_is_uploaded_from_the_documents_page(app: TestApp) {
     assert!(!html.contains("Carica la copia firmata"), "{html}");
 }
 
+/// A variation typed with its signs is saved whole; one with a line that cannot be read saves
+/// nothing, says which value it could not read, and keeps everything typed in the form.
+async fn a_typed_variation_is_saved_whole_or_not_at_all(app: TestApp) {
+    let seed = app.seed().await;
+    let p = &seed.project_id;
+    let admin = sign_in(&app, crate::common::ADMIN_EMAIL).await;
+    let path = format!("/progetti/{p}/finanziamento");
+    let (_, html) = page(&app, &admin, &path).await;
+    let csrf = hidden(&html, "_csrf");
+    let post = |act: &'static str, training: &'static str| {
+        let csrf = csrf.clone();
+        let admin = admin.clone();
+        let url = app.url(&format!("{path}/variazione"));
+        async move {
+            client()
+                .post(url)
+                .header("cookie", &admin)
+                .form(&[
+                    ("_csrf", csrf.as_str()),
+                    ("act", act),
+                    ("date", "2020-11-02"),
+                    ("change_design_training", training),
+                    ("change_technology", "-4.000,00"),
+                    ("status", "requested"),
+                ])
+                .send()
+                .await
+                .expect("post")
+        }
+    };
+    let saved = post("Det. 1/2020", "+5.000,00").await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    let list =
+        crate::common::json_of(app.get(&format!("/api/v1/projects/{p}/variations")).await).await;
+    assert_eq!(
+        list["items"][0]["changes"],
+        json!([{"category": "design_training", "amount": "5000.00"},
+               {"category": "technology", "amount": "-4000.00"}])
+    );
+    let refused = post("Determina n. 2", "5.000,0x").await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = refused.text().await.expect("html");
+    assert!(html.contains("«5.000,0x» non è un importo"), "{html}");
+    assert!(
+        html.contains("value=\"5.000,0x\""),
+        "the typed value is kept"
+    );
+    assert!(html.contains("value=\"-4.000,00\""), "the other line too");
+    assert!(html.contains("value=\"Determina n. 2\""), "and the act");
+    let list =
+        crate::common::json_of(app.get(&format!("/api/v1/projects/{p}/variations")).await).await;
+    assert_eq!(list["total"], 1, "nothing saved");
+}
+
 crate::on_both_backends!(
+    a_typed_variation_is_saved_whole_or_not_at_all,
     the_signed_copy_is_uploaded_from_the_documents_page,
     spreadsheets_files_and_payments_from_the_pages,
     forms_need_their_csrf_token_and_roles_hold,

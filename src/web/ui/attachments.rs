@@ -82,8 +82,7 @@ async fn add(
     let id: ExpenseId = id.parse().map_err(|_| UiError::not_found("spesa"))?;
     let form = upload::read(&session, form, app.max_file_bytes).await?;
     let kind = form
-        .field("kind")
-        .and_then(AttachmentKind::parse)
+        .parsed("kind", "Tipo di documento", AttachmentKind::parse)?
         .unwrap_or(AttachmentKind::Other);
     let Some((_, name, bytes)) = form.files.into_iter().find(|(f, _, _)| f == "file") else {
         return Err(UiError::new(

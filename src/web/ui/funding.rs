@@ -48,6 +48,8 @@ struct FundingPage {
     /// Every act that set one of the project's dates, in the order they take effect.
     dates: Vec<Vec<String>>,
     project_version: i64,
+    /// What a refused form typed, shown again in it.
+    typed: Typed,
     budget: Vec<Vec<String>>,
     categories: Vec<(String, String)>,
     variations: Vec<Line>,
@@ -58,11 +60,20 @@ struct FundingPage {
     message: Option<String>,
 }
 
+/// What a refused form typed, to show it again: which form (`variazione`, `proroga`…) and its
+/// fields as typed.
+#[derive(Default, Serialize)]
+struct Typed {
+    form: Option<String>,
+    values: std::collections::HashMap<String, String>,
+}
+
 async fn funding_page(
     app: &App,
     session: &UiSession,
     id: ProjectId,
     message: Option<String>,
+    typed: Typed,
 ) -> UiResult<Html<String>> {
     let who = session.actor();
     let snap = snapshot(app, &who, id, None, Scope::All).await?;
@@ -183,6 +194,7 @@ async fn funding_page(
                 })
                 .collect(),
             project_version: snap.project.version,
+            typed,
             message,
         },
     )
@@ -193,7 +205,7 @@ async fn page(
     session: UiSession,
     Path(id): Path<String>,
 ) -> UiResult<Html<String>> {
-    funding_page(&app, &session, project_id(&id)?, None).await
+    funding_page(&app, &session, project_id(&id)?, None, Typed::default()).await
 }
 
 /// The form's fields as the API's JSON input: empty fields left out, amounts read the Italian way.
@@ -231,20 +243,14 @@ async fn add(
     let result: Result<(), String> = match what.as_str() {
         "variazione" => {
             let mut json = json_of(&form, &[]);
-            let changes: Vec<Value> = form
-                .fields
-                .iter()
-                .filter_map(|(k, v)| {
-                    let category = k.strip_prefix("change_")?;
-                    let amount = Money::parse_typed(v.trim()).ok()?;
-                    (amount != Money::ZERO).then(
-                        || serde_json::json!({"category": category, "amount": amount.to_string()}),
-                    )
-                })
-                .collect();
-            json["changes"] = Value::Array(changes);
-            match parse::<VariationInput, NewVariation>(json) {
-                Ok(new) => outcome(funding::add_variation(&app, &who, id, new).await)?,
+            match variation_changes(&form) {
+                Ok(changes) => {
+                    json["changes"] = Value::Array(changes);
+                    match parse::<VariationInput, NewVariation>(json) {
+                        Ok(new) => outcome(funding::add_variation(&app, &who, id, new).await)?,
+                        Err(e) => Err(e),
+                    }
+                }
                 Err(e) => Err(e),
             }
         }
@@ -263,7 +269,38 @@ async fn add(
         "data" => outcome(move_date(&app, &form, id).await)?,
         _ => return Err(UiError::not_found("modulo")),
     };
-    done(&app, &form, id, result).await
+    done(&app, &form, id, result, Some(what.as_str())).await
+}
+
+/// A variation's lines as typed (`+5.000,00`, `-4.000,00`): every line that is not empty, or —
+/// when any cannot be read — nothing, and each unreadable line named with what was typed.
+fn variation_changes(form: &CsrfForm) -> Result<Vec<Value>, String> {
+    let mut changes = Vec::new();
+    let mut unreadable = Vec::new();
+    for (k, v) in &form.fields {
+        let (Some(category), typed) = (k.strip_prefix("change_"), v.trim()) else {
+            continue;
+        };
+        if typed.is_empty() {
+            continue;
+        }
+        match Money::parse_typed(typed) {
+            Ok(amount) if amount == Money::ZERO => {}
+            Ok(amount) => changes
+                .push(serde_json::json!({"category": category, "amount": amount.to_string()})),
+            Err(_) => unreadable.push(format!(
+                "«{typed}» non è un importo (scrivere ad esempio +5.000,00 o -4.000,00)"
+            )),
+        }
+    }
+    if unreadable.is_empty() {
+        Ok(changes)
+    } else {
+        Err(format!(
+            "Variazione non registrata: {}.",
+            unreadable.join("; ")
+        ))
+    }
 }
 
 /// Moves the end or a deadline by an act, read from the form: which date, its new value, the act
@@ -300,19 +337,36 @@ async fn move_date(
     crate::services::projects::move_date(app, &who, id, version, field, value, act).await
 }
 
+/// After a form: back to the page, or the page again with the reason and — for a form that adds
+/// something (`which`) — what was typed, so that nothing typed is lost.
 async fn done(
     app: &App,
     form: &CsrfForm,
     id: ProjectId,
     result: Result<(), String>,
+    which: Option<&str>,
 ) -> UiResult<Response> {
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/progetti/{id}/finanziamento")).into_response()),
-        Err(message) => Ok((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            funding_page(app, &form.session, id, Some(message)).await?,
-        )
-            .into_response()),
+        Err(message) => {
+            let typed = Typed {
+                form: which.map(str::to_owned),
+                values: match which {
+                    Some(_) => form
+                        .fields
+                        .iter()
+                        .filter(|(k, _)| k != "_csrf")
+                        .cloned()
+                        .collect(),
+                    None => Default::default(),
+                },
+            };
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                funding_page(app, &form.session, id, Some(message), typed).await?,
+            )
+                .into_response())
+        }
     }
 }
 
@@ -355,7 +409,7 @@ async fn decide_variation(
         Err(e) => Err(e),
     };
     let result = outcome(result)?;
-    done(&app, &form, id, result).await
+    done(&app, &form, id, result, None).await
 }
 
 async fn milestone_done(
@@ -377,5 +431,5 @@ async fn milestone_done(
         done: true,
     };
     let result = outcome(funding::update_milestone(&app, &who, id, mid, version, new).await)?;
-    done(&app, &form, id, result).await
+    done(&app, &form, id, result, None).await
 }

@@ -144,13 +144,10 @@ async fn upload(
 ) -> UiResult<Response> {
     let id = project_id(&id)?;
     let form = upload::read(&session, form, MAX_BYTES).await?;
-    let entity = form
-        .field("entity_id")
-        .and_then(|t| t.parse::<EntityId>().ok());
-    let category = form.field("category").and_then(CategoryCode::parse);
+    let entity = form.parsed("entity_id", "Ente", |t| t.parse::<EntityId>().ok())?;
+    let category = form.parsed("category", "Categoria", CategoryCode::parse)?;
     let nature = form
-        .field("nature")
-        .and_then(Nature::parse)
+        .parsed("nature", "Natura della spesa", Nature::parse)?
         .unwrap_or(Nature::Current);
     let dry_run = form.checked("dry_run");
     let files: Vec<(String, Vec<u8>)> = form

@@ -28,6 +28,25 @@ impl Upload {
             .filter(|v| !v.is_empty())
     }
 
+    /// A field read with `parse`: none when left empty, a 422 naming it when it cannot be read
+    /// (never a silent default in place of what was sent).
+    pub fn parsed<T>(
+        &self,
+        name: &str,
+        what: &str,
+        parse: impl FnOnce(&str) -> Option<T>,
+    ) -> UiResult<Option<T>> {
+        match self.field(name) {
+            None => Ok(None),
+            Some(raw) => parse(raw).map(Some).ok_or_else(|| {
+                UiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    format!("{what} non valido: «{raw}»."),
+                )
+            }),
+        }
+    }
+
     pub fn checked(&self, name: &str) -> bool {
         self.fields.contains_key(name)
     }
