@@ -30,6 +30,8 @@ pub enum Scope {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Exclusion {
+    /// Sent back by the finance office: it counts again once corrected and handed over.
+    Rejected,
     Uncategorised,
     OutsidePeriod,
     CapitalNotEligible,
@@ -38,8 +40,21 @@ pub enum Exclusion {
 }
 
 impl Exclusion {
+    /// The reason as the workspace names it.
+    pub fn italian(self) -> &'static str {
+        match self {
+            Exclusion::Rejected => "respinte",
+            Exclusion::Uncategorised => "senza categoria",
+            Exclusion::OutsidePeriod => "fuori periodo",
+            Exclusion::CapitalNotEligible => "spesa in conto capitale",
+            Exclusion::Unpaid => "non pagate",
+            Exclusion::PaidLate => "pagate oltre il termine",
+        }
+    }
+
     pub fn code(self) -> &'static str {
         match self {
+            Exclusion::Rejected => "rejected",
             Exclusion::Uncategorised => "uncategorised",
             Exclusion::OutsidePeriod => "outside_period",
             Exclusion::CapitalNotEligible => "capital_not_eligible",

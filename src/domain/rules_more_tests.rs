@@ -72,6 +72,24 @@ fn an_unlinked_credit_note_counts_on_its_own_and_warns() {
 }
 
 #[test]
+fn a_rejected_expense_never_counts_whatever_the_scope() {
+    let mut p = Scenario::worked_example();
+    p.add(1, "a", "1000.00", "0.00", "2020-10-01");
+    let rejected = p.add(1, "a", "500.00", "0.00", "2020-10-02");
+    p.expenses[rejected].status = ExpenseStatus::Rejected;
+    p.expenses[rejected].rejection_reason = Some("manca la fattura".into());
+    for scope in [Scope::All, Scope::Verified] {
+        p.scope = scope;
+        let s = p.run();
+        assert_eq!(s.categories[0].eligible, m("1000.00"), "{scope:?}");
+        assert_eq!(s.excluded.len(), 1);
+        assert_eq!(s.excluded[0].reason, Exclusion::Rejected);
+        assert!(s.excluded[0].message.contains("manca la fattura"));
+        assert!(s.pending.is_empty());
+    }
+}
+
+#[test]
 fn a_document_dated_after_the_date_is_left_out() {
     let mut p = Scenario::worked_example();
     p.add(1, "a", "1000.00", "0.00", "2020-10-01");

@@ -37,7 +37,7 @@ pub(super) struct Scenario {
     pub(super) deadlines: Vec<Deadline>,
     elsewhere: HashMap<DocumentKey, Money>,
     pub(super) as_of: NaiveDate,
-    scope: Scope,
+    pub(super) scope: Scope,
 }
 
 impl Scenario {

@@ -770,7 +770,62 @@ async fn a_typed_variation_is_saved_whole_or_not_at_all(app: TestApp) {
     assert_eq!(list["total"], 1, "nothing saved");
 }
 
+/// *Presenta* freezes nothing on the first click: the preview says how many expenses go in and the
+/// contribution to request — the very figures of the submission the confirmation then makes.
+async fn presenta_shows_a_preview_whose_figures_the_submission_keeps(app: TestApp) {
+    let seed = crate::common::worked_example(&app).await;
+    app.verify_all(&seed.project_id).await;
+    let p = &seed.project_id;
+    let admin = sign_in(&app, crate::common::ADMIN_EMAIL).await;
+    let (_, html) = page(&app, &admin, &format!("/progetti/{p}/documenti")).await;
+    let csrf = hidden(&html, "_csrf");
+    let post = |extra: &'static [(&'static str, &'static str)]| {
+        let mut fields = vec![
+            ("_csrf", csrf.clone()),
+            ("signatory_name", "Mario Rossi".to_owned()),
+        ];
+        fields.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
+        let request = client()
+            .post(app.url(&format!("/progetti/{p}/documenti/presenta")))
+            .header("cookie", &admin)
+            .form(&fields);
+        async move { request.send().await.expect("post") }
+    };
+    let preview = post(&[]).await;
+    assert_eq!(preview.status(), StatusCode::OK);
+    let html = preview.text().await.expect("html");
+    assert!(html.contains("Anteprima della presentazione"), "{html}");
+    assert!(html.contains("name=\"conferma\" value=\"1\""), "{html}");
+    let between = |id: &str| {
+        let marker = format!("id=\"{id}\">");
+        let start = html
+            .find(&marker)
+            .map(|i| i + marker.len())
+            .expect("figure");
+        html[start..].split('<').next().unwrap_or("").to_owned()
+    };
+    let (count, due) = (between("anteprima-spese"), between("anteprima-contributo"));
+    let list =
+        crate::common::json_of(app.get(&format!("/api/v1/projects/{p}/submissions")).await).await;
+    assert_eq!(list["total"], 0, "the preview froze nothing");
+
+    let confirmed = post(&[("conferma", "1")]).await;
+    assert_eq!(confirmed.status(), StatusCode::SEE_OTHER);
+    let list =
+        crate::common::json_of(app.get(&format!("/api/v1/projects/{p}/submissions")).await).await;
+    let made = &list["items"][0];
+    assert_eq!(count, made["expense_count"].to_string());
+    assert_eq!(
+        due,
+        rendiconta::domain::text::italian_amount_of(
+            made["contribution_due"].as_str().expect("due")
+        )
+    );
+    assert_eq!(made["signatory_name"], "Mario Rossi");
+}
+
 crate::on_both_backends!(
+    presenta_shows_a_preview_whose_figures_the_submission_keeps,
     a_typed_variation_is_saved_whole_or_not_at_all,
     the_signed_copy_is_uploaded_from_the_documents_page,
     spreadsheets_files_and_payments_from_the_pages,

@@ -7,13 +7,13 @@ use std::collections::HashMap;
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use super::super::call::{CallRules, CategoryCode, Ceiling};
-use super::super::expense::{DocumentKey, DocumentType, Expense};
+use super::super::expense::{DocumentKey, DocumentType, Expense, ExpenseStatus};
 use super::super::ids::{EntityId, ExpenseId};
 use super::super::money::Money;
 use super::super::split::largest_remainder;
 use super::{
     eligible_amount, exclusion, in_scope, linked_invoice, warnings, CategoryResult, DeadlineResult,
-    EntityResult, Excluded, Facts, Summary,
+    EntityResult, Excluded, Exclusion, Facts, Summary,
 };
 
 /// Computes the summary. Every amount is exact; rounding happens in the ceiling by share, the
@@ -96,6 +96,18 @@ impl<'a> Tally<'a> {
         for expense in facts.expenses {
             // Decision 5: a document dated after the date does not exist yet on it.
             if expense.data.document.date > facts.as_of {
+                continue;
+            }
+            // Rejected expenses never count, whatever the scope, until corrected and handed over.
+            if expense.status == ExpenseStatus::Rejected {
+                tally.excluded.push(Excluded {
+                    expense_id: expense.id,
+                    reason: Exclusion::Rejected,
+                    message: match &expense.rejection_reason {
+                        Some(why) => format!("respinta dal servizio finanziario: {why}"),
+                        None => "respinta dal servizio finanziario".to_owned(),
+                    },
+                });
                 continue;
             }
             if !in_scope(facts.scope, expense) {

@@ -12,8 +12,9 @@ use super::page::{render, UiError, UiResult};
 use super::session::UiSession;
 use super::svg;
 use crate::domain::query::PageRequest;
-use crate::domain::rules::{DeadlineStatus, Scope, Summary};
+use crate::domain::rules::{eligible_amount, DeadlineStatus, Scope, Summary};
 use crate::domain::text::italian_date;
+use crate::domain::Money;
 use crate::services::summary::{snapshot, Snapshot};
 use crate::services::{projects, reports, App};
 use crate::web::extract::QueryPairs;
@@ -162,6 +163,12 @@ struct DashboardPage {
     warnings: Vec<NoticeGroup>,
     exclusion_count: usize,
     exclusions: Vec<NoticeGroup>,
+    /// "Se presentassi oggi": counting the verified expenses only, as a submission does.
+    due_verified: String,
+    /// How much of the contribution with every recorded expense is not secured by verified ones.
+    at_risk: String,
+    /// What makes up the money at risk, as spending.
+    risks: Vec<String>,
 }
 
 /// Notices of one kind: the first ones listed, the rest counted, so a project with thousands of
@@ -200,6 +207,58 @@ fn grouped<'a>(notices: impl Iterator<Item = (&'a str, Notice)>) -> Vec<NoticeGr
     groups.into_iter().map(|(_, g)| g).collect()
 }
 
+/// What keeps spending from the contribution a submission made now would request: expenses not
+/// yet verified, those excluded (by reason), spending above the ceilings, and the cap.
+fn risks(
+    verified: &Summary,
+    amounts: &std::collections::HashMap<crate::domain::ExpenseId, Money>,
+) -> Vec<String> {
+    let sum = |ids: &mut dyn Iterator<Item = &crate::domain::ExpenseId>| -> Money {
+        ids.filter_map(|id| amounts.get(id)).copied().sum()
+    };
+    let mut out = Vec::new();
+    if !verified.pending.is_empty() {
+        out.push(format!(
+            "spese non ancora verificate: {} per {}",
+            verified.pending.len(),
+            sum(&mut verified.pending.iter()).italian()
+        ));
+    }
+    let mut reasons: Vec<(&str, usize, Money)> = Vec::new();
+    for x in &verified.excluded {
+        let amount = amounts.get(&x.expense_id).copied().unwrap_or_default();
+        match reasons
+            .iter_mut()
+            .find(|(r, _, _)| *r == x.reason.italian())
+        {
+            Some((_, n, total)) => {
+                *n += 1;
+                *total += amount;
+            }
+            None => reasons.push((x.reason.italian(), 1, amount)),
+        }
+    }
+    for (reason, n, total) in reasons {
+        out.push(format!("escluse ({reason}): {n} per {}", total.italian()));
+    }
+    let above: Money = verified
+        .categories
+        .iter()
+        .map(|c| (c.eligible - c.recognised).max(Money::ZERO))
+        .sum();
+    if above.is_positive() {
+        out.push(format!("spesa oltre i massimali: {}", above.italian()));
+    }
+    let capped = verified.contribution_computed - verified.contribution_due;
+    if capped.is_positive() {
+        out.push(format!(
+            "contributo oltre il massimo concedibile: {}",
+            capped.italian()
+        ));
+    }
+    out
+}
+
 /// The reference date a page was asked for (`?as_of=YYYY-MM-DD`), today otherwise.
 fn as_of(query: &QueryPairs) -> UiResult<Option<NaiveDate>> {
     match query.get("as_of").filter(|d| !d.is_empty()) {
@@ -225,8 +284,14 @@ async fn dashboard(
     let who = session.actor();
     let as_of = as_of(&query)?;
     let snap = snapshot(&app, &who, id, as_of, Scope::All).await?;
+    let verified = snapshot(&app, &who, id, as_of, Scope::Verified).await?;
     let s = &snap.summary;
     let p = &snap.project.data;
+    let amounts: std::collections::HashMap<_, _> = snap
+        .expenses
+        .iter()
+        .map(|e| (e.id, eligible_amount(&snap.call.rules, e)))
+        .collect();
     let bars: Vec<svg::CategoryBars<'_>> = s
         .categories
         .iter()
@@ -248,8 +313,12 @@ async fn dashboard(
             format!("Saldo da ricevere: {}", s.balance_due.italian()),
         )
     };
+    // Each notice about an expense says how much it is about.
     let notice = |message: &str, expense: Option<crate::domain::ExpenseId>| Notice {
-        message: message.to_owned(),
+        message: match expense.and_then(|e| amounts.get(&e)) {
+            Some(amount) => format!("{message} ({})", amount.abs().italian()),
+            None => message.to_owned(),
+        },
         expense: expense.map(|e| e.to_string()),
     };
     render(
@@ -297,6 +366,11 @@ async fn dashboard(
                     .iter()
                     .map(|x| (x.reason.code(), notice(&x.message, Some(x.expense_id)))),
             ),
+            due_verified: verified.summary.contribution_due.italian(),
+            at_risk: (s.contribution_due - verified.summary.contribution_due)
+                .max(Money::ZERO)
+                .italian(),
+            risks: risks(&verified.summary, &amounts),
         },
     )
 }

@@ -217,7 +217,15 @@ async fn submit(State(app): State<App>, Path(id): Path<String>, form: CsrfForm) 
         form.get("signatory_place"),
         form.get("signatory_tax_code"),
     );
+    let confirmed = form.get("conferma") == Some("1");
     let submitted = match v.finish(|| Some(())) {
+        // Nothing is frozen on the first click: the preview says what will be, and confirms.
+        Ok(()) if !confirmed => {
+            return match super::preview::page(&app, &form.session, id, &signatory).await {
+                Ok(html) => html.into_response(),
+                Err(e) => e.into_response(),
+            };
+        }
         Ok(()) => reports::submit(&app, &who, id, None, None, &signatory).await,
         Err(violations) => Err(crate::services::ServiceError::Invalid(violations)),
     };

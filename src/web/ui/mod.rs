@@ -13,6 +13,7 @@ mod funding;
 mod imports;
 mod narrative;
 mod page;
+mod preview;
 mod reconciliation;
 mod session;
 mod svg;

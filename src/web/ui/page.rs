@@ -25,6 +25,7 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "expense_form.html",
     "funding.html",
     "documents.html",
+    "submission_preview.html",
     "entities.html",
     "import.html",
     "reconciliation.html",
