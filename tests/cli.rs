@@ -160,10 +160,12 @@ fn check_prints_the_summary_and_fails_when_money_would_be_lost() {
     };
     let out = run(&["--project", "1", "--as-of", "2021-01-20"]);
     let text = String::from_utf8_lossy(&out.stdout);
-    // The demo has exclusions (a capital item, one outside the period, one unpaid): exit 1.
+    // The demo has exclusions (a capital item, one outside the period, one unpaid, the rejected
+    // ones, which never count): exit 1.
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(text.contains("Situazione al 20/01/2021"), "{text}");
-    assert!(text.contains("Contributo dovuto: 105.000,00 €"), "{text}");
+    assert!(text.contains("Contributo dovuto: 101.961,34 €"), "{text}");
+    assert!(text.contains("[rejected]"), "{text}");
     assert!(
         text.contains("fuori dal periodo di ammissibilità"),
         "{text}"

@@ -824,7 +824,60 @@ async fn presenta_shows_a_preview_whose_figures_the_submission_keeps(app: TestAp
     assert_eq!(made["signatory_name"], "Mario Rossi");
 }
 
+/// A reader gets read-only pages with a line saying why, and no control that could only be
+/// refused; a project manager sees no verification step on an expense, nor a form on a verified
+/// one.
+async fn each_role_sees_only_the_controls_it_may_use(app: TestApp) {
+    let seed = crate::common::worked_example(&app).await;
+    let p = &seed.project_id;
+    let list = crate::common::json_of(app.get(&seed.expenses_path()).await).await;
+    let expense = list["items"][0]["id"].as_str().expect("id").to_owned();
+    app.add_member("lettore.ruoli@prova.it", p, "viewer", &[])
+        .await;
+    let viewer = sign_in(&app, "lettore.ruoli@prova.it").await;
+    for (path, control) in [
+        (format!("/progetti/{p}/spese"), "spese/nuova"),
+        (format!("/spese/{expense}"), ">Salva</button>"),
+        (format!("/spese/{expense}"), "/allegati\""),
+        (format!("/progetti/{p}/finanziamento"), "Nuova variazione"),
+        (
+            format!("/progetti/{p}/riconciliazione"),
+            ">Riconcilia</button>",
+        ),
+        (format!("/progetti/{p}/documenti"), "documenti/presenta"),
+    ] {
+        let (status, html) = page(&app, &viewer, &path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert!(
+            !html.contains(control),
+            "{path} shows {control} to a reader"
+        );
+        assert!(
+            html.contains("Sola lettura") || path.ends_with("documenti"),
+            "{path} does not say why it is read-only"
+        );
+    }
+    // Verified, then seen by a project manager of its entity: read-only, no steps.
+    app.verify_all(p).await;
+    app.add_member(
+        "responsabile.ruoli@prova.it",
+        p,
+        "project_manager",
+        &[&seed.entities[0]],
+    )
+    .await;
+    let manager = sign_in(&app, "responsabile.ruoli@prova.it").await;
+    let (_, html) = page(&app, &manager, &format!("/spese/{expense}")).await;
+    assert!(html.contains("Sola lettura"), "{html}");
+    assert!(!html.contains(">Salva</button>"));
+    assert!(
+        !html.contains("name=\"passo\""),
+        "no verification step for a manager"
+    );
+}
+
 crate::on_both_backends!(
+    each_role_sees_only_the_controls_it_may_use,
     presenta_shows_a_preview_whose_figures_the_submission_keeps,
     a_typed_variation_is_saved_whole_or_not_at_all,
     the_signed_copy_is_uploaded_from_the_documents_page,

@@ -65,3 +65,17 @@ pub(super) fn choices(options: Vec<(String, String)>, selected: Option<&str>) ->
         })
         .collect()
 }
+
+/// Whether the signed-in user may do `need` on the project: `None` if so, else the line a
+/// read-only page shows ("Sola lettura: …"), so that no control is shown that can only be refused.
+pub async fn read_only(
+    app: &crate::services::App,
+    session: &UiSession,
+    project: crate::domain::ProjectId,
+    need: crate::domain::access::Need,
+) -> Option<String> {
+    crate::services::access::require(app, &session.actor(), project, need)
+        .await
+        .err()
+        .map(|e| format!("Sola lettura: {}.", super::page::UiError::from(e).message()))
+}

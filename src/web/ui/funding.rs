@@ -50,6 +50,8 @@ struct FundingPage {
     project_version: i64,
     /// What a refused form typed, shown again in it.
     typed: Typed,
+    /// Why the forms are not shown, for a role that may not record funding acts.
+    read_only: Option<String>,
     budget: Vec<Vec<String>>,
     categories: Vec<(String, String)>,
     variations: Vec<Line>,
@@ -195,6 +197,13 @@ async fn funding_page(
                 .collect(),
             project_version: snap.project.version,
             typed,
+            read_only: super::frame::read_only(
+                app,
+                session,
+                id,
+                crate::domain::access::Need::Funding,
+            )
+            .await,
             message,
         },
     )

@@ -34,6 +34,8 @@ struct ReconciliationPage {
     nav: ProjectNav,
     report: Option<Report>,
     error: Option<String>,
+    /// Why the form is not shown, for a role that may not reconcile.
+    read_only: Option<String>,
 }
 
 async fn render_page(
@@ -51,6 +53,13 @@ async fn render_page(
             nav: ProjectNav::new(id, &project.data.title, "riconciliazione"),
             report,
             error,
+            read_only: super::frame::read_only(
+                app,
+                session,
+                id,
+                crate::domain::access::Need::Reconcile,
+            )
+            .await,
         },
     )
 }

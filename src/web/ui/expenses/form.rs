@@ -88,6 +88,90 @@ struct FormPage {
     /// The expense's files, when the page shows a stored expense.
     attachments: Option<Vec<super::super::attachments::AttachmentRow>>,
     attachment_kinds: Vec<Choice>,
+    /// What the signed-in user may do here: only those controls are shown.
+    can: Abilities,
+    /// The page follows a save that succeeded.
+    saved: bool,
+}
+
+/// The controls the role and the expense's status allow; `read_only` says why the form cannot be
+/// saved, when it cannot.
+#[derive(Serialize, Default)]
+pub(super) struct Abilities {
+    edit: bool,
+    ready: bool,
+    verify: bool,
+    reject: bool,
+    unlock: bool,
+    attach: bool,
+    read_only: Option<String>,
+}
+
+/// What `who` may do on `expense` (or, for a new one, whether they may record in the project).
+async fn abilities(
+    app: &App,
+    who: &crate::domain::access::Actor,
+    project: crate::domain::ProjectId,
+    expense: Option<&Expense>,
+    entities: &[crate::domain::Entity],
+) -> Abilities {
+    use crate::domain::access::Need;
+    use crate::domain::ExpenseStatus;
+    let allows = |need: Need| async move {
+        crate::services::access::require(app, who, project, need)
+            .await
+            .map_err(|e| UiError::from(e).message().to_owned())
+    };
+    let Some(e) = expense else {
+        let mut may_record = Err(String::from(
+            "Sola lettura: il tuo ruolo su questo progetto non consente di registrare spese.",
+        ));
+        for entity in entities {
+            if allows(Need::RecordExpense { entity: entity.id })
+                .await
+                .is_ok()
+            {
+                may_record = Ok(());
+                break;
+            }
+        }
+        return Abilities {
+            edit: may_record.is_ok(),
+            read_only: may_record.err(),
+            ..Abilities::default()
+        };
+    };
+    let entity = e.data.entity_id;
+    let edit = allows(Need::EditExpense {
+        entity,
+        status: e.status,
+    })
+    .await;
+    let read_only = match (&edit, e.status) {
+        (_, ExpenseStatus::Included) => Some(
+            "Spesa rendicontata: per correggerla serve lo sblocco del servizio finanziario.".into(),
+        ),
+        (Err(why), _) => Some(format!("Sola lettura: {why}")),
+        _ => None,
+    };
+    let status = e.status;
+    Abilities {
+        edit: read_only.is_none(),
+        ready: matches!(status, ExpenseStatus::Draft | ExpenseStatus::Rejected)
+            && allows(Need::MarkReady { entity }).await.is_ok(),
+        verify: status == ExpenseStatus::Ready
+            && allows(Need::Verify {
+                recorded_by: e.created_by,
+                changed_by: e.changed_by,
+            })
+            .await
+            .is_ok(),
+        reject: matches!(status, ExpenseStatus::Ready | ExpenseStatus::Verified)
+            && allows(Need::Reject).await.is_ok(),
+        unlock: status == ExpenseStatus::Included && allows(Need::Unlock).await.is_ok(),
+        attach: allows(Need::RecordExpense { entity }).await.is_ok(),
+        read_only,
+    }
 }
 
 /// The values a form shows: what was typed, or the expense as stored.
@@ -268,6 +352,8 @@ fn form_page(
         history,
         attachments: None,
         attachment_kinds: super::super::attachments::kind_choices(),
+        can: Abilities::default(),
+        saved: false,
     }
 }
 
@@ -276,32 +362,43 @@ pub(super) async fn new_form(
     session: UiSession,
     Path(id): Path<String>,
 ) -> UiResult<Html<String>> {
-    let ctx = form_context(&app, &session, project_id(&id)?).await?;
-    render(
-        "expense_form.html",
-        form_page(&ctx, None, &Values::new(), &[], None, Vec::new()),
-    )
+    let project = project_id(&id)?;
+    let ctx = form_context(&app, &session, project).await?;
+    let mut page = form_page(&ctx, None, &Values::new(), &[], None, Vec::new());
+    page.can = abilities(&app, &session.actor(), project, None, &ctx.entities).await;
+    render("expense_form.html", page)
+}
+
+/// The page of a stored expense: the form (with `values` and `errors` when a save was refused),
+/// its history, its files and the controls the user may use — whatever brought the page back.
+async fn stored_page(
+    app: &App,
+    ctx: &FormContext<'_>,
+    expense: &Expense,
+    values: &Values,
+    errors: &[crate::domain::FieldError],
+    message: Option<String>,
+) -> UiResult<FormPage> {
+    let who = ctx.session.actor();
+    let history = history_rows(&audit::expense_history(app, &who, expense.id).await?);
+    let mut page = form_page(ctx, Some(expense), values, errors, message, history);
+    page.attachments = Some(super::super::attachments::rows(app, &who, expense.id).await?);
+    page.can = abilities(app, &who, expense.project_id, Some(expense), &ctx.entities).await;
+    Ok(page)
 }
 
 pub(super) async fn edit_form(
     State(app): State<App>,
     session: UiSession,
     Path(id): Path<String>,
+    query: crate::web::extract::QueryPairs,
 ) -> UiResult<Html<String>> {
     let id: ExpenseId = id.parse().map_err(|_| UiError::not_found("spesa"))?;
     let who = session.actor();
     let expense = expenses::get(&app, &who, id).await?;
     let ctx = form_context(&app, &session, expense.project_id).await?;
-    let history = history_rows(&audit::expense_history(&app, &who, id).await?);
-    let mut page = form_page(
-        &ctx,
-        Some(&expense),
-        &values_of(&expense),
-        &[],
-        None,
-        history,
-    );
-    page.attachments = Some(super::super::attachments::rows(&app, &who, id).await?);
+    let mut page = stored_page(&app, &ctx, &expense, &values_of(&expense), &[], None).await?;
+    page.saved = query.get("salvata") == Some("1");
     render("expense_form.html", page)
 }
 
@@ -363,7 +460,8 @@ pub(super) async fn create(
             Err(e) => refusal(e)?,
         },
     };
-    let page = form_page(&ctx, None, &values, &outcome.0, outcome.1, Vec::new());
+    let mut page = form_page(&ctx, None, &values, &outcome.0, outcome.1, Vec::new());
+    page.can = abilities(&app, &who, project, None, &ctx.entities).await;
     Ok(unprocessable(render("expense_form.html", page)?))
 }
 
@@ -396,15 +494,7 @@ pub(super) async fn update(
             }
         },
     };
-    let history = history_rows(&audit::expense_history(&app, &who, id).await?);
-    let page = form_page(
-        &ctx,
-        Some(&current),
-        &values,
-        &outcome.0,
-        outcome.1,
-        history,
-    );
+    let page = stored_page(&app, &ctx, &current, &values, &outcome.0, outcome.1).await?;
     let status = if outcome.0.is_empty() {
         StatusCode::CONFLICT
     } else {
@@ -456,15 +546,8 @@ pub(super) async fn step(
                     })
                 }
             };
-            let history = history_rows(&audit::expense_history(&app, &who, id).await?);
-            let page = form_page(
-                &ctx,
-                Some(&expense),
-                &values_of(&expense),
-                &[],
-                Some(message),
-                history,
-            );
+            let values = values_of(&expense);
+            let page = stored_page(&app, &ctx, &expense, &values, &[], Some(message)).await?;
             Ok((status, render("expense_form.html", page)?).into_response())
         }
     }

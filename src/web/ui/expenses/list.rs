@@ -61,6 +61,9 @@ struct TablePage {
     next: Option<String>,
     csv: String,
     error: Option<String>,
+    /// Whether the user may record expenses here (for at least one entity): the buttons to add
+    /// and import them show only then.
+    can_record: bool,
 }
 
 fn query_string(pairs: &[(String, String)]) -> String {
@@ -78,6 +81,17 @@ pub(super) async fn table(
     let project = projects::get(&app, &who, id).await?;
     let call = crate::services::calls::get(&app, &who, project.data.call_id).await?;
     let entities = projects::entities(&app, &who, id).await?;
+    let mut can_record = false;
+    for e in &entities {
+        let need = crate::domain::access::Need::RecordExpense { entity: e.id };
+        if crate::services::access::require(&app, &who, id, need)
+            .await
+            .is_ok()
+        {
+            can_record = true;
+            break;
+        }
+    }
     let q = non_empty(&query);
     // A filter that cannot be read shows every row, with the reason above the table.
     let (filter, error) = match crate::web::expenses::filter(&q) {
@@ -123,6 +137,7 @@ pub(super) async fn table(
             totals_vat: totals.vat.italian(),
             totals_claimed: totals.claimed.italian(),
             filters: Filters::of(&q, &entities, &call),
+            can_record,
             page,
             pages,
             prev: (page > 1).then(|| link(page - 1)),
