@@ -101,7 +101,8 @@ fn ids(id: &str, sid: &str) -> Result<(crate::domain::ProjectId, i64), ApiError>
 /// sent again answers 200 with the copy already kept.
 #[utoipa::path(post, path = "/api/v1/projects/{id}/submissions/{sid}/signed", tag = "reports",
     params(("id" = String, Path), ("sid" = String, Path)),
-    request_body(content = Vec<u8>, content_type = "application/pdf"),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream",
+        description = "the signed file: a PAdES PDF (`application/pdf`) or a CAdES `.p7m` (`application/pkcs7-mime`); its kind is read from the bytes"),
     responses((status = 201, body = SignedCopyView), (status = 200, body = SignedCopyView), (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
 async fn upload(
