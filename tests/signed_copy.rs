@@ -9,72 +9,15 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use common::signing::{cades, certificate, run, Certificate};
 use common::{json_of, worked_example, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-
-/// A throwaway key and self-signed certificate whose subject names `name` and `serial`.
-struct Certificate {
-    key: PathBuf,
-    cert: PathBuf,
-}
-
-fn run(command: &mut Command) -> std::process::Output {
-    let out = command.output().expect("tool runs");
-    assert!(
-        out.status.success(),
-        "{command:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-fn certificate(dir: &Path, name: &str, serial: &str) -> Certificate {
-    let stem = name.replace(' ', "_");
-    let (key, cert) = (
-        dir.join(format!("{stem}.key")),
-        dir.join(format!("{stem}.pem")),
-    );
-    run(Command::new("openssl")
-        .args([
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30",
-        ])
-        .arg("-keyout")
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .args(["-subj", &format!("/C=IT/CN={name}/serialNumber={serial}")]));
-    Certificate { key, cert }
-}
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, bytes).expect("write");
     path
-}
-
-/// `openssl cms -sign -binary -nodetach -outform DER`: a CAdES envelope holding `content`.
-fn cades(dir: &Path, content: &[u8], by: &Certificate) -> Vec<u8> {
-    let input = write(dir, "da-firmare.bin", content);
-    let output = dir.join("firmato.p7m");
-    run(Command::new("openssl")
-        .args([
-            "cms",
-            "-sign",
-            "-binary",
-            "-nodetach",
-            "-outform",
-            "DER",
-            "-in",
-        ])
-        .arg(&input)
-        .arg("-signer")
-        .arg(&by.cert)
-        .arg("-inkey")
-        .arg(&by.key)
-        .arg("-out")
-        .arg(&output));
-    std::fs::read(output).expect("p7m")
 }
 
 /// What `openssl cms -verify` finds inside a `.p7m` when its signature holds (chain not checked,

@@ -790,56 +790,12 @@ async fn world(app: &TestApp) -> World {
 /// The submission's PDF signed with `openssl cms` by a throwaway certificate, kept by the admin as
 /// its signed copy: the envelope and the copy's id.
 async fn signed_copy(app: &TestApp, project: &str, submission: &str) -> (Vec<u8>, String) {
-    use std::process::Command;
     let base = format!("/api/v1/projects/{project}/submissions/{submission}");
     let pdf = app.bytes(&format!("{base}/rendiconto.pdf")).await;
     let dir = tempfile::tempdir().expect("dir");
-    let path = |name: &str| dir.path().join(name);
-    std::fs::write(path("r.pdf"), &pdf).expect("write");
-    let run = |args: &[&str]| {
-        let out = Command::new("openssl")
-            .args(args)
-            .current_dir(dir.path())
-            .output()
-            .expect("openssl");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    run(&[
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-days",
-        "30",
-        "-keyout",
-        "k.pem",
-        "-out",
-        "c.pem",
-        "-subj",
-        "/C=IT/CN=Mario Rossi/serialNumber=TINIT-RSSMRA70A01H501S",
-    ]);
-    run(&[
-        "cms",
-        "-sign",
-        "-binary",
-        "-nodetach",
-        "-outform",
-        "DER",
-        "-in",
-        "r.pdf",
-        "-signer",
-        "c.pem",
-        "-inkey",
-        "k.pem",
-        "-out",
-        "r.pdf.p7m",
-    ]);
-    let p7m = std::fs::read(path("r.pdf.p7m")).expect("p7m");
+    let signer =
+        crate::common::signing::certificate(dir.path(), "Mario Rossi", "TINIT-RSSMRA70A01H501S");
+    let p7m = crate::common::signing::cades(dir.path(), &pdf, &signer);
     let kept = app
         .post_raw(
             &format!("{base}/signed"),

@@ -661,19 +661,9 @@ async fn the_signed_copy_is_uploaded_from_the_documents_page(app: TestApp) {
         ))
         .await;
     let dir = tempfile::tempdir().expect("dir");
-    std::fs::write(dir.path().join("r.pdf"), &pdf).expect("write");
-    for args in [
-        "req -x509 -newkey rsa:2048 -nodes -days 30 -keyout k.pem -out c.pem -subj /C=IT/CN=Mario_Rossi",
-        "cms -sign -binary -nodetach -outform DER -in r.pdf -signer c.pem -inkey k.pem -out r.p7m",
-    ] {
-        let out = std::process::Command::new("openssl")
-            .args(args.split(' '))
-            .current_dir(dir.path())
-            .output()
-            .expect("openssl");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    }
-    let p7m = std::fs::read(dir.path().join("r.p7m")).expect("p7m");
+    let signer =
+        crate::common::signing::certificate(dir.path(), "Mario_Rossi", "TINIT-RSSMRA70A01H501S");
+    let p7m = crate::common::signing::cades(dir.path(), &pdf, &signer);
 
     let admin = sign_in(&app, crate::common::ADMIN_EMAIL).await;
     let path = format!("/progetti/{p}/documenti");

@@ -6,6 +6,7 @@
 
 pub mod pdf;
 pub mod server;
+pub mod signing;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
