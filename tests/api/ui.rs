@@ -866,7 +866,58 @@ async fn each_role_sees_only_the_controls_it_may_use(app: TestApp) {
     );
 }
 
+/// Deciding a variation and removing a file ask first: the first post shows what will happen and
+/// changes nothing; the confirmation acts.
+async fn irreversible_actions_ask_first(app: TestApp) {
+    let seed = app.seed().await;
+    let p = &seed.project_id;
+    let variation = app
+        .create(
+            &format!("/api/v1/projects/{p}/variations"),
+            &json!({"act": "Det. 9/2020", "date": "2020-11-02",
+                    "changes": [{"category": "technology", "amount": "1000.00"},
+                                {"category": "design_training", "amount": "-1000.00"}]}),
+        )
+        .await;
+    let vid = variation["id"].as_str().expect("id");
+    let admin = sign_in(&app, crate::common::ADMIN_EMAIL).await;
+    let (_, html) = page(&app, &admin, &format!("/progetti/{p}/finanziamento")).await;
+    let csrf = hidden(&html, "_csrf");
+    let decide = |extra: Option<(&'static str, &'static str)>| {
+        let mut fields = vec![
+            ("_csrf", csrf.clone()),
+            ("version", "1".to_owned()),
+            ("esito", "approved".to_owned()),
+            ("decision_date", "2020-11-20".to_owned()),
+        ];
+        fields.extend(extra.map(|(k, v)| (k, v.to_owned())));
+        let request = client()
+            .post(app.url(&format!("/progetti/{p}/variazioni/{vid}")))
+            .header("cookie", &admin)
+            .form(&fields);
+        async move { request.send().await.expect("post") }
+    };
+    let asked = decide(None).await;
+    assert_eq!(asked.status(), StatusCode::OK);
+    let html = asked.text().await.expect("html");
+    assert!(html.contains("Approvare la variazione?"), "{html}");
+    assert!(html.contains("il 20&#x2f;11&#x2f;2020"), "{html}");
+    let path = format!("/api/v1/projects/{p}/variations/{vid}");
+    assert_eq!(
+        crate::common::json_of(app.get(&path).await).await["status"],
+        "requested"
+    );
+    assert_eq!(
+        decide(Some(("conferma", "1"))).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let decided = crate::common::json_of(app.get(&path).await).await;
+    assert_eq!(decided["status"], "approved");
+    assert_eq!(decided["decision_date"], "2020-11-20");
+}
+
 crate::on_both_backends!(
+    irreversible_actions_ask_first,
     each_role_sees_only_the_controls_it_may_use,
     presenta_shows_a_preview_whose_figures_the_submission_keeps,
     a_typed_variation_is_saved_whole_or_not_at_all,

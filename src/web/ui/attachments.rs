@@ -105,6 +105,21 @@ async fn remove(
         .0;
     let who = form.session.actor();
     let attachment = attachments::get(&app, &who, id).await?;
+    if !super::confirm::confirmed(&form) {
+        return super::confirm::ask(
+            &form,
+            "Eliminare il documento?",
+            format!(
+                "Il file «{}» ({}) sarà tolto dalla spesa {}. L'operazione resta nel registro.",
+                attachment.file_name.as_str(),
+                attachment.kind.italian(),
+                attachment.expense_id
+            ),
+            "Elimina il documento",
+            format!("/allegati/{id}/elimina"),
+            format!("/spese/{}#allegati", attachment.expense_id),
+        );
+    }
     attachments::delete(&app, &who, id).await?;
     Ok(Redirect::to(&format!("/spese/{}#allegati", attachment.expense_id)).into_response())
 }

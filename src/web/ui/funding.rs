@@ -391,6 +391,33 @@ async fn decide_variation(
         Some("rejected") => VariationStatus::Rejected,
         _ => return Err(UiError::new(StatusCode::BAD_REQUEST, "Esito sconosciuto.")),
     };
+    if !super::confirm::confirmed(&form) {
+        let (verb, effect) = match status {
+            VariationStatus::Approved => (
+                "Approvare",
+                "il budget approvato cambia dalla data della decisione",
+            ),
+            _ => ("Respingere", "il budget approvato resta com'è"),
+        };
+        let when = form
+            .get("decision_date")
+            .map_or("oggi".to_owned(), crate::domain::text::italian_date_of);
+        return super::confirm::ask(
+            &form,
+            &format!("{verb} la variazione?"),
+            format!(
+                "Decisione presa {}: {effect}. Non si può annullare.",
+                if when == "oggi" {
+                    when
+                } else {
+                    format!("il {when}")
+                }
+            ),
+            &format!("{verb} la variazione"),
+            format!("/progetti/{id}/variazioni/{vid}"),
+            format!("/progetti/{id}/finanziamento"),
+        );
+    }
     let version: i64 = form
         .get("version")
         .and_then(|v| v.parse().ok())

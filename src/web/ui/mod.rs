@@ -4,6 +4,7 @@
 //! work without JavaScript, which only adds small helps (the VAT from a rate).
 
 mod attachments;
+mod confirm;
 mod dashboard;
 mod documents;
 mod entities;

@@ -230,6 +230,19 @@ async fn edit_section(
     let who = form.session.actor();
     let version = version_of(&form);
     let result = if form.get("elimina").is_some() {
+        if !super::confirm::confirmed(&form) {
+            return super::confirm::ask(
+                &form,
+                "Eliminare la sezione?",
+                format!(
+                    "La sezione «{}» sarà tolta dalla relazione finale con il suo testo.",
+                    form.get("title").unwrap_or("senza titolo")
+                ),
+                "Elimina la sezione",
+                format!("/progetti/{id}/relazione/sezioni/{sid}"),
+                format!("/progetti/{id}/relazione"),
+            );
+        }
         outcome(narrative::delete_section(&app, &who, id, sid, Some(version)).await)?
     } else {
         match section_of(&form) {

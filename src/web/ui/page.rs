@@ -26,6 +26,7 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "funding.html",
     "documents.html",
     "submission_preview.html",
+    "confirm.html",
     "entities.html",
     "import.html",
     "reconciliation.html",
