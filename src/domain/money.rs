@@ -117,6 +117,15 @@ impl Money {
         format!("{} €", self.italian_number())
     }
 
+    /// A change as Italians write it, with its sign: `+5.000,00 €`, `-4.000,00 €`.
+    pub fn signed_italian(self) -> String {
+        if self.is_positive() {
+            format!("+{}", self.italian())
+        } else {
+            self.italian()
+        }
+    }
+
     /// Italian number without the currency sign: `1.234,56`.
     pub fn italian_number(self) -> String {
         let cents = self.cents();

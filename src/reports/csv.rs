@@ -61,10 +61,12 @@ impl SafeCsv {
 }
 
 /// The expenses as a CSV Italian Excel opens directly: `;` between fields, decimal comma, dates
-/// as dd/mm/yyyy, UTF-8 with a byte-order mark; `entity_names` names each expense's entity.
+/// as dd/mm/yyyy, UTF-8 with a byte-order mark; `entity_names` names each expense's entity and
+/// `category_names` its category, as the call names it.
 pub fn expenses_csv(
     expenses: &[Expense],
     entity_names: &HashMap<EntityId, String>,
+    category_names: &HashMap<String, String>,
 ) -> Result<Vec<u8>, ReportError> {
     let failed = |e: ::csv::Error| ReportError::Csv(e.to_string());
     let mut out = SafeCsv::new();
@@ -93,7 +95,12 @@ pub fn expenses_csv(
             entity_names.get(&d.entity_id).cloned().unwrap_or_default(),
             d.category
                 .as_ref()
-                .map(|c| c.as_str().to_owned())
+                .map(|c| {
+                    category_names
+                        .get(c.as_str())
+                        .cloned()
+                        .unwrap_or_else(|| c.as_str().to_owned())
+                })
                 .unwrap_or_default(),
             d.document.supplier_name.clone(),
             d.document

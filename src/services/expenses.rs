@@ -372,5 +372,15 @@ pub async fn export_csv(
         per_page: u32::MAX,
     };
     let (result, _) = list(app, who, project, filter, sort, all).await?;
-    Ok(crate::reports::csv::expenses_csv(&result.items, &names)?)
+    let call = ProjectRules::load(app, project).await?.call;
+    let categories: std::collections::HashMap<_, _> = call
+        .categories
+        .into_iter()
+        .map(|c| (c.code.as_str().to_owned(), c.name))
+        .collect();
+    Ok(crate::reports::csv::expenses_csv(
+        &result.items,
+        &names,
+        &categories,
+    )?)
 }

@@ -399,7 +399,10 @@ fn prepare(
     }
     if data.is_empty() {
         let message =
-            format!("già importata: {already} documenti già registrati, nessuna spesa creata");
+            match already {
+                1 => "già importata: il documento è già registrato, nessuna spesa creata".to_owned(),
+                n => format!("già importata: {n} documenti già registrati, nessuna spesa creata"),
+            };
         return Ok(Prepared::Done(Outcome::Skipped, Some(message), planned));
     }
     let evidence =

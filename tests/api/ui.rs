@@ -295,6 +295,10 @@ async fn csv_opens_in_italian_excel(app: TestApp) {
     assert_eq!(&rows[0][claimed], "1234,56");
     assert_eq!(&rows[1][claimed], "10,00");
     assert_eq!(&rows[0][date], "15/10/2020");
+    // The category as the call names it, not its code.
+    let category = headers.iter().position(|h| h == "Categoria").expect("column");
+    assert!(!rows[0][category].contains('_'), "{}", &rows[0][category]);
+    assert!(!rows[0][category].is_empty());
 }
 
 /// Two people edit the same expense: the second save is refused with a clear message, their typed

@@ -41,7 +41,13 @@ fn deadline_views(s: &Summary) -> Vec<DeadlineView> {
             let days = (d.date - s.as_of).num_days();
             let (class, words) = match d.status {
                 DeadlineStatus::Done => ("done", "fatto".to_owned()),
-                DeadlineStatus::Overdue => ("overdue", format!("scaduta da {} giorni", -days)),
+                DeadlineStatus::Overdue => (
+                    "overdue",
+                    match -days {
+                        1 => "superata da 1 giorno".to_owned(),
+                        n => format!("superata da {n} giorni"),
+                    },
+                ),
                 DeadlineStatus::DueSoon | DeadlineStatus::Upcoming if days == 0 => {
                     ("due_soon", "oggi".to_owned())
                 }

@@ -124,7 +124,13 @@ async fn funding_page(
                         italian_date(v.date),
                         v.changes
                             .iter()
-                            .map(|(c, m)| format!("{}: {}", c.as_str(), m.italian()))
+                            .map(|(c, m)| {
+                                let name = snap
+                                    .call
+                                    .category(c.as_str())
+                                    .map_or(c.as_str(), |k| k.name.as_str());
+                                format!("{name}: {}", m.signed_italian())
+                            })
                             .collect::<Vec<_>>()
                             .join(", "),
                         match v.decision_date {

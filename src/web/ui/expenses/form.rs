@@ -226,8 +226,8 @@ fn history_rows(entries: &[Entry]) -> Vec<HistoryRow> {
         .map(|e| HistoryRow {
             at: format!(
                 "{} {}",
-                italian_date(e.at.date_naive()),
-                e.at.format("%H:%M")
+                italian_date(e.at.with_timezone(&chrono_tz::Europe::Rome).date_naive()),
+                e.at.with_timezone(&chrono_tz::Europe::Rome).format("%H:%M")
             ),
             actor: e.actor.clone(),
             // An action the trail knows nothing of (from a later version) reads as a change.
