@@ -155,35 +155,45 @@ impl ExpenseData {
     /// Date order checks that need several fields: a document is paid after it is issued, and a
     /// payment order comes before the treasury pays it.
     pub fn check_dates(&self, v: &mut Violations) {
-        if let Some(paid) = self.payment.paid_on {
-            if paid < self.document.date {
+        check_date_order(Some(self.document.date), &self.payment, v);
+    }
+}
+
+/// The date order rules on whichever of the dates could be read: so that a form with an unreadable
+/// amount still says, in the same round, that its payment precedes its document.
+pub fn check_date_order(document: Option<NaiveDate>, payment: &Payment, v: &mut Violations) {
+    if let (Some(paid), Some(document)) = (payment.paid_on, document) {
+        if paid < document {
+            v.add(
+                "payment_date",
+                "paid_before_document",
+                "la data di pagamento è precedente alla data del documento",
+            );
+        }
+    }
+    if let Some(paid) = payment.paid_on {
+        if let Some(order) = payment.order_date {
+            if paid < order {
                 v.add(
                     "payment_date",
-                    "paid_before_document",
-                    "la data di pagamento è precedente alla data del documento",
-                );
-            }
-            if let Some(order) = self.payment.order_date {
-                if paid < order {
-                    v.add(
-                        "payment_date",
-                        "paid_before_order",
-                        "la data di pagamento è precedente alla data del mandato",
-                    );
-                }
-            }
-        }
-        if let Some(order) = self.payment.order_date {
-            if order < self.document.date {
-                v.add(
-                    "payment_order_date",
-                    "order_before_document",
-                    "la data del mandato è precedente alla data del documento",
+                    "paid_before_order",
+                    "la data di pagamento è precedente alla data del mandato",
                 );
             }
         }
     }
+    if let (Some(order), Some(document)) = (payment.order_date, document) {
+        if order < document {
+            v.add(
+                "payment_order_date",
+                "order_before_document",
+                "la data del mandato è precedente alla data del documento",
+            );
+        }
+    }
+}
 
+impl ExpenseData {
     /// An amount of this document as it counts in totals: negative for a credit note.
     pub fn signed(&self, amount: Money) -> Money {
         if self.document.kind == DocumentType::CreditNote {

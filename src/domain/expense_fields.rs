@@ -191,6 +191,7 @@ impl ExpenseFields {
             Cup::parse,
         );
         let payment = self.payment(&mut v);
+        let payment_for_checks = payment.clone();
         let corrects = self
             .corrects_expense_id
             .as_deref()
@@ -235,8 +236,12 @@ impl ExpenseFields {
                 corrects,
             })
         })();
+        // Every error in one round: the date order is checked on the dates that could be read,
+        // whatever else is wrong.
         if let Some(d) = &data {
             d.check_dates(&mut v);
+        } else {
+            super::expense::check_date_order(date, &payment_for_checks, &mut v);
         }
         v.finish(|| data)
     }

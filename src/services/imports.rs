@@ -398,11 +398,10 @@ fn prepare(
         return Ok(Prepared::Done(Outcome::Preview, None, planned));
     }
     if data.is_empty() {
-        let message =
-            match already {
-                1 => "già importata: il documento è già registrato, nessuna spesa creata".to_owned(),
-                n => format!("già importata: {n} documenti già registrati, nessuna spesa creata"),
-            };
+        let message = match already {
+            1 => "già importata: il documento è già registrato, nessuna spesa creata".to_owned(),
+            n => format!("già importata: {n} documenti già registrati, nessuna spesa creata"),
+        };
         return Ok(Prepared::Done(Outcome::Skipped, Some(message), planned));
     }
     let evidence =

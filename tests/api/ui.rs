@@ -296,7 +296,10 @@ async fn csv_opens_in_italian_excel(app: TestApp) {
     assert_eq!(&rows[1][claimed], "10,00");
     assert_eq!(&rows[0][date], "15/10/2020");
     // The category as the call names it, not its code.
-    let category = headers.iter().position(|h| h == "Categoria").expect("column");
+    let category = headers
+        .iter()
+        .position(|h| h == "Categoria")
+        .expect("column");
     assert!(!rows[0][category].contains('_'), "{}", &rows[0][category]);
     assert!(!rows[0][category].is_empty());
 }
@@ -920,7 +923,53 @@ async fn irreversible_actions_ask_first(app: TestApp) {
     assert_eq!(decided["decision_date"], "2020-11-20");
 }
 
+/// An expense form with an unreadable amount and a payment dated before its document: nothing
+/// saved, both errors said at once in a summary that links to each field, every value kept.
+async fn every_error_of_the_expense_form_in_one_round(app: TestApp) {
+    let seed = app.seed().await;
+    let p = &seed.project_id;
+    let admin = sign_in(&app, crate::common::ADMIN_EMAIL).await;
+    let (_, html) = page(&app, &admin, &format!("/progetti/{p}/spese/nuova")).await;
+    let csrf = hidden(&html, "_csrf");
+    let before = app.db.scalar("SELECT COUNT(*) FROM expenses").await;
+    let r = client()
+        .post(app.url(&format!("/progetti/{p}/spese/nuova")))
+        .header("cookie", &admin)
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("entity_id", seed.entities[0].as_str()),
+            ("category", "design_training"),
+            ("nature", "current"),
+            ("document_type", "invoice"),
+            ("supplier_name", "Formazione Emilia S.r.l."),
+            ("document_number", "77/2020"),
+            ("document_date", "2020-10-15"),
+            ("net_amount", "1.000,0x"),
+            ("vat_amount", "220,00"),
+            ("payment_date", "2020-10-01"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.expect("html");
+    let summary = html
+        .split("id=\"errori\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</div>").next())
+        .expect("an error summary");
+    assert!(summary.contains("href=\"#net_amount\""), "{summary}");
+    assert!(summary.contains("href=\"#payment_date\""), "{summary}");
+    assert!(
+        html.contains("value=\"1.000,0x\""),
+        "the typed amount is kept"
+    );
+    assert!(html.contains("value=\"77&#x2f;2020\""), "the number too");
+    assert_eq!(app.db.scalar("SELECT COUNT(*) FROM expenses").await, before);
+}
+
 crate::on_both_backends!(
+    every_error_of_the_expense_form_in_one_round,
     irreversible_actions_ask_first,
     each_role_sees_only_the_controls_it_may_use,
     presenta_shows_a_preview_whose_figures_the_submission_keeps,

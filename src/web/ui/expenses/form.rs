@@ -92,6 +92,23 @@ struct FormPage {
     can: Abilities,
     /// The page follows a save that succeeded.
     saved: bool,
+    /// Every error of the form at once, each linking to its field.
+    error_summary: Vec<(String, String, String)>,
+}
+
+/// A field's label as the form shows it.
+fn label_of(field: &str) -> &str {
+    match field {
+        "entity_id" => "Ente",
+        "category" => "Categoria",
+        "nature" => "Natura",
+        "document_type" => "Tipo di documento",
+        "vat_recoverable" => "IVA detraibile",
+        other => FIELDS
+            .iter()
+            .find(|(name, _, _)| *name == other)
+            .map_or(other, |(_, label, _)| label),
+    }
 }
 
 /// The controls the role and the expense's status allow; `read_only` says why the form cannot be
@@ -354,6 +371,16 @@ fn form_page(
         attachment_kinds: super::super::attachments::kind_choices(),
         can: Abilities::default(),
         saved: false,
+        error_summary: errors
+            .iter()
+            .map(|e| {
+                (
+                    e.field.clone(),
+                    label_of(&e.field).to_owned(),
+                    e.message.clone(),
+                )
+            })
+            .collect(),
     }
 }
 
