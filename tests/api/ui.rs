@@ -745,6 +745,15 @@ async fn a_typed_variation_is_saved_whole_or_not_at_all(app: TestApp) {
     };
     let saved = post("Det. 1/2020", "+5.000,00").await;
     assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    let back = saved.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    let (_, html) = page(&app, &admin, &back).await;
+    assert!(
+        html.contains("Variazione registrata."),
+        "a word after the success: {back}"
+    );
     let list =
         crate::common::json_of(app.get(&format!("/api/v1/projects/{p}/variations")).await).await;
     assert_eq!(

@@ -68,6 +68,8 @@ struct FundingPage {
 struct Typed {
     form: Option<String>,
     values: std::collections::HashMap<String, String>,
+    /// What the last form did, said once it is done.
+    done: Option<String>,
 }
 
 async fn funding_page(
@@ -219,8 +221,25 @@ async fn page(
     State(app): State<App>,
     session: UiSession,
     Path(id): Path<String>,
+    query: crate::web::extract::QueryPairs,
 ) -> UiResult<Html<String>> {
-    funding_page(&app, &session, project_id(&id)?, None, Typed::default()).await
+    let done = query.get("fatto").and_then(|what| {
+        Some(match what {
+            "variazione" => "Variazione registrata.",
+            "proroga" => "Proroga registrata: le date in vigore sono qui sotto.",
+            "scadenza" => "Scadenza registrata.",
+            "erogazione" => "Erogazione registrata.",
+            "data" => "Data del progetto modificata con il suo atto.",
+            "decisione" => "Decisione sulla variazione registrata.",
+            "segnata" => "Scadenza segnata come fatta.",
+            _ => return None,
+        })
+    });
+    let typed = Typed {
+        done: done.map(str::to_owned),
+        ..Typed::default()
+    };
+    funding_page(&app, &session, project_id(&id)?, None, typed).await
 }
 
 /// The form's fields as the API's JSON input: empty fields left out, amounts read the Italian way.
@@ -362,9 +381,14 @@ async fn done(
     which: Option<&str>,
 ) -> UiResult<Response> {
     match result {
-        Ok(()) => Ok(Redirect::to(&format!("/progetti/{id}/finanziamento")).into_response()),
+        Ok(()) => Ok(Redirect::to(&format!(
+            "/progetti/{id}/finanziamento?fatto={}",
+            which.unwrap_or("decisione")
+        ))
+        .into_response()),
         Err(message) => {
             let typed = Typed {
+                done: None,
                 form: which.map(str::to_owned),
                 values: match which {
                     Some(_) => form
@@ -473,5 +497,5 @@ async fn milestone_done(
         done: true,
     };
     let result = outcome(funding::update_milestone(&app, &who, id, mid, version, new).await)?;
-    done(&app, &form, id, result, None).await
+    done(&app, &form, id, result, Some("segnata")).await
 }
