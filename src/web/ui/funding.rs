@@ -109,6 +109,8 @@ async fn funding_page(
                         c.name.clone(),
                         c.approved_original.italian(),
                         c.approved.italian(),
+                        c.eligible.italian(),
+                        (c.approved - c.eligible).italian(),
                     ]
                 })
                 .collect(),

@@ -64,6 +64,8 @@ struct TablePage {
     /// Whether the user may record expenses here (for at least one entity): the buttons to add
     /// and import them show only then.
     can_record: bool,
+    /// Whether a filter narrows the list (an empty list then says how to widen it).
+    filtered: bool,
 }
 
 fn query_string(pairs: &[(String, String)]) -> String {
@@ -138,6 +140,12 @@ pub(super) async fn table(
             totals_claimed: totals.claimed.italian(),
             filters: Filters::of(&q, &entities, &call),
             can_record,
+            filtered: q.0.iter().any(|(k, _)| {
+                matches!(
+                    k.as_str(),
+                    "entity_id" | "entity" | "category" | "status" | "date_from" | "date_to" | "q"
+                )
+            }),
             page,
             pages,
             prev: (page > 1).then(|| link(page - 1)),
