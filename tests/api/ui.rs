@@ -977,7 +977,45 @@ async fn every_error_of_the_expense_form_in_one_round(app: TestApp) {
     assert_eq!(app.db.scalar("SELECT COUNT(*) FROM expenses").await, before);
 }
 
+/// From a filtered list to an expense and back to the same list; never back to elsewhere.
+async fn an_expense_leads_back_to_the_list_as_it_was_left(app: TestApp) {
+    let seed = crate::common::worked_example(&app).await;
+    let p = &seed.project_id;
+    let admin = sign_in(&app, crate::common::ADMIN_EMAIL).await;
+    let (_, html) = page(&app, &admin, &format!("/progetti/{p}/spese?category=b")).await;
+    let start = html.find("href=\"/spese/").expect("a row") + "href=\"".len();
+    let href = html[start..]
+        .split('"')
+        .next()
+        .expect("href")
+        .replace("&amp;", "&")
+        .replace("&#x2f;", "/");
+    assert!(href.contains("?da="), "{href}");
+    let (_, expense) = page(&app, &admin, &href).await;
+    assert!(expense.contains("id=\"torna\""), "{expense}");
+    assert!(
+        expense.contains("category=b"),
+        "the list's filter comes back"
+    );
+    let id = href
+        .trim_start_matches("/spese/")
+        .split('?')
+        .next()
+        .expect("id");
+    let (_, elsewhere) = page(
+        &app,
+        &admin,
+        &format!("/spese/{id}?da=https://example.com/"),
+    )
+    .await;
+    assert!(
+        !elsewhere.contains("example.com"),
+        "never a way out of the project"
+    );
+}
+
 crate::on_both_backends!(
+    an_expense_leads_back_to_the_list_as_it_was_left,
     every_error_of_the_expense_form_in_one_round,
     irreversible_actions_ask_first,
     each_role_sees_only_the_controls_it_may_use,

@@ -94,6 +94,8 @@ struct FormPage {
     saved: bool,
     /// Every error of the form at once, each linking to its field.
     error_summary: Vec<(String, String, String)>,
+    /// Where "← Torna alle spese" leads: the list as it was left (filters, page), else the list.
+    back: Option<String>,
 }
 
 /// A field's label as the form shows it.
@@ -371,6 +373,7 @@ fn form_page(
         attachment_kinds: super::super::attachments::kind_choices(),
         can: Abilities::default(),
         saved: false,
+        back: None,
         error_summary: errors
             .iter()
             .map(|e| {
@@ -426,6 +429,12 @@ pub(super) async fn edit_form(
     let ctx = form_context(&app, &session, expense.project_id).await?;
     let mut page = stored_page(&app, &ctx, &expense, &values_of(&expense), &[], None).await?;
     page.saved = query.get("salvata") == Some("1");
+    // Only a way back to this project's list is followed, never an address from elsewhere.
+    let list = format!("/progetti/{}/spese", expense.project_id);
+    page.back = query
+        .get("da")
+        .filter(|d| *d == list || d.starts_with(&format!("{list}?")))
+        .map(str::to_owned);
     render("expense_form.html", page)
 }
 

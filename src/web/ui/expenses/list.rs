@@ -66,6 +66,8 @@ struct TablePage {
     can_record: bool,
     /// Whether a filter narrows the list (an empty list then says how to widen it).
     filtered: bool,
+    /// Appended to each expense's link: the way back to this very list (filters and page).
+    back: String,
 }
 
 fn query_string(pairs: &[(String, String)]) -> String {
@@ -140,6 +142,13 @@ pub(super) async fn table(
             totals_claimed: totals.claimed.italian(),
             filters: Filters::of(&q, &entities, &call),
             can_record,
+            back: format!(
+                "?{}",
+                query_string(&[(
+                    "da".to_owned(),
+                    format!("/progetti/{id}/spese?{}", query_string(&q.0))
+                )])
+            ),
             filtered: q.0.iter().any(|(k, _)| {
                 matches!(
                     k.as_str(),
