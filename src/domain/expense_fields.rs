@@ -192,29 +192,7 @@ impl ExpenseFields {
         );
         let payment = self.payment(&mut v);
         let payment_for_checks = payment.clone();
-        let corrects = self
-            .corrects_expense_id
-            .as_deref()
-            .map(str::trim)
-            .filter(|raw| !raw.is_empty())
-            .and_then(|raw| match raw.parse::<super::ExpenseId>() {
-                Ok(id) => Some(id),
-                Err(_) => {
-                    v.add(
-                        "corrects_expense_id",
-                        "invalid_id",
-                        "non è l'identificativo di una spesa",
-                    );
-                    None
-                }
-            });
-        if corrects.is_some() && kind.is_some_and(|k| k != DocumentType::CreditNote) {
-            v.add(
-                "corrects_expense_id",
-                "not_a_credit_note",
-                "solo una nota di credito può rettificare una fattura",
-            );
-        }
+        let corrects = self.corrects(kind, &mut v);
         let data = (|| {
             Some(ExpenseData {
                 entity_id: entity_id?,
@@ -244,6 +222,31 @@ impl ExpenseFields {
             super::expense::check_date_order(date, &payment_for_checks, &mut v);
         }
         v.finish(|| data)
+    }
+
+    /// The invoice a credit note corrects: an expense id, and only on a credit note.
+    fn corrects(&self, kind: Option<DocumentType>, v: &mut Violations) -> Option<super::ExpenseId> {
+        let raw = self
+            .corrects_expense_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|raw| !raw.is_empty())?;
+        let Ok(id) = raw.parse::<super::ExpenseId>() else {
+            v.add(
+                "corrects_expense_id",
+                "invalid_id",
+                "non è l'identificativo di una spesa",
+            );
+            return None;
+        };
+        if kind.is_some_and(|k| k != DocumentType::CreditNote) {
+            v.add(
+                "corrects_expense_id",
+                "not_a_credit_note",
+                "solo una nota di credito può rettificare una fattura",
+            );
+        }
+        Some(id)
     }
 
     /// The acts and the payment: all optional, each checked.

@@ -133,24 +133,14 @@ fn plan(
         } else {
             DocumentType::Invoice
         };
-        // Decision 3: a credit note follows the invoice it names, when that one is recorded.
-        let corrects = match (&doc.corrects, kind) {
-            (Some((number, date)), DocumentType::CreditNote) => {
-                let supplier = crate::domain::expense::supplier_identity(
-                    supplier_vat.as_ref().map(|v| v.as_str()),
-                    &fattura.supplier_name,
-                );
-                let found = seen.invoice(supplier, number, *date);
-                if found.is_none() {
-                    warnings.push(format!(
-                        "rettifica la fattura {number}, che non è tra le spese del progetto: \
-                         collegarla a mano quando sarà registrata"
-                    ));
-                }
-                found
-            }
-            _ => None,
-        };
+        let corrects = linked_invoice(
+            seen,
+            doc,
+            kind,
+            supplier_vat.as_ref(),
+            &fattura.supplier_name,
+            &mut warnings,
+        );
         let description = if doc.description.trim().is_empty() {
             format!("Fattura {} del fornitore", doc.number)
         } else {
@@ -189,6 +179,32 @@ fn plan(
         }
     }
     Ok((data, planned, already))
+}
+
+/// Decision 3: the recorded invoice a credit note names (`DatiFattureCollegate`), or a warning that
+/// it is not among the project's expenses yet.
+fn linked_invoice(
+    seen: &Seen,
+    doc: &fatturapa::Document,
+    kind: DocumentType,
+    supplier_vat: Option<&TaxId>,
+    supplier_name: &str,
+    warnings: &mut Vec<String>,
+) -> Option<ExpenseId> {
+    let (number, date) = doc.corrects.as_ref()?;
+    if kind != DocumentType::CreditNote {
+        return None;
+    }
+    let supplier =
+        crate::domain::expense::supplier_identity(supplier_vat.map(|v| v.as_str()), supplier_name);
+    let found = seen.invoice(supplier, number, *date);
+    if found.is_none() {
+        warnings.push(format!(
+            "rettifica la fattura {number}, che non è tra le spese del progetto: collegarla a \
+             mano quando sarà registrata"
+        ));
+    }
+    found
 }
 
 /// What the project already holds: the supplier documents recorded (or planned earlier in the

@@ -89,11 +89,6 @@ async fn funding_page(
         ActKind::Change => "modifica",
         ActKind::Extension => "proroga",
     };
-    let status_it = |s: VariationStatus| match s {
-        VariationStatus::Requested => "richiesta",
-        VariationStatus::Approved => "approvata",
-        VariationStatus::Rejected => "respinta",
-    };
     let optional = |d: Option<chrono::NaiveDate>| d.map(italian_date).unwrap_or_else(|| "—".into());
     render(
         "funding.html",
@@ -120,33 +115,7 @@ async fn funding_page(
                 .iter()
                 .map(|c| (c.code.as_str().to_owned(), c.name.clone()))
                 .collect(),
-            variations: variations
-                .iter()
-                .map(|v| Line {
-                    cells: vec![
-                        v.act.clone(),
-                        italian_date(v.date),
-                        v.changes
-                            .iter()
-                            .map(|(c, m)| {
-                                let name = snap
-                                    .call
-                                    .category(c.as_str())
-                                    .map_or(c.as_str(), |k| k.name.as_str());
-                                format!("{name}: {}", m.signed_italian())
-                            })
-                            .collect::<Vec<_>>()
-                            .join(", "),
-                        match v.decision_date {
-                            Some(d) => format!("{} il {}", status_it(v.status), italian_date(d)),
-                            None => status_it(v.status).to_owned(),
-                        },
-                    ],
-                    id: v.id.to_string(),
-                    version: v.version,
-                    pending: v.status == VariationStatus::Requested,
-                })
-                .collect(),
+            variations: variation_lines(&snap, &variations),
             extensions: extensions
                 .iter()
                 .map(|e| {
@@ -217,6 +186,46 @@ async fn funding_page(
             message,
         },
     )
+}
+
+/// The variations as the table lists them: act, request date, lines by category name with their
+/// sign, and the decision with its date.
+fn variation_lines(
+    snap: &crate::domain::snapshot::Snapshot,
+    variations: &[crate::domain::funding::Variation],
+) -> Vec<Line> {
+    let status_it = |s: VariationStatus| match s {
+        VariationStatus::Requested => "richiesta",
+        VariationStatus::Approved => "approvata",
+        VariationStatus::Rejected => "respinta",
+    };
+    variations
+        .iter()
+        .map(|v| Line {
+            cells: vec![
+                v.act.clone(),
+                italian_date(v.date),
+                v.changes
+                    .iter()
+                    .map(|(c, m)| {
+                        let name = snap
+                            .call
+                            .category(c.as_str())
+                            .map_or(c.as_str(), |k| k.name.as_str());
+                        format!("{name}: {}", m.signed_italian())
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                match v.decision_date {
+                    Some(d) => format!("{} il {}", status_it(v.status), italian_date(d)),
+                    None => status_it(v.status).to_owned(),
+                },
+            ],
+            id: v.id.to_string(),
+            version: v.version,
+            pending: v.status == VariationStatus::Requested,
+        })
+        .collect()
 }
 
 async fn page(
