@@ -549,7 +549,7 @@ async fn relazione(app: &TestApp, c: &Client) {
         v["position"].as_i64() == Some(sections_before)
     })
     .await;
-    wait_for_url(c, |u| u.ends_with("/progetti/1/relazione")).await;
+    wait_for_url(c, |u| u.ends_with("/progetti/1/relazione?fatto=1")).await;
     let last = c
         .find_all(Locator::Css("section.narrative"))
         .await

@@ -443,6 +443,15 @@ async fn e_invoices_uploaded_from_the_page(app: TestApp) {
         html.contains("importato") && html.contains("IT01234567890_FPA03.xml"),
         "{html}"
     );
+    // The next upload starts from the entity and category just chosen.
+    assert!(
+        html.contains(&format!("value=\"{}\" selected", seed.entities[0])),
+        "the chosen entity is kept: {html}"
+    );
+    assert!(
+        html.contains("value=\"design_training\" selected"),
+        "{html}"
+    );
     let list: Value = app
         .get(&seed.expenses_path())
         .await

@@ -61,6 +61,13 @@ struct CsvView {
     report: CsvReport,
 }
 
+/// The entity and category chosen for the last upload: the next one starts from them.
+#[derive(Default)]
+struct Chosen {
+    entity: Option<String>,
+    category: Option<String>,
+}
+
 async fn render_page(
     app: &App,
     session: &UiSession,
@@ -68,6 +75,7 @@ async fn render_page(
     reports: Vec<FileReport>,
     csv: Option<CsvView>,
     error: Option<String>,
+    chosen: Chosen,
 ) -> UiResult<Html<String>> {
     let who = session.actor();
     let project = projects::get(app, &who, id).await?;
@@ -83,14 +91,14 @@ async fn render_page(
                     .iter()
                     .map(|e| (e.id.to_string(), e.name.clone()))
                     .collect(),
-                None,
+                chosen.entity.as_deref(),
             ),
             categories: choices(
                 call.categories
                     .iter()
                     .map(|c| (c.code.as_str().to_owned(), c.name.clone()))
                     .collect(),
-                None,
+                chosen.category.as_deref(),
             ),
             reports: reports
                 .into_iter()
@@ -123,7 +131,16 @@ async fn refused(
     id: ProjectId,
     message: impl Into<String>,
 ) -> UiResult<Response> {
-    let html = render_page(app, session, id, Vec::new(), None, Some(message.into())).await?;
+    let html = render_page(
+        app,
+        session,
+        id,
+        Vec::new(),
+        None,
+        Some(message.into()),
+        Chosen::default(),
+    )
+    .await?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
 }
 
@@ -132,7 +149,17 @@ async fn page(
     session: UiSession,
     Path(id): Path<String>,
 ) -> UiResult<Html<String>> {
-    render_page(&app, &session, project_id(&id)?, Vec::new(), None, None).await
+    let id = project_id(&id)?;
+    render_page(
+        &app,
+        &session,
+        id,
+        Vec::new(),
+        None,
+        None,
+        Chosen::default(),
+    )
+    .await
 }
 
 /// The upload form (see [`upload::read`]: the CSRF token is checked before any file is read).
@@ -177,7 +204,11 @@ async fn upload(
     };
     // One batch: one transaction, each file all or nothing within it.
     let reports = imports::fatturapa_batch(&app, &session.actor(), &target, files).await?;
-    Ok(render_page(&app, &session, id, reports, None, None)
+    let chosen = Chosen {
+        entity: Some(target.entity.to_string()),
+        category: target.category.as_ref().map(|c| c.as_str().to_owned()),
+    };
+    Ok(render_page(&app, &session, id, reports, None, None, chosen)
         .await?
         .into_response())
 }
@@ -225,6 +256,10 @@ async fn upload_csv(
         class,
         report,
     };
-    let html = render_page(&app, &session, id, Vec::new(), Some(csv), None).await?;
+    let chosen = Chosen {
+        entity: form.field("entity_id").map(str::to_owned),
+        category: None,
+    };
+    let html = render_page(&app, &session, id, Vec::new(), Some(csv), None, chosen).await?;
     Ok((status, html).into_response())
 }

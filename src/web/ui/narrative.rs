@@ -79,6 +79,8 @@ struct NarrativePage {
     indicators: Vec<IndicatorRow>,
     message: Option<String>,
     kept: Option<Kept>,
+    /// Said once the last form succeeded.
+    done: bool,
 }
 
 async fn narrative_page(
@@ -87,6 +89,7 @@ async fn narrative_page(
     id: ProjectId,
     message: Option<String>,
     kept: Option<Kept>,
+    done: bool,
 ) -> UiResult<Html<String>> {
     let who = session.actor();
     let project = projects::get(app, &who, id).await?;
@@ -124,6 +127,7 @@ async fn narrative_page(
                 .collect(),
             message,
             kept,
+            done,
         },
     )
 }
@@ -132,8 +136,10 @@ async fn page(
     State(app): State<App>,
     session: UiSession,
     Path(id): Path<String>,
+    query: crate::web::extract::QueryPairs,
 ) -> UiResult<Html<String>> {
-    narrative_page(&app, &session, project_id(&id)?, None, None).await
+    let done = query.get("fatto") == Some("1");
+    narrative_page(&app, &session, project_id(&id)?, None, None, done).await
 }
 
 /// A form's text field as typed (the API's checks decide what is missing or too long).
@@ -196,10 +202,10 @@ async fn done(
     kept: Option<Kept>,
 ) -> UiResult<Response> {
     match result {
-        Ok(()) => Ok(Redirect::to(&format!("/progetti/{id}/relazione")).into_response()),
+        Ok(()) => Ok(Redirect::to(&format!("/progetti/{id}/relazione?fatto=1")).into_response()),
         Err(message) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
-            narrative_page(app, &form.session, id, Some(message), kept).await?,
+            narrative_page(app, &form.session, id, Some(message), kept, false).await?,
         )
             .into_response()),
     }
@@ -278,6 +284,19 @@ async fn edit_indicator(
     let who = form.session.actor();
     let version = version_of(&form);
     let result = if form.get("elimina").is_some() {
+        if !super::confirm::confirmed(&form) {
+            return super::confirm::ask(
+                &form,
+                "Eliminare l'indicatore?",
+                format!(
+                    "L'indicatore «{}» sarà tolto dalla relazione finale.",
+                    form.get("name").unwrap_or("senza nome")
+                ),
+                "Elimina l'indicatore",
+                format!("/progetti/{id}/relazione/indicatori/{iid}"),
+                format!("/progetti/{id}/relazione"),
+            );
+        }
         outcome(narrative::delete_indicator(&app, &who, id, iid, Some(version)).await)?
     } else {
         match indicator_of(&form) {
