@@ -27,7 +27,9 @@ pub struct Snapshot {
     pub summary: Summary,
 }
 
-/// Everything stored about a project that its state as of a date depends on.
+/// Everything stored about a project that its state as of a date depends on (cheap to clone: the
+/// expenses are shared).
+#[derive(Clone)]
 pub struct StoredFacts {
     pub project: Project,
     pub call: Call,

@@ -73,6 +73,33 @@ pub async fn require_all(
     Ok(())
 }
 
+/// The caller's rights on one project, their role read once: for a page that shows only the
+/// controls the role allows, asking about several needs without a query each.
+pub struct Rights<'a> {
+    who: &'a Actor,
+    membership: Option<Membership>,
+}
+
+impl Rights<'_> {
+    /// Whether `need` is allowed; if not, why, in Italian.
+    pub fn may(&self, need: Need) -> Result<(), String> {
+        permits(self.who, self.membership.as_ref(), need).map_err(|denied| denied.0)
+    }
+}
+
+pub async fn rights<'a>(
+    app: &App,
+    who: &'a Actor,
+    project: ProjectId,
+) -> Result<Rights<'a>, ServiceError> {
+    let membership = if who.is_superuser() {
+        None
+    } else {
+        membership(app, who, project).await?
+    };
+    Ok(Rights { who, membership })
+}
+
 /// Set-up that only the admin (or the local operator) may do: calls, projects, users.
 pub fn require_admin(who: &Actor) -> Result<(), ServiceError> {
     if who.is_superuser() {

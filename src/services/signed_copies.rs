@@ -13,18 +13,32 @@ use crate::domain::validation::FieldError;
 use crate::domain::ProjectId;
 use crate::imports::signature;
 
+/// A signed copy kept by [`upload`].
+pub struct Kept {
+    pub copy: SignedCopy,
+    /// False when the same file was kept before: nothing new was written.
+    pub created: bool,
+    /// None of its signers is the submission's signatory.
+    pub other_signer: bool,
+}
+
 /// Checks and keeps a signed copy of submission `id`; refused with the reason when it does not
-/// sign exactly the submitted PDF. The same file sent again is the copy already kept (`false`:
-/// nothing new written), not a second one.
+/// sign exactly the submitted PDF. The same file sent again is the copy already kept, not a
+/// second one.
 pub async fn upload(
     app: &App,
     who: &Actor,
     project: ProjectId,
     id: i64,
     bytes: Vec<u8>,
-) -> Result<(SignedCopy, bool), ServiceError> {
+) -> Result<Kept, ServiceError> {
     access::require(app, who, project, Need::Submit).await?;
-    find_submission(app, who, project, id).await?;
+    let (submission, _) = find_submission(app, who, project, id).await?;
+    let kept = |copy: SignedCopy, created| Kept {
+        other_signer: copy.signed_by_other_than(&submission.signatory),
+        copy,
+        created,
+    };
     let invalid = |code: &str, message: String| {
         ServiceError::Invalid(vec![FieldError {
             field: "file".into(),
@@ -61,16 +75,16 @@ pub async fn upload(
         digest: Digest::of(&bytes),
         signers: verified.signers,
     };
-    let kept = app.store.signed_copies(project, Some(id)).await?;
-    if let Some(same) = kept.into_iter().find(|c| c.digest == new.digest) {
-        return Ok((same, false));
+    let before = app.store.signed_copies(project, Some(id)).await?;
+    if let Some(same) = before.into_iter().find(|c| c.digest == new.digest) {
+        return Ok(kept(same, false));
     }
     app.blobs.put(&new.digest, bytes).await?;
     let copy = app
         .store
         .insert_signed_copy(project, id, &new, &app.change(who))
         .await?;
-    Ok((copy, true))
+    Ok(kept(copy, true))
 }
 
 /// Submission `id` and its signed copies, oldest first.

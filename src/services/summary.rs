@@ -35,6 +35,24 @@ pub async fn snapshot_as_submitted(
     build(app, id, as_of, Scope::Verified, true).await
 }
 
+/// The state as of a date counting every recorded expense, and counting the verified ones only
+/// (what a submission made then would count): one read of the stored facts for both.
+pub async fn snapshots_all_and_verified(
+    app: &App,
+    who: &Actor,
+    id: ProjectId,
+    as_of: Option<NaiveDate>,
+) -> Result<(Snapshot, Snapshot), ServiceError> {
+    access::require(app, who, id, Need::Read).await?;
+    let facts = facts(app, id).await?;
+    let as_of = as_of.unwrap_or_else(|| app.clock.today());
+    let all = snapshot::assemble(facts.clone(), as_of, Scope::All, false);
+    Ok((
+        all,
+        snapshot::assemble(facts, as_of, Scope::Verified, false),
+    ))
+}
+
 async fn build(
     app: &App,
     id: ProjectId,
@@ -42,13 +60,19 @@ async fn build(
     scope: Scope,
     as_submitted: bool,
 ) -> Result<Snapshot, ServiceError> {
+    let facts = facts(app, id).await?;
+    let as_of = as_of.unwrap_or_else(|| app.clock.today());
+    Ok(snapshot::assemble(facts, as_of, scope, as_submitted))
+}
+
+/// Everything stored that a project's state depends on, read concurrently.
+async fn facts(app: &App, id: ProjectId) -> Result<StoredFacts, ServiceError> {
     let project = projects::find(app, id).await?;
     let call = app
         .store
         .get_call(project.data.call_id)
         .await?
         .ok_or(ServiceError::NotFound("bando"))?;
-    let as_of = as_of.unwrap_or_else(|| app.clock.today());
     let store = &app.store;
     let (entities, expenses, variations, extensions, milestones, tranches, claims) = tokio::try_join!(
         store.list_entities(id),
@@ -59,7 +83,7 @@ async fn build(
         store.tranches(id),
         store.claims_elsewhere(id),
     )?;
-    let facts = StoredFacts {
+    Ok(StoredFacts {
         project,
         call,
         entities,
@@ -69,8 +93,7 @@ async fn build(
         milestones,
         tranches,
         claims_elsewhere: claims,
-    };
-    Ok(snapshot::assemble(facts, as_of, scope, as_submitted))
+    })
 }
 
 /// Every deadline of a project as an iCalendar feed (all-day events), for Outlook or Thunderbird.

@@ -112,9 +112,9 @@ async fn upload(
     FileBody(body): FileBody,
 ) -> ApiResult<Response> {
     let (project, sid) = ids(&id, &sid)?;
-    let (copy, created) = signed_copies::upload(&app, &who, project, sid, body.to_vec()).await?;
-    let (submission, _) = signed_copies::submission(&app, &who, project, sid).await?;
-    let view = SignedCopyView::new(&copy, copy.signed_by_other_than(&submission.signatory));
+    let kept = signed_copies::upload(&app, &who, project, sid, body.to_vec()).await?;
+    let (copy, created) = (&kept.copy, kept.created);
+    let view = SignedCopyView::new(copy, kept.other_signer);
     let status = if created {
         StatusCode::CREATED
     } else {

@@ -289,8 +289,8 @@ async fn dashboard(
     let id = project_id(&id)?;
     let who = session.actor();
     let as_of = as_of(&query)?;
-    let snap = snapshot(&app, &who, id, as_of, Scope::All).await?;
-    let verified = snapshot(&app, &who, id, as_of, Scope::Verified).await?;
+    let (snap, verified) =
+        crate::services::summary::snapshots_all_and_verified(&app, &who, id, as_of).await?;
     let s = &snap.summary;
     let p = &snap.project.data;
     let amounts: std::collections::HashMap<_, _> = snap

@@ -126,69 +126,50 @@ pub(super) struct Abilities {
     read_only: Option<String>,
 }
 
-/// What `who` may do on `expense` (or, for a new one, whether they may record in the project).
-async fn abilities(
-    app: &App,
-    who: &crate::domain::access::Actor,
-    project: crate::domain::ProjectId,
+/// What the rights allow on `expense` (or, for a new one, whether they may record in the project).
+fn abilities(
+    rights: &crate::services::access::Rights<'_>,
     expense: Option<&Expense>,
     entities: &[crate::domain::Entity],
 ) -> Abilities {
     use crate::domain::access::Need;
     use crate::domain::ExpenseStatus;
-    let allows = |need: Need| async move {
-        crate::services::access::require(app, who, project, need)
-            .await
-            .map_err(|e| UiError::from(e).message().to_owned())
-    };
+    let allows = |need: Need| rights.may(need).is_ok();
     let Some(e) = expense else {
-        let mut may_record = Err(String::from(
-            "Sola lettura: il tuo ruolo su questo progetto non consente di registrare spese.",
-        ));
-        for entity in entities {
-            if allows(Need::RecordExpense { entity: entity.id })
-                .await
-                .is_ok()
-            {
-                may_record = Ok(());
-                break;
-            }
-        }
+        let may_record = entities
+            .iter()
+            .any(|entity| allows(Need::RecordExpense { entity: entity.id }));
         return Abilities {
-            edit: may_record.is_ok(),
-            read_only: may_record.err(),
+            edit: may_record,
+            read_only: (!may_record).then(|| {
+                "Sola lettura: il tuo ruolo su questo progetto non consente di registrare spese."
+                    .to_owned()
+            }),
             ..Abilities::default()
         };
     };
     let entity = e.data.entity_id;
-    let edit = allows(Need::EditExpense {
-        entity,
-        status: e.status,
-    })
-    .await;
-    let read_only = match (&edit, e.status) {
-        (_, ExpenseStatus::Included) => Some(
+    let status = e.status;
+    let read_only = match rights.may(Need::EditExpense { entity, status }) {
+        _ if status == ExpenseStatus::Included => Some(
             "Spesa rendicontata: per correggerla serve lo sblocco del servizio finanziario.".into(),
         ),
-        (Err(why), _) => Some(format!("Sola lettura: {why}")),
-        _ => None,
+        Err(why) => Some(format!("Sola lettura: {why}")),
+        Ok(()) => None,
     };
-    let status = e.status;
     Abilities {
         edit: read_only.is_none(),
         ready: matches!(status, ExpenseStatus::Draft | ExpenseStatus::Rejected)
-            && allows(Need::MarkReady { entity }).await.is_ok(),
+            && allows(Need::MarkReady { entity }),
         verify: status == ExpenseStatus::Ready
             && allows(Need::Verify {
                 recorded_by: e.created_by,
                 changed_by: e.changed_by,
-            })
-            .await
-            .is_ok(),
+            }),
         reject: matches!(status, ExpenseStatus::Ready | ExpenseStatus::Verified)
-            && allows(Need::Reject).await.is_ok(),
-        unlock: status == ExpenseStatus::Included && allows(Need::Unlock).await.is_ok(),
-        attach: allows(Need::RecordExpense { entity }).await.is_ok(),
+            && allows(Need::Reject),
+        unlock: status == ExpenseStatus::Included && allows(Need::Unlock),
+        attach: allows(Need::RecordExpense { entity }),
         read_only,
     }
 }
@@ -395,7 +376,9 @@ pub(super) async fn new_form(
     let project = project_id(&id)?;
     let ctx = form_context(&app, &session, project).await?;
     let mut page = form_page(&ctx, None, &Values::new(), &[], None, Vec::new());
-    page.can = abilities(&app, &session.actor(), project, None, &ctx.entities).await;
+    let who = session.actor();
+    let rights = crate::services::access::rights(&app, &who, project).await?;
+    page.can = abilities(&rights, None, &ctx.entities);
     render("expense_form.html", page)
 }
 
@@ -413,7 +396,8 @@ async fn stored_page(
     let history = history_rows(&audit::expense_history(app, &who, expense.id).await?);
     let mut page = form_page(ctx, Some(expense), values, errors, message, history);
     page.attachments = Some(super::super::attachments::rows(app, &who, expense.id).await?);
-    page.can = abilities(app, &who, expense.project_id, Some(expense), &ctx.entities).await;
+    let rights = crate::services::access::rights(app, &who, expense.project_id).await?;
+    page.can = abilities(&rights, Some(expense), &ctx.entities);
     Ok(page)
 }
 
@@ -497,7 +481,8 @@ pub(super) async fn create(
         },
     };
     let mut page = form_page(&ctx, None, &values, &outcome.0, outcome.1, Vec::new());
-    page.can = abilities(&app, &who, project, None, &ctx.entities).await;
+    let rights = crate::services::access::rights(&app, &who, project).await?;
+    page.can = abilities(&rights, None, &ctx.entities);
     Ok(unprocessable(render("expense_form.html", page)?))
 }
 

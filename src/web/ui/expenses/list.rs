@@ -85,17 +85,11 @@ pub(super) async fn table(
     let project = projects::get(&app, &who, id).await?;
     let call = crate::services::calls::get(&app, &who, project.data.call_id).await?;
     let entities = projects::entities(&app, &who, id).await?;
-    let mut can_record = false;
-    for e in &entities {
+    let rights = crate::services::access::rights(&app, &who, id).await?;
+    let can_record = entities.iter().any(|e| {
         let need = crate::domain::access::Need::RecordExpense { entity: e.id };
-        if crate::services::access::require(&app, &who, id, need)
-            .await
-            .is_ok()
-        {
-            can_record = true;
-            break;
-        }
-    }
+        rights.may(need).is_ok()
+    });
     let q = non_empty(&query);
     // A filter that cannot be read shows every row, with the reason above the table.
     let (filter, error) = match crate::web::expenses::filter(&q) {
