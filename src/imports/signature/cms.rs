@@ -54,11 +54,12 @@ pub fn looks_signed(bytes: &[u8]) -> bool {
 
 /// The envelope's DER (or BER) bytes, from binary or Base64 input.
 pub fn decode(bytes: &[u8]) -> Result<Cow<'_, [u8]>, CmsError> {
-    let trimmed = bytes.trim_ascii();
-    if trimmed.first() == Some(&SEQUENCE) {
-        return Ok(Cow::Borrowed(trimmed));
+    // Binary DER is taken as it is: its last byte (of a signature value, say) may well be 0x0a or
+    // 0x20, which trimming "whitespace" would cut off. Only Base64 text is trimmed.
+    if bytes.first() == Some(&SEQUENCE) {
+        return Ok(Cow::Borrowed(bytes));
     }
-    let text: Vec<u8> = trimmed
+    let text: Vec<u8> = bytes
         .iter()
         .copied()
         .filter(|b| !b.is_ascii_whitespace())
@@ -476,6 +477,16 @@ fn signing_certificate_hash(attrs: &Tlv<'_>) -> Result<Option<Vec<u8>>, CmsError
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn binary_envelopes_keep_a_last_byte_that_looks_like_whitespace() {
+        // A DER SEQUENCE whose last content byte is a newline, as a signature value may end.
+        let der = [0x30, 0x03, 0x04, 0x01, b'\n'];
+        let decoded = decode(&der).expect("der");
+        assert_eq!(&decoded[..], &der[..]);
+        let (tlv, end) = read(&decoded, 0, 0).expect("whole");
+        assert_eq!((tlv.content.len(), end), (3, 5));
+    }
 
     #[test]
     fn garbage_and_truncations_are_errors_not_panics() {
