@@ -9,158 +9,20 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
+use common::browser::{
+    browser, download, fill, select, start_driver, submit, text_of, wait_for_url, CatchUnwind,
+};
 use common::{Backend, TestApp};
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{Client, Locator};
 use serde_json::{json, Value};
 
 const EMAIL: &str = "ragioneria@demo.rendiconta.it";
 
-struct Driver(Child);
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
-}
-
-/// chromedriver on a free port, or `None` when it is not installed (and not required).
-fn start_driver() -> Option<(Driver, u16)> {
-    let port = free_port();
-    let child = match Command::new("chromedriver")
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-    {
-        Ok(c) => c,
-        Err(e) => {
-            assert!(
-                std::env::var_os("RENDICONTA_REQUIRE_BROWSER").is_none(),
-                "chromedriver is missing: install chromium and chromium-driver ({e})"
-            );
-            eprintln!("chromedriver not installed: browser tests skipped");
-            return None;
-        }
-    };
-    let driver = Driver(child);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while Instant::now() < deadline {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Some((driver, port));
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!("chromedriver did not start");
-}
-
-async fn browser(port: u16, profile: &std::path::Path) -> Client {
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        json!({
-            "binary": "/usr/bin/chromium",
-            "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--window-size=1280,1800",
-                format!("--user-data-dir={}", profile.display()),
-            ]
-        }),
-    );
-    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{port}"))
-        .await
-        .expect("start chromium")
-}
-
-async fn text_of(c: &Client, css: &str) -> String {
-    c.wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .text()
-        .await
-        .expect("text")
-}
-
-async fn fill(c: &Client, css: &str, value: &str) {
-    let field = c.find(Locator::Css(css)).await.expect(css);
-    field.clear().await.expect("clear");
-    field.send_keys(value).await.expect("type");
-}
-
-async fn select(c: &Client, css: &str, value: &str) {
-    c.find(Locator::Css(css))
-        .await
-        .expect(css)
-        .select_by_value(value)
-        .await
-        .expect("select");
-}
-
-async fn submit(c: &Client, form_css: &str) {
-    c.find(Locator::Css(&format!("{form_css} button[type=submit]")))
-        .await
-        .expect("submit button")
-        .click()
-        .await
-        .expect("click");
-}
-
-/// Waits until the browser has navigated to a URL that satisfies `ready` (a submit returns before
-/// the next page has loaded).
-async fn wait_for_url(c: &Client, ready: impl Fn(&str) -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let url = c.current_url().await.expect("url").to_string();
-        if ready(&url) {
-            return;
-        }
-        assert!(Instant::now() < deadline, "still at {url}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 async fn api(app: &TestApp, path: &str) -> Value {
     app.get(path).await.json().await.expect("json")
-}
-
-/// The file behind the page's link `link_id`, fetched by the browser with its session: its
-/// content type and bytes (the fetch must answer 200).
-async fn download(c: &Client, link_id: &str) -> (String, Vec<u8>) {
-    let fetched = c
-        .execute_async(
-            "const done = arguments[arguments.length - 1];
-             fetch(document.getElementById(arguments[0]).href)
-               .then(r => r.arrayBuffer().then(b => done({status: r.status, type: r.headers.get('content-type'),
-                 bytes: Array.from(new Uint8Array(b))})))
-               .catch(e => done({error: String(e)}));",
-            vec![json!(link_id)],
-        )
-        .await
-        .expect("fetch");
-    assert_eq!(fetched["status"], 200, "{link_id}: {}", fetched["error"]);
-    let bytes = fetched["bytes"]
-        .as_array()
-        .expect("bytes")
-        .iter()
-        .map(|b| u8::try_from(b.as_u64().unwrap_or(0)).unwrap_or(0))
-        .collect();
-    let content_type = fetched["type"].as_str().unwrap_or_default().to_owned();
-    (content_type, bytes)
 }
 
 /// The API's answer at `path` once it satisfies `ready` (a form's submit returns before the
@@ -217,25 +79,6 @@ async fn a_day_in_the_workspace() {
     let _ = c.close().await;
     if let Err(panic) = outcome {
         std::panic::resume_unwind(panic);
-    }
-}
-
-/// `catch_unwind` for a future, so the browser is closed even when an assertion fails.
-trait CatchUnwind: std::future::Future + Sized {
-    async fn catch_unwind_async(self) -> std::thread::Result<Self::Output>;
-}
-
-impl<F: std::future::Future + std::panic::UnwindSafe> CatchUnwind for F {
-    async fn catch_unwind_async(self) -> std::thread::Result<F::Output> {
-        let mut fut = std::pin::pin!(self);
-        std::future::poll_fn(move |cx| {
-            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
-                Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
-                Ok(std::task::Poll::Ready(v)) => std::task::Poll::Ready(Ok(v)),
-                Err(e) => std::task::Poll::Ready(Err(e)),
-            }
-        })
-        .await
     }
 }
 

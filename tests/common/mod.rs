@@ -4,6 +4,7 @@
 //! (as `scripts/test` and CI do), where they fail: a skipped backend is not a pass.
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod pdf;
 pub mod server;
 pub mod signing;

@@ -18,7 +18,7 @@ use crate::domain::funding::{
 };
 use crate::domain::rules::Scope;
 use crate::domain::text::italian_date;
-use crate::domain::{Money, ProjectId};
+use crate::domain::{FieldError, Money, ProjectId};
 use crate::services::summary::snapshot;
 use crate::services::{funding, App};
 use crate::web::funding::{ExtensionInput, MilestoneInput, TrancheInput, VariationInput};
@@ -70,6 +70,24 @@ struct Typed {
     values: std::collections::HashMap<String, String>,
     /// What the last form did, said once it is done.
     done: Option<String>,
+    /// Field name → why what was typed there was refused, shown beside the field.
+    errors: std::collections::HashMap<String, String>,
+}
+
+/// Why a form was refused: the sentence at the top of the form and, where the refusal names them,
+/// the fields with their own reason.
+struct Refusal {
+    message: String,
+    fields: Vec<FieldError>,
+}
+
+impl From<String> for Refusal {
+    fn from(message: String) -> Refusal {
+        Refusal {
+            message,
+            fields: Vec::new(),
+        }
+    }
 }
 
 async fn funding_page(
@@ -273,9 +291,23 @@ fn json_of(form: &CsrfForm, amounts: &[&str]) -> Value {
 
 fn parse<I: serde::de::DeserializeOwned, T: TryFrom<I, Error = crate::web::error::ApiError>>(
     json: Value,
-) -> Result<T, String> {
-    let input: I = serde_json::from_value(json).map_err(|e| e.to_string())?;
-    T::try_from(input).map_err(|e| refusal(&e))
+) -> Result<T, Refusal> {
+    let input: I = serde_json::from_value(json).map_err(|e| Refusal::from(e.to_string()))?;
+    T::try_from(input).map_err(|e| Refusal {
+        message: refusal(&e),
+        fields: e.field_errors().to_vec(),
+    })
+}
+
+/// A service's outcome for a form, its field errors kept for the fields.
+fn outcome_of<T>(
+    result: Result<T, crate::services::ServiceError>,
+) -> UiResult<Result<(), Refusal>> {
+    let fields = match &result {
+        Err(crate::services::ServiceError::Invalid(errors)) => errors.clone(),
+        _ => Vec::new(),
+    };
+    Ok(outcome(result)?.map_err(|message| Refusal { message, fields }))
 }
 
 async fn add(
@@ -285,33 +317,31 @@ async fn add(
 ) -> UiResult<Response> {
     let id = project_id(&id)?;
     let who = form.session.actor();
-    let result: Result<(), String> = match what.as_str() {
-        "variazione" => {
-            let mut json = json_of(&form, &[]);
-            match variation_changes(&form) {
-                Ok(changes) => {
-                    json["changes"] = Value::Array(changes);
-                    match parse::<VariationInput, NewVariation>(json) {
-                        Ok(new) => outcome(funding::add_variation(&app, &who, id, new).await)?,
-                        Err(e) => Err(e),
-                    }
+    let result: Result<(), Refusal> = match what.as_str() {
+        "variazione" => match variation_changes(&form) {
+            Ok(changes) => {
+                let mut json = json_of(&form, &[]);
+                json["changes"] = Value::Array(changes);
+                match parse::<VariationInput, NewVariation>(json) {
+                    Ok(new) => outcome_of(funding::add_variation(&app, &who, id, new).await)?,
+                    Err(e) => Err(e),
                 }
-                Err(e) => Err(e),
             }
-        }
+            Err(e) => Err(e),
+        },
         "proroga" => match parse::<ExtensionInput, NewExtension>(json_of(&form, &[])) {
-            Ok(new) => outcome(funding::add_extension(&app, &who, id, new).await)?,
+            Ok(new) => outcome_of(funding::add_extension(&app, &who, id, new).await)?,
             Err(e) => Err(e),
         },
         "scadenza" => match parse::<MilestoneInput, NewMilestone>(json_of(&form, &[])) {
-            Ok(new) => outcome(funding::add_milestone(&app, &who, id, new).await)?,
+            Ok(new) => outcome_of(funding::add_milestone(&app, &who, id, new).await)?,
             Err(e) => Err(e),
         },
         "erogazione" => match parse::<TrancheInput, NewTranche>(json_of(&form, &["amount"])) {
-            Ok(new) => outcome(funding::add_tranche(&app, &who, id, new).await)?,
+            Ok(new) => outcome_of(funding::add_tranche(&app, &who, id, new).await)?,
             Err(e) => Err(e),
         },
-        "data" => outcome(move_date(&app, &form, id).await)?,
+        "data" => outcome_of(move_date(&app, &form, id).await)?,
         _ => return Err(UiError::not_found("modulo")),
     };
     done(&app, &form, id, result, Some(what.as_str())).await
@@ -319,7 +349,7 @@ async fn add(
 
 /// A variation's lines as typed (`+5.000,00`, `-4.000,00`): every line that is not empty, or —
 /// when any cannot be read — nothing, and each unreadable line named with what was typed.
-fn variation_changes(form: &CsrfForm) -> Result<Vec<Value>, String> {
+fn variation_changes(form: &CsrfForm) -> Result<Vec<Value>, Refusal> {
     let mut changes = Vec::new();
     let mut unreadable = Vec::new();
     for (k, v) in &form.fields {
@@ -333,18 +363,25 @@ fn variation_changes(form: &CsrfForm) -> Result<Vec<Value>, String> {
             Ok(amount) if amount == Money::ZERO => {}
             Ok(amount) => changes
                 .push(serde_json::json!({"category": category, "amount": amount.to_string()})),
-            Err(_) => unreadable.push(format!(
-                "«{typed}» non è un importo (scrivere ad esempio +5.000,00 o -4.000,00)"
-            )),
+            Err(_) => unreadable.push(FieldError {
+                field: k.clone(),
+                code: "invalid_amount".into(),
+                message: format!(
+                    "«{typed}» non è un importo (scrivere ad esempio +5.000,00 o -4.000,00)"
+                ),
+            }),
         }
     }
     if unreadable.is_empty() {
         Ok(changes)
     } else {
-        Err(format!(
-            "Variazione non registrata: {}.",
-            unreadable.join("; ")
-        ))
+        Err(Refusal {
+            message: format!(
+                "Variazione non registrata: {}.",
+                FieldError::joined(&unreadable)
+            ),
+            fields: unreadable,
+        })
     }
 }
 
@@ -388,7 +425,7 @@ async fn done(
     app: &App,
     form: &CsrfForm,
     id: ProjectId,
-    result: Result<(), String>,
+    result: Result<(), Refusal>,
     which: Option<&str>,
 ) -> UiResult<Response> {
     match result {
@@ -397,9 +434,10 @@ async fn done(
             which.unwrap_or("decisione")
         ))
         .into_response()),
-        Err(message) => {
+        Err(Refusal { message, fields }) => {
             let typed = Typed {
                 done: None,
+                errors: fields.into_iter().map(|f| (f.field, f.message)).collect(),
                 form: which.map(str::to_owned),
                 values: match which {
                     Some(_) => form
@@ -486,7 +524,7 @@ async fn decide_variation(
         Err(e) => Err(e),
     };
     let result = outcome(result)?;
-    done(&app, &form, id, result, None).await
+    done(&app, &form, id, result.map_err(Refusal::from), None).await
 }
 
 async fn milestone_done(
@@ -508,5 +546,12 @@ async fn milestone_done(
         done: true,
     };
     let result = outcome(funding::update_milestone(&app, &who, id, mid, version, new).await)?;
-    done(&app, &form, id, result, Some("segnata")).await
+    done(
+        &app,
+        &form,
+        id,
+        result.map_err(Refusal::from),
+        Some("segnata"),
+    )
+    .await
 }
