@@ -191,6 +191,7 @@ pub async fn load(app: &App, csv_path: &Path) -> ProjectId {
             cup: None,
             payment: Payment {
                 commitment_act: None,
+                commitment_id: None,
                 liquidation_act: None,
                 order_number: Some("1".into()),
                 order_date: Some(doc_date),

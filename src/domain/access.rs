@@ -113,6 +113,11 @@ pub enum Need {
     RecordExpense {
         entity: EntityId,
     },
+    /// Record, change or delete a commitment of this entity (a project manager also for the
+    /// entity it moves to).
+    Commit {
+        entity: EntityId,
+    },
     /// Edit or delete an expense; a project manager also when moving it to another entity.
     EditExpense {
         entity: EntityId,
@@ -181,7 +186,9 @@ pub fn permits(actor: &Actor, membership: Option<&Membership>, need: Need) -> Re
         | Need::Reconcile => finance,
         Need::ManageMembers => false,
         Need::Narrative => finance || manager,
-        Need::RecordExpense { entity } | Need::MarkReady { entity } => finance || assigned(entity),
+        Need::RecordExpense { entity } | Need::MarkReady { entity } | Need::Commit { entity } => {
+            finance || assigned(entity)
+        }
         Need::EditExpense { entity, status } => {
             finance
                 || (assigned(entity)
@@ -195,6 +202,9 @@ pub fn permits(actor: &Actor, membership: Option<&Membership>, need: Need) -> Re
     Err(Denied(match need {
         Need::RecordExpense { .. } | Need::MarkReady { .. } if manager => {
             "l'ente della spesa non è tra quelli assegnati a te".into()
+        }
+        Need::Commit { .. } if manager => {
+            "l'ente dell'impegno non è tra quelli assegnati a te".into()
         }
         Need::EditExpense { entity, .. } if manager && m.entities.contains(&entity) => {
             "puoi modificare solo le spese in bozza o respinte".into()

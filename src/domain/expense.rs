@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::call::CategoryCode;
 use super::codes::{Cig, Cup, TaxId};
-use super::ids::{EntityId, ExpenseId, ProjectId, UserId};
+use super::ids::{CommitmentId, EntityId, ExpenseId, ProjectId, UserId};
 use super::money::Money;
 use super::validation::Violations;
 
@@ -116,6 +116,10 @@ impl Amounts {
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Payment {
     pub commitment_act: Option<String>,
+    /// The recorded commitment the expense draws on. Left out of the serialised form when absent,
+    /// so that the data's fingerprint of expenses recorded before commitments is unchanged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commitment_id: Option<CommitmentId>,
     pub liquidation_act: Option<String>,
     pub order_number: Option<String>,
     pub order_date: Option<NaiveDate>,

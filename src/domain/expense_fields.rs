@@ -78,6 +78,8 @@ pub struct ExpenseFields {
     pub payment_date: Option<String>,
     /// For a credit note: the id of the invoice it corrects.
     pub corrects_expense_id: Option<String>,
+    /// The recorded commitment the expense draws on.
+    pub commitment_id: Option<String>,
 }
 
 impl ExpenseFields {
@@ -105,6 +107,7 @@ impl ExpenseFields {
             "payment_order_date" => &mut self.payment_order_date,
             "payment_date" => &mut self.payment_date,
             "corrects_expense_id" => &mut self.corrects_expense_id,
+            "commitment_id" => &mut self.commitment_id,
             "vat_recoverable" => {
                 self.vat_recoverable = Some(value == "true");
                 return true;
@@ -253,6 +256,14 @@ impl ExpenseFields {
     fn payment(&self, v: &mut Violations) -> Payment {
         Payment {
             commitment_act: fields::text(v, "commitment_act", self.commitment_act.as_deref(), 300),
+            commitment_id: fields::id(
+                v,
+                "commitment_id",
+                self.commitment_id
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty()),
+            ),
             liquidation_act: fields::text(
                 v,
                 "liquidation_act",

@@ -36,4 +36,4 @@ macro_rules! id_type {
     )*};
 }
 
-id_type!(CallId, ProjectId, EntityId, ExpenseId, UserId);
+id_type!(CallId, ProjectId, EntityId, ExpenseId, UserId, CommitmentId);

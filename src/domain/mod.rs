@@ -39,9 +39,11 @@ pub mod attachment;
 pub mod audit;
 pub mod call;
 pub mod codes;
+pub mod commitment;
 pub mod expense;
 pub mod expense_fields;
 pub mod fields;
+pub mod forecast;
 pub mod funding;
 pub mod ids;
 mod italian;
@@ -64,7 +66,7 @@ pub use expense::{
     Amounts, Document, DocumentKey, DocumentType, Expense, ExpenseData, ExpenseStatus, Nature,
     Payment, Step,
 };
-pub use ids::{CallId, EntityId, ExpenseId, ProjectId, UserId};
+pub use ids::{CallId, CommitmentId, EntityId, ExpenseId, ProjectId, UserId};
 pub use money::{Money, Rate};
 pub use project::{
     BudgetLine, DateChange, Entity, GrantAct, NewEntity, Project, ProjectData, ProjectDate,

@@ -126,6 +126,7 @@ impl Scenario {
                 cup: None,
                 payment: Payment {
                     commitment_act: None,
+                    commitment_id: None,
                     liquidation_act: None,
                     order_number: Some("1".into()),
                     order_date: Some(d("2021-01-05")),

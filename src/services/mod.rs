@@ -187,6 +187,14 @@ impl From<StoreError> for ServiceError {
                     related: others,
                 }
             }
+            StoreError::InUse(count) => ServiceError::Conflict {
+                code: "commitment_in_use",
+                message: format!(
+                    "{count} spese attingono a questo impegno: collegarle a un altro impegno (o a nessuno) \
+                     prima di eliminarlo"
+                ),
+                related: Vec::new(),
+            },
             StoreError::Submitted(submission) => ServiceError::Conflict {
                 code: "expense_submitted",
                 message: format!(

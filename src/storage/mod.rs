@@ -10,7 +10,7 @@ pub mod postgres;
 pub mod sqlite;
 mod traits;
 pub use traits::{
-    AccountStore, AuditStore, ExpenseStore, FundingStore, NarrativeStore, ProjectStore,
+    AccountStore, AuditStore, CommitmentStore, ExpenseStore, FundingStore, NarrativeStore, ProjectStore,
     SubmissionStore,
 };
 
@@ -55,6 +55,9 @@ pub enum StoreError {
     /// The expense was part of this submission: it may be corrected, never deleted.
     #[error("submitted in {0}")]
     Submitted(i64),
+    /// Expenses draw on the row (a commitment): it cannot be removed while they do.
+    #[error("in use by {0} rows")]
+    InUse(usize),
     /// The file is in this submission's frozen evidence pack: it stays.
     #[error("in the evidence of {0}")]
     InEvidence(i64),
@@ -94,6 +97,7 @@ pub trait Store:
     + NarrativeStore
     + AccountStore
     + AuditStore
+    + CommitmentStore
 {
     /// Which engine this is, for logs and `/healthz`.
     fn backend(&self) -> &'static str;

@@ -8,12 +8,13 @@ use chrono::{DateTime, Utc};
 use crate::domain::access::{ApiToken, Membership, Role, User};
 use crate::domain::attachment::{Attachment, NewAttachment};
 use crate::domain::audit::{Anchor, Entry};
+use crate::domain::commitment::{Commitment, CommitmentData};
 use crate::domain::funding::{
     Extension, Milestone, NewExtension, NewMilestone, NewTranche, NewVariation, Tranche, Variation,
     VariationStatus,
 };
 use crate::domain::{
-    Call, CallId, DateChange, DocumentKey, Entity, EntityId, Expense, ExpenseData, ExpenseId,
+    Call, CallId, CommitmentId, DateChange, DocumentKey, Entity, EntityId, Expense, ExpenseData, ExpenseId,
     Money, NewCall, NewEntity, Project, ProjectData, ProjectId, Step, UserId,
 };
 
@@ -210,6 +211,48 @@ pub trait FundingStore: Send + Sync + 'static {
         change: &Change,
     ) -> Result<Tranche, StoreError>;
     async fn tranches(&self, project: ProjectId) -> Result<Vec<Tranche>, StoreError>;
+}
+
+/// A project's commitments (impegni).
+#[async_trait]
+pub trait CommitmentStore: Send + Sync + 'static {
+    async fn insert_commitment(
+        &self,
+        project: ProjectId,
+        data: &CommitmentData,
+        change: &Change,
+    ) -> Result<Commitment, StoreError>;
+    /// A project's commitments, by act date.
+    async fn commitments(&self, project: ProjectId) -> Result<Vec<Commitment>, StoreError>;
+    async fn get_commitment(&self, id: CommitmentId) -> Result<Option<Commitment>, StoreError>;
+    /// Replaces the commitment's data if its version is still `expected_version`.
+    async fn update_commitment(
+        &self,
+        id: CommitmentId,
+        expected_version: i64,
+        data: &CommitmentData,
+        change: &Change,
+    ) -> Result<Commitment, StoreError>;
+    /// Deletes the commitment if its version is still `expected_version` and no expense draws on
+    /// it (`StoreError::InUse` otherwise).
+    async fn delete_commitment(
+        &self,
+        id: CommitmentId,
+        expected_version: i64,
+        change: &Change,
+    ) -> Result<(), StoreError>;
+    /// The user's calendar token, replaced (one per user, stored as its digest).
+    async fn set_calendar_token(
+        &self,
+        user: UserId,
+        token_hash: &str,
+        change: &Change,
+    ) -> Result<(), StoreError>;
+    /// Removes the user's calendar token; `false` when there was none.
+    async fn revoke_calendar_token(&self, user: UserId, change: &Change)
+        -> Result<bool, StoreError>;
+    /// The owner of a calendar token.
+    async fn calendar_token_user(&self, token_hash: &str) -> Result<Option<User>, StoreError>;
 }
 
 /// Submissions: what each froze, and the claims it made.

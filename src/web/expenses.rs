@@ -57,6 +57,9 @@ pub struct ExpenseInput {
     /// For a credit note: the invoice (an expense of the same project and supplier) it corrects;
     /// it then takes that invoice's category and entity and is excluded when the invoice is.
     corrects_expense_id: Option<String>,
+    /// The recorded commitment (`/commitments/{cid}`) the expense draws on: same project, entity
+    /// and category.
+    commitment_id: Option<String>,
 }
 
 impl From<ExpenseInput> for ExpenseFields {
@@ -83,6 +86,7 @@ impl From<ExpenseInput> for ExpenseFields {
             payment_order_date: i.payment_order_date,
             payment_date: i.payment_date,
             corrects_expense_id: i.corrects_expense_id,
+            commitment_id: i.commitment_id,
         }
     }
 }
@@ -124,6 +128,8 @@ pub struct ExpenseView {
     payment_date: Option<String>,
     /// For a credit note, the invoice it corrects.
     corrects_expense_id: Option<String>,
+    /// The recorded commitment it draws on.
+    commitment_id: Option<String>,
     status: String,
     /// The user who recorded it (none when loaded by the local operator).
     created_by: Option<String>,
@@ -177,6 +183,7 @@ impl From<&Expense> for ExpenseView {
             payment_order_date: d.payment.order_date.map(|x| x.to_string()),
             payment_date: d.payment.paid_on.map(|x| x.to_string()),
             corrects_expense_id: d.corrects.map(|x| x.to_string()),
+            commitment_id: d.payment.commitment_id.map(|x| x.to_string()),
             status: e.status.to_string(),
             created_by: e.created_by.map(|u| u.to_string()),
             verified_by: e.verified_by.map(|u| u.to_string()),

@@ -424,6 +424,7 @@ fn build(d: &Draft) -> Result<ExpenseData, ServiceError> {
         cup: Some(Cup::parse("E91B20000580002").map_err(invalid)?),
         payment: Payment {
             commitment_act: Some(format!("Determina n. {} del 07/09/2020", 300 + d.supplier)),
+            commitment_id: None,
             liquidation_act: paid_on.map(|p| {
                 format!(
                     "Atto di liquidazione n. {} del {}",

@@ -400,3 +400,48 @@ pub(super) async fn clear_attempts(
         .await?;
     Ok(())
 }
+
+/// Replaces the user's calendar token.
+pub(super) async fn set_calendar_token(
+    conn: &mut Conn,
+    user: UserId,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM calendar_tokens WHERE user_id = $1")
+        .bind(user)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("INSERT INTO calendar_tokens (user_id, token_hash, created_at) VALUES ($1, $2, $3)")
+        .bind(user)
+        .bind(token_hash)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+pub(super) async fn revoke_calendar_token(
+    db: impl Executor<'_, Database = Db>,
+    user: UserId,
+) -> Result<bool, StoreError> {
+    let deleted = sqlx::query("DELETE FROM calendar_tokens WHERE user_id = $1")
+        .bind(user)
+        .execute(db)
+        .await?;
+    Ok(deleted.rows_affected() > 0)
+}
+
+pub(super) async fn calendar_token_user(
+    db: impl Executor<'_, Database = Db>,
+    token_hash: &str,
+) -> Result<Option<User>, StoreError> {
+    let row: Option<UserRow> = sqlx::query_as(
+        "SELECT u.id, u.email, u.is_admin, u.created_at FROM calendar_tokens t JOIN users u ON u.id = t.user_id \
+         WHERE t.token_hash = $1",
+    )
+    .bind(token_hash)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(User::from))
+}

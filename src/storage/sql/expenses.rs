@@ -190,9 +190,9 @@ pub(super) async fn insert_new_document(
          document_type, document_number, document_date, description, net_cents, vat_cents, claimed_cents, \
          vat_recoverable, cig, cup, commitment_act, liquidation_act, payment_order_number, payment_order_date, \
          payment_date, status, search_text, created_by, changed_by, version, created_at, updated_at, \
-         corrects_expense_id) VALUES \
+         corrects_expense_id, commitment_id) VALUES \
          ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, \
-         $23, $24, $24, 1, $25, $25, $26) \
+         $23, $24, $24, 1, $25, $25, $26, $27) \
          RETURNING {EXPENSE_COLUMNS}"
     ))
     .bind(project)
@@ -221,6 +221,7 @@ pub(super) async fn insert_new_document(
     .bind(created_by)
     .bind(now)
     .bind(data.corrects)
+    .bind(p.commitment_id)
     .fetch_one(db)
     .await?;
     row.into_domain()
@@ -253,7 +254,7 @@ pub(super) async fn update(
          liquidation_act = $17, payment_order_number = $18, payment_order_date = $19, payment_date = $20, \
          search_text = $21, version = version + 1, updated_at = $22, status = $25, \
          verified_by = CASE WHEN $25 = 'verified' THEN verified_by ELSE NULL END, changed_by = $26, \
-         corrects_expense_id = $27 \
+         corrects_expense_id = $27, commitment_id = $28 \
          WHERE id = $23 AND version = $24 RETURNING {EXPENSE_COLUMNS}"
     ))
     .bind(data.entity_id)
@@ -287,6 +288,7 @@ pub(super) async fn update(
         by.map(|u| u.0)
     })
     .bind(data.corrects)
+    .bind(p.commitment_id)
     .fetch_optional(&mut *conn)
     .await?;
     match row {

@@ -13,6 +13,7 @@ mod accounts;
 mod attachments;
 mod audit;
 mod calls;
+mod commitments;
 mod expense_cache;
 mod expenses;
 mod funding;

@@ -74,7 +74,7 @@ pub(super) const EXPENSE_COLUMNS: &str = "id, project_id, entity_id, category, n
     supplier_vat, document_type, document_number, document_date, description, net_cents, vat_cents, \
     claimed_cents, vat_recoverable, cig, cup, commitment_act, liquidation_act, payment_order_number, \
     payment_order_date, payment_date, status, created_by, changed_by, verified_by, rejection_reason, version, \
-    created_at, updated_at, corrects_expense_id";
+    created_at, updated_at, corrects_expense_id, commitment_id";
 
 /// Also read from a JSON array of the columns (see `expenses::all`), hence `Deserialize` with the
 /// fields in the order of `EXPENSE_COLUMNS` and SQLite's own spellings of booleans and timestamps.
@@ -114,6 +114,7 @@ pub(super) struct ExpenseRow {
     #[serde(deserialize_with = "json::timestamp")]
     updated_at: DateTime<Utc>,
     corrects_expense_id: Option<i64>,
+    commitment_id: Option<i64>,
 }
 
 /// SQLite's values as its JSON functions give them.
@@ -180,6 +181,7 @@ impl ExpenseRow {
             cup: cup(self.cup)?,
             payment: Payment {
                 commitment_act: self.commitment_act,
+                commitment_id: self.commitment_id.map(crate::domain::CommitmentId),
                 liquidation_act: self.liquidation_act,
                 order_number: self.payment_order_number,
                 order_date: self.payment_order_date,

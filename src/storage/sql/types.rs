@@ -6,7 +6,7 @@ use sqlx::error::BoxDynError;
 use sqlx::{Database, Decode, Encode, Type};
 
 use super::Db;
-use crate::domain::{CallId, EntityId, ExpenseId, Money, ProjectId, UserId};
+use crate::domain::{CallId, CommitmentId, EntityId, ExpenseId, Money, ProjectId, UserId};
 
 macro_rules! stored_as_i64 {
     ($($ty:ty: |$value:ident| $to:expr, |$n:ident| $from:expr;)*) => {$(
@@ -45,4 +45,5 @@ stored_as_i64! {
     EntityId: |id| id.0, |n| EntityId(n);
     ExpenseId: |id| id.0, |n| ExpenseId(n);
     UserId: |id| id.0, |n| UserId(n);
+    CommitmentId: |id| id.0, |n| CommitmentId(n);
 }

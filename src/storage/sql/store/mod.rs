@@ -4,6 +4,7 @@
 
 mod accounts;
 mod audit;
+mod commitments;
 mod expenses;
 mod funding;
 mod narrative;

@@ -1,0 +1,65 @@
+-- Issue 19: commitments (impegni) — what a determina commits of a budget line, against which the
+-- expenses are then invoiced and paid — and the calendar tokens of the combined deadlines feed.
+CREATE TABLE commitments (
+    id                    BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    project_id            BIGINT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    entity_id             BIGINT NOT NULL REFERENCES entities(id),
+    category              TEXT NOT NULL,
+    nature                TEXT NOT NULL CHECK (nature IN ('current', 'capital')),
+    supplier_name         TEXT,
+    supplier_vat          TEXT,
+    act                   TEXT NOT NULL,
+    act_date              DATE NOT NULL,
+    cig                   TEXT,
+    amount_cents          BIGINT NOT NULL CHECK (amount_cents > 0),
+    expected_invoice_date DATE,
+    expected_payment_date DATE,
+    version               BIGINT NOT NULL DEFAULT 1,
+    created_at            TIMESTAMPTZ NOT NULL,
+    updated_at            TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX commitments_by_project ON commitments (project_id, id);
+
+ALTER TABLE expenses ADD COLUMN commitment_id BIGINT REFERENCES commitments(id) ON DELETE SET NULL;
+CREATE INDEX expenses_by_commitment ON expenses (commitment_id);
+
+-- The free-text acts recorded so far become commitments where they end in a real date
+-- ("Determina n. 303 del 07/09/2020"): one per project, act, entity, category and nature, for what
+-- its expenses claim (credit notes subtract), so each is fully drawn. Other texts stay as they are.
+WITH parsed AS (
+    SELECT project_id, entity_id, category, nature, commitment_act AS act, document_type,
+           claimed_cents, created_at,
+           substring(trim(commitment_act) from '(\d{2})/\d{2}/\d{4}$')::int AS d,
+           substring(trim(commitment_act) from '\d{2}/(\d{2})/\d{4}$')::int AS m,
+           substring(trim(commitment_act) from '\d{2}/\d{2}/(\d{4})$')::int AS y
+    FROM expenses
+    WHERE commitment_act IS NOT NULL AND category IS NOT NULL
+      AND trim(commitment_act) ~ '(0[1-9]|[12][0-9]|3[01])/(0[1-9]|1[0-2])/[12][0-9]{3}$'
+), adopted AS (
+    SELECT project_id, entity_id, category, nature, act, make_date(y, m, d) AS act_date,
+           SUM(CASE document_type WHEN 'credit_note' THEN -claimed_cents ELSE claimed_cents END) AS amount_cents,
+           MIN(created_at) AS created_at
+    FROM parsed
+    WHERE d <= extract(day from (make_date(y, m, 1) + interval '1 month' - interval '1 day'))
+    GROUP BY project_id, entity_id, category, nature, act, y, m, d
+)
+INSERT INTO commitments (project_id, entity_id, category, nature, act, act_date, amount_cents,
+    version, created_at, updated_at)
+SELECT project_id, entity_id, category, nature, act, act_date, amount_cents, 1, created_at, created_at
+FROM adopted
+WHERE amount_cents > 0
+ORDER BY project_id, act, entity_id, category, nature;
+
+UPDATE expenses e SET commitment_id = c.id
+FROM commitments c
+WHERE e.commitment_act IS NOT NULL AND e.category IS NOT NULL
+  AND c.project_id = e.project_id AND c.entity_id = e.entity_id AND c.category = e.category
+  AND c.nature = e.nature AND c.act = e.commitment_act;
+
+-- A personal token for the combined deadlines calendar (calendar clients cannot send headers):
+-- one per user, replaced when a new one is made, and good for nothing else.
+CREATE TABLE calendar_tokens (
+    user_id    BIGINT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+    token_hash TEXT NOT NULL UNIQUE,
+    created_at TIMESTAMPTZ NOT NULL
+);
