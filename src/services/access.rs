@@ -22,6 +22,7 @@ pub enum Target {
     Project(ProjectId),
     Expense(ExpenseId),
     Attachment(i64),
+    Commitment(crate::domain::CommitmentId),
 }
 
 /// Refuses a caller with no role on the project the target belongs to (403), before anything
@@ -35,6 +36,12 @@ pub async fn require_member(app: &App, who: &Actor, target: Target) -> Result<()
         Target::Project(project) => project,
         Target::Expense(id) => super::expenses::project_of(app, id).await?,
         Target::Attachment(id) => super::attachments::project_of(app, id).await?,
+        Target::Commitment(id) => app
+            .store
+            .get_commitment(id)
+            .await?
+            .ok_or(ServiceError::NotFound("impegno"))?
+            .project_id,
     };
     match membership(app, who, project).await? {
         Some(_) => Ok(()),

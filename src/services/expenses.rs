@@ -79,6 +79,7 @@ async fn check_against_project(
             &mut v,
         );
     }
+    super::commitments::check_expense_link(app, project, data, &mut v).await?;
     v.finish(|| Some(())).map_err(ServiceError::Invalid)
 }
 

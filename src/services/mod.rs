@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod attachments;
 pub mod audit;
 pub mod calls;
+pub mod commitments;
 pub mod csv_import;
 pub mod demo;
 pub mod evidence;

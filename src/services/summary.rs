@@ -66,7 +66,7 @@ async fn build(
 }
 
 /// Everything stored that a project's state depends on, read concurrently.
-async fn facts(app: &App, id: ProjectId) -> Result<StoredFacts, ServiceError> {
+pub(crate) async fn facts(app: &App, id: ProjectId) -> Result<StoredFacts, ServiceError> {
     let project = projects::find(app, id).await?;
     let call = app
         .store

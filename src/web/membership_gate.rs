@@ -29,7 +29,8 @@ pub async fn check(State(app): State<App>, request: Request, next: Next) -> Resp
     next.run(Request::from_parts(parts, body)).await
 }
 
-/// `/api/v1/projects/{id}/…`, `/api/v1/expenses/{id}/…`, `/api/v1/attachments/{id}`; an id that
+/// `/api/v1/projects/{id}/…`, `/api/v1/expenses/{id}/…`, `/api/v1/attachments/{id}`,
+/// `/api/v1/commitments/{id}`; an id that
 /// is not a number is left to the handler (its 404).
 fn target_of(path: &str) -> Option<Target> {
     let mut segments = path.strip_prefix("/api/v1/")?.split('/');
@@ -38,6 +39,7 @@ fn target_of(path: &str) -> Option<Target> {
         "projects" => id.parse().ok().map(Target::Project),
         "expenses" => id.parse().ok().map(Target::Expense),
         "attachments" => id.parse().ok().map(Target::Attachment),
+        "commitments" => id.parse().ok().map(Target::Commitment),
         _ => None,
     }
 }

@@ -3,6 +3,7 @@
 mod attachments;
 pub mod auth;
 mod calls;
+mod commitments;
 mod csv_import;
 pub mod error;
 pub(crate) mod expenses;
@@ -59,11 +60,12 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
         auth::create_token, auth::list_tokens, auth::revoke_token, auth::sign_in, auth::sign_out, auth::me, auth::change_password,
         imports::fatturapa, csv_import::import, reconciliation::reconcile,
         attachments::upload, attachments::list, attachments::download, attachments::remove,
+        commitments::create, commitments::list, commitments::show, commitments::patch, commitments::remove, commitments::forecast,
         users::create, users::list, users::show, users::members, users::set_member, users::remove_member, users::project_audit,
     ),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
-    tags((name = "calls"), (name = "projects"), (name = "expenses"), (name = "summary"), (name = "funding"), (name = "reports"), (name = "auth"), (name = "users"), (name = "imports"), (name = "attachments"))
+    tags((name = "calls"), (name = "projects"), (name = "expenses"), (name = "summary"), (name = "funding"), (name = "reports"), (name = "auth"), (name = "users"), (name = "imports"), (name = "attachments"), (name = "commitments"))
 )]
 pub struct ApiDoc;
 
@@ -150,6 +152,7 @@ pub fn router(app: App) -> Router {
         .merge(reports::router())
         .merge(signed_copies::router())
         .merge(narrative::router())
+        .merge(commitments::router())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             app.clone(),

@@ -5,6 +5,7 @@
 
 use chrono::{Duration, NaiveDate};
 
+mod commitments;
 mod evidence;
 mod narrative;
 
@@ -311,7 +312,9 @@ async fn record_expenses(
     entities: &[EntityId],
 ) -> Result<Vec<ExpenseId>, ServiceError> {
     let mut created = Vec::new();
-    for expense in demo_expenses(entities)? {
+    let mut list = demo_expenses(entities)?;
+    commitments::plan(app, app_who, project, entities, &mut list).await?;
+    for expense in list {
         match expenses::create(app, app_who, project, expense).await {
             Ok(e) => {
                 // Evidence for one expense in four: a demo submission's pack is not empty.
