@@ -6,9 +6,25 @@ use icalendar::{Calendar, Component, Event, EventLike};
 use crate::domain::snapshot::Snapshot;
 
 pub fn deadlines(snap: &Snapshot) -> String {
-    let project = &snap.project;
     let mut calendar = Calendar::new();
-    calendar.name(&format!("Scadenze – {}", project.data.title));
+    calendar.name(&format!("Scadenze – {}", snap.project.data.title));
+    push_events(&mut calendar, snap);
+    calendar.done().to_string()
+}
+
+/// One feed of the deadlines of several projects (a user's portfolio); each event keeps the UID
+/// it has in its project's own feed.
+pub fn deadlines_of_all(snaps: &[Snapshot]) -> String {
+    let mut calendar = Calendar::new();
+    calendar.name("Scadenze dei progetti – rendiconta");
+    for snap in snaps {
+        push_events(&mut calendar, snap);
+    }
+    calendar.done().to_string()
+}
+
+fn push_events(calendar: &mut Calendar, snap: &Snapshot) {
+    let project = &snap.project;
     for d in &snap.deadlines {
         // Stable across edits, so calendars update an event instead of duplicating it.
         let slug: String = crate::domain::text::fold(&d.name)
@@ -27,5 +43,4 @@ pub fn deadlines(snap: &Snapshot) -> String {
             .done();
         calendar.push(event);
     }
-    calendar.done().to_string()
 }

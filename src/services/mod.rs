@@ -18,6 +18,7 @@ pub mod health;
 pub mod imports;
 pub mod narrative;
 pub mod password_gate;
+pub mod portfolio;
 pub mod projects;
 pub mod reconciliation;
 pub mod reports;

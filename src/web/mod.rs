@@ -15,6 +15,7 @@ mod merge_patch;
 mod narrative;
 mod openapi_contract;
 pub(crate) mod pagination;
+mod portfolio;
 mod projects;
 mod reconciliation;
 pub(crate) mod reports;
@@ -61,6 +62,7 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
         imports::fatturapa, csv_import::import, reconciliation::reconcile,
         attachments::upload, attachments::list, attachments::download, attachments::remove,
         commitments::create, commitments::list, commitments::show, commitments::patch, commitments::remove, commitments::forecast,
+        portfolio::list, portfolio::create_token, portfolio::revoke_token, portfolio::ics,
         users::create, users::list, users::show, users::members, users::set_member, users::remove_member, users::project_audit,
     ),
     modifiers(&BearerAuth),
@@ -153,6 +155,7 @@ pub fn router(app: App) -> Router {
         .merge(signed_copies::router())
         .merge(narrative::router())
         .merge(commitments::router())
+        .merge(portfolio::router())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             app.clone(),
