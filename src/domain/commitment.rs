@@ -108,7 +108,8 @@ impl CommitmentFields {
             None => Some(Nature::Current),
             raw => fields::choice(&mut v, "nature", raw, Nature::parse, &Nature::choices()),
         };
-        let supplier_name = fields::text(&mut v, "supplier_name", self.supplier_name.as_deref(), 300);
+        let supplier_name =
+            fields::text(&mut v, "supplier_name", self.supplier_name.as_deref(), 300);
         let supplier_vat = fields::code(
             &mut v,
             "supplier_vat",
@@ -119,10 +120,21 @@ impl CommitmentFields {
         );
         let act = fields::required_text(&mut v, "act", self.act.as_deref(), 300);
         let act_date = fields::required_date(&mut v, "act_date", self.act_date.as_deref());
-        let cig = fields::code(&mut v, "cig", "cig", "CIG (10 caratteri)", self.cig.as_deref(), Cig::parse);
+        let cig = fields::code(
+            &mut v,
+            "cig",
+            "cig",
+            "CIG (10 caratteri)",
+            self.cig.as_deref(),
+            Cig::parse,
+        );
         let amount = fields::required_amount(&mut v, "amount", self.amount.as_deref());
         if amount.is_some_and(|a| !a.is_positive()) {
-            v.add("amount", "not_positive", "l'importo impegnato deve essere maggiore di zero");
+            v.add(
+                "amount",
+                "not_positive",
+                "l'importo impegnato deve essere maggiore di zero",
+            );
         }
         let invoice = fields::date(
             &mut v,

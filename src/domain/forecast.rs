@@ -14,7 +14,9 @@ use rust_decimal::Decimal;
 
 use super::call::CategoryCode;
 use super::commitment::{drawn, Commitment};
-use super::expense::{Amounts, Document, DocumentType, Expense, ExpenseData, ExpenseStatus, Payment};
+use super::expense::{
+    Amounts, Document, DocumentType, Expense, ExpenseData, ExpenseStatus, Payment,
+};
 use super::ids::{CommitmentId, ExpenseId};
 use super::money::Money;
 use super::rules::Scope;
@@ -85,7 +87,11 @@ pub fn forecast(facts: StoredFacts, commitments: &[Commitment], now: &Snapshot) 
     let mut at_risk = Vec::new();
     let mut planned = Vec::new();
     for c in commitments {
-        let residual = drawn.get(&c.id).copied().unwrap_or_default().residual(c.data.amount);
+        let residual = drawn
+            .get(&c.id)
+            .copied()
+            .unwrap_or_default()
+            .residual(c.data.amount);
         if !residual.is_positive() {
             continue;
         }
@@ -218,7 +224,11 @@ fn planned_expense(
             category: Some(c.data.category.clone()),
             nature: c.data.nature,
             document: Document {
-                supplier_name: c.data.supplier_name.clone().unwrap_or_else(|| c.data.act.clone()),
+                supplier_name: c
+                    .data
+                    .supplier_name
+                    .clone()
+                    .unwrap_or_else(|| c.data.act.clone()),
                 supplier_vat: None,
                 kind: DocumentType::Invoice,
                 number: format!("impegno {}", c.id),
@@ -262,13 +272,17 @@ fn needed_by_category(projected: &Snapshot, gap: Money) -> (Vec<Money>, Money) {
     }
     // The smallest recognised total whose contribution, rounded half-up, reaches the cap.
     let half_cent = Decimal::new(5, 3);
-    let target = Money::round_up((s.cap.to_decimal() - half_cent) / s.contribution_rate.to_decimal())
-        .max(s.revocation_threshold.unwrap_or(Money::ZERO));
+    let target =
+        Money::round_up((s.cap.to_decimal() - half_cent) / s.contribution_rate.to_decimal())
+            .max(s.revocation_threshold.unwrap_or(Money::ZERO));
     let missing = (target - s.recognised_total).max(Money::ZERO);
     let headroom: Vec<Option<Money>> = s
         .categories
         .iter()
-        .map(|c| c.ceiling.map(|ceiling| (ceiling - c.recognised).max(Money::ZERO)))
+        .map(|c| {
+            c.ceiling
+                .map(|ceiling| (ceiling - c.recognised).max(Money::ZERO))
+        })
         .collect();
     let room: Vec<Money> = s
         .categories

@@ -36,12 +36,13 @@ pub async fn require_member(app: &App, who: &Actor, target: Target) -> Result<()
         Target::Project(project) => project,
         Target::Expense(id) => super::expenses::project_of(app, id).await?,
         Target::Attachment(id) => super::attachments::project_of(app, id).await?,
-        Target::Commitment(id) => app
-            .store
-            .get_commitment(id)
-            .await?
-            .ok_or(ServiceError::NotFound("impegno"))?
-            .project_id,
+        Target::Commitment(id) => {
+            app.store
+                .get_commitment(id)
+                .await?
+                .ok_or(ServiceError::NotFound("impegno"))?
+                .project_id
+        }
     };
     match membership(app, who, project).await? {
         Some(_) => Ok(()),

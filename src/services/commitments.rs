@@ -184,7 +184,11 @@ pub async fn check_expense_link(
                     "l'impegno indicato è di un altro ente",
                 );
             }
-            if data.category.as_ref().is_some_and(|k| *k != c.data.category) {
+            if data
+                .category
+                .as_ref()
+                .is_some_and(|k| *k != c.data.category)
+            {
                 v.add(
                     field,
                     "commitment_other_category",
@@ -201,6 +205,25 @@ pub async fn check_expense_link(
     Ok(())
 }
 
+/// The state as of a date counting every recorded expense and the verified ones only, with the
+/// forecast at completion (the dashboard): the stored facts read once for all three.
+pub async fn snapshots_with_forecast(
+    app: &App,
+    who: &Actor,
+    project: ProjectId,
+    as_of: Option<NaiveDate>,
+) -> Result<(snapshot::Snapshot, snapshot::Snapshot, Forecast), ServiceError> {
+    access::require(app, who, project, Need::Read).await?;
+    let (facts, commitments) = tokio::try_join!(summary::facts(app, project), async {
+        Ok(app.store.commitments(project).await?)
+    })?;
+    let as_of = as_of.unwrap_or_else(|| app.clock.today());
+    let all = snapshot::assemble(facts.clone(), as_of, Scope::All, false);
+    let verified = snapshot::assemble(facts.clone(), as_of, Scope::Verified, false);
+    let f = forecast::forecast(facts, &commitments, &all);
+    Ok((all, verified, f))
+}
+
 /// The forecast at completion as of a date (today by default).
 pub async fn forecast(
     app: &App,
@@ -209,10 +232,9 @@ pub async fn forecast(
     as_of: Option<NaiveDate>,
 ) -> Result<Forecast, ServiceError> {
     access::require(app, who, project, Need::Read).await?;
-    let (facts, commitments) = tokio::try_join!(
-        summary::facts(app, project),
-        async { Ok(app.store.commitments(project).await?) }
-    )?;
+    let (facts, commitments) = tokio::try_join!(summary::facts(app, project), async {
+        Ok(app.store.commitments(project).await?)
+    })?;
     let as_of = as_of.unwrap_or_else(|| app.clock.today());
     let now = snapshot::assemble(facts.clone(), as_of, Scope::All, false);
     Ok(forecast::forecast(facts, &commitments, &now))

@@ -36,7 +36,15 @@ pub struct Standing {
 async fn visible(app: &App, who: &Actor) -> Result<Vec<Project>, ServiceError> {
     let mut out = Vec::new();
     for page in 1.. {
-        let found = projects::list(app, who, PageRequest { page, per_page: 100 }).await?;
+        let found = projects::list(
+            app,
+            who,
+            PageRequest {
+                page,
+                per_page: 100,
+            },
+        )
+        .await?;
         let done = found.items.len() < 100;
         out.extend(found.items);
         if done {
@@ -72,7 +80,14 @@ pub async fn portfolio(app: &App, who: &Actor) -> Result<Vec<Standing>, ServiceE
             risks: f
                 .at_risk
                 .iter()
-                .map(|r| format!("impegno {}: {} ({})", r.commitment_id, r.amount.italian(), r.message))
+                .map(|r| {
+                    format!(
+                        "impegno {}: {} ({})",
+                        r.commitment_id,
+                        r.amount.italian(),
+                        r.message
+                    )
+                })
                 .collect(),
             awaiting_verification: all
                 .expenses
@@ -86,7 +101,11 @@ pub async fn portfolio(app: &App, who: &Actor) -> Result<Vec<Standing>, ServiceE
 }
 
 /// Makes the user's calendar token, replacing any earlier one (which stops working).
-pub async fn issue_calendar_token(app: &App, who: &Actor, user: &User) -> Result<String, ServiceError> {
+pub async fn issue_calendar_token(
+    app: &App,
+    who: &Actor,
+    user: &User,
+) -> Result<String, ServiceError> {
     let token = format!("cal_{}", accounts::new_secret());
     app.store
         .set_calendar_token(user.id, &accounts::digest(&token), &app.change(who))
@@ -95,7 +114,11 @@ pub async fn issue_calendar_token(app: &App, who: &Actor, user: &User) -> Result
 }
 
 /// Revokes the user's calendar token; `false` when there was none.
-pub async fn revoke_calendar_token(app: &App, who: &Actor, user: &User) -> Result<bool, ServiceError> {
+pub async fn revoke_calendar_token(
+    app: &App,
+    who: &Actor,
+    user: &User,
+) -> Result<bool, ServiceError> {
     Ok(app
         .store
         .revoke_calendar_token(user.id, &app.change(who))
@@ -110,7 +133,9 @@ pub async fn deadlines_ics(app: &App, token: &str) -> Result<String, ServiceErro
         .calendar_token_user(&accounts::digest(token))
         .await?
         .ok_or_else(|| {
-            ServiceError::Forbidden("il token del calendario non è valido o è stato revocato".into())
+            ServiceError::Forbidden(
+                "il token del calendario non è valido o è stato revocato".into(),
+            )
         })?;
     let who = Actor::of(&user);
     let today = app.clock.today();

@@ -35,24 +35,6 @@ pub async fn snapshot_as_submitted(
     build(app, id, as_of, Scope::Verified, true).await
 }
 
-/// The state as of a date counting every recorded expense, and counting the verified ones only
-/// (what a submission made then would count): one read of the stored facts for both.
-pub async fn snapshots_all_and_verified(
-    app: &App,
-    who: &Actor,
-    id: ProjectId,
-    as_of: Option<NaiveDate>,
-) -> Result<(Snapshot, Snapshot), ServiceError> {
-    access::require(app, who, id, Need::Read).await?;
-    let facts = facts(app, id).await?;
-    let as_of = as_of.unwrap_or_else(|| app.clock.today());
-    let all = snapshot::assemble(facts.clone(), as_of, Scope::All, false);
-    Ok((
-        all,
-        snapshot::assemble(facts, as_of, Scope::Verified, false),
-    ))
-}
-
 async fn build(
     app: &App,
     id: ProjectId,

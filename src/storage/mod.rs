@@ -10,8 +10,8 @@ pub mod postgres;
 pub mod sqlite;
 mod traits;
 pub use traits::{
-    AccountStore, AuditStore, CommitmentStore, ExpenseStore, FundingStore, NarrativeStore, ProjectStore,
-    SubmissionStore,
+    AccountStore, AuditStore, CommitmentStore, ExpenseStore, FundingStore, NarrativeStore,
+    ProjectStore, SubmissionStore,
 };
 
 use std::sync::Arc;

@@ -14,8 +14,8 @@ use crate::domain::funding::{
     VariationStatus,
 };
 use crate::domain::{
-    Call, CallId, CommitmentId, DateChange, DocumentKey, Entity, EntityId, Expense, ExpenseData, ExpenseId,
-    Money, NewCall, NewEntity, Project, ProjectData, ProjectId, Step, UserId,
+    Call, CallId, CommitmentId, DateChange, DocumentKey, Entity, EntityId, Expense, ExpenseData,
+    ExpenseId, Money, NewCall, NewEntity, Project, ProjectData, ProjectId, Step, UserId,
 };
 
 use super::{
@@ -249,8 +249,11 @@ pub trait CommitmentStore: Send + Sync + 'static {
         change: &Change,
     ) -> Result<(), StoreError>;
     /// Removes the user's calendar token; `false` when there was none.
-    async fn revoke_calendar_token(&self, user: UserId, change: &Change)
-        -> Result<bool, StoreError>;
+    async fn revoke_calendar_token(
+        &self,
+        user: UserId,
+        change: &Change,
+    ) -> Result<bool, StoreError>;
     /// The owner of a calendar token.
     async fn calendar_token_user(&self, token_hash: &str) -> Result<Option<User>, StoreError>;
 }

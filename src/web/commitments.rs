@@ -24,10 +24,7 @@ use crate::services::{App, ServiceError};
 
 pub fn router() -> Router<App> {
     Router::new()
-        .route(
-            "/api/v1/projects/{id}/commitments",
-            get(list).post(create),
-        )
+        .route("/api/v1/projects/{id}/commitments", get(list).post(create))
         .route(
             "/api/v1/commitments/{cid}",
             get(show).patch(patch).delete(remove),

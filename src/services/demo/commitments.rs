@@ -31,7 +31,12 @@ pub(super) async fn plan(
             }
         }
         if let (Some(act), Some(category)) = (&e.payment.commitment_act, &e.category) {
-            let key = (act.clone(), e.entity_id, category.as_str().to_owned(), e.nature.as_str());
+            let key = (
+                act.clone(),
+                e.entity_id,
+                category.as_str().to_owned(),
+                e.nature.as_str(),
+            );
             *lines.entry(key).or_default() += e.signed(e.amounts.claimed());
         }
     }
@@ -74,7 +79,12 @@ pub(super) async fn plan(
     }
     for e in expenses.iter_mut() {
         if let (Some(act), Some(category)) = (&e.payment.commitment_act, &e.category) {
-            let key = (act.clone(), e.entity_id, category.as_str().to_owned(), e.nature.as_str());
+            let key = (
+                act.clone(),
+                e.entity_id,
+                category.as_str().to_owned(),
+                e.nature.as_str(),
+            );
             e.payment.commitment_id = ids.get(&key).copied();
         }
     }

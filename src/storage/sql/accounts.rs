@@ -412,12 +412,14 @@ pub(super) async fn set_calendar_token(
         .bind(user)
         .execute(&mut *conn)
         .await?;
-    sqlx::query("INSERT INTO calendar_tokens (user_id, token_hash, created_at) VALUES ($1, $2, $3)")
-        .bind(user)
-        .bind(token_hash)
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "INSERT INTO calendar_tokens (user_id, token_hash, created_at) VALUES ($1, $2, $3)",
+    )
+    .bind(user)
+    .bind(token_hash)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 

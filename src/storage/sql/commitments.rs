@@ -41,7 +41,8 @@ impl CommitmentRow {
             data: CommitmentData {
                 entity_id: EntityId(self.entity_id),
                 category: category_code(&self.category)?,
-                nature: Nature::parse(&self.nature).ok_or_else(|| corrupt("nature", &self.nature))?,
+                nature: Nature::parse(&self.nature)
+                    .ok_or_else(|| corrupt("nature", &self.nature))?,
                 supplier_name: self.supplier_name,
                 supplier_vat: self
                     .supplier_vat
@@ -164,7 +165,9 @@ pub(super) async fn delete(
         .fetch_one(&mut *conn)
         .await?;
     if drawing > 0 {
-        return Err(StoreError::InUse(usize::try_from(drawing).unwrap_or(usize::MAX)));
+        return Err(StoreError::InUse(
+            usize::try_from(drawing).unwrap_or(usize::MAX),
+        ));
     }
     let deleted = sqlx::query("DELETE FROM commitments WHERE id = $1 AND version = $2")
         .bind(id)

@@ -11,18 +11,18 @@ use super::frame::{project_id, Frame, ProjectNav};
 use super::page::{render, UiError, UiResult};
 use super::session::UiSession;
 use super::svg;
-use crate::domain::query::PageRequest;
 use crate::domain::rules::{eligible_amount, DeadlineStatus, Scope, Summary};
 use crate::domain::text::italian_date;
 use crate::domain::Money;
 use crate::services::summary::{snapshot, Snapshot};
-use crate::services::{projects, reports, App};
+use crate::services::{reports, App};
 use crate::web::extract::QueryPairs;
 use chrono::NaiveDate;
 
 pub fn router() -> Router<App> {
     Router::new()
         .route("/progetti", get(list))
+        .route("/progetti/calendario", axum::routing::post(calendar))
         .route("/progetti/{id}", get(dashboard))
 }
 
@@ -71,8 +71,14 @@ struct ProjectRow {
     title: String,
     status: &'static str,
     status_class: &'static str,
+    /// If submitted today (verified expenses only).
     due: String,
+    projected: String,
     granted: String,
+    at_risk: Option<String>,
+    risks: Vec<String>,
+    /// Expenses waiting for their verification.
+    awaiting: usize,
     next_deadline: Option<DeadlineView>,
 }
 
@@ -80,6 +86,14 @@ struct ProjectRow {
 struct ProjectsPage {
     frame: Frame,
     projects: Vec<ProjectRow>,
+    /// The calendar address just made (shown once), or what was done with it.
+    calendar: Option<Calendar>,
+}
+
+#[derive(Serialize)]
+struct Calendar {
+    url: Option<String>,
+    message: Option<String>,
 }
 
 fn status_of(snap: &Snapshot, submitted: bool) -> (&'static str, &'static str) {
@@ -100,18 +114,59 @@ fn status_of(snap: &Snapshot, submitted: bool) -> (&'static str, &'static str) {
 }
 
 async fn list(State(app): State<App>, session: UiSession) -> UiResult<Html<String>> {
+    portfolio_page(&app, &session, None).await
+}
+
+/// Makes (or revokes) the user's calendar address; a new one is shown once, on the page.
+async fn calendar(
+    State(app): State<App>,
+    headers: axum::http::HeaderMap,
+    form: super::session::CsrfForm,
+) -> UiResult<Html<String>> {
+    use crate::services::portfolio;
+    let who = form.session.actor();
+    let user = &form.session.user;
+    let said = |m: &str| Calendar {
+        url: None,
+        message: Some(m.to_owned()),
+    };
+    let calendar = if form.get("azione") == Some("revoca") {
+        if portfolio::revoke_calendar_token(&app, &who, user).await? {
+            said("Indirizzo del calendario revocato: il calendario che lo usava non si aggiorna più.")
+        } else {
+            said("Non c'era un indirizzo del calendario da revocare.")
+        }
+    } else {
+        let token = portfolio::issue_calendar_token(&app, &who, user).await?;
+        let host = headers
+            .get(axum::http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("localhost");
+        Calendar {
+            url: Some(format!("http://{host}/api/v1/deadlines.ics?token={token}")),
+            message: None,
+        }
+    };
+    portfolio_page(&app, &form.session, Some(calendar)).await
+}
+
+async fn portfolio_page(
+    app: &App,
+    session: &UiSession,
+    calendar: Option<Calendar>,
+) -> UiResult<Html<String>> {
+    let app = app.clone();
     let who = session.actor();
-    let page = projects::list(
-        &app,
-        &who,
-        PageRequest {
-            page: 1,
-            per_page: 500,
-        },
-    )
-    .await?;
+    let mut lines = crate::services::portfolio::portfolio(&app, &who).await?;
+    lines.sort_by(|a, b| match (&a.next_deadline, &b.next_deadline) {
+        (Some((_, x)), Some((_, y))) => x.cmp(y),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => a.project.id.cmp(&b.project.id),
+    });
     let mut rows = Vec::new();
-    for p in &page.items {
+    for line in &lines {
+        let p = &line.project;
         let snap = snapshot(&app, &who, p.id, None, Scope::All).await?;
         let submitted = !reports::submissions(&app, &who, p.id).await?.is_empty();
         let (status, status_class) = status_of(&snap, submitted);
@@ -123,16 +178,21 @@ async fn list(State(app): State<App>, session: UiSession) -> UiResult<Html<Strin
             title: p.data.title.clone(),
             status,
             status_class,
-            due: snap.summary.contribution_due.italian(),
-            granted: p.data.granted_contribution.italian(),
+            due: line.due_now.italian(),
+            projected: line.projected.italian(),
+            granted: line.granted.italian(),
+            at_risk: line.at_risk.is_positive().then(|| line.at_risk.italian()),
+            risks: line.risks.clone(),
+            awaiting: line.awaiting_verification,
             next_deadline,
         });
     }
     render(
         "projects.html",
         ProjectsPage {
-            frame: Frame::from(&session),
+            frame: Frame::from(session),
             projects: rows,
+            calendar,
         },
     )
 }
@@ -175,6 +235,8 @@ struct DashboardPage {
     at_risk: String,
     /// What makes up the money at risk, as spending.
     risks: Vec<String>,
+    /// The forecast at completion, as one line.
+    forecast: super::commitments::ForecastCard,
 }
 
 /// Notices of one kind: the first ones listed, the rest counted, so a project with thousands of
@@ -289,8 +351,8 @@ async fn dashboard(
     let id = project_id(&id)?;
     let who = session.actor();
     let as_of = as_of(&query)?;
-    let (snap, verified) =
-        crate::services::summary::snapshots_all_and_verified(&app, &who, id, as_of).await?;
+    let (snap, verified, forecast) =
+        crate::services::commitments::snapshots_with_forecast(&app, &who, id, as_of).await?;
     let s = &snap.summary;
     let p = &snap.project.data;
     let amounts: std::collections::HashMap<_, _> = snap
@@ -377,6 +439,7 @@ async fn dashboard(
                 .max(Money::ZERO)
                 .italian(),
             risks: risks(&verified.summary, &amounts),
+            forecast: super::commitments::ForecastCard::of(&forecast),
         },
     )
 }

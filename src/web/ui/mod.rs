@@ -4,6 +4,7 @@
 //! work without JavaScript, which only adds small helps (the VAT from a rate).
 
 mod attachments;
+mod commitments;
 mod confirm;
 mod dashboard;
 mod documents;
@@ -41,6 +42,7 @@ pub fn router() -> Router<App> {
         .merge(entities::router())
         .merge(expenses::router())
         .merge(funding::router())
+        .merge(commitments::router())
         .merge(imports::router())
         .merge(attachments::router())
         .merge(reconciliation::router())

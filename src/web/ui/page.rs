@@ -31,6 +31,8 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "import.html",
     "reconciliation.html",
     "narrative.html",
+    "commitments.html",
+    "forecast_card.html",
 );
 
 fn environment() -> &'static Environment<'static> {

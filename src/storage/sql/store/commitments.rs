@@ -96,8 +96,10 @@ impl CommitmentStore for SqlStore {
         self.audited(change, async |conn| {
             let removed = accounts::revoke_calendar_token(&mut *conn, user).await?;
             let records = if removed {
-                vec![Record::new(AuditAction::CalendarTokenRevoke, "calendar_token", user.0)
-                    .before(&json!({"user_id": user.to_string()}))]
+                vec![
+                    Record::new(AuditAction::CalendarTokenRevoke, "calendar_token", user.0)
+                        .before(&json!({"user_id": user.to_string()})),
+                ]
             } else {
                 Vec::new()
             };

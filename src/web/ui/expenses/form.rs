@@ -5,14 +5,12 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Serialize;
-use serde_json::Value;
 
 use super::super::frame::{choices, project_id, Choice, Frame, ProjectNav};
 use super::super::page::{render, UiError, UiResult};
 use super::super::session::{CsrfForm, UiSession};
-use crate::domain::audit::{AuditAction, Entry};
+use super::history::{history_rows, HistoryRow};
 use crate::domain::expense_fields::{ExpenseFields, Locale};
-use crate::domain::text::italian_date;
 use crate::domain::{Entity, Expense, ExpenseData, ExpenseId, Step};
 use crate::services::{audit, expenses, projects, App, ServiceError};
 
@@ -58,14 +56,6 @@ struct FieldView {
 }
 
 #[derive(Serialize)]
-struct HistoryRow {
-    at: String,
-    actor: String,
-    action: &'static str,
-    note: Option<String>,
-}
-
-#[derive(Serialize)]
 struct FormPage {
     frame: Frame,
     nav: ProjectNav,
@@ -80,6 +70,9 @@ struct FormPage {
     entity_error: Option<String>,
     categories: Vec<Choice>,
     category_error: Option<String>,
+    /// The project's commitments, to say which one the expense draws on.
+    commitments: Vec<Choice>,
+    commitment_error: Option<String>,
     natures: Vec<Choice>,
     document_types: Vec<Choice>,
     vat_recoverable: bool,
@@ -206,6 +199,10 @@ fn values_of(e: &Expense) -> Values {
     put("cig", d.cig.as_ref().map(ToString::to_string));
     put("cup", d.cup.as_ref().map(ToString::to_string));
     put("commitment_act", d.payment.commitment_act.clone());
+    put(
+        "commitment_id",
+        d.payment.commitment_id.map(|c| c.to_string()),
+    );
     put("liquidation_act", d.payment.liquidation_act.clone());
     put("payment_order_number", d.payment.order_number.clone());
     put(
@@ -220,34 +217,13 @@ fn values_of(e: &Expense) -> Values {
     v
 }
 
-fn history_rows(entries: &[Entry]) -> Vec<HistoryRow> {
-    entries
-        .iter()
-        .map(|e| HistoryRow {
-            at: format!(
-                "{} {}",
-                italian_date(e.at.with_timezone(&chrono_tz::Europe::Rome).date_naive()),
-                e.at.with_timezone(&chrono_tz::Europe::Rome).format("%H:%M")
-            ),
-            actor: e.actor.clone(),
-            // An action the trail knows nothing of (from a later version) reads as a change.
-            action: AuditAction::parse(&e.action)
-                .and_then(AuditAction::expense_italian)
-                .unwrap_or("modificata"),
-            note: e
-                .after
-                .as_deref()
-                .and_then(|a| serde_json::from_str::<Value>(a).ok())
-                .and_then(|v| v.get("note").and_then(Value::as_str).map(str::to_owned)),
-        })
-        .collect()
-}
-
 struct FormContext<'a> {
     session: &'a UiSession,
     project: (crate::domain::ProjectId, String),
     call: crate::domain::Call,
     entities: Vec<Entity>,
+    /// Each commitment's id and how the list names it.
+    commitments: Vec<(String, String)>,
 }
 
 async fn form_context<'a>(
@@ -259,11 +235,27 @@ async fn form_context<'a>(
     let p = projects::get(app, &who, project).await?;
     let call = crate::services::calls::get(app, &who, p.data.call_id).await?;
     let entities = projects::entities(app, &who, project).await?;
+    let commitments = crate::services::commitments::list(app, &who, project)
+        .await?
+        .iter()
+        .map(|s| {
+            let c = &s.commitment;
+            let entity = entities.iter().find(|e| e.id == c.data.entity_id);
+            let label = format!(
+                "{} – {} – residuo {}",
+                c.data.act,
+                entity.map_or("", |e| e.name.as_str()),
+                s.residual().italian()
+            );
+            (c.id.to_string(), label)
+        })
+        .collect();
     Ok(FormContext {
         session,
         project: (project, p.data.title),
         call,
         entities,
+        commitments,
     })
 }
 
@@ -327,6 +319,11 @@ fn form_page(
             values.get("category").map(String::as_str),
         ),
         category_error: error_of("category"),
+        commitments: choices(
+            ctx.commitments.clone(),
+            values.get("commitment_id").map(String::as_str),
+        ),
+        commitment_error: error_of("commitment_id"),
         natures: choices(
             vec![
                 ("current".into(), "Spesa corrente".into()),

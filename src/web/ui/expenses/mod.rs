@@ -3,6 +3,7 @@
 //! Italian way, the workflow buttons and the expense's history) in `form`.
 
 mod form;
+mod history;
 mod list;
 
 use axum::routing::{get, post};
