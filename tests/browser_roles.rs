@@ -111,6 +111,7 @@ async fn every_page_is_accessible_and_fits_as_each_role() {
             "/progetti/1/importa".to_owned(),
             "/progetti/1/riconciliazione".to_owned(),
             "/progetti/1/finanziamento".to_owned(),
+            "/progetti/1/impegni".to_owned(),
             "/progetti/1/relazione".to_owned(),
             "/progetti/1/documenti".to_owned(),
             "/progetti/1/enti".to_owned(),

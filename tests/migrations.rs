@@ -168,6 +168,26 @@ async fn every_version_s_rows_survive_to_the_latest(backend: Backend) {
     // 0014: the credit note recorded before stays unlinked; the one after names its invoice.
     assert_eq!(credit.data.corrects, None);
     assert_eq!(expenses[3].data.corrects, Some(invoice.id));
+    // 0015: the act "Determina n. 303 del 07/09/2020" became a commitment the invoice draws on,
+    // fully drawn; the fixture's own commitment is drawn on by the draft.
+    let commitments = store.commitments(project).await.expect("commitments");
+    assert_eq!(commitments.len(), 2);
+    let adopted = &commitments[0];
+    assert_eq!(invoice.data.payment.commitment_id, Some(adopted.id));
+    assert_eq!(adopted.data.act, "Determina n. 303 del 07/09/2020");
+    assert_eq!(adopted.data.act_date, date("2020-09-07"));
+    assert_eq!(adopted.data.amount, Money::from_cents(1_220_000));
+    assert_eq!(
+        invoice.data.payment.commitment_act.as_deref(),
+        Some("Determina n. 303 del 07/09/2020"),
+        "the text stays"
+    );
+    assert_eq!(draft.data.payment.commitment_id, Some(commitments[1].id));
+    assert_eq!(credit.data.payment.commitment_id, None);
+    assert_eq!(
+        expenses[3].data.payment.commitment_id, None,
+        "31/02 is no date"
+    );
     assert_eq!(invoice.status, ExpenseStatus::Included);
     assert_eq!(invoice.data.amounts.claimed(), Money::from_cents(1_220_000));
     assert_eq!(invoice.data.payment.paid_on, Some(date("2020-10-22")));

@@ -67,6 +67,10 @@ enum Fresh {
     Indicator,
     /// A partner entity of the project.
     Entity,
+    /// A commitment of entity 0.
+    Commitment,
+    /// A calendar token of the acting user.
+    CalendarToken,
 }
 
 struct Row {
@@ -687,6 +691,65 @@ fn rows() -> Vec<Row> {
             EDITORS,
             Attachment,
         ),
+        with(
+            row(
+                Method::POST,
+                "/api/v1/projects/{id}/commitments",
+                "/api/v1/projects/{p}/commitments",
+                EDITORS,
+                Nothing,
+            ),
+            |w, n| Some(commitment(w, n)),
+        ),
+        get(
+            "/api/v1/projects/{id}/commitments",
+            "/api/v1/projects/{p}/commitments",
+            READERS,
+        ),
+        row(
+            Method::GET,
+            "/api/v1/commitments/{cid}",
+            "/api/v1/commitments/{x}",
+            READERS,
+            Commitment,
+        ),
+        tagged(with(
+            row(
+                Method::PATCH,
+                "/api/v1/commitments/{cid}",
+                "/api/v1/commitments/{x}",
+                EDITORS,
+                Commitment,
+            ),
+            |_, _| Some(json!({"amount": "900.00"})),
+        )),
+        row(
+            Method::DELETE,
+            "/api/v1/commitments/{cid}",
+            "/api/v1/commitments/{x}",
+            EDITORS,
+            Commitment,
+        ),
+        get(
+            "/api/v1/projects/{id}/forecast",
+            "/api/v1/projects/{p}/forecast",
+            READERS,
+        ),
+        get("/api/v1/portfolio", "/api/v1/portfolio", SIGNED_IN),
+        row(
+            Method::POST,
+            "/api/v1/auth/calendar-token",
+            "/api/v1/auth/calendar-token",
+            SIGNED_IN,
+            Nothing,
+        ),
+        row(
+            Method::DELETE,
+            "/api/v1/auth/calendar-token",
+            "/api/v1/auth/calendar-token",
+            SIGNED_IN,
+            CalendarToken,
+        ),
         get("/api/v1/auth/me", "/api/v1/auth/me", SIGNED_IN),
         get("/api/v1/auth/tokens", "/api/v1/auth/tokens", SIGNED_IN),
         row(
@@ -721,7 +784,16 @@ fn rows() -> Vec<Row> {
 const PUBLIC: &[(&str, &str)] = &[
     ("POST", "/api/v1/auth/token"),
     ("POST", "/api/v1/auth/session"),
+    // Read with the calendar token in its URL (tests/api/commitments.rs).
+    ("GET", "/api/v1/deadlines.ics"),
 ];
+
+/// A commitment of entity 0, which the project manager is assigned to.
+fn commitment(w: &World, n: u32) -> Value {
+    json!({"entity_id": w.seed.entities[0], "category": "technology", "act": format!("Determina n. {n} del 02/11/2020"),
+        "act_date": "2020-11-02", "amount": "1000.00", "expected_invoice_date": "2020-12-01",
+        "expected_payment_date": "2021-01-10"})
+}
 
 async fn world(app: &TestApp) -> World {
     let seed = app.seed().await;
@@ -873,6 +945,23 @@ async fn prepare(app: &TestApp, w: &World, fresh: Fresh, role: Role, n: u32) -> 
             .as_str()
             .expect("id")
             .to_owned(),
+        Fresh::Commitment => app
+            .create(&format!("/api/v1/projects/{p}/commitments"), &commitment(w, n))
+            .await["id"]
+            .as_str()
+            .expect("id")
+            .to_owned(),
+        Fresh::CalendarToken => {
+            if role != Role::Anonymous {
+                let made = w.clients[&role]
+                    .post(app.url("/api/v1/auth/calendar-token"))
+                    .send()
+                    .await
+                    .expect("calendar token");
+                assert_eq!(made.status(), StatusCode::CREATED);
+            }
+            String::new()
+        }
         Fresh::Milestone => app
             .create(
                 &format!("/api/v1/projects/{p}/milestones"),
@@ -967,6 +1056,8 @@ async fn state(app: &TestApp) -> Vec<i64> {
         "tranches",
         "narrative_sections",
         "indicators",
+        "commitments",
+        "calendar_tokens",
     ] {
         f.push(
             app.db

@@ -6,6 +6,7 @@ mod common;
 mod access;
 mod attachments;
 mod bad_input;
+mod commitments;
 mod concurrency;
 mod credit_notes;
 mod csv_import;
