@@ -18,4 +18,5 @@ mod reconciliation;
 mod story;
 mod summary;
 mod ui;
+mod ui_commitments;
 mod workflow;

@@ -7,14 +7,14 @@ use serde_json::{json, Value};
 use crate::common::{TestApp, PASSWORD};
 
 /// A browser-like client that does not follow redirects (so the tests see them).
-fn client() -> Client {
+pub(crate) fn client() -> Client {
     Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client")
 }
 
-fn hidden(html: &str, name: &str) -> String {
+pub(crate) fn hidden(html: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
     let start = html
         .find(&marker)
@@ -35,7 +35,7 @@ fn cookie(response: &reqwest::Response, name: &str) -> Option<String> {
 }
 
 /// Signs in through the form; returns the session cookie.
-async fn sign_in(app: &TestApp, email: &str) -> String {
+pub(crate) async fn sign_in(app: &TestApp, email: &str) -> String {
     let c = client();
     let page = c
         .get(app.url("/accedi?next=/progetti"))
@@ -63,7 +63,7 @@ async fn sign_in(app: &TestApp, email: &str) -> String {
     cookie(&response, "rendiconta_session").expect("session cookie")
 }
 
-async fn page(app: &TestApp, session: &str, path: &str) -> (StatusCode, String) {
+pub(crate) async fn page(app: &TestApp, session: &str, path: &str) -> (StatusCode, String) {
     let r = client()
         .get(app.url(path))
         .header("cookie", session)
