@@ -517,6 +517,11 @@ async fn the_forecast_is_the_final_summary_of_the_plan(app: TestApp) {
             "round {round}: {f}"
         );
     }
+    // The cases cover both sides of the property.
+    assert!(
+        counted > 0 && risked > 0,
+        "counted {counted}, at risk {risked}"
+    );
 }
 
 async fn the_portfolio_and_the_calendar(app: TestApp) {
