@@ -7,8 +7,6 @@
 //! with why. Then the gap to the contribution granted, and per category what must still be
 //! committed and spent to close it.
 
-use std::sync::Arc;
-
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
@@ -19,8 +17,7 @@ use super::expense::{
 };
 use super::ids::{CommitmentId, ExpenseId};
 use super::money::Money;
-use super::rules::Scope;
-use super::snapshot::{assemble, Snapshot, StoredFacts};
+use super::snapshot::{figures, Snapshot, StoredFacts};
 use super::split::largest_remainder;
 use super::text::italian_date;
 
@@ -105,11 +102,7 @@ pub fn forecast(facts: StoredFacts, commitments: &[Commitment], now: &Snapshot) 
             }),
         }
     }
-    let mut with_plans = facts;
-    let mut expenses = with_plans.expenses.as_ref().clone();
-    expenses.extend(planned.iter().cloned());
-    with_plans.expenses = Arc::new(expenses);
-    let projected = assemble(with_plans, horizon, Scope::All, false);
+    let projected = figures(facts, &planned, horizon);
 
     // What the engine itself excludes of the planned expenses (capital spending, say).
     for x in &projected.summary.excluded {

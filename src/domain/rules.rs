@@ -181,6 +181,12 @@ pub struct Facts<'a> {
     /// In creation order: ties of the riparto go to the first.
     pub entities: &'a [Entity],
     pub expenses: &'a [Expense],
+    /// Expenses expected but not recorded (the forecast's commitments carried out as planned),
+    /// counted after `expenses`; empty for every summary of what is recorded.
+    pub planned: &'a [Expense],
+    /// Whether to list the warnings; the forecast's passes need the figures only (they cost a
+    /// sentence per unverified expense).
+    pub with_warnings: bool,
     /// What other projects claim of the same supplier documents.
     pub claims_elsewhere: &'a HashMap<DocumentKey, Money>,
     pub tranches_received: Money,

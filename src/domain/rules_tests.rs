@@ -155,6 +155,8 @@ impl Scenario {
             granted: self.granted,
             entities: &self.entities,
             expenses: &self.expenses,
+            planned: &[],
+            with_warnings: true,
             claims_elsewhere: &self.elsewhere,
             tranches_received: self.tranches,
             deadlines: &self.deadlines,

@@ -52,6 +52,24 @@ pub fn assemble(
     scope: Scope,
     as_submitted: bool,
 ) -> Snapshot {
+    build(facts, &[], as_of, scope, as_submitted, true)
+}
+
+/// The figures as of `as_of` counting every recorded expense and also `planned` ones that are
+/// expected but not recorded (the forecast's): summarised with the others, never stored nor
+/// listed among them; without warnings (the forecast needs the figures only).
+pub fn figures(facts: StoredFacts, planned: &[Expense], as_of: NaiveDate) -> Snapshot {
+    build(facts, planned, as_of, Scope::All, false, false)
+}
+
+fn build(
+    facts: StoredFacts,
+    planned: &[Expense],
+    as_of: NaiveDate,
+    scope: Scope,
+    as_submitted: bool,
+    with_warnings: bool,
+) -> Snapshot {
     let StoredFacts {
         project,
         call,
@@ -77,6 +95,8 @@ pub fn assemble(
             granted: project.data.granted_contribution,
             entities: &entities,
             expenses,
+            planned,
+            with_warnings,
             claims_elsewhere: &claims_elsewhere,
             tranches_received: tranches.iter().map(|t| t.amount).sum(),
             deadlines: &deadlines,

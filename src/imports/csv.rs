@@ -184,7 +184,76 @@ pub const PAYMENT_FIELDS: &[(&str, &[&str])] = &[
 ];
 
 const AMOUNTS: &[&str] = &["net_amount", "vat_amount", "claimed_amount", "amount"];
-const DATES: &[&str] = &["document_date", "payment_order_date", "payment_date"];
+const DATES: &[&str] = &[
+    "document_date",
+    "payment_order_date",
+    "payment_date",
+    "act_date",
+    "expected_invoice_date",
+    "expected_payment_date",
+];
+
+/// The columns of an accounting system's export of commitments (impegni).
+pub const COMMITMENT_FIELDS: &[(&str, &[&str])] = &[
+    ("entity_id", &["ente", "ente partner", "entity_id"]),
+    ("category", &["categoria", "voce di spesa", "category"]),
+    ("nature", &["natura", "natura della spesa", "nature"]),
+    (
+        "supplier_name",
+        &["fornitore", "creditore", "beneficiario", "supplier_name"],
+    ),
+    (
+        "supplier_vat",
+        &[
+            "partita iva",
+            "p.iva",
+            "piva",
+            "codice fiscale",
+            "supplier_vat",
+        ],
+    ),
+    (
+        "act",
+        &[
+            "atto",
+            "atto di impegno",
+            "determina",
+            "provvedimento",
+            "act",
+        ],
+    ),
+    (
+        "act_date",
+        &["data atto", "data determina", "data impegno", "act_date"],
+    ),
+    ("cig", &["cig"]),
+    (
+        "amount",
+        &[
+            "importo",
+            "importo impegnato",
+            "impegnato",
+            "importo impegno",
+            "amount",
+        ],
+    ),
+    (
+        "expected_invoice_date",
+        &[
+            "fattura prevista",
+            "data fattura prevista",
+            "expected_invoice_date",
+        ],
+    ),
+    (
+        "expected_payment_date",
+        &[
+            "pagamento previsto",
+            "data pagamento prevista",
+            "expected_payment_date",
+        ],
+    ),
+];
 
 /// At most this many data rows in one file (a project has hundreds).
 pub const MAX_ROWS: usize = 50_000;

@@ -96,10 +96,10 @@ pub async fn list(
     )?;
     let drawn = drawn(&expenses);
     Ok(commitments
-        .into_iter()
+        .iter()
         .map(|c| Standing {
             drawn: drawn.get(&c.id).copied().unwrap_or_default(),
-            commitment: c,
+            commitment: c.clone(),
         })
         .collect())
 }
@@ -236,6 +236,6 @@ pub async fn forecast(
         Ok(app.store.commitments(project).await?)
     })?;
     let as_of = as_of.unwrap_or_else(|| app.clock.today());
-    let now = snapshot::assemble(facts.clone(), as_of, Scope::All, false);
+    let now = snapshot::figures(facts.clone(), &[], as_of);
     Ok(forecast::forecast(facts, &commitments, &now))
 }

@@ -299,7 +299,7 @@ fn error(field: &str, code: &str, message: String) -> FieldError {
 }
 
 /// A category of the call given by code or by name (case and accents ignored).
-fn resolve_category(call: &Call, raw: &str) -> Result<String, FieldError> {
+pub(crate) fn resolve_category(call: &Call, raw: &str) -> Result<String, FieldError> {
     match call
         .categories
         .iter()
@@ -325,7 +325,10 @@ fn resolve_category(call: &Call, raw: &str) -> Result<String, FieldError> {
 }
 
 /// An entity of the project given by id or by name (case and accents ignored).
-fn resolve_entity(entities: &[crate::domain::Entity], raw: &str) -> Result<String, FieldError> {
+pub(crate) fn resolve_entity(
+    entities: &[crate::domain::Entity],
+    raw: &str,
+) -> Result<String, FieldError> {
     let raw = raw.trim();
     entities
         .iter()
@@ -349,7 +352,7 @@ fn split_row_field(field: &str) -> (Option<usize>, &str) {
 }
 
 /// The message, naming the column the field came from when the reader did not already.
-fn with_column(columns: &BTreeMap<&'static str, String>, e: &FieldError) -> String {
+pub(crate) fn with_column(columns: &BTreeMap<&'static str, String>, e: &FieldError) -> String {
     match columns.get(e.field.as_str()) {
         Some(header) if !e.message.starts_with("colonna") => {
             format!("colonna «{header}»: {}", e.message)

@@ -9,6 +9,7 @@ pub mod attachments;
 pub mod audit;
 pub mod calls;
 pub mod commitments;
+pub mod commitments_import;
 pub mod csv_import;
 pub mod demo;
 pub mod evidence;

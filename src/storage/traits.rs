@@ -223,7 +223,7 @@ pub trait CommitmentStore: Send + Sync + 'static {
         change: &Change,
     ) -> Result<Commitment, StoreError>;
     /// A project's commitments, by act date.
-    async fn commitments(&self, project: ProjectId) -> Result<Vec<Commitment>, StoreError>;
+    async fn commitments(&self, project: ProjectId) -> Result<Arc<Vec<Commitment>>, StoreError>;
     async fn get_commitment(&self, id: CommitmentId) -> Result<Option<Commitment>, StoreError>;
     /// Replaces the commitment's data if its version is still `expected_version`.
     async fn update_commitment(

@@ -59,7 +59,7 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
         funding::create_tranche, funding::list_tranches,
         expenses::mark_ready, expenses::verify, expenses::reject, expenses::unlock, expenses::history,
         auth::create_token, auth::list_tokens, auth::revoke_token, auth::sign_in, auth::sign_out, auth::me, auth::change_password,
-        imports::fatturapa, csv_import::import, reconciliation::reconcile,
+        imports::fatturapa, csv_import::import, csv_import::import_commitments, reconciliation::reconcile,
         attachments::upload, attachments::list, attachments::download, attachments::remove,
         commitments::create, commitments::list, commitments::show, commitments::patch, commitments::remove, commitments::forecast,
         portfolio::list, portfolio::create_token, portfolio::revoke_token, portfolio::ics,

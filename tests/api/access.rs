@@ -661,6 +661,16 @@ fn rows() -> Vec<Row> {
             )
         },
         Row {
+            file: Some("csv/impegni.csv"),
+            ..row(
+                Method::POST,
+                "/api/v1/projects/{id}/imports/commitments.csv",
+                "/api/v1/projects/{p}/imports/commitments.csv",
+                EDITORS,
+                Nothing,
+            )
+        },
+        Row {
             file: Some("attachments/quietanza.pdf"),
             ..row(
                 Method::POST,

@@ -654,11 +654,75 @@ async fn the_portfolio_and_the_calendar(app: TestApp) {
     assert_eq!(again.status(), StatusCode::NOT_FOUND);
 }
 
+/// The accounting system's export of commitments: Italian headers and cells, a dry run that
+/// writes nothing, a wrong row that refuses the whole file with every error named, then all rows.
+async fn commitments_from_the_accounts_export(app: TestApp) {
+    let seed = app.seed().await;
+    let csv = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/csv/impegni.csv"),
+    )
+    .expect("fixture");
+    let path = format!(
+        "/api/v1/projects/{}/imports/commitments.csv",
+        seed.project_id
+    );
+    let send = |query: &str, body: Vec<u8>| {
+        app.client
+            .post(app.url(&format!("{path}{query}")))
+            .header("content-type", "text/csv")
+            .body(body)
+            .send()
+    };
+    let preview = send("?dry_run=true", csv.clone()).await.expect("post");
+    assert_eq!(preview.status(), StatusCode::OK);
+    let preview = json_of(preview).await;
+    assert_eq!(preview["outcome"], "preview");
+    assert_eq!(preview["commitments"][1]["amount"], "3500.50");
+    assert_eq!(preview["commitments"][0]["category"], "technology");
+    assert_eq!(preview["columns"]["act_date"], "Data atto");
+    assert_eq!(
+        json_of(app.get(&commitments_path(&seed)).await).await["total"],
+        0
+    );
+
+    let mut wrong = String::from_utf8(csv.clone()).expect("utf8");
+    wrong.push_str(
+        "Comune di Carpi;Adeguamento tecnologico;Determina n. 412;31/02/2020;12,3x;;;;\n",
+    );
+    let refused = send("", wrong.into_bytes()).await.expect("post");
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let problem = json_of(refused).await;
+    let fields: Vec<&str> = problem["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .filter_map(|e| e["field"].as_str())
+        .collect();
+    assert_eq!(fields, ["rows[4].act_date", "rows[4].amount"], "{problem}");
+    assert_eq!(
+        json_of(app.get(&commitments_path(&seed)).await).await["total"],
+        0,
+        "nothing written"
+    );
+
+    let created = send("", csv).await.expect("post");
+    assert_eq!(created.status(), StatusCode::CREATED);
+    assert_eq!(
+        json_of(created).await["created"].as_array().map(Vec::len),
+        Some(2)
+    );
+    let list = json_of(app.get(&commitments_path(&seed)).await).await;
+    assert_eq!(list["items"][0]["amount"], "12000.00");
+    assert_eq!(list["items"][0]["supplier_name"], "Rete Sicura S.r.l.");
+    assert_eq!(list["items"][1]["expected_payment_date"], "2021-01-20");
+}
+
 crate::on_both_backends!(
     commitments_follow_the_conventions,
     expenses_draw_on_commitments,
     a_project_manager_commits_for_his_entities,
     the_forecast_counts_what_arrives_in_time,
     the_forecast_is_the_final_summary_of_the_plan,
-    the_portfolio_and_the_calendar
+    the_portfolio_and_the_calendar,
+    commitments_from_the_accounts_export
 );

@@ -461,7 +461,7 @@ async fn e_invoices_uploaded_from_the_page(app: TestApp) {
     assert_eq!(list["total"], 2, "one expense per body");
 }
 
-fn fixture(path: &str) -> Vec<u8> {
+pub(crate) fn fixture(path: &str) -> Vec<u8> {
     std::fs::read(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/fixtures")
@@ -471,7 +471,7 @@ fn fixture(path: &str) -> Vec<u8> {
 }
 
 /// Posts a multipart form with the session cookie.
-async fn post_form(
+pub(crate) async fn post_form(
     app: &TestApp,
     session: &str,
     path: &str,

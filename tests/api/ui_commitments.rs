@@ -6,7 +6,7 @@
 use reqwest::StatusCode;
 
 use crate::common::{json_of, TestApp, ADMIN_EMAIL};
-use crate::ui::{client, hidden, page, sign_in};
+use crate::ui::{client, fixture, hidden, page, post_form, sign_in};
 
 fn italian(amount: &str) -> String {
     amount
@@ -163,7 +163,72 @@ async fn the_portfolio_page_and_its_calendar_address(app: TestApp) {
     assert_eq!(feed.status(), StatusCode::FORBIDDEN);
 }
 
+/// The accounts' export uploaded on the *Impegni* page: checked first (nothing written), then
+/// imported; every row or none.
+async fn the_accounts_export_uploaded_on_the_page(app: TestApp) {
+    use reqwest::multipart::{Form, Part};
+    let seed = app.seed().await;
+    let p = &seed.project_id;
+    let admin = sign_in(&app, ADMIN_EMAIL).await;
+    let path = format!("/progetti/{p}/impegni");
+    let (_, html) = page(&app, &admin, &path).await;
+    let csrf = hidden(&html, "_csrf");
+    let form = |dry_run: bool, bytes: Vec<u8>| {
+        let form = Form::new().text("_csrf", csrf.clone());
+        let form = if dry_run {
+            form.text("dry_run", "1")
+        } else {
+            form
+        };
+        form.part("csv", Part::bytes(bytes).file_name("impegni.csv"))
+    };
+    let list = || async {
+        json_of(app.get(&format!("/api/v1/projects/{p}/commitments")).await).await["total"].clone()
+    };
+    let checked = post_form(
+        &app,
+        &admin,
+        &format!("{path}/importa"),
+        form(true, fixture("csv/impegni.csv")),
+    )
+    .await;
+    assert_eq!(checked.status(), StatusCode::OK);
+    let html = checked.text().await.expect("html");
+    assert!(
+        html.contains("controllo riuscito") && html.contains("3.500,50 €"),
+        "{html}"
+    );
+    assert_eq!(list().await, 0);
+    let mut wrong = fixture("csv/impegni.csv");
+    wrong.extend_from_slice(
+        b"Comune di Carpi;Adeguamento tecnologico;Determina n. 9;31/02/2020;12,3x;;;;\n",
+    );
+    let refused = post_form(&app, &admin, &format!("{path}/importa"), form(false, wrong)).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = refused.text().await.expect("html");
+    assert!(
+        html.contains("nessun impegno registrato") && html.contains("riga 4"),
+        "{html}"
+    );
+    assert_eq!(list().await, 0);
+    let imported = post_form(
+        &app,
+        &admin,
+        &format!("{path}/importa"),
+        form(false, fixture("csv/impegni.csv")),
+    )
+    .await;
+    assert_eq!(imported.status(), StatusCode::OK);
+    assert!(imported
+        .text()
+        .await
+        .expect("html")
+        .contains("impegni registrati"));
+    assert_eq!(list().await, 2);
+}
+
 crate::on_both_backends!(
     commitments_from_the_workspace,
-    the_portfolio_page_and_its_calendar_address
+    the_portfolio_page_and_its_calendar_address,
+    the_accounts_export_uploaded_on_the_page
 );

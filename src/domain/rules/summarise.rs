@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use super::super::call::{CallRules, CategoryCode, Ceiling};
+use super::super::call::{CategoryCode, Ceiling};
 use super::super::expense::{DocumentKey, DocumentType, Expense, ExpenseStatus};
 use super::super::ids::{EntityId, ExpenseId};
 use super::super::money::Money;
@@ -30,20 +30,23 @@ pub fn summarise(facts: &Facts<'_>) -> Summary {
     let deadlines = deadline_results(facts);
 
     // Warnings, project-wide first, then per expense in id order, then deadlines.
-    let mut warnings = warnings::on_categories(facts.rules, &categories);
-    warnings.extend(warnings::on_realisation(
-        recognised_total,
-        approved_total,
-        figures.revoked,
-        figures.threshold,
-        figures.due,
-    ));
-    warnings.extend(warnings::on_expenses(
-        facts,
-        &tally.counted,
-        &tally.claimed_here,
-    ));
-    warnings.extend(warnings::on_deadlines(&deadlines, facts.as_of));
+    let mut warnings = Vec::new();
+    if facts.with_warnings {
+        warnings = warnings::on_categories(facts.rules, &categories);
+        warnings.extend(warnings::on_realisation(
+            recognised_total,
+            approved_total,
+            figures.revoked,
+            figures.threshold,
+            figures.due,
+        ));
+        warnings.extend(warnings::on_expenses(
+            facts,
+            &tally.counted,
+            &tally.claimed_here,
+        ));
+        warnings.extend(warnings::on_deadlines(&deadlines, facts.as_of));
+    }
 
     Summary {
         as_of: facts.as_of,
@@ -91,9 +94,14 @@ impl<'a> Tally<'a> {
             claimed_here: HashMap::new(),
             counted: Vec::new(),
         };
+        // Only credit notes that name their invoice need to find it.
         let by_id: HashMap<ExpenseId, &Expense> =
-            facts.expenses.iter().map(|e| (e.id, e)).collect();
-        for expense in facts.expenses {
+            if facts.expenses.iter().any(|e| e.data.corrects.is_some()) {
+                facts.expenses.iter().map(|e| (e.id, e)).collect()
+            } else {
+                HashMap::new()
+            };
+        for expense in facts.expenses.iter().chain(facts.planned) {
             // Decision 5: a document dated after the date does not exist yet on it.
             if expense.data.document.date > facts.as_of {
                 continue;
@@ -139,7 +147,7 @@ impl<'a> Tally<'a> {
                 continue;
             }
             if let Some(category) = counts_as.data.category.as_ref() {
-                tally.count(facts.rules, category, counts_as.data.entity_id, expense);
+                tally.count(facts, category, counts_as.data.entity_id, expense);
             }
         }
         tally
@@ -147,20 +155,23 @@ impl<'a> Tally<'a> {
 
     fn count(
         &mut self,
-        rules: &CallRules,
+        facts: &Facts<'a>,
         category: &'a CategoryCode,
         entity: EntityId,
         expense: &'a Expense,
     ) {
-        let amount = eligible_amount(rules, expense);
+        let amount = eligible_amount(facts.rules, expense);
         *self.by_category.entry(category).or_default() += amount;
         *self
             .by_category_entity
             .entry((category, entity))
             .or_default() += amount;
-        if let Some(key) = expense.data.document_key() {
-            if expense.data.document.kind != DocumentType::CreditNote {
-                *self.claimed_here.entry(key).or_default() += expense.data.amounts.claimed();
+        // Only the warnings read what each document claims here (two strings an expense).
+        if facts.with_warnings {
+            if let Some(key) = expense.data.document_key() {
+                if expense.data.document.kind != DocumentType::CreditNote {
+                    *self.claimed_here.entry(key).or_default() += expense.data.amounts.claimed();
+                }
             }
         }
         self.counted.push(expense);

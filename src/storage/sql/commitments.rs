@@ -1,8 +1,10 @@
-//! Commitments (impegni) and the calendar tokens of the deadlines feed.
+//! Commitments (impegni). Every write bumps the project's revision (as expense writes do), so the
+//! list kept in memory for the forecast is reused only while it is current.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::Executor;
 
+use super::expenses::bump_revision;
 use super::projects::missing_or_stale;
 use super::rows::{category_code, corrupt};
 use super::{Conn, Db};
@@ -66,11 +68,12 @@ impl CommitmentRow {
 }
 
 pub(super) async fn insert(
-    db: impl Executor<'_, Database = Db>,
+    conn: &mut Conn,
     project: ProjectId,
     d: &CommitmentData,
     now: DateTime<Utc>,
 ) -> Result<Commitment, StoreError> {
+    bump_revision(&mut *conn, project).await?;
     let row: CommitmentRow = sqlx::query_as(&format!(
         "INSERT INTO commitments (project_id, entity_id, category, nature, supplier_name, supplier_vat, act, \
          act_date, cig, amount_cents, expected_invoice_date, expected_payment_date, version, created_at, \
@@ -89,7 +92,7 @@ pub(super) async fn insert(
     .bind(d.expected_invoice_date)
     .bind(d.expected_payment_date)
     .bind(now)
-    .fetch_one(db)
+    .fetch_one(&mut *conn)
     .await?;
     row.into_domain()
 }
@@ -121,11 +124,13 @@ pub(super) async fn get(
 
 pub(super) async fn update(
     conn: &mut Conn,
+    project: ProjectId,
     id: CommitmentId,
     expected_version: i64,
     d: &CommitmentData,
     now: DateTime<Utc>,
 ) -> Result<Commitment, StoreError> {
+    bump_revision(&mut *conn, project).await?;
     let row: Option<CommitmentRow> = sqlx::query_as(&format!(
         "UPDATE commitments SET entity_id = $1, category = $2, nature = $3, supplier_name = $4, \
          supplier_vat = $5, act = $6, act_date = $7, cig = $8, amount_cents = $9, expected_invoice_date = $10, \
@@ -157,9 +162,11 @@ pub(super) async fn update(
 /// Deletes the commitment unless expenses draw on it.
 pub(super) async fn delete(
     conn: &mut Conn,
+    project: ProjectId,
     id: CommitmentId,
     expected_version: i64,
 ) -> Result<(), StoreError> {
+    bump_revision(&mut *conn, project).await?;
     let drawing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM expenses WHERE commitment_id = $1")
         .bind(id)
         .fetch_one(&mut *conn)

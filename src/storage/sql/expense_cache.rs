@@ -1,43 +1,55 @@
-//! The expenses of the few projects in use, kept in memory with the revision they were read at.
-//! Every change to a project's expenses bumps `projects.expenses_revision` in its own transaction,
-//! so a reader that finds the revision unchanged may reuse the list: correct with several instances
-//! on one database, and the summary of a large project no longer re-reads every row each time.
+//! The expenses (and the commitments) of the few projects in use, kept in memory with the revision
+//! they were read at. Every change to a project's expenses or commitments bumps
+//! `projects.expenses_revision` in its own transaction, so a reader that finds the revision
+//! unchanged may reuse the list: correct with several instances on one database, and the summary
+//! (or the forecast) of a large project no longer re-reads every row each time.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use crate::domain::commitment::Commitment;
 use crate::domain::{Expense, ProjectId};
+
+pub(super) type ExpenseCache = RevisionCache<Vec<Expense>>;
+pub(super) type CommitmentCache = RevisionCache<Vec<Commitment>>;
 
 /// How many projects are kept; the least recently used one goes first.
 const CAPACITY: usize = 8;
 
-#[derive(Default)]
-pub(super) struct ExpenseCache {
-    entries: Mutex<HashMap<ProjectId, Entry>>,
+pub(super) struct RevisionCache<T> {
+    entries: Mutex<HashMap<ProjectId, Entry<T>>>,
 }
 
-struct Entry {
+impl<T> Default for RevisionCache<T> {
+    fn default() -> Self {
+        RevisionCache {
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+struct Entry<T> {
     revision: i64,
-    expenses: Arc<Vec<Expense>>,
+    value: Arc<T>,
     last_used: u64,
 }
 
-impl ExpenseCache {
-    fn tick(entries: &HashMap<ProjectId, Entry>) -> u64 {
+impl<T> RevisionCache<T> {
+    fn tick(entries: &HashMap<ProjectId, Entry<T>>) -> u64 {
         entries.values().map(|e| e.last_used).max().unwrap_or(0) + 1
     }
 
-    pub fn get(&self, project: ProjectId, revision: i64) -> Option<Arc<Vec<Expense>>> {
+    pub fn get(&self, project: ProjectId, revision: i64) -> Option<Arc<T>> {
         let mut entries = self.entries.lock().ok()?;
         let tick = Self::tick(&entries);
         let entry = entries
             .get_mut(&project)
             .filter(|e| e.revision == revision)?;
         entry.last_used = tick;
-        Some(entry.expenses.clone())
+        Some(entry.value.clone())
     }
 
-    pub fn put(&self, project: ProjectId, revision: i64, expenses: Arc<Vec<Expense>>) {
+    pub fn put(&self, project: ProjectId, revision: i64, value: Arc<T>) {
         let Ok(mut entries) = self.entries.lock() else {
             return;
         };
@@ -58,7 +70,7 @@ impl ExpenseCache {
             project,
             Entry {
                 revision,
-                expenses,
+                value,
                 last_used,
             },
         );

@@ -48,6 +48,7 @@ pub struct SqlStore {
     pool: Pool<Db>,
     target: Target,
     cache: expense_cache::ExpenseCache,
+    commitment_cache: expense_cache::CommitmentCache,
 }
 
 /// Where a store's statements run.
@@ -107,6 +108,7 @@ impl SqlStore {
             pool,
             target: Target::Pool(writer),
             cache: expense_cache::ExpenseCache::default(),
+            commitment_cache: expense_cache::CommitmentCache::default(),
         }
     }
 
@@ -161,6 +163,7 @@ impl SqlStore {
             pool: self.pool.clone(),
             target: Target::Unit(tx.clone()),
             cache: expense_cache::ExpenseCache::default(),
+            commitment_cache: expense_cache::CommitmentCache::default(),
         };
         Ok(SqlUnit {
             tx,

@@ -2,7 +2,7 @@
 //! forecast at completion they give, and a form to record one (for the entities the role may).
 //! The dashboard shows the same forecast as one line.
 
-use axum::extract::{Path, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -22,7 +22,14 @@ use crate::services::{access, projects, App};
 use crate::web::extract::QueryPairs;
 
 pub fn router() -> Router<App> {
-    Router::new().route("/progetti/{id}/impegni", get(page).post(create))
+    let limit = crate::domain::attachment::DEFAULT_MAX_BYTES;
+    Router::new()
+        .route("/progetti/{id}/impegni", get(page).post(create))
+        .route(
+            "/progetti/{id}/impegni/importa",
+            axum::routing::post(import)
+                .layer(DefaultBodyLimit::max(super::upload::hard_limit(limit))),
+        )
 }
 
 /// The forecast as the dashboard and this page show it.
@@ -106,6 +113,16 @@ struct CommitmentsPage {
     errors: std::collections::HashMap<String, String>,
     message: Option<String>,
     done: bool,
+    /// What an import of the accounts' export did, row by row.
+    import: Option<ImportView>,
+}
+
+#[derive(Serialize)]
+struct ImportView {
+    outcome: &'static str,
+    class: &'static str,
+    errors: Vec<String>,
+    rows: Vec<String>,
 }
 
 fn row(s: &Standing, entity_name: &str, category_name: &str) -> Row {
@@ -152,12 +169,13 @@ async fn page(
     Ok(html)
 }
 
-/// What a refused form typed and why, to show it again.
+/// What a refused form typed and why, to show it again; or what an import did.
 #[derive(Default)]
 struct Refused {
     typed: std::collections::HashMap<String, String>,
     errors: Vec<FieldError>,
     message: Option<String>,
+    import: Option<ImportView>,
 }
 
 async fn commitments_page(
@@ -239,6 +257,7 @@ async fn commitments_page(
             .collect(),
         typed: refused.typed,
         message: refused.message,
+        import: refused.import,
         done,
     };
     render("commitments.html", page)
@@ -291,19 +310,19 @@ async fn create(
                     )
                 }
                 Err(message) => Refused {
-                    typed: Default::default(),
                     errors: fields,
                     message: Some(message),
+                    ..Refused::default()
                 },
             }
         }
         Err(errors) => Refused {
-            typed: Default::default(),
             message: Some(format!(
                 "Impegno non registrato: {}.",
                 FieldError::joined(&errors)
             )),
             errors,
+            ..Refused::default()
         },
     };
     let refused = Refused {
@@ -317,4 +336,90 @@ async fn create(
     };
     let html = commitments_page(&app, &form.session, id, refused, false).await?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
+}
+
+/// The accounting system's export of commitments (CSV), checked only or imported: all rows or none.
+async fn import(
+    State(app): State<App>,
+    session: UiSession,
+    Path(id): Path<String>,
+    form: Multipart,
+) -> UiResult<Response> {
+    use crate::services::commitments_import;
+    use crate::services::csv_import::CsvOutcome;
+    let id = project_id(&id)?;
+    let limit = crate::domain::attachment::DEFAULT_MAX_BYTES;
+    let form = super::upload::read(&session, form, limit).await?;
+    let refuse = |message: String| Refused {
+        message: Some(message),
+        ..Refused::default()
+    };
+    let Some((_, _, bytes)) = form.files.iter().find(|(field, _, _)| field == "csv") else {
+        let html = commitments_page(
+            &app,
+            &session,
+            id,
+            refuse("Scegliere il file CSV.".into()),
+            false,
+        )
+        .await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response());
+    };
+    let who = session.actor();
+    let dry_run = form.checked("dry_run");
+    let report =
+        match commitments_import::run(&app, &who, id, bytes, &Default::default(), dry_run).await {
+            Ok(report) => report,
+            Err(crate::services::ServiceError::Invalid(errors)) => {
+                let html = commitments_page(
+                    &app,
+                    &session,
+                    id,
+                    refuse(FieldError::joined(&errors)),
+                    false,
+                )
+                .await?;
+                return Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response());
+            }
+            Err(e) => return Err(e.into()),
+        };
+    let (outcome, class) = match report.outcome {
+        CsvOutcome::Created => ("importato: impegni registrati", "ok"),
+        CsvOutcome::Preview if report.errors.is_empty() => {
+            ("controllo riuscito: nulla è stato scritto", "info")
+        }
+        CsvOutcome::Preview => ("controllo: ci sono errori, nulla è stato scritto", "warn"),
+        CsvOutcome::Refused => ("rifiutato: nessun impegno registrato", "alert"),
+    };
+    let status = if report.outcome == CsvOutcome::Refused {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let view = ImportView {
+        outcome,
+        class,
+        errors: report
+            .errors
+            .iter()
+            .map(|e| format!("riga {}: {}", e.row, e.message))
+            .collect(),
+        rows: report
+            .commitments
+            .iter()
+            .map(|c| {
+                let amount = c
+                    .amount
+                    .parse::<Money>()
+                    .map_or(c.amount.clone(), |m| m.italian());
+                format!("riga {}: {} – {}", c.row, c.act, amount)
+            })
+            .collect(),
+    };
+    let refused = Refused {
+        import: Some(view),
+        ..Refused::default()
+    };
+    let html = commitments_page(&app, &session, id, refused, false).await?;
+    Ok((status, html).into_response())
 }

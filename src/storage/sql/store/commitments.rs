@@ -1,5 +1,7 @@
 //! A project's commitments, and the users' calendar tokens.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use serde_json::json;
 
@@ -28,8 +30,20 @@ impl CommitmentStore for SqlStore {
         .await
     }
 
-    async fn commitments(&self, project: ProjectId) -> Result<Vec<Commitment>, StoreError> {
-        commitments::of_project(&mut *self.conn().await?, project).await
+    async fn commitments(&self, project: ProjectId) -> Result<Arc<Vec<Commitment>>, StoreError> {
+        // The revision first, as for the expenses: a cached list is never labelled newer than it is.
+        let revision: i64 =
+            sqlx::query_scalar("SELECT expenses_revision FROM projects WHERE id = $1")
+                .bind(project)
+                .fetch_optional(&mut *self.conn().await?)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+        if let Some(cached) = self.commitment_cache.get(project, revision) {
+            return Ok(cached);
+        }
+        let list = Arc::new(commitments::of_project(&mut *self.conn().await?, project).await?);
+        self.commitment_cache.put(project, revision, list.clone());
+        Ok(list)
     }
 
     async fn get_commitment(&self, id: CommitmentId) -> Result<Option<Commitment>, StoreError> {
@@ -45,7 +59,15 @@ impl CommitmentStore for SqlStore {
     ) -> Result<Commitment, StoreError> {
         let before = self.get_commitment(id).await?.ok_or(StoreError::NotFound)?;
         self.audited(change, async |conn| {
-            let after = commitments::update(conn, id, expected_version, data, change.now).await?;
+            let after = commitments::update(
+                conn,
+                before.project_id,
+                id,
+                expected_version,
+                data,
+                change.now,
+            )
+            .await?;
             let record = Record::new(AuditAction::CommitmentUpdate, "commitment", id.0)
                 .project(before.project_id)
                 .before(&before.data)
@@ -63,7 +85,7 @@ impl CommitmentStore for SqlStore {
     ) -> Result<(), StoreError> {
         let before = self.get_commitment(id).await?.ok_or(StoreError::NotFound)?;
         self.audited(change, async |conn| {
-            commitments::delete(conn, id, expected_version).await?;
+            commitments::delete(conn, before.project_id, id, expected_version).await?;
             let record = Record::new(AuditAction::CommitmentDelete, "commitment", id.0)
                 .project(before.project_id)
                 .before(&before.data);
