@@ -34,6 +34,8 @@ string_enum!(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AtRisk {
     pub commitment_id: CommitmentId,
+    /// The commitment's act, as the accounts name it.
+    pub act: String,
     pub amount: Money,
     pub reason: RiskReason,
     pub message: String,
@@ -96,6 +98,7 @@ pub fn forecast(facts: StoredFacts, commitments: &[Commitment], now: &Snapshot) 
             Ok((invoice, paid)) => planned.extend(planned_expense(c, residual, invoice, paid)),
             Err((reason, message)) => at_risk.push(AtRisk {
                 commitment_id: c.id,
+                act: c.data.act.clone(),
                 amount: residual,
                 reason,
                 message,
@@ -109,6 +112,7 @@ pub fn forecast(facts: StoredFacts, commitments: &[Commitment], now: &Snapshot) 
         if let Some(e) = planned.iter().find(|e| e.id == x.expense_id) {
             at_risk.push(AtRisk {
                 commitment_id: CommitmentId(-e.id.0),
+                act: e.data.description.clone(),
                 amount: e.data.amounts.claimed(),
                 reason: RiskReason::NotEligible,
                 message: x.message.clone(),

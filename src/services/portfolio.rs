@@ -80,14 +80,7 @@ pub async fn portfolio(app: &App, who: &Actor) -> Result<Vec<Standing>, ServiceE
             risks: f
                 .at_risk
                 .iter()
-                .map(|r| {
-                    format!(
-                        "impegno {}: {} ({})",
-                        r.commitment_id,
-                        r.amount.italian(),
-                        r.message
-                    )
-                })
+                .map(|r| format!("{}: {} ({})", r.act, r.amount.italian(), r.message))
                 .collect(),
             awaiting_verification: all
                 .expenses

@@ -252,6 +252,7 @@ pub struct ForecastCategoryView {
 #[derive(Serialize, ToSchema)]
 pub struct AtRiskView {
     commitment_id: String,
+    act: String,
     amount: String,
     /// `no_expected_dates`, `invoice_outside_window`, `payment_after_deadline` or `not_eligible`.
     reason: String,
@@ -310,6 +311,7 @@ impl From<&Forecast> for ForecastView {
                 .iter()
                 .map(|r| AtRiskView {
                     commitment_id: r.commitment_id.to_string(),
+                    act: r.act.clone(),
                     amount: r.amount.to_string(),
                     reason: r.reason.as_str().to_owned(),
                     message: r.message.clone(),

@@ -78,14 +78,7 @@ impl ForecastCard {
             at_risk: f
                 .at_risk
                 .iter()
-                .map(|r| {
-                    format!(
-                        "Impegno {}: {} – {}",
-                        r.commitment_id,
-                        r.amount.italian(),
-                        r.message
-                    )
-                })
+                .map(|r| format!("{}: {} – {}", r.act, r.amount.italian(), r.message))
                 .collect(),
         }
     }
@@ -147,11 +140,15 @@ fn row(s: &Standing, entity_name: &str, category_name: &str) -> Row {
             s.drawn.invoiced.italian(),
             s.drawn.paid.italian(),
             s.residual().italian(),
-            format!(
-                "fattura {}, pagamento {}",
-                date(d.expected_invoice_date),
-                date(d.expected_payment_date)
-            ),
+            if d.expected_invoice_date.is_none() && d.expected_payment_date.is_none() {
+                "—".to_owned()
+            } else {
+                format!(
+                    "fattura {}, pagamento {}",
+                    date(d.expected_invoice_date),
+                    date(d.expected_payment_date)
+                )
+            },
         ],
         overdrawn: s.overdrawn(),
     }
