@@ -34,6 +34,57 @@ fn migrate_creates_the_schema_and_is_idempotent() {
     assert!(!stderr.contains("secret"), "the password leaked: {stderr}");
 }
 
+/// `migrate --status` lists this build's migrations with what the database has, running none:
+/// on a missing file every one is to apply (and no file is made), after `migrate` none is.
+#[test]
+fn migrate_status_lists_without_running() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("s.db");
+    let url = format!("sqlite://{}", file.display());
+    let status = |url: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_rendiconta"))
+            .args(["migrate", "--status", "--database-url", url])
+            .output()
+            .expect("run migrate --status");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf8")
+    };
+    let migrations = std::fs::read_dir(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite"),
+    )
+    .expect("migrations")
+    .count();
+    let before = status(&url);
+    assert!(
+        before.contains(&format!("0 applicate, {migrations} da applicare")),
+        "{before}"
+    );
+    assert!(before.contains("0015 commitments"), "{before}");
+    assert!(!file.exists(), "asking made a database");
+    let ran = Command::new(env!("CARGO_BIN_EXE_rendiconta"))
+        .args(["migrate", "--database-url", &url])
+        .status()
+        .expect("migrate");
+    assert!(ran.success());
+    let after = status(&url);
+    assert!(
+        after.contains(&format!("{migrations} applicate, 0 da applicare")),
+        "{after}"
+    );
+    let lines: Vec<&str> = after.lines().collect();
+    assert_eq!(lines.len(), migrations + 1, "{after}");
+    assert!(
+        lines[..migrations]
+            .iter()
+            .all(|l| l.ends_with(" applicata")),
+        "{after}"
+    );
+}
+
 async fn demo_loads_once(backend: Backend) {
     let Some((url, _dir)) = common::fresh_database(backend).await else {
         return;

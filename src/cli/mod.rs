@@ -116,10 +116,13 @@ enum Command {
         #[command(flatten)]
         db: DatabaseArg,
     },
-    /// Creates or updates the database schema, then exits.
+    /// Creates or updates the database schema, then exits; `--status` lists the migrations
+    /// applied and those this build would run, running none.
     Migrate {
         #[command(flatten)]
         db: DatabaseArg,
+        #[arg(long)]
+        status: bool,
     },
     /// Writes a submission document of a project to a file.
     Report {
@@ -193,7 +196,26 @@ async fn open(db: &DatabaseArg) -> Result<App, String> {
 
 async fn execute(command: Command) -> Result<Outcome, String> {
     match command {
-        Command::Migrate { db } => {
+        Command::Migrate { db, status: true } => {
+            let states = crate::storage::migrations::status(&db.database_url)
+                .await
+                .map_err(|e| format!("database {}: {e}", redact(&db.database_url)))?;
+            let pending = states.iter().filter(|m| !m.applied).count();
+            for m in &states {
+                let state = if m.applied {
+                    "applicata"
+                } else {
+                    "da applicare"
+                };
+                println!("{:04} {:<28} {state}", m.version, m.description);
+            }
+            println!(
+                "{} applicate, {pending} da applicare",
+                states.len() - pending
+            );
+            Ok(Outcome::Ok)
+        }
+        Command::Migrate { db, status: false } => {
             let app = open(&db).await?;
             tracing::info!(backend = app.store.backend(), "schema aggiornato");
             Ok(Outcome::Ok)

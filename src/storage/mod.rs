@@ -4,6 +4,7 @@
 //! migrations, locking) lives in `sqlite.rs` and `postgres.rs`.
 
 pub mod blobs;
+pub mod migrations;
 mod outage;
 pub use outage::{outage_of, Outage};
 pub mod postgres;
