@@ -12,10 +12,8 @@ mod common;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::browser::{
-    browser, download, fill, select, start_driver, submit, text_of, wait_for_url, CatchUnwind,
-};
-use common::{Backend, TestApp};
+use common::browser::{download, fill, select, submit, text_of, wait_for_url, with_browser};
+use common::TestApp;
 use fantoccini::{Client, Locator};
 use serde_json::{json, Value};
 
@@ -61,25 +59,7 @@ fn italian(amount: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_day_in_the_workspace() {
-    let Some((_driver, port)) = start_driver() else {
-        return;
-    };
-    let app = TestApp::spawn(Backend::Sqlite).await.expect("app");
-    {
-        let loader = app.services().await;
-        rendiconta::services::demo::load_if_empty(&loader)
-            .await
-            .expect("demo");
-    }
-    let profile = tempfile::tempdir().expect("profile");
-    let c = browser(port, profile.path()).await;
-    let outcome = std::panic::AssertUnwindSafe(day(&app, &c))
-        .catch_unwind_async()
-        .await;
-    let _ = c.close().await;
-    if let Err(panic) = outcome {
-        std::panic::resume_unwind(panic);
-    }
+    with_browser(|app, c| async move { day(&app, &c).await }).await;
 }
 
 async fn day(app: &TestApp, c: &Client) {

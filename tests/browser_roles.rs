@@ -11,10 +11,10 @@
 mod common;
 
 use common::browser::{
-    axe_script, axe_violations, browser, fill, overflows_sideways, screenshot, select, sign_in,
-    start_driver, submit, text_of, wait_for_url, window, CatchUnwind,
+    axe_script, axe_violations, fill, overflows_sideways, screenshot, select, sign_in, submit,
+    text_of, wait_for_url, window, with_browser,
 };
-use common::{Backend, TestApp};
+use common::TestApp;
 use fantoccini::{Client, Locator};
 use serde_json::Value;
 
@@ -34,34 +34,6 @@ fn italian(amount: &str) -> String {
 
 fn email(role: &str) -> String {
     format!("{role}@demo.rendiconta.it")
-}
-
-/// The demo's app and a browser on it, `body` run with both; the browser is closed even when an
-/// assertion fails.
-async fn with_browser<F, Fut>(body: F)
-where
-    F: FnOnce(TestApp, Client) -> Fut,
-    Fut: std::future::Future<Output = ()>,
-{
-    let Some((_driver, port)) = start_driver() else {
-        return;
-    };
-    let app = TestApp::spawn(Backend::Sqlite).await.expect("app");
-    {
-        let loader = app.services().await;
-        rendiconta::services::demo::load_if_empty(&loader)
-            .await
-            .expect("demo");
-    }
-    let profile = tempfile::tempdir().expect("profile");
-    let c = browser(port, profile.path()).await;
-    let outcome = std::panic::AssertUnwindSafe(body(app, c.clone()))
-        .catch_unwind_async()
-        .await;
-    let _ = c.close().await;
-    if let Err(panic) = outcome {
-        std::panic::resume_unwind(panic);
-    }
 }
 
 /// An expense of an entity the demo's project manager is not assigned to, already verified

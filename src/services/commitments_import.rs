@@ -8,7 +8,7 @@
 use serde::Serialize;
 
 use super::csv_import::{
-    resolve_category, resolve_entity, with_column, CsvOutcome, Mapping, RowError,
+    add_unreported, resolve_category, resolve_entity, row_errors_of, CsvOutcome, Mapping, RowError,
 };
 use super::{access, calls, commitments, projects, App, ServiceError};
 use crate::domain::access::{permits, Actor, Need};
@@ -95,18 +95,9 @@ pub async fn run(
                 }
             }
             Ok(_) => {}
-            Err(more) => {
-                // A cell already reported as mistyped is not also "missing".
-                let known: Vec<String> = row_errors.iter().map(|e| e.field.clone()).collect();
-                row_errors.extend(more.into_iter().filter(|e| !known.contains(&e.field)));
-            }
+            Err(more) => add_unreported(&mut row_errors, more),
         }
-        errors.extend(row_errors.into_iter().map(|e| RowError {
-            row: row.line,
-            message: with_column(&sheet.columns, &e),
-            field: e.field,
-            code: e.code,
-        }));
+        errors.extend(row_errors_of(&sheet.columns, row.line, row_errors));
     }
     if sheet.rows.is_empty() {
         errors.push(RowError {

@@ -181,18 +181,9 @@ fn read_rows(
         match data {
             Ok(data) if row_errors.is_empty() => parsed.push((row.line, data)),
             Ok(_) => {}
-            Err(more) => {
-                // A cell already reported as mistyped is not also "missing".
-                let known: Vec<String> = row_errors.iter().map(|e| e.field.clone()).collect();
-                row_errors.extend(more.into_iter().filter(|e| !known.contains(&e.field)));
-            }
+            Err(more) => add_unreported(&mut row_errors, more),
         }
-        errors.extend(row_errors.into_iter().map(|e| RowError {
-            row: row.line,
-            message: with_column(&sheet.columns, &e),
-            field: e.field,
-            code: e.code,
-        }));
+        errors.extend(row_errors_of(&sheet.columns, row.line, row_errors));
     }
     (parsed, errors)
 }
@@ -352,6 +343,27 @@ fn split_row_field(field: &str) -> (Option<usize>, &str) {
 }
 
 /// The message, naming the column the field came from when the reader did not already.
+/// Adds the parser's errors but for fields whose cell was already reported as mistyped (not also
+/// "missing").
+pub(crate) fn add_unreported(row_errors: &mut Vec<FieldError>, more: Vec<FieldError>) {
+    let known: Vec<String> = row_errors.iter().map(|e| e.field.clone()).collect();
+    row_errors.extend(more.into_iter().filter(|e| !known.contains(&e.field)));
+}
+
+/// A row's errors as the report lists them, each naming its column.
+pub(crate) fn row_errors_of<'a>(
+    columns: &'a BTreeMap<&'static str, String>,
+    line: usize,
+    errors: Vec<FieldError>,
+) -> impl Iterator<Item = RowError> + 'a {
+    errors.into_iter().map(move |e| RowError {
+        row: line,
+        message: with_column(columns, &e),
+        field: e.field,
+        code: e.code,
+    })
+}
+
 pub(crate) fn with_column(columns: &BTreeMap<&'static str, String>, e: &FieldError) -> String {
     match columns.get(e.field.as_str()) {
         Some(header) if !e.message.starts_with("colonna") => {

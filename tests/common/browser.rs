@@ -267,3 +267,33 @@ pub async fn overflows_sideways(c: &Client) -> Option<String> {
         .expect("width");
     found.as_str().map(str::to_owned)
 }
+
+/// The demo's app and a browser on it, `body` run with both; the browser is closed even when an
+/// assertion fails.
+pub async fn with_browser<F, Fut>(body: F)
+where
+    F: FnOnce(super::TestApp, Client) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let Some((_driver, port)) = start_driver() else {
+        return;
+    };
+    let app = super::TestApp::spawn(super::Backend::Sqlite)
+        .await
+        .expect("app");
+    {
+        let loader = app.services().await;
+        rendiconta::services::demo::load_if_empty(&loader)
+            .await
+            .expect("demo");
+    }
+    let profile = tempfile::tempdir().expect("profile");
+    let c = browser(port, profile.path()).await;
+    let outcome = std::panic::AssertUnwindSafe(body(app, c.clone()))
+        .catch_unwind_async()
+        .await;
+    let _ = c.close().await;
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}

@@ -112,7 +112,7 @@ struct CommitmentsPage {
 
 #[derive(Serialize)]
 struct ImportView {
-    outcome: &'static str,
+    outcome: String,
     class: &'static str,
     errors: Vec<String>,
     rows: Vec<String>,
@@ -343,7 +343,6 @@ async fn import(
     form: Multipart,
 ) -> UiResult<Response> {
     use crate::services::commitments_import;
-    use crate::services::csv_import::CsvOutcome;
     let id = project_id(&id)?;
     let limit = crate::domain::attachment::DEFAULT_MAX_BYTES;
     let form = super::upload::read(&session, form, limit).await?;
@@ -380,19 +379,12 @@ async fn import(
             }
             Err(e) => return Err(e.into()),
         };
-    let (outcome, class) = match report.outcome {
-        CsvOutcome::Created => ("importato: impegni registrati", "ok"),
-        CsvOutcome::Preview if report.errors.is_empty() => {
-            ("controllo riuscito: nulla è stato scritto", "info")
-        }
-        CsvOutcome::Preview => ("controllo: ci sono errori, nulla è stato scritto", "warn"),
-        CsvOutcome::Refused => ("rifiutato: nessun impegno registrato", "alert"),
-    };
-    let status = if report.outcome == CsvOutcome::Refused {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let (outcome, class, status) = super::upload::csv_outcome(
+        report.outcome,
+        report.errors.is_empty(),
+        "impegni registrati",
+        "nessun impegno registrato",
+    );
     let view = ImportView {
         outcome,
         class,

@@ -14,7 +14,7 @@ use super::page::{render, UiResult};
 use super::session::UiSession;
 use super::upload;
 use crate::domain::{CategoryCode, EntityId, FieldError, Nature, ProjectId};
-use crate::services::csv_import::{self, CsvOutcome, CsvReport, Options};
+use crate::services::csv_import::{self, CsvReport, Options};
 use crate::services::imports::FATTURAPA_MAX_BYTES as MAX_BYTES;
 use crate::services::imports::{self, FileReport, Outcome, Target};
 use crate::services::{calls, projects, App};
@@ -56,7 +56,7 @@ struct ImportPage {
 /// The outcome of a spreadsheet import, as the page shows it.
 #[derive(Serialize)]
 struct CsvView {
-    outcome: &'static str,
+    outcome: String,
     class: &'static str,
     report: CsvReport,
 }
@@ -238,19 +238,12 @@ async fn upload_csv(
         }
         Err(e) => return Err(e.into()),
     };
-    let (outcome, class) = match report.outcome {
-        CsvOutcome::Created => ("importato: spese create", "ok"),
-        CsvOutcome::Preview if report.errors.is_empty() => {
-            ("controllo riuscito: nulla è stato scritto", "info")
-        }
-        CsvOutcome::Preview => ("controllo: ci sono errori, nulla è stato scritto", "warn"),
-        CsvOutcome::Refused => ("rifiutato: nessuna spesa creata", "alert"),
-    };
-    let status = if report.outcome == CsvOutcome::Refused {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let (outcome, class, status) = super::upload::csv_outcome(
+        report.outcome,
+        report.errors.is_empty(),
+        "spese create",
+        "nessuna spesa creata",
+    );
     let csv = CsvView {
         outcome,
         class,

@@ -136,3 +136,32 @@ async fn drain(mut form: Multipart) {
         while let Ok(Some(_)) = field.chunk().await {}
     }
 }
+
+/// How a page names a CSV import's outcome — its words, its class, its status — with what was
+/// `made` ("spese create") and what was `none` ("nessuna spesa creata").
+pub fn csv_outcome(
+    outcome: crate::services::csv_import::CsvOutcome,
+    clean: bool,
+    made: &'static str,
+    none: &'static str,
+) -> (String, &'static str, StatusCode) {
+    use crate::services::csv_import::CsvOutcome;
+    match outcome {
+        CsvOutcome::Created => (format!("importato: {made}"), "ok", StatusCode::OK),
+        CsvOutcome::Preview if clean => (
+            "controllo riuscito: nulla è stato scritto".into(),
+            "info",
+            StatusCode::OK,
+        ),
+        CsvOutcome::Preview => (
+            "controllo: ci sono errori, nulla è stato scritto".into(),
+            "warn",
+            StatusCode::OK,
+        ),
+        CsvOutcome::Refused => (
+            format!("rifiutato: {none}"),
+            "alert",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+    }
+}
