@@ -26,6 +26,16 @@ use crate::storage;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// `text` (default) or `json`: one JSON object a line, for log collectors; each line of a
+    /// request carries its `X-Request-Id`.
+    #[arg(
+        long,
+        env = "RENDICONTA_LOG_FORMAT",
+        global = true,
+        default_value = "text",
+        value_parser = ["text", "json"]
+    )]
+    log_format: String,
 }
 
 #[derive(clap::Args)]
@@ -166,14 +176,21 @@ pub(crate) enum Outcome {
 }
 
 pub async fn run() -> ExitCode {
-    tracing_subscriber::fmt()
+    let cli = Cli::parse();
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
         )
-        .with_writer(std::io::stderr)
-        .init();
-    let cli = Cli::parse();
+        .with_writer(std::io::stderr);
+    if cli.log_format == "json" {
+        logs.json()
+            .with_current_span(true)
+            .with_span_list(true)
+            .init();
+    } else {
+        logs.init();
+    }
     match execute(cli.command).await {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::Attention) => ExitCode::from(1),

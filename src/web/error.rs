@@ -35,6 +35,10 @@ pub struct Problem {
     errors: Vec<FieldError>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     related: Vec<String>,
+    /// The request this answers (`urn:rendiconta:request:ID`, ID as in `X-Request-Id`): quote it
+    /// when reporting the problem.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    instance: Option<String>,
 }
 
 /// One field at fault.
@@ -256,6 +260,7 @@ impl IntoResponse for ApiError {
             detail: self.detail,
             errors: self.errors,
             related: self.related,
+            instance: super::request_id::current().map(|id| format!("urn:rendiconta:request:{id}")),
         };
         let bytes = serde_json::to_vec(&body).unwrap_or_default();
         let mut response = (self.status, bytes).into_response();

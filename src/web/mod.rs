@@ -19,6 +19,7 @@ mod portfolio;
 mod projects;
 mod reconciliation;
 pub(crate) mod reports;
+pub mod request_id;
 mod security_headers;
 mod signed_copies;
 mod summary;
@@ -164,6 +165,8 @@ pub fn router(app: App) -> Router {
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(security_headers::add))
         .layer(TraceLayer::new_for_http())
+        // Outermost: every answer, the gate's refusals included, carries the request's id.
+        .layer(axum::middleware::from_fn(request_id::assign))
         .with_state(app)
 }
 

@@ -15,6 +15,7 @@ mod hardening;
 mod heading_fields;
 mod imports;
 mod reconciliation;
+mod request_ids;
 mod story;
 mod summary;
 mod ui;

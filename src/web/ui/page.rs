@@ -181,6 +181,8 @@ struct ErrorPage<'a> {
     title: &'a str,
     message: &'a str,
     status: u16,
+    /// To quote when asking for help: the logs name the request by it.
+    request: Option<String>,
 }
 
 impl IntoResponse for UiError {
@@ -202,6 +204,7 @@ impl IntoResponse for UiError {
             title,
             message: &self.message,
             status: self.status.as_u16(),
+            request: crate::web::request_id::current(),
         };
         let mut response = match render("error.html", &page) {
             Ok(html) => (self.status, html).into_response(),
