@@ -3,5 +3,6 @@
 //! Italian, and nothing here may panic on any input.
 
 pub mod csv;
+mod csv_columns;
 pub mod fatturapa;
 pub mod signature;
