@@ -1,10 +1,11 @@
 //! The command line: `serve`, `migrate`, `check`, `report`, `import`, `reconcile`, `user`,
-//! `token`, `audit`. Parses arguments and calls the library. It works on the database directly as
+//! `token`, `audit`, `backup`, `restore`, `gc`. Parses arguments and calls the library. It works on the database directly as
 //! the local operator, recorded in the audit trail as `cli:<os user>`.
 
 mod accounts;
 mod check_report;
 mod import;
+mod operations;
 mod reconcile;
 
 use std::process::ExitCode;
@@ -134,6 +135,14 @@ enum Command {
         #[arg(long)]
         status: bool,
     },
+    /// Writes an archive of the database and of the files its rows name, while the service runs:
+    /// `backup --out FILE`.
+    Backup(operations::BackupArgs),
+    /// Restores an archive into an empty database and an empty file store, then verifies the
+    /// audit trail and every file: `restore FILE --database-url URL --file-store STORE`.
+    Restore(operations::RestoreArgs),
+    /// Removes the files no row names, older than an hour: `gc [--dry-run]`.
+    Gc(operations::GcArgs),
     /// Writes a submission document of a project to a file.
     Report {
         #[arg(long)]
@@ -285,6 +294,9 @@ async fn execute(command: Command) -> Result<Outcome, String> {
                 Outcome::Ok
             })
         }
+        Command::Backup(args) => operations::backup(args).await,
+        Command::Restore(args) => operations::restore(args).await,
+        Command::Gc(args) => operations::gc(args).await,
         Command::User { command, db } => accounts::user(command, &open(&db).await?).await,
         Command::Token { command, db } => accounts::token(command, &open(&db).await?).await,
         Command::Audit { command, db } => accounts::audit(command, &open(&db).await?).await,

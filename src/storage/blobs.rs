@@ -21,6 +21,10 @@ pub trait BlobStore: Send + Sync + 'static {
     async fn get(&self, digest: &Digest) -> Result<Option<Vec<u8>>, StoreError>;
     /// Whether the bytes are stored, without reading them (`get` checks them).
     async fn contains(&self, digest: &Digest) -> Result<bool, StoreError>;
+    /// Every file stored, with its size and when it was written (for `gc` and `restore`).
+    async fn list(&self) -> Result<Vec<StoredFile>, StoreError>;
+    /// Removes a file (`gc`, for files no row names); removing one already gone is no error.
+    async fn delete(&self, digest: &Digest) -> Result<(), StoreError>;
     /// Stores many files (an import's batch); all are durable when it returns.
     async fn put_many(&self, files: Vec<(Digest, Vec<u8>)>) -> Result<(), StoreError> {
         for (digest, bytes) in files {
@@ -31,6 +35,14 @@ pub trait BlobStore: Send + Sync + 'static {
 }
 
 pub type DynBlobs = Arc<dyn BlobStore>;
+
+/// A file in the store, as listing it shows.
+#[derive(Debug, Clone)]
+pub struct StoredFile {
+    pub digest: Digest,
+    pub size: u64,
+    pub modified: chrono::DateTime<chrono::Utc>,
+}
 
 fn checked(digest: &Digest, bytes: Vec<u8>) -> Result<Vec<u8>, StoreError> {
     if Digest::of(&bytes) == *digest {
@@ -145,13 +157,58 @@ impl BlobStore for LocalDir {
             .await
             .map_err(files_error)
     }
+
+    async fn list(&self) -> Result<Vec<StoredFile>, StoreError> {
+        let root = self.root.clone();
+        tokio::task::spawn_blocking(move || list_dir(&root))
+            .await
+            .map_err(files_error)?
+            .map_err(files_error)
+    }
+
+    async fn delete(&self, digest: &Digest) -> Result<(), StoreError> {
+        match tokio::fs::remove_file(self.path(digest)).await {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(files_error(e)),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The files under `ROOT/ab/`: only names that are digests (a writer's `.tmp-…` is not a file).
+fn list_dir(root: &std::path::Path) -> std::io::Result<Vec<StoredFile>> {
+    let mut files = Vec::new();
+    for fan in std::fs::read_dir(root)? {
+        let fan = fan?;
+        if !fan.file_type()?.is_dir() {
+            continue;
+        }
+        for entry in std::fs::read_dir(fan.path())? {
+            let entry = entry?;
+            let Some(digest) = entry.file_name().to_str().and_then(Digest::parse) else {
+                continue;
+            };
+            let meta = entry.metadata()?;
+            files.push(StoredFile {
+                digest,
+                size: meta.len(),
+                modified: meta.modified()?.into(),
+            });
+        }
+    }
+    files.sort_by(|a, b| a.digest.cmp(&b.digest));
+    Ok(files)
 }
 
 /// Written aside, synced, then renamed: a reader never sees half a file, and a crash leaves at
 /// most a stray temporary file. A file already there is the same bytes (same digest).
 fn write_durably(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
     if path.exists() {
-        return Ok(());
+        // The same bytes stored again: the file is fresh again, so `gc` (which spares files
+        // younger than an hour) does not remove it under the row about to name it.
+        return std::fs::File::options()
+            .append(true)
+            .open(path)?
+            .set_modified(std::time::SystemTime::now());
     }
     let dir = path.parent().unwrap_or(path);
     std::fs::create_dir_all(dir)?;
@@ -224,6 +281,37 @@ impl BlobStore for ObjectStoreBlobs {
         match self.store.head(&self.path(digest)).await {
             Ok(_) => Ok(true),
             Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(e) => Err(files_error(e)),
+        }
+    }
+
+    async fn list(&self) -> Result<Vec<StoredFile>, StoreError> {
+        let prefix = (!self.prefix.is_empty()).then(|| ObjectPath::from(self.prefix.as_str()));
+        // The keys are flat under the prefix: one listing with a delimiter holds them all.
+        let listing = self
+            .store
+            .list_with_delimiter(prefix.as_ref())
+            .await
+            .map_err(files_error)?;
+        let mut files: Vec<StoredFile> = listing
+            .objects
+            .into_iter()
+            .filter_map(|meta| {
+                let digest = Digest::parse(meta.location.filename()?)?;
+                Some(StoredFile {
+                    digest,
+                    size: meta.size,
+                    modified: meta.last_modified,
+                })
+            })
+            .collect();
+        files.sort_by(|a, b| a.digest.cmp(&b.digest));
+        Ok(files)
+    }
+
+    async fn delete(&self, digest: &Digest) -> Result<(), StoreError> {
+        match self.store.delete(&self.path(digest)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(e) => Err(files_error(e)),
         }
     }

@@ -3,6 +3,7 @@
 //! `sql/` and compiled for each backend, so they cannot drift apart; what differs (connection set-up,
 //! migrations, locking) lives in `sqlite.rs` and `postgres.rs`.
 
+pub mod backup;
 pub mod blobs;
 pub mod migrations;
 mod outage;
@@ -65,6 +66,10 @@ pub enum StoreError {
     /// The row's state does not allow the change (an expense's workflow step, say).
     #[error("refused: {0}")]
     Refused(&'static str),
+    /// A backup or restore step failed (a tool missing or refusing, a file not where it should
+    /// be): the message says which, in Italian.
+    #[error("{0}")]
+    Backup(String),
     /// The file store (directory or bucket) failed.
     #[error("files: {0}")]
     Files(String),
