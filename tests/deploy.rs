@@ -1,4 +1,4 @@
-//! The systemd unit of `deploy/` as systemd itself reads it: `systemd-analyze verify` on the unit
+//! The systemd units of `deploy/` as systemd itself reads them: `systemd-analyze verify` on the units
 //! (with this build's binary and the example settings in place of the installed paths) must pass
 //! without a single complaint — a mistyped setting is only a warning to systemd, silently ignored
 //! at start, so any output fails the test. Under `RENDICONTA_REQUIRE_BROWSER` (CI, `scripts/test`)
@@ -32,9 +32,29 @@ fn the_unit_file_is_what_systemd_expects() {
     }
     let file = dir.path().join("rendiconta.service");
     std::fs::write(&file, placed).expect("write");
+    // The nightly backup: its service placed the same way, its timer beside it.
+    let backup = std::fs::read_to_string(root.join("deploy/rendiconta-backup.service"))
+        .expect("backup unit");
+    for setting in ["User=rendiconta", "rendiconta backup --out", "Type=oneshot"] {
+        assert!(backup.contains(setting), "the backup unit lacks {setting}");
+    }
+    assert!(unit.contains("User=rendiconta"), "one user for both units");
+    let backup_file = dir.path().join("rendiconta-backup.service");
+    std::fs::write(
+        &backup_file,
+        backup
+            .replace(
+                "/usr/local/bin/rendiconta",
+                env!("CARGO_BIN_EXE_rendiconta"),
+            )
+            .replace("/etc/rendiconta/rendiconta.env", &env.display().to_string()),
+    )
+    .expect("write");
+    let timer = dir.path().join("rendiconta-backup.timer");
+    std::fs::copy(root.join("deploy/rendiconta-backup.timer"), &timer).expect("timer");
     let out = match Command::new("systemd-analyze")
         .args(["verify", "--man=no"])
-        .arg(&file)
+        .args([&file, &backup_file, &timer])
         .output()
     {
         Ok(out) => out,

@@ -92,6 +92,7 @@ async fn local_directory_and_s3_keep_the_same_contract() {
     let d = contract(&local).await;
     std::fs::write(root.join(&d.as_str()[..2]).join(d.as_str()), b"altered").expect("alter");
     refuses_altered(&local, &d).await;
+    gc_removes_only_files_no_row_names(&dir.path().join("gc").display().to_string()).await;
 
     let Some((_moto, endpoint)) = moto().await else {
         return;
@@ -169,4 +170,85 @@ async fn local_directory_and_s3_keep_the_same_contract() {
         .await
         .expect("text");
     assert!(listing.contains(attached.digest.as_str()), "{listing}");
+
+    // gc on the bucket: a fresh one, so that the files altered above are not in the way.
+    let r = client
+        .put(format!("{endpoint}/ripulitura"))
+        .send()
+        .await
+        .expect("create bucket");
+    assert!(r.status().is_success(), "{}", r.status());
+    gc_removes_only_files_no_row_names("s3://ripulitura/allegati").await;
+}
+
+/// `gc` on a store holding the demo's evidence and one file no row names: it spares the file
+/// while it is young and while a backup holds its lease, lists it on a dry run, then removes it
+/// and nothing else.
+async fn gc_removes_only_files_no_row_names(location: &str) {
+    use rendiconta::services::gc;
+    let (db_url, _db_dir) = common::fresh_database(common::Backend::Sqlite)
+        .await
+        .expect("db");
+    let store = blobs::open(location).expect("store");
+    let app = rendiconta::services::App::new(
+        rendiconta::storage::open(&db_url).await.expect("db"),
+        store.clone(),
+    );
+    rendiconta::services::demo::load_if_empty(&app)
+        .await
+        .expect("demo");
+    let named = rendiconta::storage::backup::files_in_use(&db_url, chrono::Utc::now())
+        .await
+        .expect("in use")
+        .named;
+    assert!(named.len() > 10, "the demo names its evidence");
+    let orphan = b"%PDF-1.4 fattura di un'importazione respinta".to_vec();
+    let orphan_digest = Digest::of(&orphan);
+    store.put(&orphan_digest, orphan).await.expect("put");
+
+    let now = chrono::Utc::now();
+    let young = gc::collect(&db_url, &store, now, false).await.expect("gc");
+    assert!(
+        young.orphans.is_empty(),
+        "a file younger than an hour stays"
+    );
+    assert_eq!((young.too_young, young.in_use), (1, named.len()));
+
+    let later = now + chrono::Duration::hours(2);
+    let lease = rendiconta::storage::backup::lease(&db_url, later)
+        .await
+        .expect("lease");
+    let during_backup = gc::collect(&db_url, &store, later, false)
+        .await
+        .expect("gc");
+    assert!(during_backup.backup_since.is_some());
+    assert!(store.contains(&orphan_digest).await.expect("contains"));
+    rendiconta::storage::backup::release(&db_url, lease)
+        .await
+        .expect("release");
+
+    let dry = gc::collect(&db_url, &store, later, true).await.expect("gc");
+    let listed: Vec<&Digest> = dry.orphans.iter().map(|f| &f.digest).collect();
+    assert_eq!(listed, vec![&orphan_digest]);
+    assert!(
+        store.contains(&orphan_digest).await.expect("contains"),
+        "dry run"
+    );
+
+    let done = gc::collect(&db_url, &store, later, false)
+        .await
+        .expect("gc");
+    assert_eq!(done.orphans.len(), 1);
+    assert!(!store.contains(&orphan_digest).await.expect("contains"));
+    for digest in &named {
+        assert!(
+            store.get(digest).await.expect("get").is_some(),
+            "gc removed {digest}, which a row names"
+        );
+    }
+    let again = gc::collect(&db_url, &store, later, false)
+        .await
+        .expect("gc");
+    assert!(again.orphans.is_empty());
+    assert_eq!(again.in_use, named.len());
 }

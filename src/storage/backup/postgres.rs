@@ -237,6 +237,15 @@ fn percent_decode(raw: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+pub(super) async fn release_all(url: &str) -> Result<(), StoreError> {
+    let mut conn = PgConnection::connect(url).await?;
+    sqlx::query("DELETE FROM backup_leases")
+        .execute(&mut conn)
+        .await?;
+    conn.close().await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -260,13 +269,4 @@ mod tests {
         assert_eq!(parse_major("pg_restore (PostgreSQL) 17beta1"), Some(17));
         assert_eq!(parse_major("nonsense"), None);
     }
-}
-
-pub(super) async fn release_all(url: &str) -> Result<(), StoreError> {
-    let mut conn = PgConnection::connect(url).await?;
-    sqlx::query("DELETE FROM backup_leases")
-        .execute(&mut conn)
-        .await?;
-    conn.close().await?;
-    Ok(())
 }
