@@ -87,6 +87,10 @@ enum Command {
         /// Marks the session cookie `Secure` (set it when the service is reached over HTTPS).
         #[arg(long, env = "RENDICONTA_SECURE_COOKIES")]
         secure_cookies: bool,
+        /// Serves Prometheus metrics at `http://ADDR/metrics` (off when unset); never the public
+        /// address: bind it to loopback or an internal network.
+        #[arg(long, env = "RENDICONTA_METRICS_ADDR")]
+        metrics_addr: Option<String>,
     },
     /// Accounts: `user add EMAIL --role admin` (password from standard input), `user grant`.
     User {
@@ -210,6 +214,11 @@ pub async fn run() -> ExitCode {
     }
 }
 
+/// The file store a location names, for the commands that open no database through the services.
+fn files_at(location: &str) -> Result<crate::storage::blobs::DynBlobs, String> {
+    crate::storage::blobs::open(location).map_err(|e| format!("allegati {location}: {e}"))
+}
+
 async fn open(db: &DatabaseArg) -> Result<App, String> {
     let store = storage::open(&db.database_url)
         .await
@@ -307,6 +316,7 @@ async fn execute(command: Command) -> Result<Outcome, String> {
             db,
             demo: with_demo,
             secure_cookies,
+            metrics_addr,
         } => {
             let mut app = open(&db).await?;
             app.secure_cookies = secure_cookies;
@@ -330,7 +340,23 @@ async fn execute(command: Command) -> Result<Outcome, String> {
                 backend = app.store.backend(),
                 "rendiconta in ascolto su http://{local}"
             );
-            crate::web::serve(listener, app, shutdown_signal())
+            let metrics = match metrics_addr {
+                Some(at) if at == addr => {
+                    return Err(format!(
+                        "--metrics-addr {at}: le metriche non vanno sull'indirizzo pubblico"
+                    ))
+                }
+                Some(at) => {
+                    let bound = TcpListener::bind(&at)
+                        .await
+                        .map_err(|e| format!("--metrics-addr {at}: {e}"))?;
+                    let local = bound.local_addr().map_err(|e| e.to_string())?;
+                    tracing::info!("metriche Prometheus su {local}/metrics");
+                    Some(bound)
+                }
+                None => None,
+            };
+            crate::web::serve_with_metrics(listener, metrics, app, shutdown_signal())
                 .await
                 .map_err(|e| e.to_string())?;
             Ok(Outcome::Ok)

@@ -4,7 +4,6 @@ use std::path::PathBuf;
 
 use super::{DatabaseArg, Outcome};
 use crate::services::{backup, gc, ServiceError};
-use crate::storage::blobs;
 
 #[derive(clap::Args)]
 pub struct BackupArgs {
@@ -42,7 +41,7 @@ fn said(e: ServiceError) -> String {
 
 pub async fn backup(args: BackupArgs) -> Result<Outcome, String> {
     let files = args.db.files();
-    let blobs = blobs::open(&files).map_err(|e| format!("allegati {files}: {e}"))?;
+    let blobs = super::files_at(&files)?;
     let done = backup::backup(&args.db.database_url, &blobs, &args.out, chrono::Utc::now())
         .await
         .map_err(said)?;
@@ -88,7 +87,7 @@ pub async fn restore(args: RestoreArgs) -> Result<Outcome, String> {
 
 pub async fn gc(args: GcArgs) -> Result<Outcome, String> {
     let files = args.db.files();
-    let blobs = blobs::open(&files).map_err(|e| format!("allegati {files}: {e}"))?;
+    let blobs = super::files_at(&files)?;
     let now = chrono::Utc::now();
     let done = gc::collect(&args.db.database_url, &blobs, now, args.dry_run)
         .await

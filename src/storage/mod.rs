@@ -107,6 +107,8 @@ pub trait Store:
 {
     /// Which engine this is, for logs and `/healthz`.
     fn backend(&self) -> &'static str;
+    /// The connection pool's use: connections open, and of those the idle ones (for metrics).
+    fn pool_use(&self) -> (u32, usize);
     async fn ping(&self) -> Result<(), StoreError>;
     /// Commits a one-row write, to tell whether the database takes writes right now.
     async fn probe_write(&self, now: DateTime<Utc>) -> Result<(), StoreError>;

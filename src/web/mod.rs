@@ -12,6 +12,7 @@ pub(crate) mod funding;
 mod imports;
 mod membership_gate;
 mod merge_patch;
+mod metrics;
 mod narrative;
 mod openapi_contract;
 pub(crate) mod pagination;
@@ -26,7 +27,8 @@ mod summary;
 mod ui;
 mod users;
 
-use std::future::Future;
+use std::future::{Future, IntoFuture as _};
+use std::sync::Arc;
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -137,7 +139,12 @@ async fn not_found() -> ApiError {
 
 /// The whole application as a router, ready to serve or to test.
 pub fn router(app: App) -> Router {
-    Router::new()
+    routes(app, None)
+}
+
+/// The service's routes; with `metrics`, every request is counted and timed under its route.
+fn routes(app: App, metrics: Option<Arc<metrics::Metrics>>) -> Router {
+    let router = Router::new()
         .route("/healthz", get(healthz))
         .route("/api/v1/openapi.json", get(openapi))
         .merge(ui::router())
@@ -166,8 +173,17 @@ pub fn router(app: App) -> Router {
         .layer(axum::middleware::from_fn(security_headers::add))
         .layer(TraceLayer::new_for_http())
         // Outermost: every answer, the gate's refusals included, carries the request's id.
-        .layer(axum::middleware::from_fn(request_id::assign))
-        .with_state(app)
+        .layer(axum::middleware::from_fn(request_id::assign));
+    match metrics {
+        // Outside even the request id: what the gate and the body limit refuse is counted too.
+        Some(metrics) => router
+            .layer(axum::middleware::from_fn_with_state(
+                metrics,
+                metrics::record,
+            ))
+            .with_state(app),
+        None => router.with_state(app),
+    }
 }
 
 /// Serves until `shutdown` resolves, then lets in-flight requests finish.
@@ -176,7 +192,28 @@ pub async fn serve(
     app: App,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(app))
+    serve_with_metrics(listener, None, app, shutdown).await
+}
+
+/// As [`serve`], and with `metrics` bound, Prometheus metrics on that listener alone.
+pub async fn serve_with_metrics(
+    listener: TcpListener,
+    metrics: Option<TcpListener>,
+    app: App,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let Some(metrics_listener) = metrics else {
+        return axum::serve(listener, router(app))
+            .with_graceful_shutdown(shutdown)
+            .await;
+    };
+    let registry = metrics::Metrics::new(app.clone());
+    let scrapes = tokio::spawn(
+        axum::serve(metrics_listener, metrics::router(registry.clone())).into_future(),
+    );
+    let served = axum::serve(listener, routes(app, Some(registry)))
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    scrapes.abort();
+    served
 }

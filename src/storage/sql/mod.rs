@@ -51,6 +51,12 @@ pub struct SqlStore {
     commitment_cache: expense_cache::CommitmentCache,
 }
 
+impl SqlStore {
+    fn pool_use(&self) -> (u32, usize) {
+        (self.pool.size(), self.pool.num_idle())
+    }
+}
+
 /// Where a store's statements run.
 enum Target {
     /// The pool: a connection per read, a transaction per write, single inserts group-committed.

@@ -22,6 +22,10 @@ impl Store for SqlStore {
         DIALECT.name
     }
 
+    fn pool_use(&self) -> (u32, usize) {
+        self.pool_use()
+    }
+
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1")
             .execute(&mut *self.conn().await?)
