@@ -72,7 +72,7 @@ async fn a_scrape_counts_what_was_asked() {
     let token = cli_admin_token(&url);
     let port = free_port();
     let metrics_addr = format!("127.0.0.1:{port}");
-    let server = Server::start(&url, &["--metrics-addr", &metrics_addr]);
+    let server = Server::start(&url, &["--demo", "--metrics-addr", &metrics_addr]);
     let base = &server.base;
     // The harness probed /healthz while the server started: counts are taken from here on.
     let before = scrape(&python, &metrics_addr).await.0;
@@ -91,6 +91,37 @@ async fn a_scrape_counts_what_was_asked() {
             .await
             .expect("projects");
         assert_eq!(r.status(), 200);
+    }
+    // Three expenses through the group-commit writer.
+    let projects: serde_json::Value = client
+        .get(format!("{base}/api/v1/projects"))
+        .send()
+        .await
+        .expect("projects")
+        .json()
+        .await
+        .expect("json");
+    let pid = projects["items"][0]["id"].as_str().expect("id").to_owned();
+    let entities: serde_json::Value = client
+        .get(format!("{base}/api/v1/projects/{pid}/entities"))
+        .send()
+        .await
+        .expect("entities")
+        .json()
+        .await
+        .expect("json");
+    for n in 0..3 {
+        let r = client
+            .post(format!("{base}/api/v1/projects/{pid}/expenses"))
+            .json(&serde_json::json!({"entity_id": entities["items"][0]["id"],
+                "category": "design_training", "supplier_name": "Fornitore",
+                "supplier_vat": "01234567897", "document_type": "invoice",
+                "document_number": format!("M-{n}"), "document_date": "2020-10-01",
+                "net_amount": "10.00", "vat_amount": "2.20"}))
+            .send()
+            .await
+            .expect("create");
+        assert_eq!(r.status(), 201);
     }
     let missing = client
         .get(format!("{base}/api/v1/projects/999"))
@@ -128,7 +159,8 @@ async fn a_scrape_counts_what_was_asked() {
         ))
     };
     assert_eq!(requests("GET", "/healthz", 200), 3.0);
-    assert_eq!(requests("GET", "/api/v1/projects", 200), 4.0);
+    assert_eq!(requests("GET", "/api/v1/projects", 200), 5.0);
+    assert_eq!(requests("POST", "/api/v1/projects/{id}/expenses", 201), 3.0);
     assert_eq!(requests("GET", "/api/v1/projects/{id}", 404), 1.0);
     assert_eq!(requests("POST", "/api/v1/auth/token", 401), 2.0);
     assert_eq!(
@@ -141,8 +173,19 @@ async fn a_scrape_counts_what_was_asked() {
         sample(
             r#"rendiconta_http_request_duration_seconds_count{method="GET",route="/api/v1/projects"}"#
         ),
-        4.0
+        5.0
     );
     assert!(samples["rendiconta_db_pool_connections{}"] >= 1.0);
+    assert_eq!(
+        samples["rendiconta_write_queue_depth{}"], 0.0,
+        "idle: nothing queued"
+    );
+    assert_eq!(sample("rendiconta_write_batched_requests_total{}"), 3.0);
+    let batches = sample("rendiconta_write_batches_total{}");
+    assert!(
+        (1.0..=3.0).contains(&batches),
+        "{batches} batches for 3 inserts"
+    );
+    assert!(sample("rendiconta_write_commit_seconds_total{}") > 0.0);
     drop(server);
 }

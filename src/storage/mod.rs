@@ -107,8 +107,8 @@ pub trait Store:
 {
     /// Which engine this is, for logs and `/healthz`.
     fn backend(&self) -> &'static str;
-    /// The connection pool's use: connections open, and of those the idle ones (for metrics).
-    fn pool_use(&self) -> (u32, usize);
+    /// The connection pool's and the write queue's use, for the metrics.
+    fn usage(&self) -> Usage;
     async fn ping(&self) -> Result<(), StoreError>;
     /// Commits a one-row write, to tell whether the database takes writes right now.
     async fn probe_write(&self, now: DateTime<Utc>) -> Result<(), StoreError>;
@@ -126,6 +126,20 @@ pub trait UnitOfWork: Send + Sync {
 }
 
 pub type DynStore = Arc<dyn Store>;
+
+/// The connection pool's and the group-commit writer's use: gauges now, counters since start.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Usage {
+    pub pool_open: u32,
+    pub pool_idle: usize,
+    /// Single-expense inserts waiting for the writer.
+    pub queue_depth: usize,
+    /// Transactions the writer committed, and the requests they carried.
+    pub batches: u64,
+    pub batched_requests: u64,
+    /// Time spent running and committing those transactions.
+    pub commit_micros: u64,
+}
 
 /// The expenses one imported file creates, with the file as their evidence.
 #[derive(Debug, Clone)]

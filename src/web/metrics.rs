@@ -21,6 +21,7 @@ use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
 
 use crate::services::App;
+use crate::storage::Usage;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
@@ -51,6 +52,12 @@ pub struct Metrics {
     work_seconds: Family<KindLabels, Histogram>,
     pool_connections: Gauge,
     pool_idle: Gauge,
+    queue_depth: Gauge,
+    batches: Counter,
+    batched_requests: Counter,
+    commit_seconds: Counter<f64, std::sync::atomic::AtomicU64>,
+    /// The store's counters at the last scrape: the metrics' counters advance by the difference.
+    seen: std::sync::Mutex<Usage>,
     app: App,
 }
 
@@ -112,7 +119,36 @@ impl Metrics {
             "Connessioni al database aperte e libere",
             pool_idle.clone(),
         );
+        let queue_depth = Gauge::default();
+        registry.register(
+            "write_queue_depth",
+            "Inserimenti di spese in attesa dello scrittore a commit di gruppo",
+            queue_depth.clone(),
+        );
+        let batches = Counter::default();
+        registry.register(
+            "write_batches",
+            "Transazioni del commit di gruppo (una sincronizzazione su disco ciascuna)",
+            batches.clone(),
+        );
+        let batched_requests = Counter::default();
+        registry.register(
+            "write_batched_requests",
+            "Richieste portate dalle transazioni del commit di gruppo (diviso write_batches: la dimensione media)",
+            batched_requests.clone(),
+        );
+        let commit_seconds = Counter::<f64, std::sync::atomic::AtomicU64>::default();
+        registry.register(
+            "write_commit_seconds",
+            "Tempo speso dal commit di gruppo a eseguire e confermare le transazioni",
+            commit_seconds.clone(),
+        );
         Arc::new(Metrics {
+            queue_depth,
+            batches,
+            batched_requests,
+            commit_seconds,
+            seen: std::sync::Mutex::default(),
             registry,
             requests,
             latency,
@@ -128,9 +164,22 @@ impl Metrics {
 
     /// The text a scrape reads (OpenMetrics, which Prometheus reads as well).
     pub fn render(&self) -> Result<String, std::fmt::Error> {
-        let (open, idle) = self.app.store.pool_use();
-        self.pool_connections.set(i64::from(open));
-        self.pool_idle.set(i64::try_from(idle).unwrap_or(i64::MAX));
+        let now = self.app.store.usage();
+        self.pool_connections.set(i64::from(now.pool_open));
+        self.pool_idle
+            .set(i64::try_from(now.pool_idle).unwrap_or(i64::MAX));
+        self.queue_depth
+            .set(i64::try_from(now.queue_depth).unwrap_or(i64::MAX));
+        {
+            let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+            self.batches
+                .inc_by(now.batches.saturating_sub(seen.batches));
+            self.batched_requests
+                .inc_by(now.batched_requests.saturating_sub(seen.batched_requests));
+            let micros = now.commit_micros.saturating_sub(seen.commit_micros);
+            self.commit_seconds.inc_by(micros as f64 / 1e6);
+            *seen = now;
+        }
         let mut text = String::new();
         prometheus_client::encoding::text::encode(&mut text, &self.registry)?;
         Ok(text)

@@ -3,6 +3,10 @@
 //! rolls back alone), and commits once: one fsync for many requests instead of one each. A request
 //! is answered only after the commit that made it durable.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
 use sqlx::Pool;
 use tokio::sync::{mpsc, oneshot};
 
@@ -20,8 +24,16 @@ pub(super) struct Job {
     pub reply: oneshot::Sender<Result<Expense, StoreError>>,
 }
 
+/// What the writer has done since it started, for the metrics.
+#[derive(Debug, Default)]
+pub(super) struct Stats {
+    pub batches: AtomicU64,
+    pub requests: AtomicU64,
+    pub commit_micros: AtomicU64,
+}
+
 /// Starts the writer task; it ends when every sender is dropped (the store is dropped).
-pub(super) fn spawn(pool: Pool<Db>) -> mpsc::Sender<Job> {
+pub(super) fn spawn(pool: Pool<Db>, stats: Arc<Stats>) -> mpsc::Sender<Job> {
     let (tx, mut rx) = mpsc::channel::<Job>(1024);
     tokio::spawn(async move {
         while let Some(first) = rx.recv().await {
@@ -32,7 +44,13 @@ pub(super) fn spawn(pool: Pool<Db>) -> mpsc::Sender<Job> {
                     Err(_) => break,
                 }
             }
+            let size = batch.len() as u64;
+            let started = Instant::now();
             run(&pool, batch).await;
+            let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+            stats.batches.fetch_add(1, Ordering::Relaxed);
+            stats.requests.fetch_add(size, Ordering::Relaxed);
+            stats.commit_micros.fetch_add(micros, Ordering::Relaxed);
         }
     });
     tx

@@ -46,14 +46,27 @@ pub(super) type Conn = <Db as sqlx::Database>::Connection;
 
 pub struct SqlStore {
     pool: Pool<Db>,
+    write_stats: Arc<group_commit::Stats>,
     target: Target,
     cache: expense_cache::ExpenseCache,
     commitment_cache: expense_cache::CommitmentCache,
 }
 
 impl SqlStore {
-    fn pool_use(&self) -> (u32, usize) {
-        (self.pool.size(), self.pool.num_idle())
+    fn usage(&self) -> crate::storage::Usage {
+        use std::sync::atomic::Ordering::Relaxed;
+        let queue_depth = match &self.target {
+            Target::Pool(writer) => writer.max_capacity() - writer.capacity(),
+            Target::Unit(_) => 0,
+        };
+        crate::storage::Usage {
+            pool_open: self.pool.size(),
+            pool_idle: self.pool.num_idle(),
+            queue_depth,
+            batches: self.write_stats.batches.load(Relaxed),
+            batched_requests: self.write_stats.requests.load(Relaxed),
+            commit_micros: self.write_stats.commit_micros.load(Relaxed),
+        }
     }
 }
 
@@ -109,9 +122,11 @@ impl Handle {
 impl SqlStore {
     /// Must be called inside a Tokio runtime: it starts the group-commit writer.
     pub fn new(pool: Pool<Db>) -> SqlStore {
-        let writer = group_commit::spawn(pool.clone());
+        let write_stats = Arc::new(group_commit::Stats::default());
+        let writer = group_commit::spawn(pool.clone(), write_stats.clone());
         SqlStore {
             pool,
+            write_stats,
             target: Target::Pool(writer),
             cache: expense_cache::ExpenseCache::default(),
             commitment_cache: expense_cache::CommitmentCache::default(),
@@ -167,6 +182,7 @@ impl SqlStore {
         let tx = Arc::new(Mutex::new(tx));
         let store = SqlStore {
             pool: self.pool.clone(),
+            write_stats: self.write_stats.clone(),
             target: Target::Unit(tx.clone()),
             cache: expense_cache::ExpenseCache::default(),
             commitment_cache: expense_cache::CommitmentCache::default(),

@@ -22,8 +22,8 @@ impl Store for SqlStore {
         DIALECT.name
     }
 
-    fn pool_use(&self) -> (u32, usize) {
-        self.pool_use()
+    fn usage(&self) -> crate::storage::Usage {
+        self.usage()
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
