@@ -94,24 +94,7 @@ async fn backup_under_writes(backend: Backend) {
     let server = Server::start(&url, &["--demo", "--file-store", &files_dir]);
     let client = common::client_with_token(&token);
     let base = server.base.clone();
-    let projects: Value = client
-        .get(format!("{base}/api/v1/projects"))
-        .send()
-        .await
-        .expect("projects")
-        .json()
-        .await
-        .expect("json");
-    let pid = projects["items"][0]["id"].as_str().expect("id").to_owned();
-    let entities: Value = client
-        .get(format!("{base}/api/v1/projects/{pid}/entities"))
-        .send()
-        .await
-        .expect("entities")
-        .json()
-        .await
-        .expect("json");
-    let entity = entities["items"][0]["id"].clone();
+    let (pid, entity) = common::demo_project_and_entity(&client, &base).await;
 
     let stop = Arc::new(AtomicBool::new(false));
     let acknowledged: Arc<Mutex<Vec<String>>> = Arc::default();

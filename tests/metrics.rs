@@ -93,27 +93,11 @@ async fn a_scrape_counts_what_was_asked() {
         assert_eq!(r.status(), 200);
     }
     // Three expenses through the group-commit writer.
-    let projects: serde_json::Value = client
-        .get(format!("{base}/api/v1/projects"))
-        .send()
-        .await
-        .expect("projects")
-        .json()
-        .await
-        .expect("json");
-    let pid = projects["items"][0]["id"].as_str().expect("id").to_owned();
-    let entities: serde_json::Value = client
-        .get(format!("{base}/api/v1/projects/{pid}/entities"))
-        .send()
-        .await
-        .expect("entities")
-        .json()
-        .await
-        .expect("json");
+    let (pid, entity) = common::demo_project_and_entity(&client, base).await;
     for n in 0..3 {
         let r = client
             .post(format!("{base}/api/v1/projects/{pid}/expenses"))
-            .json(&serde_json::json!({"entity_id": entities["items"][0]["id"],
+            .json(&serde_json::json!({"entity_id": entity,
                 "category": "design_training", "supplier_name": "Fornitore",
                 "supplier_vat": "01234567897", "document_type": "invoice",
                 "document_number": format!("M-{n}"), "document_date": "2020-10-01",

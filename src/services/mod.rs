@@ -36,6 +36,8 @@ use crate::domain::access::Actor;
 use crate::domain::{ExpenseId, FieldError};
 use crate::storage::blobs::DynBlobs;
 pub use crate::storage::Outage;
+/// The database pool's and write queue's use, which the web layer's metrics read.
+pub use crate::storage::Usage as StoreUsage;
 use crate::storage::{Change, DynStore, StoreError};
 use password_gate::PasswordGate;
 

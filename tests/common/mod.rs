@@ -163,6 +163,25 @@ async fn admin_token(app: &rendiconta::services::App) -> String {
         .1
 }
 
+/// The demo project's id and its first entity's, read over the API of a server started with
+/// `--demo`.
+pub async fn demo_project_and_entity(client: &Client, base: &str) -> (String, Value) {
+    let get = |path: String| async move {
+        client
+            .get(format!("{base}{path}"))
+            .send()
+            .await
+            .expect("get")
+            .json::<Value>()
+            .await
+            .expect("json")
+    };
+    let projects = get("/api/v1/projects".into()).await;
+    let pid = projects["items"][0]["id"].as_str().expect("id").to_owned();
+    let entities = get(format!("/api/v1/projects/{pid}/entities")).await;
+    (pid, entities["items"][0]["id"].clone())
+}
+
 /// A client that sends `Authorization: Bearer TOKEN` with every request.
 pub fn client_with_token(token: &str) -> Client {
     let mut headers = reqwest::header::HeaderMap::new();
