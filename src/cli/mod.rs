@@ -1,6 +1,6 @@
 //! The command line: `serve`, `migrate`, `check`, `report`, `import`, `reconcile`, `user`,
-//! `token`, `audit`, `backup`, `restore`, `gc`. Parses arguments and calls the library. It works on the database directly as
-//! the local operator, recorded in the audit trail as `cli:<os user>`.
+//! `token`, `audit`, `backup`, `restore`, `gc`. Parses arguments and calls the library. It works on
+//! the database directly as the local operator, recorded in the audit trail as `cli:<os user>`.
 
 mod accounts;
 mod check_report;

@@ -129,7 +129,10 @@ pub async fn gc(args: GcArgs) -> Result<Outcome, String> {
 
 /// A moment as the operator reads it: Italian time, `31/01/2021 10:15`.
 fn rome_time(at: chrono::DateTime<chrono::Utc>) -> String {
-    at.with_timezone(&chrono_tz::Europe::Rome)
-        .format("%d/%m/%Y %H:%M")
-        .to_string()
+    let local = at.with_timezone(&chrono_tz::Europe::Rome);
+    format!(
+        "{} {}",
+        crate::domain::text::italian_date(local.date_naive()),
+        local.format("%H:%M")
+    )
 }

@@ -7,11 +7,18 @@
 use std::path::Path;
 use std::process::Stdio;
 
-use chrono::{DateTime, Utc};
 use sqlx::{Connection, PgConnection};
 
 use super::{digests, DatabaseCopy, Engine, REFERENCED_FILES};
 use crate::storage::StoreError;
+
+#[path = "leases.rs"]
+mod leases;
+pub(super) use leases::{files_in_use, lease, release, release_all};
+
+async fn connect(url: &str) -> Result<PgConnection, StoreError> {
+    Ok(PgConnection::connect(url).await?)
+}
 
 fn failure(message: String) -> StoreError {
     StoreError::Backup(message)
@@ -99,46 +106,6 @@ pub(super) async fn restore(url: &str, copy: &Path) -> Result<(), StoreError> {
         command.env("PGPASSWORD", password);
     }
     run_tool("pg_restore", command).await
-}
-
-pub(super) async fn files_in_use(
-    url: &str,
-    leased_since: DateTime<Utc>,
-) -> Result<(Vec<String>, Option<DateTime<Utc>>), StoreError> {
-    let mut conn = PgConnection::connect(url).await?;
-    let mut tx = conn.begin().await?;
-    let named: Vec<String> = sqlx::query_scalar(REFERENCED_FILES)
-        .fetch_all(&mut *tx)
-        .await?;
-    let backup: Option<DateTime<Utc>> =
-        sqlx::query_scalar("SELECT MIN(created_at) FROM backup_leases WHERE created_at >= $1")
-            .bind(leased_since)
-            .fetch_one(&mut *tx)
-            .await?;
-    tx.commit().await?;
-    conn.close().await?;
-    Ok((named, backup))
-}
-
-pub(super) async fn lease(url: &str, now: DateTime<Utc>) -> Result<i64, StoreError> {
-    let mut conn = PgConnection::connect(url).await?;
-    let id: i64 =
-        sqlx::query_scalar("INSERT INTO backup_leases (created_at) VALUES ($1) RETURNING id")
-            .bind(now)
-            .fetch_one(&mut conn)
-            .await?;
-    conn.close().await?;
-    Ok(id)
-}
-
-pub(super) async fn release(url: &str, lease: i64) -> Result<(), StoreError> {
-    let mut conn = PgConnection::connect(url).await?;
-    sqlx::query("DELETE FROM backup_leases WHERE id = $1")
-        .bind(lease)
-        .execute(&mut conn)
-        .await?;
-    conn.close().await?;
-    Ok(())
 }
 
 async fn server_major(conn: &mut PgConnection) -> Result<u32, StoreError> {
@@ -235,15 +202,6 @@ fn percent_decode(raw: &str) -> String {
         }
     }
     String::from_utf8_lossy(&out).into_owned()
-}
-
-pub(super) async fn release_all(url: &str) -> Result<(), StoreError> {
-    let mut conn = PgConnection::connect(url).await?;
-    sqlx::query("DELETE FROM backup_leases")
-        .execute(&mut conn)
-        .await?;
-    conn.close().await?;
-    Ok(())
 }
 
 #[cfg(test)]

@@ -6,12 +6,20 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{Connection, SqliteConnection};
 
 use super::{digests, DatabaseCopy, Engine, REFERENCED_FILES};
 use crate::storage::StoreError;
+
+#[path = "leases.rs"]
+mod leases;
+pub(super) use leases::{files_in_use, lease, release, release_all};
+
+/// A connection to the database file (never created here).
+async fn connect(url: &str) -> Result<SqliteConnection, StoreError> {
+    Ok(SqliteConnection::connect_with(&options(url)?).await?)
+}
 
 fn options(url: &str) -> Result<SqliteConnectOptions, StoreError> {
     let url = if url.starts_with("sqlite:") {
@@ -124,53 +132,4 @@ fn put_in_place(copy: &Path, path: &Path) -> std::io::Result<()> {
     std::fs::File::open(&partial)?.sync_all()?;
     std::fs::rename(&partial, path)?;
     std::fs::File::open(&dir)?.sync_all()
-}
-
-pub(super) async fn files_in_use(
-    url: &str,
-    leased_since: DateTime<Utc>,
-) -> Result<(Vec<String>, Option<DateTime<Utc>>), StoreError> {
-    let mut conn = SqliteConnection::connect_with(&options(url)?).await?;
-    let mut tx = conn.begin().await?;
-    let named: Vec<String> = sqlx::query_scalar(REFERENCED_FILES)
-        .fetch_all(&mut *tx)
-        .await?;
-    let backup: Option<DateTime<Utc>> =
-        sqlx::query_scalar("SELECT MIN(created_at) FROM backup_leases WHERE created_at >= ?")
-            .bind(leased_since)
-            .fetch_one(&mut *tx)
-            .await?;
-    tx.commit().await?;
-    conn.close().await?;
-    Ok((named, backup))
-}
-
-pub(super) async fn lease(url: &str, now: DateTime<Utc>) -> Result<i64, StoreError> {
-    let mut conn = SqliteConnection::connect_with(&options(url)?).await?;
-    let id: i64 =
-        sqlx::query_scalar("INSERT INTO backup_leases (created_at) VALUES (?) RETURNING id")
-            .bind(now)
-            .fetch_one(&mut conn)
-            .await?;
-    conn.close().await?;
-    Ok(id)
-}
-
-pub(super) async fn release(url: &str, lease: i64) -> Result<(), StoreError> {
-    let mut conn = SqliteConnection::connect_with(&options(url)?).await?;
-    sqlx::query("DELETE FROM backup_leases WHERE id = ?")
-        .bind(lease)
-        .execute(&mut conn)
-        .await?;
-    conn.close().await?;
-    Ok(())
-}
-
-pub(super) async fn release_all(url: &str) -> Result<(), StoreError> {
-    let mut conn = SqliteConnection::connect_with(&options(url)?).await?;
-    sqlx::query("DELETE FROM backup_leases")
-        .execute(&mut conn)
-        .await?;
-    conn.close().await?;
-    Ok(())
 }
