@@ -2,6 +2,9 @@
 //! writing a section of `benches/RESULTS.md`.
 #![allow(dead_code)]
 
+pub mod einvoice;
+pub mod traffic;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;

@@ -87,6 +87,9 @@ struct Dialect {
     for_update: &'static str,
     /// Locks the audit trail's head; empty where the write transaction already excludes others.
     lock_audit_head: &'static str,
+    /// Whether a statement that fails on a constraint leaves its transaction usable (SQLite), or
+    /// aborts it (PostgreSQL, where only a savepoint saves the rest).
+    failed_statement_keeps_transaction: bool,
 }
 
 pub use crate::domain::query::{

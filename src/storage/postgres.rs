@@ -14,6 +14,8 @@ const DIALECT: Dialect = Dialect {
     begin_write: "BEGIN",
     for_update: " FOR UPDATE",
     lock_audit_head: "SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE",
+    // A failed statement aborts the whole transaction: only a savepoint keeps the rest.
+    failed_statement_keeps_transaction: false,
 };
 
 #[path = "sql/mod.rs"]

@@ -21,6 +21,8 @@ const DIALECT: Dialect = Dialect {
     for_update: "",
     // BEGIN IMMEDIATE already holds the one write lock.
     lock_audit_head: "",
+    // A failed statement (a broken constraint) undoes only itself; the transaction goes on.
+    failed_statement_keeps_transaction: true,
 };
 
 #[path = "sql/mod.rs"]

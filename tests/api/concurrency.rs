@@ -112,8 +112,95 @@ async fn concurrent_creates_all_land(app: TestApp) {
     assert_eq!(app.db.scalar("SELECT COUNT(*) FROM expenses").await, 80);
 }
 
+/// Concurrent creates share a commit. One of them fails in the database for a reason that is not a
+/// refusal (a trigger stands in for a fault) and others are refused by the document rule: each gets
+/// its own answer, every other one lands, and the audit trail holds one entry per expense created,
+/// its chain intact.
+async fn one_failing_create_does_not_fail_the_others(app: TestApp) {
+    let seed = app.seed().await;
+    match app.backend {
+        crate::common::Backend::Sqlite => {
+            app.db
+                .execute(
+                    "CREATE TRIGGER fault BEFORE INSERT ON expenses \
+                     WHEN NEW.document_number = 'GUASTO/2020' \
+                     BEGIN SELECT RAISE(ABORT, 'guasto simulato'); END",
+                )
+                .await
+        }
+        crate::common::Backend::Postgres => {
+            app.db
+                .execute(
+                    "CREATE FUNCTION fault() RETURNS trigger AS $$ BEGIN \
+                     IF NEW.document_number = 'GUASTO/2020' THEN RAISE EXCEPTION 'guasto simulato'; \
+                     END IF; RETURN NEW; END $$ LANGUAGE plpgsql",
+                )
+                .await;
+            app.db
+                .execute(
+                    "CREATE TRIGGER fault BEFORE INSERT ON expenses \
+                     FOR EACH ROW EXECUTE FUNCTION fault()",
+                )
+                .await
+        }
+    }
+    let app = std::sync::Arc::new(app);
+    let path = seed.expenses_path();
+    // 12 ordinary documents, the faulty one, and three parts of one 100 € invoice claiming 40 €
+    // each (the third would overclaim it).
+    let mut bodies: Vec<_> = (0..12)
+        .map(|i| seed.expense(&format!("G{i}/2020"), "10.00", "2.20"))
+        .collect();
+    bodies.push(seed.expense("GUASTO/2020", "10.00", "2.20"));
+    for _ in 0..3 {
+        let mut part = seed.expense("PARTI/2020", "100.00", "0.00");
+        part["claimed_amount"] = json!("40.00");
+        bodies.push(part);
+    }
+    let mut tasks = Vec::new();
+    for body in bodies {
+        let (app, path) = (app.clone(), path.clone());
+        let number = body["document_number"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        tasks.push(tokio::spawn(async move {
+            (number, app.post(&path, &body).await.status())
+        }));
+    }
+    let (mut created, mut refused) = (0, 0);
+    for t in tasks {
+        let (number, status) = t.await.expect("task");
+        match number.as_str() {
+            "GUASTO/2020" => assert!(status.is_server_error(), "{number}: {status}"),
+            "PARTI/2020" if status == StatusCode::CONFLICT => refused += 1,
+            _ => {
+                assert_eq!(status, StatusCode::CREATED, "{number}");
+                created += 1;
+            }
+        }
+    }
+    assert_eq!((created, refused), (14, 1));
+    assert_eq!(app.db.scalar("SELECT COUNT(*) FROM expenses").await, 14);
+    let entries = app
+        .db
+        .scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'expense.create'")
+        .await;
+    assert_eq!(entries, 14);
+    let services = app.services().await;
+    let verification = rendiconta::services::audit::verify(&services)
+        .await
+        .expect("verify");
+    assert!(
+        verification.problems.is_empty(),
+        "{:?}",
+        verification.problems
+    );
+}
+
 crate::on_both_backends!(
     racing_parts_never_overclaim,
     racing_parts_of_a_document_without_vat_id_state_one_total,
-    concurrent_creates_all_land
+    concurrent_creates_all_land,
+    one_failing_create_does_not_fail_the_others
 );

@@ -2,6 +2,10 @@
 //! runs whatever is waiting in a single transaction, one savepoint per request (a refused request
 //! rolls back alone), and commits once: one fsync for many requests instead of one each. A request
 //! is answered only after the commit that made it durable.
+//!
+//! What every request would repeat is done once per batch: the project's revision mark, and the
+//! audit chain's head, read once and written once with all the batch's entries (the same chain,
+//! entry for entry, as one request at a time would have written).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -10,7 +14,8 @@ use std::time::Instant;
 use sqlx::Pool;
 use tokio::sync::{mpsc, oneshot};
 
-use super::{begin_write, insert_audited, Db};
+use super::{audit, begin_write, expenses, Conn, Db, DIALECT};
+use crate::domain::audit::{AuditAction, Record};
 use crate::domain::{Expense, ExpenseData, ProjectId};
 use crate::storage::{Change, StoreError};
 
@@ -57,53 +62,152 @@ pub(super) fn spawn(pool: Pool<Db>, stats: Arc<Stats>) -> mpsc::Sender<Job> {
 }
 
 async fn run(pool: &Pool<Db>, batch: Vec<Job>) {
-    let mut tx = match begin_write(pool).await {
-        Ok(tx) => tx,
-        Err(e) => {
-            for job in batch {
-                let _ = job.reply.send(Err(e.shared_copy()));
-            }
-            return;
-        }
+    let fast = if DIALECT.failed_statement_keeps_transaction {
+        Isolation::Statement
+    } else {
+        Isolation::Savepoint
     };
-    let mut results = Vec::with_capacity(batch.len());
-    for job in &batch {
-        let outcome = async {
-            sqlx::query("SAVEPOINT one_request")
-                .execute(&mut *tx)
-                .await?;
-            match insert_audited(&mut tx, job.project, &job.data, &job.change).await {
-                Ok(expense) => {
-                    sqlx::query("RELEASE SAVEPOINT one_request")
-                        .execute(&mut *tx)
-                        .await?;
-                    Ok(expense)
-                }
-                Err(refused) => {
-                    sqlx::query("ROLLBACK TO SAVEPOINT one_request")
-                        .execute(&mut *tx)
-                        .await?;
-                    sqlx::query("RELEASE SAVEPOINT one_request")
-                        .execute(&mut *tx)
-                        .await?;
-                    Err(refused)
-                }
-            }
-        }
-        .await;
-        results.push(outcome);
+    let mut outcome = attempt(pool, &batch, fast).await;
+    if matches!(outcome, Err(Failure::Unsure)) {
+        // Something other than a refusal went wrong in one request: the batch was rolled back
+        // whole, and runs again with a savepoint each, so every request gets its own outcome.
+        outcome = attempt(pool, &batch, Isolation::Savepoint).await;
     }
-    match tx.commit().await {
-        Ok(()) => {
+    match outcome {
+        Ok(results) => {
             for (job, result) in batch.into_iter().zip(results) {
                 let _ = job.reply.send(result);
             }
         }
-        Err(e) => {
-            let failure = StoreError::from(e);
+        Err(failure) => {
+            let failure = match failure {
+                Failure::Store(e) => e,
+                Failure::Unsure => StoreError::CommitFailed("batch failed twice".into()),
+            };
             for job in batch {
                 let _ = job.reply.send(Err(failure.shared_copy()));
             }
         }
+    }
+}
+
+/// How one request's refusal is kept from the others in its batch.
+#[derive(Clone, Copy)]
+enum Isolation {
+    /// A savepoint around each request, rolled back when it is refused.
+    Savepoint,
+    /// None: where a failed statement leaves the transaction as it was (SQLite), a request that is
+    /// refused before writing, or whose one `INSERT` breaks a constraint, has written nothing.
+    /// Any other failure is [`Failure::Unsure`].
+    Statement,
+}
+
+enum Failure {
+    /// The batch failed as a whole (nothing of it was written).
+    Store(StoreError),
+    /// A request failed in a way that may have left part of it written: the batch was rolled back.
+    Unsure,
+}
+
+impl From<StoreError> for Failure {
+    fn from(e: StoreError) -> Failure {
+        Failure::Store(e)
+    }
+}
+
+impl From<sqlx::Error> for Failure {
+    fn from(e: sqlx::Error) -> Failure {
+        Failure::Store(e.into())
+    }
+}
+
+/// One transaction for the batch: written and committed, or rolled back when dropped.
+async fn attempt(
+    pool: &Pool<Db>,
+    batch: &[Job],
+    isolation: Isolation,
+) -> Result<Vec<Result<Expense, StoreError>>, Failure> {
+    let mut tx = begin_write(pool).await?;
+    let results = write(&mut tx, batch, isolation).await?;
+    tx.commit().await?;
+    Ok(results)
+}
+
+/// Writes the batch in `conn`: once for all of it, each project's revision mark and the audit
+/// chain's head (read here, its entries written together at the end); then each request, kept
+/// from the others as `isolation` says.
+async fn write(
+    conn: &mut Conn,
+    batch: &[Job],
+    isolation: Isolation,
+) -> Result<Vec<Result<Expense, StoreError>>, Failure> {
+    let mut projects: Vec<ProjectId> = batch.iter().map(|job| job.project).collect();
+    projects.sort_unstable();
+    projects.dedup();
+    for project in projects {
+        expenses::bump_revision(&mut *conn, project).await?;
+    }
+    let mut chain = audit::Chain::head(conn).await?;
+    let mut results = Vec::with_capacity(batch.len());
+    for job in batch {
+        let result = match isolation {
+            Isolation::Savepoint => in_savepoint(conn, job).await?,
+            Isolation::Statement => match insert(conn, job).await {
+                Err(e) if !wrote_nothing(&e) => return Err(Failure::Unsure),
+                result => result,
+            },
+        };
+        if let Ok(expense) = &result {
+            chain.push(
+                &job.change,
+                Record::new(AuditAction::ExpenseCreate, "expense", expense.id)
+                    .project(job.project)
+                    .after(expense),
+            );
+        }
+        results.push(result);
+    }
+    chain.save(conn).await?;
+    Ok(results)
+}
+
+async fn insert(conn: &mut Conn, job: &Job) -> Result<Expense, StoreError> {
+    let by = job.change.actor.user_id();
+    expenses::insert_row(conn, job.project, &job.data, by, job.change.now).await
+}
+
+/// The request in a savepoint of its own: the outer error is the batch's, the inner the request's.
+async fn in_savepoint(conn: &mut Conn, job: &Job) -> Result<Result<Expense, StoreError>, Failure> {
+    sqlx::query("SAVEPOINT one_request")
+        .execute(&mut *conn)
+        .await?;
+    let result = insert(conn, job).await;
+    if result.is_err() {
+        sqlx::query("ROLLBACK TO SAVEPOINT one_request")
+            .execute(&mut *conn)
+            .await?;
+    }
+    sqlx::query("RELEASE SAVEPOINT one_request")
+        .execute(&mut *conn)
+        .await?;
+    Ok(result)
+}
+
+/// Whether a failed insert wrote nothing: the document guard refuses before writing, and a broken
+/// constraint undoes its own statement, the only one that writes.
+fn wrote_nothing(e: &StoreError) -> bool {
+    use sqlx::error::ErrorKind;
+    match e {
+        StoreError::DocumentOverclaimed { .. }
+        | StoreError::DocumentTotalMismatch { .. }
+        | StoreError::Duplicate(_) => true,
+        StoreError::Database(sqlx::Error::Database(db)) => matches!(
+            db.kind(),
+            ErrorKind::UniqueViolation
+                | ErrorKind::ForeignKeyViolation
+                | ErrorKind::NotNullViolation
+                | ErrorKind::CheckViolation
+        ),
+        _ => false,
     }
 }

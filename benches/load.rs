@@ -1,0 +1,388 @@
+//! Mixed traffic through the real binary (`cargo bench --bench load`), two measures for operators:
+//!
+//! 1. **Memory that comes back**: one instance on SQLite with the demo project; 20 users, six
+//!    rounds of mixed traffic (sign-in with a password, lists, summary, creates, e-invoice imports,
+//!    both documents); the server's RSS before, after each round and over 60 s idle. Target: after
+//!    the idle minute, within 1.5× of the figure before the load.
+//! 2. **Two instances under load**: 50 users for a bounded time through one instance, then through
+//!    two instances on one PostgreSQL with the evidence on one S3-compatible store (moto's server):
+//!    throughput, p50/p99 per kind of request, errors (target: 0), each instance's memory.
+//!
+//! Part 2 needs PostgreSQL (`RENDICONTA_BENCH_POSTGRES_URL`, or `scripts/pg-throwaway` is started)
+//! and moto (`RENDICONTA_PYTHON`, as `scripts/python-env` sets up); it is skipped, and says so,
+//! without them. Results go to `benches/RESULTS.md`.
+
+#[path = "common/mod.rs"]
+mod common;
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::traffic::{self, memory_mib, Instance, Plan, Sample};
+use common::write_section;
+
+const MEMORY_USERS: usize = 20;
+const MEMORY_ROUNDS: usize = 6;
+const SESSIONS_PER_ROUND: usize = 2;
+const IDLE: Duration = Duration::from_secs(60);
+const LOAD_USERS: usize = 50;
+const LOAD_TIME: Duration = Duration::from_secs(30);
+
+const EMAIL: &str = "admin@demo.rendiconta.it";
+const PASSWORD: &str = "demo-rendiconta";
+
+fn fixture(root: &Path) -> String {
+    std::fs::read_to_string(root.join("tests/fixtures/fatturapa/IT01234567890_FPA01.xml"))
+        .expect("fixture")
+}
+
+/// The demo's project and its first entity, as an admin sees them.
+async fn demo_ids(base: &str) -> (String, String) {
+    let client = reqwest::Client::new();
+    let token: serde_json::Value = client
+        .post(format!("{base}/api/v1/auth/token"))
+        .json(&serde_json::json!({"email": EMAIL, "password": PASSWORD}))
+        .send()
+        .await
+        .expect("sign in")
+        .json()
+        .await
+        .expect("token");
+    let client = common::client_with_token(token["token"].as_str().expect("token"));
+    let get = |path: String| {
+        let client = client.clone();
+        async move {
+            let r = client.get(format!("{base}{path}")).send().await;
+            r.expect("get")
+                .json::<serde_json::Value>()
+                .await
+                .expect("json")
+        }
+    };
+    let projects = get("/api/v1/projects".into()).await;
+    let project = projects["items"][0]["id"].as_str().expect("id").to_owned();
+    let entities = get(format!("/api/v1/projects/{project}/entities")).await;
+    let entity = entities["items"][0]["id"]
+        .as_str()
+        .expect("entity")
+        .to_owned();
+    (project, entity)
+}
+
+fn errors(samples: &[Sample]) -> usize {
+    samples.iter().filter(|s| !s.ok()).count()
+}
+
+/// Part 1: RSS before, after each round and during the idle minute.
+async fn memory(root: &Path, work: &Path) -> String {
+    let dir = work.join("memory");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let db = format!("sqlite://{}", dir.join("load.db").display());
+    let args = vec!["--database-url".into(), db, "--demo".into()];
+    let server = Instance::start(&args, &[], &dir.join("server.log")).await;
+    let pid = server.pid();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let before = memory_mib(pid, "VmRSS:");
+    let (project, entity) = demo_ids(&server.base).await;
+    let plan = Arc::new(Plan {
+        bases: vec![server.base.clone()],
+        project,
+        entity,
+        email: EMAIL.into(),
+        password: PASSWORD.into(),
+        fixture: fixture(root),
+    });
+    let mut rows = String::new();
+    let mut all = Vec::new();
+    for round in 0..MEMORY_ROUNDS {
+        let started = Instant::now();
+        let samples = traffic::run(&plan, MEMORY_USERS, round, SESSIONS_PER_ROUND, None).await;
+        let secs = started.elapsed().as_secs_f64();
+        let rss = memory_mib(pid, "VmRSS:");
+        eprintln!(
+            "memory round {round}: {} requests in {secs:.1} s, RSS {rss:.1} MiB",
+            samples.len()
+        );
+        let _ = writeln!(
+            rows,
+            "| after round {} ({} requests, {} errors, {secs:.1} s) | {rss:.1} MiB |",
+            round + 1,
+            samples.len(),
+            errors(&samples)
+        );
+        all.extend(samples);
+    }
+    let peak = memory_mib(pid, "VmHWM:");
+    let mut idle_rss = f64::NAN;
+    for step in 1..=IDLE.as_secs() / 10 {
+        tokio::time::sleep(Duration::from_secs(10)).await;
+        idle_rss = memory_mib(pid, "VmRSS:");
+        eprintln!("idle {} s: RSS {idle_rss:.1} MiB", step * 10);
+        let _ = writeln!(rows, "| idle {} s | {idle_rss:.1} MiB |", step * 10);
+    }
+    format!(
+        "### Memory after mixed traffic (one instance, SQLite)\n\n\
+         {MEMORY_USERS} users, {MEMORY_ROUNDS} rounds; in each round every user signs in with a password \
+         {SESSIONS_PER_ROUND} times and after each sign-in sends 20 requests (lists, summary, creates, \
+         e-invoice imports, the XLSX and the PDF). The demo project grows by the creates and imports \
+         (~{creates} new expenses). Failures: {failures}.\n\n\
+         | moment | server RSS |\n| --- | --- |\n\
+         | before the load (demo loaded, no request yet) | {before:.1} MiB |\n\
+         {rows}\
+         | peak (VmHWM) | {peak:.1} MiB |\n\n\
+         After {idle} s idle: **{ratio:.2}×** the figure before the load (target ≤ 1.5×).\n",
+        creates = all
+            .iter()
+            .filter(|s| s.ok() && matches!(s.kind, traffic::Kind::Create | traffic::Kind::Import))
+            .count(),
+        failures = traffic::failures(&all),
+        idle = IDLE.as_secs(),
+        ratio = idle_rss / before,
+    )
+}
+
+struct Moto(Child);
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn moto(python: &str) -> Option<(Moto, String)> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .ok()?
+        .port();
+    let child = Command::new(python)
+        .args([
+            "-m",
+            "moto.server",
+            "-H",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let guard = Moto(child);
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    for _ in 0..100 {
+        if client.get(&endpoint).send().await.is_ok() {
+            // CreateBucket: moto does not check signatures.
+            client
+                .put(format!("{endpoint}/evidenze"))
+                .send()
+                .await
+                .ok()?;
+            return Some((guard, endpoint));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    None
+}
+
+/// A PostgreSQL server: the one named by the environment, or a throwaway one (stopped on drop).
+struct Postgres {
+    url: String,
+    throwaway: Option<String>,
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.throwaway {
+            let _ = Command::new("scripts/pg-throwaway")
+                .args(["stop", dir])
+                .status();
+        }
+    }
+}
+
+fn postgres(root: &Path) -> Option<Postgres> {
+    if let Ok(url) = std::env::var("RENDICONTA_BENCH_POSTGRES_URL") {
+        return Some(Postgres {
+            url,
+            throwaway: None,
+        });
+    }
+    let out = Command::new(root.join("scripts/pg-throwaway"))
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut parts = text.split_whitespace();
+    let (dir, url) = (parts.next()?.to_owned(), parts.next()?.to_owned());
+    Some(Postgres {
+        url,
+        throwaway: Some(dir),
+    })
+}
+
+/// A new, empty database on the server; its URL.
+async fn fresh_database(server: &str, name: &str) -> String {
+    use sqlx::Connection as _;
+    let mut conn = sqlx::PgConnection::connect(server).await.expect("connect");
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+        .execute(&mut conn)
+        .await
+        .expect("drop");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .expect("create");
+    let base = server.rsplit_once('/').map_or(server, |(b, _)| b);
+    format!("{base}/{name}")
+}
+
+/// One configuration of part 2: `count` instances on a fresh database; the table's rows.
+async fn instances(
+    root: &Path,
+    work: &Path,
+    pg: &str,
+    s3: &str,
+    count: usize,
+) -> (String, usize, f64) {
+    let url = fresh_database(pg, &format!("bench_load_{count}")).await;
+    let prefix = format!("s3://evidenze/load{count}");
+    let env: Vec<(String, String)> = [
+        ("AWS_ENDPOINT", s3),
+        ("AWS_ALLOW_HTTP", "true"),
+        ("AWS_ACCESS_KEY_ID", "prova"),
+        ("AWS_SECRET_ACCESS_KEY", "prova"),
+        ("AWS_REGION", "eu-south-1"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let mut servers = Vec::new();
+    for i in 0..count {
+        let mut args = vec![
+            "--database-url".into(),
+            url.clone(),
+            "--file-store".into(),
+            prefix.clone(),
+        ];
+        if i == 0 {
+            // The first one loads the demo; the others start on a database that holds it.
+            args.push("--demo".into());
+        }
+        let log = work.join(format!("instance-{count}-{i}.log"));
+        servers.push(Instance::start(&args, &env, &log).await);
+    }
+    let (project, entity) = demo_ids(&servers[0].base).await;
+    let plan = Arc::new(Plan {
+        bases: servers.iter().map(|s| s.base.clone()).collect(),
+        project,
+        entity,
+        email: EMAIL.into(),
+        password: PASSWORD.into(),
+        fixture: fixture(root),
+    });
+    let started = Instant::now();
+    let samples = traffic::run(&plan, LOAD_USERS, 0, 0, Some(started + LOAD_TIME)).await;
+    let secs = started.elapsed().as_secs_f64();
+    let throughput = samples.len() as f64 / secs;
+    let memory: Vec<String> = servers
+        .iter()
+        .map(|s| {
+            format!(
+                "{:.0} MiB (peak {:.0})",
+                memory_mib(s.pid(), "VmRSS:"),
+                memory_mib(s.pid(), "VmHWM:")
+            )
+        })
+        .collect();
+    let mut rows = String::new();
+    for (kind, k) in traffic::by_kind(&samples) {
+        let _ = writeln!(
+            rows,
+            "| {count} | {} | {} | {:.1} ms | {:.1} ms | {} | {} |",
+            kind.label(),
+            k.count,
+            k.p50,
+            k.p99,
+            k.errors,
+            k.retries
+        );
+    }
+    let _ = writeln!(
+        rows,
+        "| {count} | **all** ({secs:.0} s; memory: {}) | {} | {throughput:.0}/s | | {} | |",
+        memory.join(", "),
+        samples.len(),
+        errors(&samples)
+    );
+    eprintln!(
+        "{count} instance(s): {throughput:.0} requests/s, {} errors ({})",
+        errors(&samples),
+        traffic::failures(&samples)
+    );
+    (rows, errors(&samples), throughput)
+}
+
+async fn two_instances(root: &Path, work: &Path) -> String {
+    let Some(python) = std::env::var("RENDICONTA_PYTHON").ok() else {
+        return "### Two instances under load\n\nNot measured: `RENDICONTA_PYTHON` (moto) is not set.\n".into();
+    };
+    let Some(pg) = postgres(root) else {
+        return "### Two instances under load\n\nNot measured: no PostgreSQL server.\n".into();
+    };
+    let Some((_moto, s3)) = moto(&python).await else {
+        return "### Two instances under load\n\nNot measured: moto's S3 server did not start.\n"
+            .into();
+    };
+    let (one, one_errors, one_rate) = instances(root, work, &pg.url, &s3, 1).await;
+    let (two, two_errors, two_rate) = instances(root, work, &pg.url, &s3, 2).await;
+    format!(
+        "### Two instances under load (PostgreSQL, evidence on S3)\n\n\
+         {LOAD_USERS} users for {load} s each time, the same mixed sessions as above (a sign-in, then 20 \
+         requests), first through one instance, then split over two instances sharing one PostgreSQL \
+         database (a throwaway server on this machine, `fsync=off`) and one S3 bucket (moto). \
+         Load generator, database, S3 server and instances share the machine's cores. \
+         \"busy retries\": answers `503` + `Retry-After` of the bounded password hashing, waited out \
+         as a client should (the request then counted once, with its full time).\n\n\
+         | instances | request | count | p50 | p99 | errors | busy retries |\n\
+         | --- | --- | --- | --- | --- | --- | --- |\n\
+         {one}{two}\n\
+         Throughput: {one_rate:.0} requests/s on one instance, {two_rate:.0} on two \
+         ({ratio:.2}×); errors {one_errors} and {two_errors} (target 0).\n",
+        load = LOAD_TIME.as_secs(),
+        ratio = two_rate / one_rate,
+    )
+}
+
+#[tokio::main]
+async fn main() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let work = root.join("target/bench-load");
+    std::fs::create_dir_all(&work).expect("work dir");
+    let only = std::env::var("RENDICONTA_BENCH_LOAD").unwrap_or_default();
+    let memory = if only == "instances" {
+        String::new()
+    } else {
+        memory(&root, &work).await
+    };
+    let instances = if only == "memory" {
+        String::new()
+    } else {
+        two_instances(&root, &work).await
+    };
+    let body =
+        format!(
+        "## Operations: memory and instances under mixed traffic (`cargo bench --bench load`)\n\n\
+         Measured {date} on this machine ({cores} cores), release build.\n\n{memory}\n{instances}",
+        date = chrono::Utc::now().format("%Y-%m-%d"),
+        cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
+    );
+    println!("{body}");
+    if only.is_empty() {
+        write_section("load", &body);
+    }
+}
