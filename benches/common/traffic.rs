@@ -85,7 +85,17 @@ pub struct Instance {
 }
 
 impl Drop for Instance {
+    /// Stops it as systemd would (SIGTERM, so that it shuts down cleanly), killing it if it is
+    /// still there after five seconds.
     fn drop(&mut self) {
+        let pid = self.child.id().to_string();
+        let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        for _ in 0..50 {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -145,7 +155,8 @@ pub struct Plan {
     pub bases: Vec<String>,
     pub project: String,
     pub entity: String,
-    pub email: String,
+    /// User `u` signs in as `accounts[u % len]` (each person has an account of their own).
+    pub accounts: Vec<String>,
     pub password: String,
     /// The e-invoice every import varies.
     pub fixture: String,
@@ -171,7 +182,8 @@ pub async fn user(
         if done {
             break;
         }
-        let (sample, token) = sign_in(&client, base, &plan).await;
+        let email = &plan.accounts[u % plan.accounts.len()];
+        let (sample, token) = sign_in(&client, base, email, &plan.password).await;
         samples.push(sample);
         let Some(token) = token else { continue };
         for (i, kind) in SESSION.iter().enumerate() {
@@ -180,6 +192,39 @@ pub async fn user(
         }
     }
     samples
+}
+
+/// Adds `count` admin accounts (`carico{i}@prova.it`, password `password`) through the CLI, on the
+/// database at `url`; returns their emails.
+pub fn add_accounts(url: &str, count: usize, password: &str) -> Vec<String> {
+    use std::io::Write as _;
+    (0..count)
+        .map(|i| {
+            let email = format!("carico{i}@prova.it");
+            let mut child = Command::new(env!("CARGO_BIN_EXE_rendiconta"))
+                .args([
+                    "user",
+                    "add",
+                    &email,
+                    "--role",
+                    "admin",
+                    "--database-url",
+                    url,
+                ])
+                .stdin(Stdio::piped())
+                .stdout(Stdio::null())
+                .spawn()
+                .expect("rendiconta user add");
+            if let Some(mut stdin) = child.stdin.take() {
+                let _ = writeln!(stdin, "{password}");
+            }
+            assert!(
+                child.wait().expect("user add").success(),
+                "user add {email}"
+            );
+            email
+        })
+        .collect()
 }
 
 /// Sends the request `make` builds, waiting out "busy, retry after" answers as a client should.
@@ -214,9 +259,14 @@ async fn send(make: impl Fn() -> reqwest::RequestBuilder) -> (u16, u32, Option<V
     }
 }
 
-async fn sign_in(client: &reqwest::Client, base: &str, plan: &Plan) -> (Sample, Option<String>) {
+async fn sign_in(
+    client: &reqwest::Client,
+    base: &str,
+    email: &str,
+    password: &str,
+) -> (Sample, Option<String>) {
     let started = Instant::now();
-    let body = json!({"email": plan.email, "password": plan.password});
+    let body = json!({"email": email, "password": password});
     let url = format!("{base}/api/v1/auth/token");
     let (status, retries, json) = send(|| client.post(&url).json(&body)).await;
     let token = json.and_then(|j| j["token"].as_str().map(str::to_owned));
@@ -247,7 +297,12 @@ async fn request(
     let (status, retries, _) = match kind {
         Kind::SignIn => unreachable!("signed in by sign_in"),
         Kind::Projects => send(get(format!("{base}/api/v1/projects"))).await,
-        Kind::List => send(get(format!("{project}/expenses?per_page=50&sort=-document_date"))).await,
+        Kind::List => {
+            send(get(format!(
+                "{project}/expenses?per_page=50&sort=-document_date"
+            )))
+            .await
+        }
         Kind::Summary => send(get(format!("{project}/summary"))).await,
         Kind::Xlsx => send(get(format!("{project}/reports/rendiconto.xlsx"))).await,
         Kind::Pdf => send(get(format!("{project}/reports/rendiconto.pdf"))).await,

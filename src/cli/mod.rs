@@ -54,6 +54,11 @@ struct DatabaseArg {
     /// PostgreSQL).
     #[arg(long, env = "RENDICONTA_FILE_STORE", global = true)]
     file_store: Option<String>,
+    /// The most expenses kept in memory over all projects, so that summaries of unchanged
+    /// projects are not re-read (about 1 KB each; 0 keeps none).
+    #[arg(long, env = "RENDICONTA_CACHE_EXPENSES", global = true,
+        default_value_t = storage::StoreOptions::DEFAULT_CACHE_ROWS)]
+    cache_expenses: usize,
 }
 
 impl DatabaseArg {
@@ -220,7 +225,10 @@ fn files_at(location: &str) -> Result<crate::storage::blobs::DynBlobs, String> {
 }
 
 async fn open(db: &DatabaseArg) -> Result<App, String> {
-    let store = storage::open(&db.database_url)
+    let options = storage::StoreOptions {
+        cache_rows: db.cache_expenses,
+    };
+    let store = storage::open_with(&db.database_url, options)
         .await
         .map_err(|e| format!("database {}: {e}", redact(&db.database_url)))?;
     let files = db.files();

@@ -90,6 +90,9 @@ struct Dialect {
     /// Whether a statement that fails on a constraint leaves its transaction usable (SQLite), or
     /// aborts it (PostgreSQL, where only a savepoint saves the rest).
     failed_statement_keeps_transaction: bool,
+    /// After `FROM expenses` in a query that reads all of a project's expenses with no order (the
+    /// list's totals): the index that reads them in their stored order.
+    project_scan: &'static str,
 }
 
 pub use crate::domain::query::{
@@ -168,11 +171,37 @@ pub struct NewSession {
     pub expires_at: DateTime<Utc>,
 }
 
+/// What a store keeps in memory: set by the operator (`--cache-expenses`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreOptions {
+    /// The most expenses (and, apart, commitments) kept in memory over all projects, so that a
+    /// summary need not re-read an unchanged project; about 1 KB each. 0 keeps none.
+    pub cache_rows: usize,
+}
+
+impl StoreOptions {
+    /// A project of 100,000 expenses, or a hundred of 1,000, in about 100 MB.
+    pub const DEFAULT_CACHE_ROWS: usize = 100_000;
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            cache_rows: StoreOptions::DEFAULT_CACHE_ROWS,
+        }
+    }
+}
+
 /// Opens the database a URL names (`postgres://…` or `sqlite:…`/a path) and runs its migrations.
 pub async fn open(url: &str) -> Result<DynStore, StoreError> {
+    open_with(url, StoreOptions::default()).await
+}
+
+/// [`open`] with the operator's settings.
+pub async fn open_with(url: &str, options: StoreOptions) -> Result<DynStore, StoreError> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Arc::new(postgres::open(url).await?))
+        Ok(Arc::new(postgres::open(url, options).await?))
     } else {
-        Ok(Arc::new(sqlite::open(url).await?))
+        Ok(Arc::new(sqlite::open(url, options).await?))
     }
 }

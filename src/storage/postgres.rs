@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use sqlx::postgres::PgPoolOptions;
 
-use super::{Dialect, StoreError};
+use super::{Dialect, StoreError, StoreOptions};
 
 type Db = sqlx::Postgres;
 
@@ -16,6 +16,8 @@ const DIALECT: Dialect = Dialect {
     lock_audit_head: "SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE",
     // A failed statement aborts the whole transaction: only a savepoint keeps the rest.
     failed_statement_keeps_transaction: false,
+    // The planner has statistics (autovacuum's ANALYZE) to choose the scan itself.
+    project_scan: "",
 };
 
 #[path = "sql/mod.rs"]
@@ -23,7 +25,7 @@ mod sql;
 
 pub use sql::SqlStore as PgStore;
 
-pub async fn open(url: &str) -> Result<PgStore, StoreError> {
+pub async fn open(url: &str, options: StoreOptions) -> Result<PgStore, StoreError> {
     let pool = PgPoolOptions::new()
         .max_connections(16)
         .acquire_timeout(Duration::from_secs(5))
@@ -31,5 +33,5 @@ pub async fn open(url: &str) -> Result<PgStore, StoreError> {
         .connect(url)
         .await?;
     sqlx::migrate!("migrations/postgres").run(&pool).await?;
-    Ok(PgStore::new(pool))
+    Ok(PgStore::new(pool, options))
 }

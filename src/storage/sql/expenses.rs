@@ -459,11 +459,13 @@ pub(super) async fn list(
     let signed_sum = |column: &str| {
         format!("CAST(COALESCE(SUM(CASE WHEN document_type = 'credit_note' THEN -{column} ELSE {column} END), 0) AS BIGINT)")
     };
+    // Every row of the project is read: in their stored order (see `Dialect::project_scan`).
     let mut q = QueryBuilder::<Db>::new(format!(
-        "SELECT COUNT(*) AS count, {} AS net, {} AS vat, {} AS claimed FROM expenses",
+        "SELECT COUNT(*) AS count, {} AS net, {} AS vat, {} AS claimed FROM expenses{}",
         signed_sum("net_cents"),
         signed_sum("vat_cents"),
-        signed_sum("claimed_cents")
+        signed_sum("claimed_cents"),
+        DIALECT.project_scan
     ));
     push_filter(&mut q, project, filter);
     let sums: SumsRow = q.build_query_as().fetch_one(&mut *conn).await?;

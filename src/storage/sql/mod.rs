@@ -38,7 +38,7 @@ use crate::domain::attachment::{Attachment, NewAttachment};
 use crate::domain::audit::{AuditAction, Record};
 use crate::domain::funding::Variation;
 use crate::domain::{Expense, ExpenseData, ExpenseId, ProjectId};
-use crate::storage::{Change, StoreError};
+use crate::storage::{Change, StoreError, StoreOptions};
 
 /// The engine's connection: what every query function runs on, from the pool or inside a
 /// transaction alike.
@@ -121,15 +121,15 @@ impl Handle {
 
 impl SqlStore {
     /// Must be called inside a Tokio runtime: it starts the group-commit writer.
-    pub fn new(pool: Pool<Db>) -> SqlStore {
+    pub fn new(pool: Pool<Db>, options: StoreOptions) -> SqlStore {
         let write_stats = Arc::new(group_commit::Stats::default());
         let writer = group_commit::spawn(pool.clone(), write_stats.clone());
         SqlStore {
             pool,
             write_stats,
             target: Target::Pool(writer),
-            cache: expense_cache::ExpenseCache::default(),
-            commitment_cache: expense_cache::CommitmentCache::default(),
+            cache: expense_cache::ExpenseCache::new(options.cache_rows),
+            commitment_cache: expense_cache::CommitmentCache::new(options.cache_rows),
         }
     }
 
@@ -184,8 +184,9 @@ impl SqlStore {
             pool: self.pool.clone(),
             write_stats: self.write_stats.clone(),
             target: Target::Unit(tx.clone()),
-            cache: expense_cache::ExpenseCache::default(),
-            commitment_cache: expense_cache::CommitmentCache::default(),
+            // A unit of work reads its own uncommitted writes: nothing of it is kept.
+            cache: expense_cache::ExpenseCache::new(0),
+            commitment_cache: expense_cache::CommitmentCache::new(0),
         };
         Ok(SqlUnit {
             tx,
