@@ -288,7 +288,14 @@ async fn main() {
          | HTTP create with {CLIENTS} clients ÷ raw durable insert rate (median of per-round ratios; target ≥ 50 %) | {ratio_text} |\n\
          | GET one page of 50 expenses (sorted, with filtered totals) | {l_rate:.0}/s, p50 {l_p50:.2} ms, p99 {l_p99:.2} ms |\n\
          | server RSS idle, after start (target < 50 MB) | {idle_rss:.1} MB |\n\
-         | server RSS after the runs | {loaded_rss:.1} MB |\n",
+         | server RSS after the runs | {loaded_rss:.1} MB |\n\n\
+         Where the time of a create goes (perf on the server under 16 clients, 2026-12-03): not in SQL \
+         but in handing each statement to SQLite's connection thread and back (thread wake-ups were \
+         over half the samples). The group commit therefore does once per batch what every request \
+         repeated — the audit chain's head read and written once with all the batch's entries in one \
+         statement, each project's revision marked once — and on SQLite needs no savepoint per request \
+         (a refusal writes nothing; a failed statement undoes only itself; anything else re-runs the \
+         batch with savepoints): from 8 statements per request to 2. The run of the same morning before the change: 31 %, and the page of 50 at 36 ms p50 (its totals read the project's rows through the parts index, in document-number order; migration 0017).\n",
         date = chrono::Utc::now().format("%Y-%m-%d"),
         cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
         preload = preload.per_second,
