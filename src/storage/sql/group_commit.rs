@@ -1,7 +1,7 @@
 //! Group commit for single-expense inserts. Concurrent requests are queued to one writer task that
-//! runs whatever is waiting in a single transaction, one savepoint per request (a refused request
-//! rolls back alone), and commits once: one fsync for many requests instead of one each. A request
-//! is answered only after the commit that made it durable.
+//! runs whatever is waiting in a single transaction, a refused request undone alone (see
+//! [`Isolation`]), and commits once: one fsync for many requests instead of one each. A request is
+//! answered only after the commit that made it durable.
 //!
 //! What every request would repeat is done once per batch: the project's revision mark, and the
 //! audit chain's head, read once and written once with all the batch's entries (the same chain,
