@@ -80,14 +80,6 @@ fn rss_mb(pid: u32) -> f64 {
         .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
-fn expense(entity: &str, number: usize) -> Value {
-    json!({"entity_id": entity, "category": "design_training", "supplier_name": "Formazione Emilia S.r.l.",
-        "supplier_vat": "01234567897", "document_type": "invoice", "document_number": format!("B{number}"),
-        "document_date": "2020-10-15", "description": "Formazione sul lavoro agile – modulo", "net_amount": "1000.00",
-        "vat_amount": "220.00", "cig": "Z1A2B3C4D5", "payment_order_number": "4021",
-        "payment_order_date": "2020-11-02", "payment_date": "2020-11-05"})
-}
-
 struct Run {
     per_second: f64,
     p50_ms: f64,
@@ -209,7 +201,7 @@ async fn main() {
         move |i: usize| {
             let client = client.clone();
             let url = url.clone();
-            let body = expense(&entity_id, offset + i);
+            let body = common::traffic::expense(&entity_id, &format!("B{}", offset + i));
             async move {
                 client
                     .post(&url)

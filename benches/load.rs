@@ -17,7 +17,7 @@ mod common;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -203,50 +203,8 @@ async fn memory(root: &Path, work: &Path) -> String {
     )
 }
 
-struct Moto(Child);
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-async fn moto(python: &str) -> Option<(Moto, String)> {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .ok()?
-        .port();
-    let child = Command::new(python)
-        .args([
-            "-m",
-            "moto.server",
-            "-H",
-            "127.0.0.1",
-            "-p",
-            &port.to_string(),
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .ok()?;
-    let guard = Moto(child);
-    let endpoint = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::new();
-    for _ in 0..100 {
-        if client.get(&endpoint).send().await.is_ok() {
-            // CreateBucket: moto does not check signatures.
-            client
-                .put(format!("{endpoint}/evidenze"))
-                .send()
-                .await
-                .ok()?;
-            return Some((guard, endpoint));
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    None
-}
+#[path = "../tests/common/moto.rs"]
+mod moto;
 
 /// A PostgreSQL server: the one named by the environment, or a throwaway one (stopped on drop).
 struct Postgres {
@@ -393,7 +351,7 @@ async fn two_instances(root: &Path, work: &Path) -> String {
     let Some(pg) = postgres(root) else {
         return "### Two instances under load\n\nNot measured: no PostgreSQL server.\n".into();
     };
-    let Some((_moto, s3)) = moto(&python).await else {
+    let Some((_moto, s3)) = moto::start(&python).await else {
         return "### Two instances under load\n\nNot measured: moto's S3 server did not start.\n"
             .into();
     };

@@ -4,59 +4,18 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
-
 use rendiconta::domain::access::Actor;
 use rendiconta::domain::attachment::{AttachmentKind, Digest};
 use rendiconta::storage::blobs::{self, DynBlobs};
 
-struct Moto(Child);
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Starts moto's S3 server on a free port; `None` when the Python environment is not set up.
-async fn moto() -> Option<(Moto, String)> {
+/// moto's S3 server; `None` when the Python environment is not set up.
+async fn moto() -> Option<(common::moto::Moto, String)> {
     let python = common::python()?;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port();
-    let child = Command::new(python)
-        .args([
-            "-m",
-            "moto.server",
-            "-H",
-            "127.0.0.1",
-            "-p",
-            &port.to_string(),
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("moto.server (pip install 'moto[server]')");
-    let guard = Moto(child);
-    let endpoint = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::new();
-    for _ in 0..100 {
-        if client.get(&endpoint).send().await.is_ok() {
-            // CreateBucket: moto does not check signatures.
-            let r = client
-                .put(format!("{endpoint}/evidenze"))
-                .send()
-                .await
-                .expect("create bucket");
-            assert!(r.status().is_success(), "{}", r.status());
-            return Some((guard, endpoint));
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("moto's S3 server did not start");
+    Some(
+        common::moto::start(&python)
+            .await
+            .expect("moto's S3 server did not start (pip install 'moto[server]')"),
+    )
 }
 
 /// What every file store must do; returns the digest of what it stored.

@@ -307,7 +307,7 @@ async fn request(
         Kind::Xlsx => send(get(format!("{project}/reports/rendiconto.xlsx"))).await,
         Kind::Pdf => send(get(format!("{project}/reports/rendiconto.pdf"))).await,
         Kind::Create => {
-            let body = expense(&plan.entity, id);
+            let body = expense(&plan.entity, &format!("M{id}/2020"));
             let url = format!("{project}/expenses");
             send(|| client.post(&url).header("authorization", &auth).json(&body)).await
         }
@@ -335,9 +335,10 @@ async fn request(
     }
 }
 
-fn expense(entity: &str, id: usize) -> Value {
+/// A paid invoice of 1.220,00 € for `entity`, numbered `number`, as the API takes it.
+pub fn expense(entity: &str, number: &str) -> Value {
     json!({"entity_id": entity, "category": "design_training", "supplier_name": "Formazione Emilia S.r.l.",
-        "supplier_vat": "01234567897", "document_type": "invoice", "document_number": format!("M{id}/2020"),
+        "supplier_vat": "01234567897", "document_type": "invoice", "document_number": number,
         "document_date": "2020-10-15", "description": "Formazione sul lavoro agile – modulo", "net_amount": "1000.00",
         "vat_amount": "220.00", "cig": "Z1A2B3C4D5", "payment_order_number": "4021",
         "payment_order_date": "2020-11-02", "payment_date": "2020-11-05"})

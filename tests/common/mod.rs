@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod browser;
+pub mod moto;
 pub mod pdf;
 pub mod server;
 pub mod signing;

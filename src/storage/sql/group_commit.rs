@@ -14,8 +14,7 @@ use std::time::Instant;
 use sqlx::Pool;
 use tokio::sync::{mpsc, oneshot};
 
-use super::{audit, begin_write, expenses, Conn, Db, DIALECT};
-use crate::domain::audit::{AuditAction, Record};
+use super::{audit, begin_write, chain_created, expenses, Conn, Db, DIALECT};
 use crate::domain::{Expense, ExpenseData, ProjectId};
 use crate::storage::{Change, StoreError};
 
@@ -158,12 +157,7 @@ async fn write(
             },
         };
         if let Ok(expense) = &result {
-            chain.push(
-                &job.change,
-                Record::new(AuditAction::ExpenseCreate, "expense", expense.id)
-                    .project(job.project)
-                    .after(expense),
-            );
+            chain_created(conn, &mut chain, job.project, expense, None, &job.change).await?;
         }
         results.push(result);
     }
